@@ -1,0 +1,61 @@
+/**
+ * What `providers` reports: the outcome of the last token request or API call per provider, so the
+ * answer is the truth of the last attempt rather than a guess from configuration.
+ */
+import type { CxError } from '../errors.js';
+import type { ProviderName } from '../providers/names.js';
+
+export type ConnectionState = 'CONNECTED' | 'NOT_CONFIGURED' | 'NEEDS_REAUTHORIZATION' | 'UNAVAILABLE';
+
+export interface ProviderState {
+  status: ConnectionState;
+  tokenExpiresAt?: number;
+  lastError?: string;
+}
+
+export class ConnectionStatus {
+  private readonly states = new Map<ProviderName, ProviderState>();
+
+  constructor(configured: Iterable<ProviderName>) {
+    for (const p of configured) this.states.set(p, { status: 'CONNECTED' });
+  }
+
+  get(provider: ProviderName): ProviderState {
+    return this.states.get(provider) ?? { status: 'NOT_CONFIGURED' };
+  }
+
+  isConfigured(provider: ProviderName): boolean {
+    return this.states.has(provider);
+  }
+
+  configure(provider: ProviderName): void {
+    if (!this.states.has(provider)) this.states.set(provider, { status: 'CONNECTED' });
+  }
+
+  succeeded(provider: ProviderName, tokenExpiresAt?: number): void {
+    const s = this.states.get(provider);
+    if (!s) return;
+    s.status = 'CONNECTED';
+    s.lastError = undefined;
+    if (tokenExpiresAt !== undefined) s.tokenExpiresAt = tokenExpiresAt;
+  }
+
+  failed(provider: ProviderName, error: CxError): void {
+    const s = this.states.get(provider);
+    if (!s) return;
+    s.lastError = error.message;
+    switch (error.extensions.code) {
+      case 'PROVIDER_NEEDS_REAUTHORIZATION':
+      case 'PROVIDER_AUTH_FAILED':
+        s.status = 'NEEDS_REAUTHORIZATION';
+        break;
+      case 'PROVIDER_UNAVAILABLE':
+      case 'PROVIDER_RATE_LIMITED':
+        s.status = 'UNAVAILABLE';
+        break;
+      default:
+        // A rejected request (bad input, platform error) says nothing about the connection itself.
+        break;
+    }
+  }
+}

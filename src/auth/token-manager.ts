@@ -1,0 +1,334 @@
+/**
+ * The one token manager for every OAuth flavour (see DESIGN.md, "The token manager is the heart").
+ *
+ * Lookup order: in-process copy → shared store (keyv: memory or Redis) → a token request. Concurrent callers
+ * for one key share one in-flight request (single-flight); across replicas a store lock lets one replica
+ * fetch while the others wait for its result. Tokens are renewed a margin before expiry that scales with
+ * their lifetime (10% clamped to [1 s, 5 min], with jitter), in the background while callers keep using the
+ * current token — except for grants whose platform forbids early renewal (Sangoma). A 401 invalidates exactly
+ * the token that failed (a newer one fetched meanwhile is kept) and the call is retried once.
+ */
+import { createHash } from 'node:crypto';
+import { CxError, errorFromTokenResponse, isCxError, unavailable } from '../errors.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Logger } from '../observability/logger.js';
+import type { KvStore } from '../store/kv-store.js';
+import type { ConnectionStatus } from './connection-status.js';
+import type { Grant, GrantIdentity, TokenHttpRequest } from './grant.js';
+import { tokenSetFromResponse, type TokenSet } from './token-set.js';
+
+export interface Clock {
+  now(): number;
+}
+export const systemClock: Clock = { now: () => Date.now() };
+
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface TokenManagerOptions {
+  store: KvStore;
+  logger: Logger;
+  fetch?: FetchLike;
+  clock?: Clock;
+  metrics?: Metrics;
+  status?: ConnectionStatus;
+  /** Time limit of one token request. */
+  timeoutMs?: number;
+  /** Lease of the cross-replica lock: must outlive the slowest token request. */
+  lockLeaseMs?: number;
+  /** How often a replica waiting on another's lock re-reads the store. */
+  lockPollMs?: number;
+  /** 0..1 random source for the renewal jitter (tests inject a constant). */
+  random?: () => number;
+  /** How long refresh tokens are kept in the store when the platform does not say (they outlive access tokens). */
+  refreshTokenTtlMs?: number;
+}
+
+/** Token sets as kept in the store and the in-process copy, with the moment they should be renewed. */
+interface CachedToken extends TokenSet {
+  renewAt: number;
+}
+
+const MIN_MARGIN_MS = 1_000;
+const MAX_MARGIN_MS = 5 * 60_000;
+
+export class TokenManager {
+  private readonly memory = new Map<string, CachedToken>();
+  private readonly inflight = new Map<string, Promise<CachedToken>>();
+  /** Fingerprints of tokens an API rejected, so a stale store copy is never served again. */
+  private readonly rejected = new Set<string>();
+  /** Grants whose refresh was refused (invalid_grant) with no other way to get a token: fail fast. */
+  private readonly needsReauth = new Map<string, CxError>();
+  private readonly fetchFn: FetchLike;
+  private readonly clock: Clock;
+  private readonly timeoutMs: number;
+  private readonly lockLeaseMs: number;
+  private readonly lockPollMs: number;
+  private readonly random: () => number;
+  private readonly refreshTokenTtlMs: number;
+
+  constructor(private readonly opts: TokenManagerOptions) {
+    this.fetchFn = opts.fetch ?? ((url, init) => fetch(url, init));
+    this.clock = opts.clock ?? systemClock;
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.lockLeaseMs = opts.lockLeaseMs ?? this.timeoutMs + 5_000;
+    this.lockPollMs = opts.lockPollMs ?? 50;
+    this.random = opts.random ?? Math.random;
+    this.refreshTokenTtlMs = opts.refreshTokenTtlMs ?? 30 * 24 * 3600_000;
+  }
+
+  /** A valid access token for the grant. Throws CxError (PROVIDER_AUTH_FAILED, …) when none can be had. */
+  async getToken(grant: Grant): Promise<TokenSet> {
+    const key = cacheKey(grant.identity);
+    const now = this.clock.now();
+    const mem = this.memory.get(key);
+    if (mem && this.usable(mem, grant, now)) {
+      this.opts.metrics?.tokenCache.inc({ provider: grant.identity.provider, result: 'memory' });
+      if (grant.renewBeforeExpiry && now >= mem.renewAt && !this.inflight.has(key)) {
+        // Renew in the background; callers keep the current, still valid token meanwhile.
+        this.load(key, grant, mem).catch(() => undefined);
+      }
+      return mem;
+    }
+    const reauth = this.needsReauth.get(key);
+    if (reauth) throw reauth;
+    return this.load(key, grant, mem);
+  }
+
+  /**
+   * The API answered 401 to `accessToken`. Forget exactly that token, here and in the store, unless a newer
+   * one has replaced it meanwhile. Its refresh token (if any) is kept for the renewal.
+   */
+  async invalidate(grant: Grant, accessToken: string): Promise<void> {
+    const key = cacheKey(grant.identity);
+    this.rejected.add(fingerprint(accessToken));
+    if (this.rejected.size > 10_000) this.rejected.clear();
+    const mem = this.memory.get(key);
+    if (mem?.accessToken === accessToken) this.memory.set(key, { ...mem, expiresAt: 0, renewAt: 0 });
+    const stored = await this.opts.store.get<CachedToken>(key);
+    if (stored?.accessToken === accessToken) {
+      await this.opts.store.set(key, { ...stored, expiresAt: 0, renewAt: 0 }, stored.refreshToken ? this.refreshTokenTtlMs : 1);
+    }
+  }
+
+  /**
+   * Calls `fn` with a token; when it reports the token unauthorised (a 401), invalidates that token and
+   * calls once more with a new one. A second 401 is returned to the caller to map.
+   */
+  async withToken<T>(grant: Grant, fn: (token: TokenSet) => Promise<T>, isUnauthorized: (result: T) => boolean): Promise<T> {
+    const first = await this.getToken(grant);
+    const r1 = await fn(first);
+    if (!isUnauthorized(r1)) return r1;
+    await this.invalidate(grant, first.accessToken);
+    const second = await this.getToken(grant);
+    return fn(second);
+  }
+
+  /** The cached token of a grant, if any, without fetching (for `providers`). */
+  peek(grant: Grant): TokenSet | undefined {
+    return this.memory.get(cacheKey(grant.identity));
+  }
+
+  /** Forgets a grant's state entirely (a PBX account connected anew, credentials replaced). */
+  async forget(grant: Grant): Promise<void> {
+    const key = cacheKey(grant.identity);
+    this.memory.delete(key);
+    this.needsReauth.delete(key);
+    await this.opts.store.delete(key);
+  }
+
+  private usable(t: TokenSet, grant: Grant, now: number): boolean {
+    if (this.rejected.has(fingerprint(t.accessToken))) return false;
+    // Tokens that may not be renewed early are used to their last millisecond; the others stop a little
+    // before, so a request in flight does not arrive with a token that has just expired.
+    const guard = grant.renewBeforeExpiry ? Math.min(500, (t.expiresAt - t.obtainedAt) / 20) : 0;
+    return now < t.expiresAt - guard;
+  }
+
+  /** Single-flight around the store read, the cross-replica lock and the token request. */
+  private load(key: string, grant: Grant, previous: CachedToken | undefined): Promise<CachedToken> {
+    const existing = this.inflight.get(key);
+    if (existing) {
+      this.opts.metrics?.tokenCache.inc({ provider: grant.identity.provider, result: 'joined' });
+      return existing;
+    }
+    const p = this.loadUncoalesced(key, grant, previous).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, p);
+    return p;
+  }
+
+  private async loadUncoalesced(key: string, grant: Grant, previous: CachedToken | undefined): Promise<CachedToken> {
+    const provider = grant.identity.provider;
+    const fresh = await this.readStore(key, grant, previous);
+    if (fresh) return fresh;
+
+    const release = await this.opts.store.tryLock(key, this.lockLeaseMs);
+    if (!release) {
+      // Another replica holds the lock: wait for its result, then fetch ourselves only if it never comes.
+      // Wall time, not the injected clock: this is a real wait on another process.
+      const deadline = Date.now() + this.lockLeaseMs;
+      while (Date.now() < deadline) {
+        await sleep(this.lockPollMs);
+        const theirs = await this.readStore(key, grant, previous);
+        if (theirs) return theirs;
+        const retry = await this.opts.store.tryLock(key, this.lockLeaseMs);
+        if (retry) return this.fetchUnderLock(key, grant, previous, retry);
+      }
+      this.opts.logger.warn({ provider }, 'token lock was not released in time; fetching without it');
+      return this.fetchUnderLock(key, grant, previous, async () => {});
+    }
+    return this.fetchUnderLock(key, grant, previous, release);
+  }
+
+  private async fetchUnderLock(key: string, grant: Grant, previous: CachedToken | undefined, release: () => Promise<void>): Promise<CachedToken> {
+    try {
+      // Re-read under the lock: the replica that held it before us may have just written a token.
+      const theirs = await this.readStore(key, grant, previous);
+      if (theirs) return theirs;
+      const base = (await this.opts.store.get<CachedToken>(key)) ?? previous;
+      const token = await this.fetchToken(grant, base);
+      const cached = this.withRenewAt(token);
+      this.memory.set(key, cached);
+      const ttl = cached.refreshToken ? Math.max(cached.expiresAt - this.clock.now(), this.refreshTokenTtlMs) : cached.expiresAt - this.clock.now();
+      await this.opts.store.set(key, cached, Number.isFinite(ttl) ? Math.max(1, ttl) : undefined);
+      this.opts.status?.succeeded(grant.identity.provider, cached.expiresAt);
+      return cached;
+    } finally {
+      await release();
+    }
+  }
+
+  /** A usable token from the store that is newer than `previous`, copied into memory; else undefined. */
+  private async readStore(key: string, grant: Grant, previous: CachedToken | undefined): Promise<CachedToken | undefined> {
+    const stored = await this.opts.store.get<CachedToken>(key);
+    if (!stored || typeof stored.accessToken !== 'string') return undefined;
+    const now = this.clock.now();
+    if (!this.usable(stored, grant, now)) return undefined;
+    // During a background renewal the store still holds the token we are replacing: not an answer.
+    if (previous && stored.accessToken === previous.accessToken && now >= previous.renewAt) return undefined;
+    this.memory.set(key, stored);
+    this.opts.metrics?.tokenCache.inc({ provider: grant.identity.provider, result: 'store' });
+    return stored;
+  }
+
+  private async fetchToken(grant: Grant, previous: TokenSet | undefined): Promise<TokenSet> {
+    const key = cacheKey(grant.identity);
+    if (previous?.refreshToken && grant.buildRefreshRequest) {
+      try {
+        const t = await this.exchange(grant, grant.buildRefreshRequest(previous.refreshToken));
+        // RFC 6749 §6: the server may or may not rotate the refresh token; keep the old one if it did not.
+        return { ...t, refreshToken: t.refreshToken ?? previous.refreshToken };
+      } catch (e) {
+        const refused = isCxError(e) && e.extensions.oauthError === 'invalid_grant';
+        if (!refused || !grant.buildRequest) {
+          if (refused) this.needsReauth.set(key, e as CxError);
+          throw e;
+        }
+        this.opts.logger.info({ provider: grant.identity.provider }, 'refresh token refused (invalid_grant); using the primary grant');
+      }
+    }
+    if (!grant.buildRequest) {
+      const e = new CxError(`${grant.identity.provider} has no valid grant left; authorise again`, {
+        code: 'PROVIDER_NEEDS_REAUTHORIZATION',
+        provider: grant.identity.provider,
+      });
+      this.needsReauth.set(key, e);
+      this.opts.status?.failed(grant.identity.provider, e);
+      throw e;
+    }
+    try {
+      return await this.exchange(grant, grant.buildRequest());
+    } catch (e) {
+      if (isCxError(e) && e.extensions.code === 'PROVIDER_NEEDS_REAUTHORIZATION') this.needsReauth.set(key, e);
+      throw e;
+    }
+  }
+
+  /** One token request: the only place a token endpoint is called. */
+  private async exchange(grant: Grant, req: TokenHttpRequest): Promise<TokenSet> {
+    const provider = grant.identity.provider;
+    const requestedAt = this.clock.now();
+    const started = performance.now();
+    let status = 0;
+    try {
+      let res: Response;
+      try {
+        res = await this.fetchFn(req.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...req.headers },
+          body: req.body.toString(),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+      } catch (err) {
+        throw unavailable(provider, 'the token request', err);
+      }
+      status = res.status;
+      const text = await res.text().catch(() => '');
+      const body = parseJson(text);
+      if (!res.ok) {
+        throw errorFromTokenResponse({
+          provider,
+          operation: 'the token request',
+          status: res.status,
+          body: body ?? text,
+          retryAfter: retryAfterSeconds(res.headers.get('retry-after')),
+        });
+      }
+      if (body === undefined) {
+        throw new CxError(`${provider} token endpoint answered ${res.status} with a body that is not JSON`, { code: 'PROVIDER_ERROR', provider, upstreamStatus: res.status });
+      }
+      const token = grant.processResponse ? grant.processResponse(body, requestedAt) : tokenSetFromResponse(provider, body, requestedAt);
+      this.opts.metrics?.tokenRequests.inc({ provider, outcome: 'success' });
+      this.opts.metrics?.tokenCache.inc({ provider, result: 'fetch' });
+      this.opts.logger.info({ provider, expiresInS: Math.round((token.expiresAt - requestedAt) / 1000) }, 'obtained access token');
+      return token;
+    } catch (e) {
+      const err = isCxError(e) ? e : unavailable(provider, 'the token request', e);
+      this.opts.metrics?.tokenRequests.inc({ provider, outcome: err.extensions.code });
+      this.opts.status?.failed(provider, err);
+      this.opts.logger.warn({ provider, code: err.extensions.code, oauthError: err.extensions.oauthError, upstreamStatus: err.extensions.upstreamStatus }, 'token request failed');
+      throw err;
+    } finally {
+      this.opts.metrics?.upstreamDuration.observe({ provider, operation: 'token', status: String(status) }, (performance.now() - started) / 1000);
+    }
+  }
+
+  private withRenewAt(t: TokenSet): CachedToken {
+    const lifetime = t.expiresAt - t.obtainedAt;
+    if (!Number.isFinite(lifetime)) return { ...t, renewAt: Infinity };
+    const margin = Math.min(MAX_MARGIN_MS, Math.max(MIN_MARGIN_MS, lifetime * 0.1));
+    // Jitter spreads the renewals of many replicas over up to half a margin earlier.
+    const renewAt = t.expiresAt - margin * (1 + 0.5 * this.random());
+    return { ...t, renewAt: Math.max(t.obtainedAt, renewAt) };
+  }
+}
+
+/** Store key of a grant: provider plus a hash of token URL, client id, scope and subject — never the secret. */
+export function cacheKey(id: GrantIdentity): string {
+  const h = createHash('sha256').update([id.tokenUrl, id.clientId, id.scope, id.subject ?? ''].join('\n')).digest('hex').slice(0, 32);
+  return `token:${id.provider.toLowerCase()}:${h}`;
+}
+
+function fingerprint(token: string): string {
+  return createHash('sha256').update(token).digest('base64url').slice(0, 22);
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function retryAfterSeconds(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const n = Number(header);
+  if (Number.isFinite(n) && n >= 0) return n;
+  const date = Date.parse(header);
+  return Number.isFinite(date) ? Math.max(0, Math.ceil((date - Date.now()) / 1000)) : undefined;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,58 @@
+/**
+ * What a token endpoint gave us, with absolute times so it can be cached and shared between replicas.
+ */
+import { decodeJwt } from 'jose';
+import { CxError } from '../errors.js';
+import type { ProviderName } from '../providers/names.js';
+
+export interface TokenSet {
+  accessToken: string;
+  tokenType: string;
+  /** Epoch ms when the request for this token was sent: lifetimes count from there, never from receipt. */
+  obtainedAt: number;
+  /** Epoch ms after which the token must not be used; Infinity for tokens that never expire (API keys). */
+  expiresAt: number;
+  refreshToken?: string;
+  scope?: string;
+}
+
+/** Used when a token endpoint omits `expires_in` and the token is opaque (PROVIDERS.md: clients assume 3600 s). */
+export const DEFAULT_LIFETIME_SECONDS = 3600;
+
+/**
+ * Standard processing of a successful RFC 6749 §5.1 response. The expiry is the earlier of `expires_in`
+ * and the JWT's `exp` (read with jose, not hand-decoded), because some platforms (CallJourney's guide)
+ * tell clients to trust `exp`.
+ */
+export function tokenSetFromResponse(provider: ProviderName, body: unknown, requestedAt: number): TokenSet {
+  if (!body || typeof body !== 'object') {
+    throw new CxError(`${provider} token endpoint answered 200 without a JSON object`, { code: 'PROVIDER_ERROR', provider });
+  }
+  const b = body as Record<string, unknown>;
+  if (typeof b.access_token !== 'string' || b.access_token.length === 0) {
+    throw new CxError(`${provider} token endpoint answered 200 without an access_token`, { code: 'PROVIDER_ERROR', provider });
+  }
+  const expiresIn = Number(b.expires_in);
+  let expiresAt = requestedAt + (Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : DEFAULT_LIFETIME_SECONDS) * 1000;
+  const jwtExp = jwtExpiry(b.access_token);
+  if (jwtExp !== undefined && jwtExp < expiresAt) expiresAt = jwtExp;
+  return {
+    accessToken: b.access_token,
+    tokenType: typeof b.token_type === 'string' ? b.token_type : 'Bearer',
+    obtainedAt: requestedAt,
+    expiresAt,
+    refreshToken: typeof b.refresh_token === 'string' && b.refresh_token ? b.refresh_token : undefined,
+    scope: typeof b.scope === 'string' ? b.scope : undefined,
+  };
+}
+
+/** The JWT `exp` in epoch ms, or undefined when the token is not a JWT or has no `exp`. */
+export function jwtExpiry(token: string): number | undefined {
+  if (token.split('.').length !== 3) return undefined;
+  try {
+    const { exp } = decodeJwt(token);
+    return typeof exp === 'number' ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The one way provider clients call their REST APIs: bearer tokens from the token manager (401 → new token,
+ * once), time limits, retries only where a request is safe to repeat, Retry-After honoured within a cap,
+ * metrics per provider/operation/status, and every failure mapped by errors.ts.
+ */
+import { CxError, errorFromResponse, isCxError, unavailable } from '../errors.js';
+import type { Grant } from '../auth/grant.js';
+import type { ConnectionStatus } from '../auth/connection-status.js';
+import { retryAfterSeconds, type FetchLike, type TokenManager } from '../auth/token-manager.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { ProviderName } from '../providers/names.js';
+
+export type Auth = { grant: Grant } | { bearer: string } | { none: true };
+
+export interface UpstreamRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  /** Short, stable name for metrics and messages, e.g. "POST /api/v1/search/conversationexists". */
+  operation: string;
+  headers?: Record<string, string>;
+  json?: unknown;
+  auth: Auth;
+  /**
+   * Safe to send again: reads, and read-only POSTs such as CallJourney's search. A request that is not
+   * (Sangoma places real phone calls) is never re-sent once it may have reached the platform.
+   */
+  idempotent: boolean;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON when the body is JSON, else the text ('' when empty). */
+  body: unknown;
+  /** False when the body claimed to be JSON but did not parse. */
+  wellFormed: boolean;
+}
+
+export interface UpstreamClientOptions {
+  fetch?: FetchLike;
+  tokens: TokenManager;
+  logger: Logger;
+  metrics?: Metrics;
+  status?: ConnectionStatus;
+  timeoutMs?: number;
+  /** Longest Retry-After we wait for in-request before giving up with PROVIDER_RATE_LIMITED. */
+  retryAfterCapSeconds?: number;
+  /** Extra attempts for idempotent requests on 5xx / connection errors. */
+  maxRetries?: number;
+  /** Base of the exponential backoff between retries. */
+  backoffMs?: number;
+}
+
+const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
+
+export class UpstreamClient {
+  private readonly fetchFn: FetchLike;
+  private readonly timeoutMs: number;
+  private readonly retryAfterCap: number;
+  private readonly maxRetries: number;
+  private readonly backoffMs: number;
+
+  constructor(
+    readonly provider: ProviderName,
+    private readonly opts: UpstreamClientOptions,
+  ) {
+    this.fetchFn = opts.fetch ?? ((url, init) => fetch(url, init));
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.retryAfterCap = opts.retryAfterCapSeconds ?? 5;
+    this.maxRetries = opts.maxRetries ?? 2;
+    this.backoffMs = opts.backoffMs ?? 100;
+  }
+
+  /** Sends and returns a 2xx response's body; any other outcome throws a CxError. */
+  async json<T = unknown>(req: UpstreamRequest): Promise<T> {
+    const res = await this.send(req);
+    if (res.status < 200 || res.status >= 300) throw this.fail(req, res);
+    if (!res.wellFormed) {
+      throw this.record(new CxError(`${this.provider} answered ${req.operation} with malformed JSON`, { code: 'PROVIDER_ERROR', provider: this.provider, upstreamStatus: res.status }));
+    }
+    this.opts.status?.succeeded(this.provider);
+    return res.body as T;
+  }
+
+  /** Maps a non-2xx response to a CxError (and records it in the connection status). */
+  fail(req: UpstreamRequest, res: UpstreamResponse): CxError {
+    return this.record(
+      errorFromResponse({
+        provider: this.provider,
+        operation: req.operation,
+        status: res.status,
+        body: res.body,
+        retryAfter: retryAfterSeconds(res.headers.get('retry-after')),
+      }),
+    );
+  }
+
+  /** Sends with auth, retries and Retry-After handling; returns whatever status the upstream finally answered. */
+  async send(req: UpstreamRequest): Promise<UpstreamResponse> {
+    const auth = req.auth;
+    if ('grant' in auth) {
+      return this.opts.tokens.withToken(auth.grant, (t) => this.sendWithRetries(req, `${t.tokenType === 'bearer' ? 'Bearer' : t.tokenType} ${t.accessToken}`), (r) => r.status === 401);
+    }
+    return this.sendWithRetries(req, 'bearer' in auth ? `Bearer ${auth.bearer}` : undefined);
+  }
+
+  private async sendWithRetries(req: UpstreamRequest, authorization: string | undefined): Promise<UpstreamResponse> {
+    let rateLimitedOnce = false;
+    for (let attempt = 0; ; attempt++) {
+      let res: UpstreamResponse;
+      try {
+        res = await this.attempt(req, authorization);
+      } catch (err) {
+        // A connection error after the request was written may mean the platform acted on it: only
+        // idempotent requests are sent again.
+        if (req.idempotent && attempt < this.maxRetries) {
+          await sleep(this.backoff(attempt));
+          continue;
+        }
+        throw this.record(isCxError(err) ? err : unavailable(this.provider, req.operation, err));
+      }
+      if (req.idempotent && RETRYABLE_STATUS.has(res.status) && attempt < this.maxRetries) {
+        await sleep(this.backoff(attempt));
+        continue;
+      }
+      if (res.status === 429 && req.idempotent && !rateLimitedOnce) {
+        const wait = retryAfterSeconds(res.headers.get('retry-after'));
+        if (wait !== undefined && wait <= this.retryAfterCap) {
+          rateLimitedOnce = true;
+          await sleep(wait * 1000);
+          attempt--; // a rate-limit wait is not one of the fault retries
+          continue;
+        }
+      }
+      return res;
+    }
+  }
+
+  private async attempt(req: UpstreamRequest, authorization: string | undefined): Promise<UpstreamResponse> {
+    const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+    if (authorization) headers.authorization = authorization;
+    let body: string | undefined;
+    if (req.json !== undefined) {
+      body = JSON.stringify(req.json);
+      headers['content-type'] = 'application/json';
+    }
+    const started = performance.now();
+    let status = 'error';
+    try {
+      const res = await this.fetchFn(req.url, { method: req.method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      status = String(res.status);
+      const text = await res.text();
+      const isJson = (res.headers.get('content-type') ?? '').includes('json');
+      let parsed: unknown = text;
+      let wellFormed = true;
+      if (text && (isJson || /^[[{]/.test(text.trimStart()))) {
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          wellFormed = !isJson;
+        }
+      } else if (isJson && !text) {
+        parsed = undefined;
+      }
+      return { status: res.status, headers: res.headers, body: parsed, wellFormed };
+    } catch (err) {
+      throw unavailable(this.provider, req.operation, err);
+    } finally {
+      this.opts.metrics?.upstreamDuration.observe({ provider: this.provider, operation: req.operation, status }, (performance.now() - started) / 1000);
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const base = this.backoffMs * 2 ** attempt;
+    return base / 2 + Math.random() * base; // full jitter around the exponential step
+  }
+
+  private record(e: CxError): CxError {
+    this.opts.status?.failed(this.provider, e);
+    this.opts.logger.warn({ provider: this.provider, code: e.extensions.code, upstreamStatus: e.extensions.upstreamStatus }, e.message);
+    return e;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

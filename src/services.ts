@@ -1,0 +1,84 @@
+/**
+ * Long-lived parts shared by every request: the store, the token manager, the connection status and one
+ * client per configured provider. Built once by createServer; contexts hold a reference.
+ */
+import { ConnectionStatus } from './auth/connection-status.js';
+import { TokenManager, type Clock, type FetchLike } from './auth/token-manager.js';
+import type { Config } from './config.js';
+import { UpstreamClient } from './http/upstream-client.js';
+import type { Logger } from './observability/logger.js';
+import type { Metrics } from './observability/metrics.js';
+import { CallJourneyClient } from './providers/calljourney/client.js';
+import type { ProviderName } from './providers/names.js';
+import { createStore, type KvStore } from './store/kv-store.js';
+
+export interface ServiceDeps {
+  logger: Logger;
+  metrics: Metrics;
+  fetch?: FetchLike;
+  clock?: Clock;
+  store?: KvStore;
+  random?: () => number;
+}
+
+export interface Services {
+  config: Readonly<Config>;
+  logger: Logger;
+  metrics: Metrics;
+  store: KvStore;
+  tokens: TokenManager;
+  status: ConnectionStatus;
+  calljourney?: CallJourneyClient;
+  close(): Promise<void>;
+}
+
+export function configuredProviders(config: Config): ProviderName[] {
+  const out: ProviderName[] = [];
+  if (config.calljourney) out.push('CALLJOURNEY');
+  if (config.sangoma) out.push('SANGOMA');
+  if (config.cloudcx) out.push('CLOUDCX');
+  if (config.nvm) out.push('NEWVOICEMEDIA');
+  if (config.pbx) out.push('PBX');
+  return out;
+}
+
+export function createServices(config: Readonly<Config>, deps: ServiceDeps): Services {
+  const { logger, metrics } = deps;
+  const store = deps.store ?? createStore({ redisUrl: config.redisUrl, encryptionKeys: config.encryptionKeys, logger });
+  metrics.storeDegraded.set(store.healthy ? 0 : 1);
+  store.onHealthChange?.((healthy) => metrics.storeDegraded.set(healthy ? 0 : 1));
+  const status = new ConnectionStatus(configuredProviders(config));
+  const tokens = new TokenManager({
+    store,
+    logger,
+    metrics,
+    status,
+    fetch: deps.fetch,
+    clock: deps.clock,
+    random: deps.random,
+    timeoutMs: config.limits.upstreamTimeoutMs,
+  });
+  const http = (provider: ProviderName) =>
+    new UpstreamClient(provider, {
+      fetch: deps.fetch,
+      tokens,
+      logger,
+      metrics,
+      status,
+      timeoutMs: config.limits.upstreamTimeoutMs,
+      retryAfterCapSeconds: config.limits.retryAfterCapSeconds,
+    });
+
+  return {
+    config,
+    logger,
+    metrics,
+    store,
+    tokens,
+    status,
+    calljourney: config.calljourney ? new CallJourneyClient(config.calljourney, http('CALLJOURNEY')) : undefined,
+    async close() {
+      await store.close();
+    },
+  };
+}
