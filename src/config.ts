@@ -60,6 +60,8 @@ export interface Config {
   port: number;
   host: string;
   logLevel: string;
+  /** The public base URL of this service (for links it gives out); unset = derived from each request's Host. */
+  publicUrl?: string;
   redisUrl?: string;
   /** Base64 32-byte keys, newest first. Empty = values at rest are not encrypted (allowed outside production). */
   encryptionKeys: Buffer[];
@@ -174,6 +176,19 @@ class EnvReader {
   }
 }
 
+function publicUrlOf(r: EnvReader): string | undefined {
+  const raw = r.str('CXGRAPH_PUBLIC_URL');
+  if (!raw) return undefined;
+  try {
+    const u = new URL(raw);
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error();
+    return raw.replace(/\/+$/, '');
+  } catch {
+    r.fail('CXGRAPH_PUBLIC_URL', `expected an absolute http(s) URL, got ${r.shown('CXGRAPH_PUBLIC_URL', raw)}`);
+    return undefined;
+  }
+}
+
 export function isLoopback(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, '');
   if (h === 'localhost') return true;
@@ -210,6 +225,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     port: r.int('PORT', 4001, 0, 65535),
     host: r.str('HOST') ?? '0.0.0.0',
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    publicUrl: publicUrlOf(r),
     redisUrl,
     encryptionKeys,
     limits: {

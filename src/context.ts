@@ -2,15 +2,25 @@
  * Per-request context: the shared services plus fresh DataLoaders, so batching and deduplication never
  * leak between requests (or users).
  */
+import DataLoader from 'dataloader';
 import { PROVIDER_VARIABLES } from './config.js';
 import { notConfigured } from './errors.js';
 import { createRecordingLoader, type RecordingLoader } from './graphql/loaders/recording-exists-loader.js';
+import type { AgentModel, CallModel, UserModel } from './graphql/models.js';
 import type { Logger } from './observability/logger.js';
+import type { AgentDirectory } from './providers/capabilities.js';
+import type { ProviderName } from './providers/names.js';
 import type { Services } from './services.js';
 
 export interface Loaders {
-  /** Throws PROVIDER_NOT_CONFIGURED when CallJourney is not configured. */
+  /** The recording-exists loader. Throws PROVIDER_NOT_CONFIGURED when CallJourney is not configured. */
   readonly recording: RecordingLoader;
+  /** Users by id of one provider; undefined when the platform has no get-by-id endpoint or is not configured. */
+  user(provider: ProviderName): DataLoader<string, UserModel | null> | undefined;
+  /** Calls by id of one provider; undefined when the platform cannot look calls up by id. */
+  call(provider: ProviderName): DataLoader<string, CallModel | null> | undefined;
+  /** One provider's agent list, fetched at most once per request (entity references resolve against it). */
+  agentList(provider: ProviderName, dir: AgentDirectory): Promise<AgentModel[]>;
 }
 
 export interface Context {
@@ -18,16 +28,58 @@ export interface Context {
   loaders: Loaders;
   requestId: string;
   logger: Logger;
+  /** Absolute base URL of this cxgraph as the caller reached it, for download links. */
+  publicUrl: string;
 }
 
-export function createContext(services: Services, requestId: string): Context {
+export function createContext(services: Services, requestId: string, publicUrl: string): Context {
   let recording: RecordingLoader | undefined;
+  const users = new Map<ProviderName, DataLoader<string, UserModel | null>>();
+  const calls = new Map<ProviderName, DataLoader<string, CallModel | null>>();
+  const agentLists = new Map<ProviderName, Promise<AgentModel[]>>();
+  const metrics = services.metrics;
   const loaders: Loaders = {
     get recording() {
       if (!services.calljourney) throw notConfigured('CALLJOURNEY', PROVIDER_VARIABLES.CALLJOURNEY);
-      recording ??= createRecordingLoader(services.calljourney, services.config.limits.recordingConcurrency, services.metrics);
+      recording ??= createRecordingLoader(services.calljourney, services.config.limits.recordingConcurrency, metrics);
       return recording;
     },
+    user(provider) {
+      const dir = services.users[provider];
+      if (!dir?.getUsers) return undefined;
+      let l = users.get(provider);
+      if (!l) {
+        const getUsers = dir.getUsers.bind(dir);
+        l = new DataLoader<string, UserModel | null>(async (ids) => {
+          metrics.loaderBatchSize.observe({ loader: `user:${provider}` }, ids.length);
+          return getUsers(ids);
+        });
+        users.set(provider, l);
+      }
+      return l;
+    },
+    call(provider) {
+      const history = services.calls[provider];
+      if (!history?.getCalls) return undefined;
+      let l = calls.get(provider);
+      if (!l) {
+        const getCalls = history.getCalls.bind(history);
+        l = new DataLoader<string, CallModel | null>(async (ids) => {
+          metrics.loaderBatchSize.observe({ loader: `call:${provider}` }, ids.length);
+          return getCalls(ids);
+        });
+        calls.set(provider, l);
+      }
+      return l;
+    },
+    agentList(provider, dir) {
+      let p = agentLists.get(provider);
+      if (!p) {
+        p = dir.listAgents();
+        agentLists.set(provider, p);
+      }
+      return p;
+    },
   };
-  return { services, loaders, requestId, logger: services.logger.child({ requestId }) };
+  return { services, loaders, requestId, logger: services.logger.child({ requestId }), publicUrl };
 }

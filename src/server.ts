@@ -99,7 +99,7 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
     const started = performance.now();
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: async () => createContext(services, requestId),
+      context: async () => createContext(services, requestId, config.publicUrl ?? originOf(req)),
     });
     const out: Record<string, string> = { 'x-request-id': requestId };
     for (const [k, v] of result.headers) out[k] = v;
@@ -115,7 +115,9 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
 
   const httpServer = createHttpServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = routes.get(`${req.method} ${url.pathname}`);
+    const route =
+      routes.get(`${req.method} ${url.pathname}`) ??
+      services.routes.find((r) => r.method === req.method && (r.path.endsWith('/') ? url.pathname.startsWith(r.path) : url.pathname === r.path))?.handle;
     const handler = route ?? (url.pathname === '/' || url.pathname === '/graphql' ? graphql : undefined);
     if (!handler) return sendJson(res, 404, { message: `No route for ${req.method} ${url.pathname}` });
     Promise.resolve(handler(req, res, url)).catch((err: unknown) => {
@@ -169,6 +171,12 @@ function formatError(formatted: GraphQLFormattedError, error: unknown, logger: L
   logger.error({ err: original instanceof Error ? { message: original.message, stack: original.stack } : String(original), path: formatted.path }, 'unexpected resolver error');
   metrics.graphqlErrors.inc({ code: 'INTERNAL_SERVER_ERROR' });
   return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/** The origin the caller used (for links back to us), when no CXGRAPH_PUBLIC_URL is configured. */
+function originOf(req: IncomingMessage): string {
+  const host = typeof req.headers.host === 'string' && /^[\w.:[\]-]+$/.test(req.headers.host) ? req.headers.host : 'localhost';
+  return `http://${host}`;
 }
 
 function requestIdOf(req: IncomingMessage): string {

@@ -9,6 +9,7 @@ import { UpstreamClient } from './http/upstream-client.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import { CallJourneyClient } from './providers/calljourney/client.js';
+import type { AgentDirectory, CallHistory, HttpRoute, UserDirectory } from './providers/capabilities.js';
 import type { ProviderName } from './providers/names.js';
 import { createStore, type KvStore } from './store/kv-store.js';
 
@@ -29,6 +30,12 @@ export interface Services {
   tokens: TokenManager;
   status: ConnectionStatus;
   calljourney?: CallJourneyClient;
+  /** Capabilities by provider: present only for configured providers that have them. */
+  users: Partial<Record<ProviderName, UserDirectory>>;
+  agents: Partial<Record<ProviderName, AgentDirectory>>;
+  calls: Partial<Record<ProviderName, CallHistory>>;
+  /** HTTP routes beside GraphQL contributed by providers (OAuth callbacks, media). */
+  routes: HttpRoute[];
   close(): Promise<void>;
 }
 
@@ -69,16 +76,33 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
       retryAfterCapSeconds: config.limits.retryAfterCapSeconds,
     });
 
-  return {
+  const services: Services = {
     config,
     logger,
     metrics,
     store,
     tokens,
     status,
-    calljourney: config.calljourney ? new CallJourneyClient(config.calljourney, http('CALLJOURNEY')) : undefined,
+    users: {},
+    agents: {},
+    calls: {},
+    routes: [],
     async close() {
       await store.close();
     },
   };
+  const shared: ProviderSetup = { config, services, http, logger };
+
+  // One block per provider: each registers its client and the capabilities it answers.
+  if (config.calljourney) services.calljourney = new CallJourneyClient(config.calljourney, http('CALLJOURNEY'));
+  // (each other provider adds one `registerX(shared)` line here, from src/providers/<name>/register.ts)
+  return services;
+}
+
+/** What a provider's register function gets to build its client and capabilities. */
+export interface ProviderSetup {
+  config: Readonly<Config>;
+  services: Services;
+  http: (provider: ProviderName) => UpstreamClient;
+  logger: Logger;
 }

@@ -23,3 +23,90 @@ export interface ProviderConnectionModel {
   tokenExpiresAt: string | null;
   lastError: string | null;
 }
+
+export interface UserModel {
+  provider: ProviderName;
+  id: string;
+  login: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  name: string | null;
+  email: string | null;
+  phoneNumber: string | null;
+  roles: string[];
+  active: boolean | null;
+}
+
+export interface UserPageModel {
+  nodes: UserModel[];
+  totalCount: number;
+  /** 1-based */
+  page: number;
+  pageSize: number;
+  totalPages: number;
+}
+
+export interface AgentModel {
+  provider: ProviderName;
+  id: string;
+  name: string | null;
+  /** The user id behind the agent, resolved through the user loader (NewVoiceMedia); null for PBX extensions. */
+  userId: string | null;
+}
+
+export interface AgentAvailabilityModel {
+  skillNames: string[];
+  ready: number;
+  away: number;
+  extendedAway: number;
+  loggedOut: number;
+}
+
+export type PbxAccountStatus = 'CONNECTED' | 'NEEDS_REAUTHORIZATION' | 'UNAVAILABLE';
+
+export interface PbxAccountModel {
+  id: string;
+  login: string;
+  admin: boolean;
+  access: string | null;
+  clientId: string | null;
+  dealerId: string | null;
+  extensionGroupId: string | null;
+  extensionId: string | null;
+  timezone: string | null;
+  status: PbxAccountStatus;
+}
+
+export interface CallMediaModel {
+  key: string;
+  kind: string;
+  contentType: string | null;
+  contentLength: number | null;
+  filename: string | null;
+  /** A cxgraph-relative path (e.g. /media/nvm/<guid>/<key>); the resolver makes it absolute. */
+  downloadPath: string;
+}
+
+export interface CallModel {
+  provider: ProviderName;
+  id: string;
+  startTime: string | null;
+  direction: 'INBOUND' | 'OUTBOUND' | 'INTERNAL' | null;
+  from: string | null;
+  to: string | null;
+  durationSeconds: number | null;
+  agents: AgentModel[];
+  media: CallMediaModel[];
+}
+
+export interface CallConnectionModel {
+  nodes: CallModel[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+export interface CallStartModel {
+  provider: ProviderName;
+  accepted: boolean;
+  callId: string | null;
+  message: string | null;
+}

@@ -1,0 +1,20 @@
+import type { AgentResolvers, QueryResolvers } from '../../__generated__/resolvers-types.js';
+import { capability } from './dispatch.js';
+import { userStub } from './users.js';
+
+export const agentQueries: Pick<QueryResolvers, 'agents'> = {
+  agents: (_, { provider }, ctx) => capability('agents', provider, ctx.services.agents).listAgents(),
+};
+
+export const Agent: AgentResolvers = {
+  user: async (agent, _, ctx) => {
+    if (!agent.userId) return null;
+    const loader = ctx.loaders.user(agent.provider);
+    return loader ? loader.load(agent.userId) : userStub(agent.provider, agent.userId);
+  },
+  __resolveReference: async (ref, ctx) => {
+    const dir = capability('agents', ref.provider, ctx.services.agents);
+    const agents = await ctx.loaders.agentList(ref.provider, dir);
+    return agents.find((a) => a.id === ref.id) ?? null;
+  },
+};

@@ -1,0 +1,25 @@
+import type { QueryResolvers, UserResolvers } from '../../__generated__/resolvers-types.js';
+import type { UserModel } from '../models.js';
+import { capability, intInRange } from './dispatch.js';
+
+export const userQueries: Pick<QueryResolvers, 'users'> = {
+  users: (_, { provider, search, page, pageSize }, ctx) =>
+    capability('users', provider, ctx.services.users).listUsers({
+      search: search?.trim() || undefined,
+      page: intInRange(page, 1, 1, 1_000_000, 'page'),
+      pageSize: intInRange(pageSize, 25, 1, 500, 'pageSize'),
+    }),
+};
+
+/** Key-only user: what can be said of a reference the platform cannot look up by id. */
+export function userStub(provider: UserModel['provider'], id: string): UserModel {
+  return { provider, id, login: null, firstName: null, lastName: null, name: null, email: null, phoneNumber: null, roles: [], active: null };
+}
+
+export const User: UserResolvers = {
+  __resolveReference: async (ref, ctx) => {
+    const loader = ctx.loaders.user(ref.provider);
+    if (!loader) return userStub(ref.provider, ref.id);
+    return loader.load(ref.id);
+  },
+};
