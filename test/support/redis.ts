@@ -1,0 +1,36 @@
+/**
+ * Real Redis for tests at REDIS_URL (default redis://127.0.0.1:6379). Where none answers, Redis tests are
+ * skipped — except with CI=true, where a missing Redis is a failure (DESIGN.md, Commands).
+ */
+import { createConnection } from 'node:net';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export async function redisAnswers(url = REDIS_URL): Promise<boolean> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const s = createConnection({ host: u.hostname, port: Number(u.port || 6379) });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(1000, () => done(false));
+    s.once('error', () => done(false));
+    s.once('connect', () => s.write('PING\r\n'));
+    s.once('data', (d) => done(d.toString().startsWith('+PONG')));
+  });
+}
+
+const available = await redisAnswers();
+if (!available && process.env.CI === 'true') {
+  throw new Error(`CI=true but no Redis answers at ${REDIS_URL}: start redis-server (see .ci/run)`);
+}
+if (!available) console.warn(`[tests] no Redis at ${REDIS_URL}: Redis tests are skipped`);
+
+/** True when Redis tests can run; use with describe.skipIf(!HAS_REDIS). */
+export const HAS_REDIS = available;
+
+/** A key prefix unique to one test, so parallel test files never see each other's keys. */
+export function uniqueNamespace(): string {
+  return `t${process.pid}x${Math.random().toString(36).slice(2, 8)}`;
+}
