@@ -40,11 +40,14 @@ export interface StoreOptions {
   logger: Logger;
   /** Per-operation time limit, so an unresponsive Redis cannot stall requests. */
   opTimeoutMs?: number;
+  /** Key prefix (default `cxgraph`); tests use their own so they never see each other's keys. */
+  namespace?: string;
 }
 
 export function createStore(opts: StoreOptions): KvStore {
   const box = new SecretBox(opts.encryptionKeys);
-  return opts.redisUrl ? new RedisKvStore(opts.redisUrl, box, opts.logger, opts.opTimeoutMs ?? 500) : new MemoryKvStore(box);
+  const ns = opts.namespace ?? NAMESPACE;
+  return opts.redisUrl ? new RedisKvStore(opts.redisUrl, box, opts.logger, opts.opTimeoutMs ?? 500, ns) : new MemoryKvStore(box, ns);
 }
 
 export class MemoryKvStore implements KvStore {
@@ -53,8 +56,11 @@ export class MemoryKvStore implements KvStore {
   private readonly keyv: Keyv<string>;
   private readonly locks = new Map<string, { owner: string; until: number }>();
 
-  constructor(private readonly box: SecretBox = new SecretBox([])) {
-    this.keyv = new Keyv<string>({ namespace: NAMESPACE });
+  constructor(
+    private readonly box: SecretBox = new SecretBox([]),
+    namespace = NAMESPACE,
+  ) {
+    this.keyv = new Keyv<string>({ namespace });
   }
   async get<T>(key: string): Promise<T | undefined> {
     const raw = await this.keyv.get(key);
@@ -96,6 +102,7 @@ export class RedisKvStore implements KvStore {
     private readonly box: SecretBox,
     private readonly logger: Logger,
     private readonly opTimeoutMs: number,
+    private readonly namespace = NAMESPACE,
   ) {
     this.client = createClient({
       url,
@@ -107,8 +114,8 @@ export class RedisKvStore implements KvStore {
     this.client.on('ready', () => this.setHealthy(true));
     this.client.on('end', () => this.setHealthy(false));
     this.connecting = this.client.connect().catch((err: unknown) => this.setHealthy(false, err));
-    const adapter = new KeyvRedis<string>(this.client, { throwOnErrors: true, throwOnConnectError: false });
-    this.keyv = new Keyv<string>({ store: adapter, namespace: NAMESPACE, useKeyPrefix: false, throwOnErrors: true });
+    const adapter = new KeyvRedis<string>(this.client, { namespace, throwOnErrors: true, throwOnConnectError: false });
+    this.keyv = new Keyv<string>({ store: adapter, namespace, useKeyPrefix: false, throwOnErrors: true });
     this.keyv.on('error', () => {
       /* surfaced through the per-call catch below; keyv would otherwise print to stderr */
     });
@@ -165,7 +172,7 @@ export class RedisKvStore implements KvStore {
     await this.guard(() => this.keyv.delete(key), false);
   }
   async tryLock(key: string, leaseMs: number): Promise<(() => Promise<void>) | undefined> {
-    const lockKey = `${NAMESPACE}:lock:${key}`;
+    const lockKey = `${this.namespace}:lock:${key}`;
     const owner = randomUUID();
     const got = await this.guard(async () => (await this.client.set(lockKey, owner, { NX: true, PX: leaseMs })) === 'OK', null);
     if (got === null) return async () => {}; // degraded: do not wait on a lock nobody can see

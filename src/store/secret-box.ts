@@ -51,8 +51,9 @@ export class SecretBox {
     }
     const sealed = (parsed as { $sealed?: Sealed } | null)?.$sealed;
     if (!sealed) {
-      // Plain values are readable only while encryption is off: once keys are set, plaintext is refused.
-      return this.encrypts ? undefined : (parsed as T);
+      // Written before encryption was turned on: still readable, so enabling keys loses no stored
+      // connection; the next write of that entry seals it.
+      return parsed as T;
     }
     const key = this.keys.find((k) => k.id === sealed.k);
     if (!key) return undefined;

@@ -1,0 +1,101 @@
+/**
+ * The shared store on a real Redis: two token managers (two replicas) fetch one token between them, values
+ * are sealed at rest (no plaintext token in Redis), and rotating the key list keeps them readable.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '@keyv/redis';
+import { AzureClientCredentialsGrant } from '../../src/auth/grants/azure-client-credentials.js';
+import { TokenManager } from '../../src/auth/token-manager.js';
+import { createStore, type KvStore } from '../../src/store/kv-store.js';
+import { createCallJourneySimulator, type CallJourneySimulator } from '../../src/simulators/index.js';
+import { LogCapture } from '../support/log-capture.js';
+import { HAS_REDIS, REDIS_URL, uniqueNamespace } from '../support/redis.js';
+
+describe.skipIf(!HAS_REDIS)('Redis store', () => {
+  let sim: CallJourneySimulator;
+  const stores: KvStore[] = [];
+  const redis = createClient({ url: REDIS_URL });
+
+  beforeAll(async () => {
+    sim = createCallJourneySimulator();
+    await sim.start();
+    await redis.connect();
+  });
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    await redis.close();
+    await sim.stop();
+  });
+
+  const store = (namespace: string, keys: Buffer[]) => {
+    const s = createStore({ redisUrl: REDIS_URL, encryptionKeys: keys, logger: new LogCapture().logger, namespace });
+    stores.push(s);
+    return s;
+  };
+  const grant = () =>
+    new AzureClientCredentialsGrant({
+      provider: 'CALLJOURNEY',
+      tokenUrl: sim.tokenUrl,
+      clientId: sim.clients[0]!.clientId,
+      clientSecret: sim.clients[0]!.clientSecret,
+      scope: `api://${sim.clients[0]!.clientId}/.default`,
+    });
+
+  it('two token managers on separate connections, hit concurrently on a cold cache, make one token request between them', async () => {
+    const ns = uniqueNamespace();
+    const key = randomBytes(32);
+    // the simulator answers slowly, so both replicas are surely waiting at the same time
+    sim.server.setLatency('token', 150);
+    sim.server.resetCounts();
+    const a = new TokenManager({ store: store(ns, [key]), logger: new LogCapture().logger });
+    const b = new TokenManager({ store: store(ns, [key]), logger: new LogCapture().logger });
+    const tokens = await Promise.all([...Array.from({ length: 20 }, () => a.getToken(grant())), ...Array.from({ length: 20 }, () => b.getToken(grant()))]);
+    sim.server.setLatency('token', 0);
+    expect(sim.server.count('token')).toBe(1);
+    expect(new Set(tokens.map((t) => t.accessToken)).size).toBe(1);
+  });
+
+  it('keeps no plaintext token in Redis, and a rotated key list still reads what the old key wrote', async () => {
+    const ns = uniqueNamespace();
+    const oldKey = randomBytes(32);
+    const newKey = randomBytes(32);
+    const writer = new TokenManager({ store: store(ns, [oldKey]), logger: new LogCapture().logger });
+    const token = await writer.getToken(grant());
+
+    const keys = await redis.keys(`${ns}*`);
+    expect(keys.length).toBeGreaterThan(0);
+    for (const k of keys) {
+      const raw = (await redis.get(k)) ?? '';
+      expect(raw).not.toContain(token.accessToken);
+      expect(raw).not.toContain(sim.clients[0]!.clientSecret);
+      expect(raw).toContain('$sealed');
+    }
+
+    // a replica started after rotation (new key first, old key kept) reads the token without asking for a new one
+    const before = sim.server.count('token');
+    const rotated = new TokenManager({ store: store(ns, [newKey, oldKey]), logger: new LogCapture().logger });
+    expect((await rotated.getToken(grant())).accessToken).toBe(token.accessToken);
+    expect(sim.server.count('token')).toBe(before);
+
+    // a replica that no longer lists the old key cannot read it and fetches anew instead of failing
+    const dropped = new TokenManager({ store: store(ns, [newKey]), logger: new LogCapture().logger });
+    expect((await dropped.getToken(grant())).accessToken).not.toBe(token.accessToken);
+    expect(sim.server.count('token')).toBe(before + 1);
+  });
+
+  it('releases a lock only for its owner (compare-and-delete)', async () => {
+    const ns = uniqueNamespace();
+    const s = store(ns, []);
+    const release1 = await s.tryLock('k', 100);
+    expect(release1).toBeDefined();
+    expect(await s.tryLock('k', 100)).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 150)); // lease expired: another owner takes it
+    const release2 = await s.tryLock('k', 5_000);
+    expect(release2).toBeDefined();
+    await release1!(); // the first owner's late release must not free the second owner's lock
+    expect(await s.tryLock('k', 100)).toBeUndefined();
+    await release2!();
+    expect(await s.tryLock('k', 100)).toBeDefined();
+  });
+});
