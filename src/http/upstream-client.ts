@@ -35,6 +35,8 @@ export interface UpstreamResponse {
   body: unknown;
   /** False when the body claimed to be JSON but did not parse. */
   wellFormed: boolean;
+  /** From stream() only: the unread body of a 2xx response, for the caller to pipe and finish. */
+  stream?: ReadableStream<Uint8Array> | null;
 }
 
 export interface UpstreamClientOptions {
@@ -98,19 +100,32 @@ export class UpstreamClient {
 
   /** Sends with auth, retries and Retry-After handling; returns whatever status the upstream finally answered. */
   async send(req: UpstreamRequest): Promise<UpstreamResponse> {
-    const auth = req.auth;
-    if ('grant' in auth) {
-      return this.opts.tokens.withToken(auth.grant, (t) => this.sendWithRetries(req, `${t.tokenType === 'bearer' ? 'Bearer' : t.tokenType} ${t.accessToken}`), (r) => r.status === 401);
-    }
-    return this.sendWithRetries(req, 'bearer' in auth ? `Bearer ${auth.bearer}` : undefined);
+    return this.sendAuthorised(req, false);
   }
 
-  private async sendWithRetries(req: UpstreamRequest, authorization: string | undefined): Promise<UpstreamResponse> {
+  /**
+   * As send(), but a 2xx body is left unread in `stream` (media downloads are piped, never buffered) and the
+   * time limit covers only the wait for the response headers. Other statuses are read as send() reads them.
+   * The caller must consume or cancel `stream`.
+   */
+  async stream(req: UpstreamRequest): Promise<UpstreamResponse> {
+    return this.sendAuthorised(req, true);
+  }
+
+  private async sendAuthorised(req: UpstreamRequest, streaming: boolean): Promise<UpstreamResponse> {
+    const auth = req.auth;
+    if ('grant' in auth) {
+      return this.opts.tokens.withToken(auth.grant, (t) => this.sendWithRetries(req, `${t.tokenType === 'bearer' ? 'Bearer' : t.tokenType} ${t.accessToken}`, streaming), (r) => r.status === 401);
+    }
+    return this.sendWithRetries(req, 'bearer' in auth ? `Bearer ${auth.bearer}` : undefined, streaming);
+  }
+
+  private async sendWithRetries(req: UpstreamRequest, authorization: string | undefined, streaming = false): Promise<UpstreamResponse> {
     let rateLimitedOnce = false;
     for (let attempt = 0; ; attempt++) {
       let res: UpstreamResponse;
       try {
-        res = await this.attempt(req, authorization);
+        res = await this.attempt(req, authorization, streaming);
       } catch (err) {
         // A connection error after the request was written may mean the platform acted on it: only
         // idempotent requests are sent again.
@@ -137,7 +152,7 @@ export class UpstreamClient {
     }
   }
 
-  private async attempt(req: UpstreamRequest, authorization: string | undefined): Promise<UpstreamResponse> {
+  private async attempt(req: UpstreamRequest, authorization: string | undefined, streaming = false): Promise<UpstreamResponse> {
     const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
     if (authorization) headers.authorization = authorization;
     let body: string | undefined;
@@ -147,9 +162,16 @@ export class UpstreamClient {
     }
     const started = performance.now();
     let status = 'error';
+    // A streamed body may take longer than the time limit to transfer: only the headers are timed then.
+    const limit = new AbortController();
+    const timer = setTimeout(() => limit.abort(new DOMException('The operation timed out.', 'TimeoutError')), this.timeoutMs);
     try {
-      const res = await this.fetchFn(req.url, { method: req.method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      const res = await this.fetchFn(req.url, { method: req.method, headers, body, signal: limit.signal });
       status = String(res.status);
+      if (streaming && res.status >= 200 && res.status < 300) {
+        clearTimeout(timer);
+        return { status: res.status, headers: res.headers, body: undefined, wellFormed: true, stream: res.body };
+      }
       const text = await res.text();
       const isJson = (res.headers.get('content-type') ?? '').includes('json');
       let parsed: unknown = text;
@@ -165,8 +187,9 @@ export class UpstreamClient {
       }
       return { status: res.status, headers: res.headers, body: parsed, wellFormed };
     } catch (err) {
-      throw unavailable(this.provider, req.operation, err);
+      throw unavailable(this.provider, req.operation, err instanceof Error && err.name === 'AbortError' && limit.signal.aborted ? limit.signal.reason : err);
     } finally {
+      clearTimeout(timer);
       this.opts.metrics?.upstreamDuration.observe({ provider: this.provider, operation: req.operation, status }, (performance.now() - started) / 1000);
     }
   }

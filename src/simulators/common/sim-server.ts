@@ -26,12 +26,14 @@ export interface SimRequest {
   json(): unknown;
 }
 
-/** What a route handler answers. `json` wins over `text`; neither means an empty body. */
+/** What a route handler answers. `json` wins over `text`, `text` over `bytes`; none means an empty body. */
 export interface SimResponse {
   status: number;
   headers?: Record<string, string>;
   json?: unknown;
   text?: string;
+  /** A binary body (media files); Content-Type defaults to `application/octet-stream`. */
+  bytes?: Uint8Array;
   /** Overrides the default Content-Type (`application/json; charset=utf-8` or `text/plain; charset=utf-8`). */
   contentType?: string;
 }
@@ -493,7 +495,7 @@ function parseJson(rawBody: string): unknown {
 
 function send(res: ServerResponse, answer: SimResponse): void {
   if (res.destroyed) return;
-  let body = '';
+  let body: string | Uint8Array = '';
   let contentType = answer.contentType;
   if (answer.json !== undefined) {
     body = JSON.stringify(answer.json);
@@ -501,6 +503,9 @@ function send(res: ServerResponse, answer: SimResponse): void {
   } else if (answer.text !== undefined) {
     body = answer.text;
     contentType ??= 'text/plain; charset=utf-8';
+  } else if (answer.bytes !== undefined) {
+    body = answer.bytes;
+    contentType ??= 'application/octet-stream';
   }
   const headers: Record<string, string | number> = { ...answer.headers };
   if (contentType !== undefined) headers['Content-Type'] = contentType;

@@ -1,0 +1,34 @@
+/**
+ * `agentAvailability(skillNames)`: NewVoiceMedia agent counts per state. The skill list is checked before any
+ * upstream call: the platform answers 400 for no skill, and a name holding a comma cannot be sent at all
+ * (the names travel comma-separated in `skillNames=`).
+ */
+import type { QueryResolvers } from '../../__generated__/resolvers-types.js';
+import { PROVIDER_VARIABLES } from '../../config.js';
+import { badInput, notConfigured } from '../../errors.js';
+import { toAvailability } from '../../providers/nvm/mappers.js';
+
+const MAX_SKILLS = 100;
+
+export const availabilityQueries: Pick<QueryResolvers, 'agentAvailability'> = {
+  agentAvailability: async (_, { skillNames }, ctx) => {
+    const names = validateSkillNames(skillNames);
+    const nvm = ctx.services.nvm;
+    if (!nvm) throw notConfigured('NEWVOICEMEDIA', PROVIDER_VARIABLES.NEWVOICEMEDIA);
+    return toAvailability(names, await nvm.availability(names));
+  },
+};
+
+/** Trimmed, de-duplicated skill names; BAD_USER_INPUT naming the field for anything the platform could not take. */
+export function validateSkillNames(skillNames: readonly string[]): string[] {
+  if (skillNames.length === 0) throw badInput('skillNames must hold at least one skill name', 'skillNames', 'NEWVOICEMEDIA');
+  if (skillNames.length > MAX_SKILLS) throw badInput(`skillNames may hold at most ${MAX_SKILLS} names, got ${skillNames.length}`, 'skillNames', 'NEWVOICEMEDIA');
+  const out: string[] = [];
+  skillNames.forEach((raw, i) => {
+    const name = raw.trim();
+    if (name === '') throw badInput(`skillNames[${i}] must be a non-blank skill name`, `skillNames[${i}]`, 'NEWVOICEMEDIA');
+    if (name.includes(',')) throw badInput(`skillNames[${i}] must not contain a comma (names are sent comma-separated)`, `skillNames[${i}]`, 'NEWVOICEMEDIA');
+    if (!out.includes(name)) out.push(name);
+  });
+  return out;
+}
