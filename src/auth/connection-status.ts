@@ -15,6 +15,7 @@ export interface ProviderState {
 
 export class ConnectionStatus {
   private readonly states = new Map<ProviderName, ProviderState>();
+  private readonly refiners = new Map<ProviderName, (base: ProviderState) => Promise<ProviderState>>();
 
   constructor(configured: Iterable<ProviderName>) {
     for (const p of configured) this.states.set(p, { status: 'CONNECTED' });
@@ -26,6 +27,21 @@ export class ConnectionStatus {
 
   isConfigured(provider: ProviderName): boolean {
     return this.states.has(provider);
+  }
+
+  /**
+   * Lets a provider whose connection is more than its last call (PBX: one trusted application per connected
+   * account) decide what `providers` reports, from the last-call state and its own records.
+   */
+  refine(provider: ProviderName, refiner: (base: ProviderState) => Promise<ProviderState>): void {
+    this.refiners.set(provider, refiner);
+  }
+
+  /** What `providers` reports: get(), refined by the provider when it registered a refiner and is configured. */
+  async report(provider: ProviderName): Promise<ProviderState> {
+    const base = this.get(provider);
+    const refiner = this.refiners.get(provider);
+    return refiner && this.states.has(provider) ? refiner({ ...base }) : base;
   }
 
   configure(provider: ProviderName): void {

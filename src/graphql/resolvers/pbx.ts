@@ -1,0 +1,32 @@
+/** Telphin PBX accounts and the consent flow: thin resolvers over services.pbx (src/providers/pbx/service.ts). */
+import type { MutationResolvers, PbxAccountResolvers, QueryResolvers } from '../../__generated__/resolvers-types.js';
+import { PROVIDER_VARIABLES } from '../../config.js';
+import { badInput, notConfigured } from '../../errors.js';
+import type { PbxService } from '../../providers/pbx/service.js';
+import type { Context } from '../../context.js';
+
+function pbxOf(ctx: Context): PbxService {
+  const pbx = ctx.services.pbx;
+  if (!pbx) throw notConfigured('PBX', PROVIDER_VARIABLES.PBX);
+  return pbx;
+}
+
+/** PBX user ids are numbers; anything that could not be one is refused before the store is read. */
+function accountId(id: string, field: string): string {
+  const v = id.trim();
+  if (!/^[\w.-]{1,64}$/.test(v)) throw badInput(`${field} must be a PBX user id such as "20", got ${JSON.stringify(id.slice(0, 40))}`, field, 'PBX');
+  return v;
+}
+
+export const pbxQueries: Pick<QueryResolvers, 'pbxAccounts' | 'pbxAccount'> = {
+  pbxAccounts: (_, __, ctx) => pbxOf(ctx).listAccounts(),
+  pbxAccount: (_, { id }, ctx) => pbxOf(ctx).getAccount(accountId(id, 'id')),
+};
+
+export const pbxMutations: Pick<MutationResolvers, 'beginPbxConnection'> = {
+  beginPbxConnection: (_, __, ctx) => pbxOf(ctx).flow.begin(),
+};
+
+export const PbxAccount: PbxAccountResolvers = {
+  __resolveReference: (ref, ctx) => pbxOf(ctx).getAccount(accountId(String(ref.id), 'representation.id')),
+};

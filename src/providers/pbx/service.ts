@@ -1,0 +1,156 @@
+/**
+ * The Telphin PBX as cxgraph serves it: connected accounts (each with its own trusted application and token),
+ * the consent flow, and what `providers` says about them. The agent directory and call history of every
+ * connected account are in agent-directory.ts and call-history.ts; both run their upstream calls through
+ * withAccount().
+ */
+import type { ConnectionStatus, ProviderState } from '../../auth/connection-status.js';
+import type { PbxTrustedAppGrant } from '../../auth/grants/pbx-trusted-app.js';
+import type { TokenManager } from '../../auth/token-manager.js';
+import type { PbxConfig } from '../../config.js';
+import { CxError, isCxError } from '../../errors.js';
+import type { PbxAccountModel } from '../../graphql/models.js';
+import type { Logger } from '../../observability/logger.js';
+import type { KvStore } from '../../store/kv-store.js';
+import type { PbxClient } from './client.js';
+import { PbxConnectFlow } from './connect-flow.js';
+import { PbxConnectionStore, type ConnectionStoreOptions } from './connection-store.js';
+import { toPbxAccount } from './mappers.js';
+import type { PbxConnectionRecord } from './types.js';
+
+export interface PbxServiceDeps {
+  client: PbxClient;
+  store: KvStore;
+  tokens: TokenManager;
+  status: ConnectionStatus;
+  logger: Logger;
+  connectionStore?: ConnectionStoreOptions;
+}
+
+/**
+ * Token endpoint errors no retry can cure: the trusted app was deleted, its secret reset, or it lost the right
+ * to the grant. The account then needs its user to consent again.
+ */
+const REFUSED_GRANT = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client']);
+
+export class PbxService {
+  readonly connections: PbxConnectionStore;
+  readonly flow: PbxConnectFlow;
+  readonly client: PbxClient;
+  /** Set while the PBX refuses the public app's own credentials (last code exchange): a configuration problem. */
+  private appRejected: CxError | undefined;
+  /** One request at a time per account: the PBX answers concurrent ones with 429 "concurrent request not allowed". */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    config: PbxConfig,
+    private readonly d: PbxServiceDeps,
+  ) {
+    this.client = d.client;
+    this.connections = new PbxConnectionStore(d.store, config.baseUrl, d.connectionStore);
+    this.flow = new PbxConnectFlow({
+      config,
+      client: d.client,
+      tokens: d.tokens,
+      connections: this.connections,
+      logger: d.logger,
+      onAppCredentials: (rejected) => {
+        this.appRejected = rejected;
+      },
+      onConnected: async (_account, previous) => {
+        // The previous trusted app's token and any refusal state go; the new app starts clean.
+        if (previous) await d.tokens.forget(d.client.trustedGrant(previous));
+      },
+      withAccount: (account, fn) => this.withAccount(account, fn),
+    });
+    d.status.refine('PBX', (base) => this.providerState(base));
+  }
+
+  async listAccounts(): Promise<PbxAccountModel[]> {
+    return (await this.connections.list()).map(toPbxAccount);
+  }
+
+  async getAccount(id: string): Promise<PbxAccountModel | null> {
+    const r = await this.connections.get(id);
+    return r ? toPbxAccount(r) : null;
+  }
+
+  /**
+   * The accounts calls can use. Accounts that need authorising again are left out (their state is what
+   * `pbxAccounts` and `providers` report); when there are accounts but none is usable, that is the answer:
+   * PROVIDER_NEEDS_REAUTHORIZATION.
+   */
+  async usableAccounts(): Promise<PbxConnectionRecord[]> {
+    const all = await this.connections.list();
+    const usable = all.filter((a) => a.status === 'CONNECTED');
+    if (all.length > 0 && usable.length === 0) throw needsReauthorization(all);
+    return usable;
+  }
+
+  /**
+   * Runs `fn` with the account's trusted-app grant, one call at a time per account. A token request the PBX
+   * refuses for good (invalid_client, invalid_grant) marks the account NEEDS_REAUTHORIZATION — persisted, so no
+   * replica asks again — and answers PROVIDER_NEEDS_REAUTHORIZATION.
+   */
+  async withAccount<T>(account: PbxConnectionRecord, fn: (grant: PbxTrustedAppGrant) => Promise<T>): Promise<T> {
+    if (account.status !== 'CONNECTED') throw needsReauthorization([account]);
+    const grant = this.d.client.trustedGrant(account);
+    try {
+      return await this.serial(account.id, () => fn(grant));
+    } catch (e) {
+      const oauthError = isCxError(e) ? e.extensions.oauthError : undefined;
+      if (!oauthError || !REFUSED_GRANT.has(oauthError)) throw e;
+      const reason = `the PBX refused the account's trusted application (${oauthError})`;
+      const marked = await this.connections.markNeedsReauthorization(account.id, account.trustedApp.clientId, reason);
+      this.d.logger.warn({ provider: 'PBX', accountId: account.id, oauthError }, 'PBX account needs to be connected again');
+      throw needsReauthorization([marked ?? { ...account, statusReason: reason }], e);
+    }
+  }
+
+  /** True when `e` is the answer withAccount gives for an account that needs authorising again. */
+  static isNeedsReauthorization(e: unknown): boolean {
+    return isCxError(e) && e.extensions.code === 'PROVIDER_NEEDS_REAUTHORIZATION' && e.extensions.provider === 'PBX';
+  }
+
+  /**
+   * What `providers` reports for PBX (when configured):
+   * NEEDS_REAUTHORIZATION while any connected account needs its user to consent again, or while the PBX refuses
+   * the public app's own credentials; else UNAVAILABLE when the last PBX call could not reach the platform or was
+   * rate-limited; else CONNECTED (also with no account connected yet). A refused consent attempt (an expired
+   * code, a Deny) concerns one attempt, not the connection: it shows only as lastError.
+   */
+  private async providerState(base: ProviderState): Promise<ProviderState> {
+    const needing = (await this.connections.list()).filter((a) => a.status !== 'CONNECTED');
+    if (needing.length > 0) {
+      const who = needing.slice(0, 5).map((a) => `${a.id} (${a.login})`).join(', ');
+      return { ...base, status: 'NEEDS_REAUTHORIZATION', lastError: `PBX account${needing.length > 1 ? 's' : ''} ${who}${needing.length > 5 ? ', …' : ''} must be connected again (beginPbxConnection)` };
+    }
+    if (this.appRejected) return { ...base, status: 'NEEDS_REAUTHORIZATION', lastError: this.appRejected.message };
+    if (base.status === 'UNAVAILABLE') return base;
+    return { ...base, status: 'CONNECTED' };
+  }
+
+  private serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(key, tail);
+    void tail.then(() => {
+      if (this.queues.get(key) === tail) this.queues.delete(key);
+    });
+    return run;
+  }
+}
+
+/** PROVIDER_NEEDS_REAUTHORIZATION naming the accounts (ids and logins only). */
+export function needsReauthorization(accounts: Pick<PbxConnectionRecord, 'id' | 'login' | 'statusReason'>[], cause?: unknown): CxError {
+  const first = accounts[0]!;
+  const message =
+    accounts.length === 1
+      ? `PBX account ${first.id} (${first.login}) must be connected again: ${first.statusReason ?? 'the PBX refused its trusted application'}. Call beginPbxConnection and have the user allow access.`
+      : `Every connected PBX account must be connected again (${accounts.map((a) => a.id).join(', ')}). Call beginPbxConnection for each.`;
+  return new CxError(message, { code: 'PROVIDER_NEEDS_REAUTHORIZATION', provider: 'PBX', accountId: accounts.length === 1 ? first.id : undefined }, cause);
+}

@@ -1,0 +1,93 @@
+/**
+ * The PBX consent flow in a real browser (Debian's Chromium driven by playwright-core): a person opens the
+ * authorization URL cxgraph gives, clicks Allow on the PBX's consent page, lands on cxgraph's callback page, and
+ * the account is then connected. Skipped with a message where /usr/bin/chromium is missing, except with CI=true.
+ */
+import { existsSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createServer, type CxServer } from '../../src/server.js';
+import { createPbxSimulator, type PbxSimulator } from '../../src/simulators/index.js';
+import { graphql } from '../support/harness.js';
+import { LogCapture } from '../support/log-capture.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const HAS_CHROMIUM = existsSync(CHROMIUM);
+if (!HAS_CHROMIUM && process.env.CI === 'true') {
+  throw new Error(`CI=true but ${CHROMIUM} does not exist: install Debian's chromium package (apt-get install chromium)`);
+}
+if (!HAS_CHROMIUM) console.warn(`[tests] ${CHROMIUM} not found: the PBX consent browser test is skipped (apt-get install chromium to run it)`);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe.skipIf(!HAS_CHROMIUM)('PBX consent in a browser', () => {
+  let sim: PbxSimulator;
+  let server: CxServer;
+  let url: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    sim = createPbxSimulator();
+    await sim.start();
+    const port = await freePort();
+    const redirectUri = `http://127.0.0.1:${port}/oauth/pbx/callback`;
+    sim.addRedirectUri(redirectUri);
+    const app = sim.publicApps[0]!;
+    const config = loadConfig({ NODE_ENV: 'test', PBX_BASE_URL: sim.baseUrl, PBX_CLIENT_ID: app.clientId, PBX_CLIENT_SECRET: app.clientSecret, PBX_REDIRECT_URI: redirectUri });
+    server = await createServer(config, { logger: new LogCapture().logger });
+    url = await server.listen(port, '127.0.0.1');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await sim?.stop();
+  });
+
+  it('Allow on the consent page connects the account', async () => {
+    const begin = await graphql<{ beginPbxConnection: { authorizationUrl: string } }>(url, 'mutation { beginPbxConnection { authorizationUrl state } }');
+    expect(begin.errors).toBeUndefined();
+
+    const page = await browser.newPage();
+    try {
+      await page.goto(begin.data!.beginPbxConnection.authorizationUrl);
+      await expect(page.locator('h1').textContent()).resolves.toContain('asks for access to your PBX account');
+      expect(await page.inputValue('#login')).toBe('client1');
+
+      await Promise.all([page.waitForURL(`${url}/oauth/pbx/callback?**`), page.getByRole('button', { name: 'Allow' }).click()]);
+      expect(await page.locator('h1').textContent()).toBe('PBX account client1 is connected');
+      expect(await page.locator('main').textContent()).toContain('user id 20');
+    } finally {
+      await page.close();
+    }
+
+    const accounts = await graphql(url, '{ pbxAccounts { id login status } }');
+    expect(accounts.data).toEqual({ pbxAccounts: [{ id: '20', login: 'client1', status: 'CONNECTED' }] });
+  });
+
+  it('Deny on the consent page shows that nothing was connected', async () => {
+    const begin = await graphql<{ beginPbxConnection: { authorizationUrl: string } }>(url, 'mutation { beginPbxConnection { authorizationUrl } }');
+    const page = await browser.newPage();
+    try {
+      await page.goto(begin.data!.beginPbxConnection.authorizationUrl);
+      await Promise.all([page.waitForURL(`${url}/oauth/pbx/callback?**`), page.getByRole('button', { name: 'Deny' }).click()]);
+      expect(await page.locator('h1').textContent()).toBe('Access was not allowed');
+    } finally {
+      await page.close();
+    }
+  });
+});
