@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   if (config.embeddedSimulators) {
     // Loaded only here: production code paths never import a simulator otherwise.
     const { startEmbeddedSimulators } = await import('./simulators/embedded.js');
-    sims = await startEmbeddedSimulators();
+    // The PBX consent page sends the browser back to our own callback, so it must know where we listen.
+    sims = await startEmbeddedSimulators('127.0.0.1', config.publicUrl ?? `http://localhost:${config.port}`);
     config = loadConfig({ ...process.env, ...sims.env });
     logger.warn(
       { simulators: sims.urls },

@@ -9,6 +9,13 @@ import { UpstreamClient } from './http/upstream-client.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import { CallJourneyClient } from './providers/calljourney/client.js';
+import { registerCloudCx } from './providers/cloudcx/register.js';
+import type { NvmClient } from './providers/nvm/client.js';
+import { registerNvm } from './providers/nvm/register.js';
+import { registerPbx } from './providers/pbx/register.js';
+import type { PbxService } from './providers/pbx/service.js';
+import type { SangomaClient } from './providers/sangoma/client.js';
+import { registerSangoma } from './providers/sangoma/register.js';
 import type { AgentDirectory, CallHistory, HttpRoute, UserDirectory } from './providers/capabilities.js';
 import type { ProviderName } from './providers/names.js';
 import { createStore, type KvStore } from './store/kv-store.js';
@@ -30,6 +37,11 @@ export interface Services {
   tokens: TokenManager;
   status: ConnectionStatus;
   calljourney?: CallJourneyClient;
+  /** NewVoiceMedia's client, for what is not a shared capability (agentAvailability). */
+  nvm?: NvmClient;
+  sangoma?: SangomaClient;
+  /** Telphin PBX: connected accounts and the consent flow (beginPbxConnection, pbxAccounts). */
+  pbx?: PbxService;
   /** Capabilities by provider: present only for configured providers that have them. */
   users: Partial<Record<ProviderName, UserDirectory>>;
   agents: Partial<Record<ProviderName, AgentDirectory>>;
@@ -95,7 +107,10 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
 
   // One block per provider: each registers its client and the capabilities it answers.
   if (config.calljourney) services.calljourney = new CallJourneyClient(config.calljourney, http('CALLJOURNEY'));
-  // (each other provider adds one `registerX(shared)` line here, from src/providers/<name>/register.ts)
+  registerSangoma(shared);
+  registerCloudCx(shared);
+  registerNvm(shared);
+  registerPbx(shared);
   return services;
 }
 
