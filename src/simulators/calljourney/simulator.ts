@@ -1,8 +1,9 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import { checkBearer } from '../common/bearer.js';
 import { SimConfigError, SimServer, type SimRequest, type SimResponse } from '../common/sim-server.js';
 import { TokenIssuer } from '../common/token-issuer.js';
+import { basicCredentials, isFormEncoded, isJson, sameSecret, stableUuid } from '../common/http-helpers.js';
 
 /**
  * A fake of CallJourney and of the Azure AD (Microsoft Entra ID) tenant that guards it,
@@ -204,7 +205,7 @@ class CallJourneySim implements CallJourneySimulator {
     }
 
     const lifetime = this.lifetimeSec;
-    const objectId = servicePrincipalId(this.tenantId, client.clientId);
+    const objectId = stableUuid(`${this.tenantId}/${client.clientId}`);
     const accessToken = await this.issuer.issue({
       aud: `api://${client.clientId}`,
       iss: `https://login.microsoftonline.com/${this.tenantId}/v2.0`,
@@ -290,48 +291,6 @@ function aadError(status: number, error: string, code: number, message: string):
 
 function missingParameter(name: string): SimResponse {
   return aadError(400, 'invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);
-}
-
-function mediaType(header: string | undefined): string {
-  return (header ?? '').split(';')[0]!.trim().toLowerCase();
-}
-
-function isFormEncoded(header: string | undefined): boolean {
-  return mediaType(header) === 'application/x-www-form-urlencoded';
-}
-
-function isJson(header: string | undefined): boolean {
-  const type = mediaType(header);
-  return type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type);
-}
-
-/** client_secret_basic (RFC 6749 §2.3.1): both parts are form-urlencoded before base64. */
-function basicCredentials(header: string | undefined): CallJourneyClient | null {
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-  if (!match) return null;
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return null;
-  try {
-    return {
-      clientId: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
-      clientSecret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
-    };
-  } catch {
-    return null;
-  }
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
-/** A stable object id for a client's service principal, shaped like the GUIDs Azure AD uses. */
-function servicePrincipalId(tenantId: string, clientId: string): string {
-  const hex = createHash('sha256').update(`${tenantId}/${clientId}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 function recordingKey(company: string, organisation: string, folder: string, filename: string): string {

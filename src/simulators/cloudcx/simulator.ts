@@ -1,8 +1,9 @@
-import { createHash, timingSafeEqual, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { decodeJwt, type JWTPayload } from 'jose';
 import { bearerToken } from '../common/bearer.js';
 import { SimConfigError, SimServer, type SimRequest, type SimResponse } from '../common/sim-server.js';
 import { TokenIssuer } from '../common/token-issuer.js';
+import { basicCredentials, isFormEncoded, oauthError, sameSecret, stableUuid } from '../common/http-helpers.js';
 
 /**
  * A fake of one customer's CloudCX (Cloudfon CX) domain: its OAuth 2 token endpoint
@@ -461,10 +462,6 @@ class CloudCxSim implements CloudCxSimulator {
 
 // --- helpers -------------------------------------------------------------------
 
-function oauthError(status: number, error: string, description: string, headers: Record<string, string> = {}): SimResponse {
-  return { status, headers: { ...NO_STORE, ...headers }, json: { error, error_description: description } };
-}
-
 /** Spring's OAuth2AuthenticationEntryPoint: the error in both the challenge and the body. */
 function unauthorized(error: string, description: string): SimResponse {
   const quoted = description.replace(/["\\]/g, '');
@@ -499,39 +496,6 @@ function isExpiredJwt(token: string): boolean {
   } catch {
     return false;
   }
-}
-
-function isFormEncoded(header: string | undefined): boolean {
-  return (header ?? '').split(';')[0]!.trim().toLowerCase() === 'application/x-www-form-urlencoded';
-}
-
-/** client_secret_basic (RFC 6749 §2.3.1): both parts are form-urlencoded before base64. */
-function basicCredentials(header: string | undefined): CloudCxOAuthClient | null {
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-  if (!match) return null;
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return null;
-  try {
-    return {
-      clientId: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
-      clientSecret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
-    };
-  } catch {
-    return null;
-  }
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
-/** A stable id shaped like the UUIDs CloudCX uses for users. */
-function stableUuid(seed: string): string {
-  const hex = createHash('sha256').update(seed).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 function checkLifetime(name: string, value: number): number {

@@ -4,6 +4,7 @@ import { checkBearer } from '../common/bearer.js';
 import { SimConfigError, SimServer, type SimRequest, type SimResponse } from '../common/sim-server.js';
 import { TokenIssuer } from '../common/token-issuer.js';
 import { renderConsentPage, renderErrorPage } from './consent-page.js';
+import { mediaType, oauthError, sameSecret, stableUuid } from '../common/http-helpers.js';
 
 /**
  * A fake of the Telphin virtual PBX API server (PROVIDERS.md §5; the PBX's "Application Authorization and
@@ -612,10 +613,6 @@ class PbxSim implements PbxSimulator {
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
-function oauthError(status: number, error: string, description: string): SimResponse {
-  return { status, headers: NO_STORE, json: { error, error_description: description } };
-}
-
 function htmlPage(status: number, title: string, message: string): SimResponse {
   return { status, contentType: 'text/html; charset=utf-8', headers: { 'Cache-Control': 'no-store' }, text: renderErrorPage(title, message) };
 }
@@ -642,14 +639,6 @@ function pageOf<T>(list: readonly T[], p: { page: number; perPage: number }): T[
   return list.slice((p.page - 1) * p.perPage, p.page * p.perPage);
 }
 
-function mediaType(header: string | undefined): string {
-  return (header ?? '').split(';')[0]!.trim().toLowerCase();
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
-}
-
 const CODE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 function randomCode(length: number): string {
   const bytes = randomBytes(length);
@@ -667,12 +656,6 @@ function configLifetime(value: unknown, name: string): number {
   } catch (err) {
     throw new SimConfigError((err as Error).message);
   }
-}
-
-/** A stable uuid-shaped id from a seed, so sample data is the same on every run. */
-function stableUuid(seed: string): string {
-  const h = createHash('sha256').update(seed).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 function gmt(base: string, plusSec: number): string {

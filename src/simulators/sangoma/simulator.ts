@@ -1,8 +1,9 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import { checkBearer } from '../common/bearer.js';
 import { SimConfigError, SimServer, type SimRequest, type SimResponse } from '../common/sim-server.js';
 import { TokenIssuer } from '../common/token-issuer.js';
+import { basicCredentials, isFormEncoded, isJson, oauthError, sameSecret } from '../common/http-helpers.js';
 
 /**
  * A fake of Sangoma CX and of the Sangoma auth server that guards it, on one server:
@@ -297,48 +298,8 @@ class SangomaSim implements SangomaSimulator {
 
 // --- helpers -------------------------------------------------------------------
 
-function oauthError(status: number, error: string, description: string, headers: Record<string, string> = {}): SimResponse {
-  return { status, headers: { ...NO_STORE, ...headers }, json: { error, error_description: description } };
-}
-
 function failure(status: number, message: string): SimResponse {
   return { status, json: { success: false, message } };
-}
-
-function mediaType(header: string | undefined): string {
-  return (header ?? '').split(';')[0]!.trim().toLowerCase();
-}
-
-function isFormEncoded(header: string | undefined): boolean {
-  return mediaType(header) === 'application/x-www-form-urlencoded';
-}
-
-function isJson(header: string | undefined): boolean {
-  const type = mediaType(header);
-  return type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type);
-}
-
-/** client_secret_basic (RFC 6749 §2.3.1): both parts are form-urlencoded before base64. */
-function basicCredentials(header: string | undefined): { clientId: string; clientSecret: string } | null {
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-  if (!match) return null;
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return null;
-  try {
-    return {
-      clientId: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
-      clientSecret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
-    };
-  } catch {
-    return null;
-  }
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
 }
 
 function checkLifetime(value: number): number {
