@@ -274,16 +274,18 @@ describe('Sangoma CX calls', () => {
   });
 
   it('uses a short-lived token to its end without renewing early, then renews it once expired', async () => {
-    sim.tokenLifetimeSec = 2;
+    // The JWT's exp has 1-second granularity, so a 3 s token really lives 2–3 s: the wait below stays inside it.
+    // (The exact no-early-renewal rule is proven with a fake clock in test/unit/sangoma-grant.test.ts.)
+    sim.tokenLifetimeSec = 3;
     t = await startServer(envFor(sim));
     await t.gql(AGENT_CALL, agentCall());
     const obtained = Date.now();
-    // Past the point where an early-renewing client would have renewed (90% of the lifetime, minus jitter).
-    await new Promise((r) => setTimeout(r, 1_200));
+    // Past the point where an early-renewing client would usually have renewed (a 1 s margin plus jitter).
+    await new Promise((r) => setTimeout(r, 1_600));
     const late = await t.gql(QUEUE_CALL, queueCall());
     expect(late.errors).toBeUndefined();
     expect(sim.server.count('token')).toBe(1);
-    await new Promise((r) => setTimeout(r, Math.max(0, obtained + 2_300 - Date.now())));
+    await new Promise((r) => setTimeout(r, Math.max(0, obtained + 3_300 - Date.now())));
     const after = await t.gql(AGENT_CALL, agentCall());
     expect(after.errors).toBeUndefined();
     expect(sim.server.count('token')).toBe(2);
