@@ -22,6 +22,13 @@ export interface ProviderConnectionModel {
   status: ConnectionState;
   tokenExpiresAt: string | null;
   lastError: string | null;
+  store: StoreStatusModel;
+}
+
+export interface StoreStatusModel {
+  kind: 'MEMORY' | 'REDIS' | 'REDIS_CLUSTER';
+  healthy: boolean;
+  degradedSince: string | null;
 }
 
 export interface UserModel {
@@ -99,9 +106,17 @@ export interface CallModel {
   media: CallMediaModel[];
 }
 
+/** Page state as a provider computes it; the PageInfo resolvers answer the Relay fields it leaves out. */
+export interface PageInfoModel {
+  hasNextPage: boolean;
+  endCursor: string | null;
+  /** Set by the `calls` resolver, which knows whether the page was asked for with `after`. */
+  hasPreviousPage?: boolean;
+}
+
 export interface CallConnectionModel {
   nodes: CallModel[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  pageInfo: PageInfoModel;
 }
 
 export interface CallStartModel {

@@ -1,15 +1,18 @@
-import type { CallMediaResolvers, CallResolvers, QueryResolvers } from '../../__generated__/resolvers-types.js';
+import type { CallMediaResolvers, CallResolvers, PageInfoResolvers, QueryResolvers } from '../../__generated__/resolvers-types.js';
 import { badInput } from '../../errors.js';
+import type { CallModel } from '../models.js';
 import { validateRecordingKey } from '../validation.js';
 import { capability, intInRange, isoDate } from './dispatch.js';
 
 export const callQueries: Pick<QueryResolvers, 'calls'> = {
-  calls: (_, { provider, from, to, first, after }, ctx) => {
+  calls: async (_, { provider, from, to, first, after }, ctx) => {
     const history = capability('calls', provider, ctx.services.calls);
     const f = isoDate(from, 'from');
     const t = isoDate(to, 'to');
     if (t <= f) throw badInput('to must be after from', 'to', provider);
-    return history.listCalls({ from: f, to: t, first: intInRange(first, 50, 1, 100, 'first'), after: after ?? undefined });
+    const page = await history.listCalls({ from: f, to: t, first: intInRange(first, 50, 1, 100, 'first'), after: after ?? undefined });
+    // A cursor is only handed out after a page of calls, so a page asked for with one has calls before it.
+    return { ...page, pageInfo: { ...page.pageInfo, hasPreviousPage: after != null } };
   },
 };
 
@@ -18,11 +21,26 @@ export const Call: CallResolvers = {
     const file = filename ?? call.media.find((m) => m.kind === 'callRecording' && m.filename)?.filename ?? `${call.id}.wav`;
     return ctx.loaders.recording.load(validateRecordingKey({ company, organisation, folder, filename: file }, 'recording'));
   },
+  /**
+   * Through the per-request call loader (N references, one deduplicated batch). A platform without a get-by-id
+   * endpoint (the PBX) answers what the key says, as the schema describes.
+   */
   __resolveReference: async (ref, ctx) => {
+    capability('calls', ref.provider, ctx.services.calls);
     const loader = ctx.loaders.call(ref.provider);
-    if (!loader) throw badInput(`${ref.provider} calls cannot be looked up by id`, 'id', ref.provider);
-    return loader.load(ref.id);
+    return loader ? loader.load(ref.id) : callStub(ref.provider, ref.id);
   },
+};
+
+/** Key-only call: what can be said of a reference the platform cannot look up by id. */
+export function callStub(provider: CallModel['provider'], id: string): CallModel {
+  return { provider, id, startTime: null, direction: null, from: null, to: null, durationSeconds: null, agents: [], media: [] };
+}
+
+/** Relay fields a forward-only page knows without the provider's help. */
+export const PageInfo: PageInfoResolvers = {
+  hasPreviousPage: (p) => p.hasPreviousPage ?? false,
+  startCursor: () => null,
 };
 
 export const CallMedia: CallMediaResolvers = {

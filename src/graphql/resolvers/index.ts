@@ -2,7 +2,7 @@
 import type { Resolvers } from '../../__generated__/resolvers-types.js';
 import { Agent, agentQueries } from './agents.js';
 import { availabilityQueries } from './availability.js';
-import { Call, CallMedia, callQueries } from './calls.js';
+import { Call, CallMedia, PageInfo, callQueries } from './calls.js';
 import { PbxAccount, pbxMutations, pbxQueries } from './pbx.js';
 import { providerQueries } from './providers.js';
 import { Recording, recordingQueries } from './recording.js';
@@ -28,5 +28,6 @@ export const resolvers: Resolvers = {
   Agent,
   Call,
   CallMedia,
+  PageInfo,
   PbxAccount,
 };

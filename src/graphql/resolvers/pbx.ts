@@ -20,7 +20,7 @@ function accountId(id: string, field: string): string {
 
 export const pbxQueries: Pick<QueryResolvers, 'pbxAccounts' | 'pbxAccount'> = {
   pbxAccounts: (_, __, ctx) => pbxOf(ctx).listAccounts(),
-  pbxAccount: (_, { id }, ctx) => pbxOf(ctx).getAccount(accountId(id, 'id')),
+  pbxAccount: (_, { id }, ctx) => ctx.loaders.pbxAccount.load(accountId(id, 'id')),
 };
 
 export const pbxMutations: Pick<MutationResolvers, 'beginPbxConnection'> = {
@@ -28,5 +28,7 @@ export const pbxMutations: Pick<MutationResolvers, 'beginPbxConnection'> = {
 };
 
 export const PbxAccount: PbxAccountResolvers = {
-  __resolveReference: (ref, ctx) => pbxOf(ctx).getAccount(accountId(String(ref.id), 'representation.id')),
+  // Through the per-request loader: a router's _entities request with N references reads each distinct account once.
+  // async: a bad id must reject its own promise; a synchronous throw would fail the whole _entities batch.
+  __resolveReference: async (ref, ctx) => ctx.loaders.pbxAccount.load(accountId(String(ref.id), 'representation.id')),
 };

@@ -1,15 +1,30 @@
 import type { QueryResolvers } from '../../__generated__/resolvers-types.js';
 import { PROVIDERS } from '../../providers/names.js';
+import type { KvStore } from '../../store/kv-store.js';
+import type { StoreStatusModel } from '../models.js';
+
+const STORE_KINDS = { memory: 'MEMORY', redis: 'REDIS', 'redis-cluster': 'REDIS_CLUSTER' } as const;
+
+function storeStatus(store: KvStore): StoreStatusModel {
+  return {
+    kind: STORE_KINDS[store.kind],
+    healthy: store.healthy,
+    degradedSince: !store.healthy && store.degradedSince !== undefined ? new Date(store.degradedSince).toISOString() : null,
+  };
+}
 
 export const providerQueries: Pick<QueryResolvers, 'providers'> = {
-  providers: (_, __, ctx) =>
-    Promise.all(PROVIDERS.map(async (provider) => {
+  providers: (_, __, ctx) => {
+    const store = storeStatus(ctx.services.store);
+    return Promise.all(PROVIDERS.map(async (provider) => {
       const s = await ctx.services.status.report(provider);
       return {
         provider,
         status: s.status,
         tokenExpiresAt: s.tokenExpiresAt !== undefined && Number.isFinite(s.tokenExpiresAt) ? new Date(s.tokenExpiresAt).toISOString() : null,
         lastError: s.lastError ?? null,
+        store,
       };
-    })),
+    }));
+  },
 };

@@ -14,5 +14,6 @@ export const recordingQueries: Pick<QueryResolvers, 'recording' | 'recordings'> 
 };
 
 export const Recording: RecordingResolvers = {
-  __resolveReference: (ref, ctx) => ctx.loaders.recording.load(validateRecordingKey(ref, 'representation')),
+  // async: a bad representation must reject its own promise; a synchronous throw would fail the whole _entities batch.
+  __resolveReference: async (ref, ctx) => ctx.loaders.recording.load(validateRecordingKey(ref, 'representation')),
 };

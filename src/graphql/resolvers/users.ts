@@ -17,9 +17,13 @@ export function userStub(provider: UserModel['provider'], id: string): UserModel
 }
 
 export const User: UserResolvers = {
+  /**
+   * Through the per-request user loader (N references, one deduplicated batch). A platform without a get-by-id
+   * endpoint (CloudCX) answers the key fields only; a provider without users, or not configured, says so.
+   */
   __resolveReference: async (ref, ctx) => {
+    capability('users', ref.provider, ctx.services.users);
     const loader = ctx.loaders.user(ref.provider);
-    if (!loader) return userStub(ref.provider, ref.id);
-    return loader.load(ref.id);
+    return loader ? loader.load(ref.id) : userStub(ref.provider, ref.id);
   },
 };

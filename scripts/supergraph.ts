@@ -1,0 +1,33 @@
+/**
+ * `npm run supergraph`: composes the subgraphs of supergraph.yaml (cxgraph from schema/*.graphql) and prints the
+ * supergraph SDL, what `rover supergraph compose --config supergraph.yaml` prints.
+ *
+ *   npm run --silent supergraph                                  print to stdout
+ *   npm run supergraph -- --out supergraph.graphql               write the file the docker-compose router serves
+ *   npm run supergraph -- --config other.yaml                    another subgraph list
+ *
+ * Composition hints go to stderr; errors exit 1.
+ */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { composeSubgraphs, loadSubgraphs, readSupergraphConfig, SUPERGRAPH_CONFIG } from './compose.js';
+
+const { values } = parseArgs({ options: { config: { type: 'string' }, out: { type: 'string' } } });
+
+try {
+  const config = readSupergraphConfig(values.config ? resolve(values.config) : SUPERGRAPH_CONFIG);
+  const composed = composeSubgraphs(await loadSubgraphs(config));
+  if (!composed.ok) {
+    process.stderr.write(`Composition failed:\n${composed.errors.map((e) => `  - ${e}`).join('\n')}\n`);
+    process.exit(1);
+  }
+  for (const h of composed.hints) process.stderr.write(`hint [${h.definition.code}] ${h.message}\n`);
+  if (values.out) {
+    writeFileSync(resolve(values.out), composed.supergraphSdl.endsWith('\n') ? composed.supergraphSdl : `${composed.supergraphSdl}\n`);
+    process.stderr.write(`Wrote ${values.out} (${config.subgraphs.map((s) => s.name).join(', ')})\n`);
+  } else process.stdout.write(`${composed.supergraphSdl}\n`);
+} catch (e) {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+}
