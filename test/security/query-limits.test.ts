@@ -1,0 +1,204 @@
+/**
+ * Abuse limits over real HTTP: depth, aliases and cost are refused as validation errors (400,
+ * GRAPHQL_VALIDATION_FAILED, naming the limit) before anything executes, so no provider is called; bodies over
+ * the limit are 413; Apollo's CSRF prevention stays on; and errors carry no stack trace, in production or not.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryKvStore } from '../../src/store/kv-store.js';
+import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../src/simulators/embedded.js';
+import { SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
+import { startServer, type GraphQLResult, type TestServer } from '../support/harness.js';
+
+let sims: EmbeddedSimulators;
+beforeAll(async () => {
+  sims = await startEmbeddedSimulators();
+});
+afterAll(async () => {
+  await sims.stop();
+});
+
+const counts = () => ({ ...sims.cloudcx.server.counts(), ...sims.calljourney.server.counts(), ...sims.nvm.server.counts() });
+const resetCounts = () => [sims.cloudcx.server, sims.calljourney.server, sims.nvm.server].forEach((s) => s.resetCounts());
+
+function expectLimit(r: GraphQLResult, variable: string, ...phrases: string[]) {
+  expect(r.status).toBe(400);
+  expect(r.data).toBeUndefined();
+  const e = r.errors!.find((x) => String(x.message).includes(variable));
+  expect(e, `an error naming ${variable} in ${r.raw}`).toBeDefined();
+  expect(e!.extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', limit: variable });
+  for (const p of phrases) expect(e!.message).toContain(p);
+}
+
+const known = SAMPLE_RECORDINGS[0]!;
+const KEY = { company: known.company, organisation: known.organisation, folder: known.folder, filename: known.filename };
+const WEEK = 'from: "2024-05-01T00:00:00Z", to: "2024-05-07T00:00:00Z"';
+
+describe('with the default limits', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startServer(sims.env);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('more than 30 aliases is refused, naming the limit; 30 answer', async () => {
+    const aliased = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `p${i}: providers { provider }`).join(' ')} }`;
+    expect((await t.gql(aliased(30))).errors).toBeUndefined();
+    expectLimit(await t.gql(aliased(31)), 'CXGRAPH_MAX_ALIASES', 'more than 30 aliases');
+  });
+
+  it('a query nested deeper than 12 levels is refused with the limit named', async () => {
+    // No path of the schema is 13 levels deep: the other validation errors come too, the depth one among them.
+    const deep = `{ ${'providers { '.repeat(13)}provider ${'} '.repeat(13)}}`;
+    expectLimit(await t.gql(deep), 'CXGRAPH_MAX_DEPTH', 'more than 12 levels deep');
+  });
+
+  it('an operation costing more than 10000 is refused before any upstream call, literal sizes or variables', async () => {
+    resetCounts();
+    const pages = (size: string) => `{ ${Array.from({ length: 10 }, (_, i) => `u${i}: users(provider: CLOUDCX, pageSize: ${size}) { nodes { id name email } }`).join(' ')} }`;
+    expectLimit(await t.gql(pages('500')), 'CXGRAPH_MAX_COST', 'costs 15020', 'limit of 10000');
+    const viaVariables = `query ($n: Int) { ${Array.from({ length: 10 }, (_, i) => `u${i}: users(provider: CLOUDCX, pageSize: $n) { nodes { id name email } }`).join(' ')} }`;
+    expectLimit(await t.gql(viaVariables, { n: 500 }), 'CXGRAPH_MAX_COST', 'costs 15020');
+    // Lists without a size argument count 10 each: agents × user × roles nests three of them.
+    const nested = `{ ${Array.from({ length: 12 }, (_, i) => `c${i}: calls(provider: NEWVOICEMEDIA, ${WEEK}, first: 100) { nodes { agents { user { roles } } media { key } } }`).join(' ')} }`;
+    expectLimit(await t.gql(nested), 'CXGRAPH_MAX_COST');
+    expect(counts()).toEqual({});
+
+    const small = await t.gql<{ u0: { nodes: unknown[] } }>(viaVariables, { n: 2 });
+    expect(small.errors).toBeUndefined();
+    expect(small.data!.u0.nodes).toHaveLength(2);
+  });
+
+  it('sizes past what a resolver accepts leave the answer to the resolver: its BAD_USER_INPUT names the argument', async () => {
+    resetCounts();
+    const keys = Array.from({ length: 2000 }, (_, i) => ({ ...KEY, filename: `f-${i}.wav` }));
+    const r = await t.gql('query ($keys: [RecordingKey!]!) { recordings(keys: $keys) { company organisation folder filename exists callId } }', { keys });
+    expect(r.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'keys' });
+    const page = await t.gql('{ users(provider: CLOUDCX, pageSize: 5000) { nodes { id login firstName lastName name email phoneNumber roles active } } }');
+    expect(page.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'pageSize' });
+    expect(counts()).toEqual({});
+    // A full legitimate batch is within the default cost.
+    const full = await t.gql<{ recordings: unknown[] }>('query ($keys: [RecordingKey!]!) { recordings(keys: $keys) { company organisation folder filename exists callId } }', { keys: keys.slice(0, 500) });
+    expect(full.errors).toBeUndefined();
+    expect(full.data!.recordings).toHaveLength(500);
+  });
+
+  it('a body over 1 MiB is 413 and never parsed', async () => {
+    const query = `{ providers { provider } } # ${'x'.repeat(1024 * 1024)}`;
+    const res = await fetch(`${t.url}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ errors: [{ message: 'Request body larger than 1048576 bytes (CXGRAPH_MAX_BODY_BYTES)', extensions: { code: 'BAD_USER_INPUT' } }] });
+    expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+  });
+
+  it('CSRF prevention: simple requests (GET without a preflight header, text/plain, form posts) are refused', async () => {
+    const q = encodeURIComponent('{ providers { provider } }');
+    const get = await fetch(`${t.url}/?query=${q}`);
+    expect(get.status).toBe(400);
+    expect(await get.text()).toContain('Cross-Site Request Forgery');
+    for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const res = await fetch(`${t.url}/`, { method: 'POST', headers: { 'content-type': contentType }, body: JSON.stringify({ query: '{ providers { provider } }' }) });
+      expect(res.status, contentType).toBe(400);
+      expect(await res.text(), contentType).toContain('Cross-Site Request Forgery');
+    }
+    // A request a browser must preflight is served.
+    const preflighted = await fetch(`${t.url}/?query=${q}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(preflighted.status).toBe(200);
+  });
+});
+
+describe('with tight limits', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startServer({ ...sims.env, CXGRAPH_MAX_DEPTH: '4', CXGRAPH_MAX_ALIASES: '2', CXGRAPH_MAX_COST: '40', CXGRAPH_MAX_BODY_BYTES: '2048' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('depth counts fields through fragments and inline fragments, not introspection; at the limit answers', async () => {
+    resetCounts();
+    const four = `{ calls(provider: NEWVOICEMEDIA, ${WEEK}, first: 1) { nodes { agents { id } } } }`;
+    expect((await t.gql(four)).errors).toBeUndefined();
+    const five = `{ calls(provider: NEWVOICEMEDIA, ${WEEK}, first: 1) { nodes { agents { user { id } } } } }`;
+    const before = counts();
+    expectLimit(await t.gql(five), 'CXGRAPH_MAX_DEPTH', 'more than 4 levels deep');
+    const viaFragments = `query Deep { calls(provider: NEWVOICEMEDIA, ${WEEK}, first: 1) { ...N } } fragment N on CallConnection { nodes { ... on Call { agents { ...A } } } } fragment A on Agent { user { id } }`;
+    expectLimit(await t.gql(viaFragments), 'CXGRAPH_MAX_DEPTH', 'Operation "Deep"');
+    expect(counts()).toEqual(before);
+    const introspection = await t.gql('{ __schema { types { name fields { name type { name ofType { name } } } } } }');
+    expect(introspection.errors).toBeUndefined();
+  });
+
+  it('aliases: 2 answer, 3 are refused', async () => {
+    expect((await t.gql('{ a: providers { provider } b: providers { provider } }')).errors).toBeUndefined();
+    expectLimit(await t.gql('{ a: providers { provider } b: providers { provider } c: providers { status } }'), 'CXGRAPH_MAX_ALIASES', 'more than 2 aliases');
+  });
+
+  it('cost: the schema default page size counts, __typename is free, and variables decide', async () => {
+    // users' default pageSize is 25: 1 + 1 + 25 × 2 = 52.
+    expectLimit(await t.gql('{ users(provider: CLOUDCX) { nodes { id name } } }'), 'CXGRAPH_MAX_COST', 'costs 52', 'limit of 40');
+    expect((await t.gql('query ($n: Int) { users(provider: CLOUDCX, pageSize: $n) { __typename nodes { __typename id name } } }', { n: 19 })).errors).toBeUndefined();
+    expectLimit(await t.gql('query ($n: Int = 19) { users(provider: CLOUDCX, pageSize: $n) { nodes { id name } } }', { n: 20 }), 'CXGRAPH_MAX_COST', 'costs 42');
+  });
+
+  it('the body limit is configurable', async () => {
+    const body = JSON.stringify({ query: `{ providers { provider } } #${'x'.repeat(2048)}` });
+    const res = await fetch(`${t.url}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(413);
+    expect(await res.text()).toContain('larger than 2048 bytes');
+  });
+});
+
+describe('errors carry no stack trace', () => {
+  /** A store whose reads fail the way a bug would: the error reaches formatError as an unexpected one. */
+  class BrokenStore extends MemoryKvStore {
+    override async get<T>(): Promise<T | undefined> {
+      throw new TypeError('store exploded near secret-internals');
+    }
+  }
+
+  for (const nodeEnv of ['production', 'development']) {
+    it(`in ${nodeEnv}: parse, validation, limits, input, upstream and internal errors`, async () => {
+      const t = await startServer({ ...sims.env, NODE_ENV: nodeEnv, CXGRAPH_AUTH: 'none', CXGRAPH_MAX_ALIASES: '1' });
+      const broken = await startServer({ ...sims.env, NODE_ENV: nodeEnv, CXGRAPH_AUTH: 'none' }, { store: new BrokenStore() });
+      try {
+        sims.nvm.server.inject({ kind: 'status', status: 503, times: 10 });
+        const results = [
+          await t.gql('{ providers { '),
+          await t.gql('{ nope }'),
+          await t.gql('{ a: providers { provider } b: providers { provider } }'),
+          await t.gql('{ recording(key: { company: "", organisation: "o", folder: "f", filename: "x" }) { exists } }'),
+          await t.gql('query ($p: Int) { users(provider: CLOUDCX, page: $p) { totalCount } }', { p: 'one' }),
+          await t.gql('{ agents(provider: NEWVOICEMEDIA) { id } }'),
+          await broken.gql(`{ recording(key: { company: "${KEY.company}", organisation: "o", folder: "f", filename: "x" }) { exists } }`),
+        ];
+        const codes = results.map((r) => r.errors?.[0]?.extensions?.code);
+        expect(codes).toEqual([
+          'GRAPHQL_PARSE_FAILED',
+          'GRAPHQL_VALIDATION_FAILED',
+          'GRAPHQL_VALIDATION_FAILED',
+          'BAD_USER_INPUT',
+          'BAD_USER_INPUT',
+          'PROVIDER_UNAVAILABLE',
+          'INTERNAL_SERVER_ERROR',
+        ]);
+        for (const r of results) {
+          expect(r.status).toBeLessThan(500);
+          for (const e of r.errors!) expect(e.extensions).not.toHaveProperty('stacktrace');
+          expect(r.raw).not.toMatch(/\n\s+at |\\n\s+at /);
+        }
+        const internal = results.at(-1)!;
+        expect(internal.errors![0]!.message).toBe('Internal server error');
+        expect(internal.raw).not.toContain('exploded');
+        // The operator still learns what happened, from the log.
+        expect(broken.logs.text).toContain('store exploded');
+      } finally {
+        sims.nvm.server.clearFaults();
+        await t.close();
+        await broken.close();
+      }
+    });
+  }
+});
