@@ -1,19 +1,23 @@
 /**
- * The shared store behind the token manager and the PBX connections: keyv over memory or Redis
- * (@keyv/redis), every value sealed by SecretBox. Redis failures never fail a request: reads miss,
- * writes are dropped, the store reports itself degraded, and it recovers by itself when Redis answers.
- * Callers keep their own in-process copies for exactly that reason.
+ * The shared store behind the token manager and the PBX connections: keyv over memory, one Redis or a Redis
+ * Cluster (@keyv/redis), every value sealed by SecretBox. Redis failures never fail a request: reads miss,
+ * writes are dropped, the store reports itself degraded, and a background probe brings it back by itself when
+ * Redis answers again. Callers keep their own in-process copies for exactly that reason.
  */
 import { randomUUID } from 'node:crypto';
 import { Keyv } from 'keyv';
-import KeyvRedis, { createClient, type RedisClientType } from '@keyv/redis';
+import KeyvRedis, { createClient, createCluster } from '@keyv/redis';
 import type { Logger } from '../observability/logger.js';
 import { SecretBox } from './secret-box.js';
 
+export type StoreKind = 'memory' | 'redis' | 'redis-cluster';
+
 export interface KvStore {
-  readonly kind: 'memory' | 'redis';
+  readonly kind: StoreKind;
   /** False while Redis does not answer (reads miss, writes are dropped). Always true for memory. */
   readonly healthy: boolean;
+  /** When the current outage began (epoch ms); undefined while healthy. */
+  readonly degradedSince?: number;
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown, ttlMs?: number): Promise<void>;
   delete(key: string): Promise<void>;
@@ -25,6 +29,7 @@ export interface KvStore {
   tryLock(key: string, leaseMs: number): Promise<(() => Promise<void>) | undefined>;
   /** Resolves whether the backing store answers right now (for /readyz). */
   ping(): Promise<boolean>;
+  /** Releases the locks this replica still holds, then disconnects. */
   close(): Promise<void>;
   onHealthChange?(listener: (healthy: boolean) => void): void;
 }
@@ -35,24 +40,33 @@ const NAMESPACE = 'cxgraph';
 const RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 export interface StoreOptions {
+  /** One Redis (`redis://` or `rediss://`). */
   redisUrl?: string;
+  /** Seed nodes of a Redis Cluster (`redis://host:port` each); the rest of the cluster is discovered from them. */
+  redisClusterNodes?: readonly string[];
   encryptionKeys: readonly Buffer[];
   logger: Logger;
   /** Per-operation time limit, so an unresponsive Redis cannot stall requests. */
   opTimeoutMs?: number;
-  /** Key prefix (default `cxgraph`); tests use their own so they never see each other's keys. */
+  /** How often a degraded store checks whether Redis answers again. */
+  probeIntervalMs?: number;
+  /** Key prefix (default `cxgraph`, CXGRAPH_REDIS_PREFIX); tests use their own so they never see each other's keys. */
   namespace?: string;
 }
 
 export function createStore(opts: StoreOptions): KvStore {
   const box = new SecretBox(opts.encryptionKeys);
   const ns = opts.namespace ?? NAMESPACE;
-  return opts.redisUrl ? new RedisKvStore(opts.redisUrl, box, opts.logger, opts.opTimeoutMs ?? 500, ns) : new MemoryKvStore(box, ns);
+  const tuning = { opTimeoutMs: opts.opTimeoutMs ?? 500, probeIntervalMs: opts.probeIntervalMs ?? 500 };
+  if (opts.redisClusterNodes?.length) return new RedisKvStore({ cluster: opts.redisClusterNodes }, box, opts.logger, tuning, ns);
+  if (opts.redisUrl) return new RedisKvStore({ url: opts.redisUrl }, box, opts.logger, tuning, ns);
+  return new MemoryKvStore(box, ns);
 }
 
 export class MemoryKvStore implements KvStore {
   readonly kind = 'memory' as const;
   readonly healthy = true;
+  readonly degradedSince = undefined;
   private readonly keyv: Keyv<string>;
   private readonly locks = new Map<string, { owner: string; until: number }>();
 
@@ -88,33 +102,108 @@ export class MemoryKvStore implements KvStore {
   async close(): Promise<void> {}
 }
 
+/** The few commands the store sends itself (keyv sends the rest); the same on a client and a cluster. */
+interface LockCommands {
+  set(key: string, value: string, opts: { NX: true; PX: number }): Promise<string | null>;
+  eval(script: string, opts: { keys: string[]; arguments: string[] }): Promise<unknown>;
+}
+
+type Target = { url: string } | { cluster: readonly string[] };
+
 export class RedisKvStore implements KvStore {
-  readonly kind = 'redis' as const;
-  private readonly client: RedisClientType;
+  readonly kind: 'redis' | 'redis-cluster';
   private readonly keyv: Keyv<string>;
+  private readonly commands: LockCommands;
   private readonly connecting: Promise<unknown>;
+  /** The one wait for the first connection (bounded by opTimeoutMs), shared by the first callers; then gone. */
+  private firstConnection: Promise<unknown> | undefined;
+  /** Answers whether every node answers PING (one node, or every master of the cluster). */
+  private readonly pingAll: () => Promise<boolean>;
+  /** Connects again when the client gave up (a cluster whose seed nodes were all down at start). */
+  private readonly reopen: () => Promise<void>;
+  private readonly disconnect: () => Promise<void>;
   private _healthy = false;
+  private _degradedSince: number | undefined = Date.now();
   private readonly listeners: ((healthy: boolean) => void)[] = [];
   private closed = false;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private probing = false;
+  /** Locks this replica holds (lock key → owner id), released on close so other replicas need not wait out the lease. */
+  private readonly held = new Map<string, string>();
+  private readonly opTimeoutMs: number;
+  private readonly probeIntervalMs: number;
 
   constructor(
-    url: string,
+    target: Target,
     private readonly box: SecretBox,
     private readonly logger: Logger,
-    private readonly opTimeoutMs: number,
+    tuning: { opTimeoutMs: number; probeIntervalMs: number },
     private readonly namespace = NAMESPACE,
   ) {
-    this.client = createClient({
-      url,
-      // Fail commands at once while disconnected instead of queueing them behind an outage.
-      disableOfflineQueue: true,
-      socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) },
-    }) as RedisClientType;
-    this.client.on('error', (err: Error) => this.setHealthy(false, err));
-    this.client.on('ready', () => this.setHealthy(true));
-    this.client.on('end', () => this.setHealthy(false));
-    this.connecting = this.client.connect().catch((err: unknown) => this.setHealthy(false, err));
-    const adapter = new KeyvRedis<string>(this.client, { namespace, throwOnErrors: true, throwOnConnectError: false });
+    this.opTimeoutMs = tuning.opTimeoutMs;
+    this.probeIntervalMs = tuning.probeIntervalMs;
+    // Fail commands at once while disconnected instead of queueing them behind an outage.
+    const socket = { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) };
+    let connection: ConstructorParameters<typeof KeyvRedis>[0];
+    if ('url' in target) {
+      this.kind = 'redis';
+      const client = createClient({ url: target.url, disableOfflineQueue: true, socket });
+      client.on('error', (err: Error) => this.setHealthy(false, err));
+      client.on('ready', () => this.setHealthy(true));
+      client.on('end', () => this.setHealthy(false));
+      this.connecting = client.connect().catch((err: unknown) => this.setHealthy(false, err));
+      this.commands = client as unknown as LockCommands;
+      this.pingAll = async () => (await client.ping()) === 'PONG';
+      this.reopen = async () => {
+        if (!client.isOpen) await client.connect();
+      };
+      this.disconnect = async () => {
+        try {
+          await client.close();
+        } catch {
+          client.destroy();
+        }
+      };
+      connection = client;
+    } else {
+      this.kind = 'redis-cluster';
+      const seed = new URL(target.cluster[0]!);
+      const cluster = createCluster({
+        rootNodes: target.cluster.map((url) => ({ url })),
+        // Nodes discovered from the seeds (CLUSTER SLOTS) connect with the seeds' credentials and TLS.
+        defaults: {
+          username: seed.username ? decodeURIComponent(seed.username) : undefined,
+          password: seed.password ? decodeURIComponent(seed.password) : undefined,
+          disableOfflineQueue: true,
+          socket: seed.protocol === 'rediss:' ? { ...socket, tls: true } : socket,
+        },
+      });
+      cluster.on('error', (err: Error) => this.setHealthy(false, err));
+      cluster.on('node-error', (err: Error) => this.setHealthy(false, err));
+      this.connecting = cluster.connect().then(
+        () => this.setHealthy(true),
+        (err: unknown) => this.setHealthy(false, err),
+      );
+      this.commands = cluster as unknown as LockCommands;
+      this.pingAll = async () => {
+        if (!cluster.isOpen) return false;
+        const answers = await Promise.all(cluster.masters.map(async (m) => (await cluster.nodeClient(m)).ping()));
+        return answers.length > 0 && answers.every((a) => a === 'PONG');
+      };
+      this.reopen = async () => {
+        if (!cluster.isOpen) await cluster.connect();
+      };
+      this.disconnect = async () => {
+        try {
+          await cluster.close();
+        } catch {
+          cluster.destroy();
+        }
+      };
+      connection = cluster;
+    }
+    this.firstConnection = Promise.race([this.connecting, sleep(this.opTimeoutMs)]).then(() => (this.firstConnection = undefined));
+    const adapter = new KeyvRedis<string>(connection, { namespace, throwOnErrors: true, throwOnConnectError: false });
     this.keyv = new Keyv<string>({ store: adapter, namespace, useKeyPrefix: false, throwOnErrors: true });
     this.keyv.on('error', () => {
       /* surfaced through the per-call catch below; keyv would otherwise print to stderr */
@@ -125,38 +214,81 @@ export class RedisKvStore implements KvStore {
     return this._healthy;
   }
 
+  get degradedSince(): number | undefined {
+    return this._degradedSince;
+  }
+
   onHealthChange(listener: (healthy: boolean) => void): void {
     this.listeners.push(listener);
   }
 
   private setHealthy(h: boolean, err?: unknown): void {
-    if (h === this._healthy) return;
+    if (this.closed || h === this._healthy) {
+      if (!h && !this.closed) this.startProbe();
+      return;
+    }
     this._healthy = h;
-    if (h) this.logger.info({ store: 'redis' }, 'Redis store is reachable; shared cache in use');
-    else if (!this.closed) this.logger.warn({ store: 'redis', err: errMessage(err) }, 'Redis store unreachable; running degraded on in-process copies');
+    this._degradedSince = h ? undefined : Date.now();
+    if (h) {
+      this.stopProbe();
+      this.logger.info({ store: this.kind }, 'Redis store is reachable; shared cache in use');
+    } else {
+      this.startProbe();
+      this.logger.warn({ store: this.kind, err: errMessage(err) }, 'Redis store unreachable; running degraded on in-process copies');
+    }
     for (const l of this.listeners) l(h);
   }
 
-  /** Runs a Redis operation with a time limit; any failure marks the store degraded and yields `fallback`. */
+  /**
+   * While degraded, checks every probeIntervalMs whether Redis answers again. The client reconnects on its own
+   * (and a single client says so with 'ready'), but a command that timed out on a live socket, or a cluster
+   * node that came back, gives no event: the probe is what notices.
+   */
+  private startProbe(): void {
+    if (this.probeTimer || this.closed) return;
+    this.probeTimer = setInterval(() => void this.probeOnce(), this.probeIntervalMs);
+    this.probeTimer.unref();
+  }
+
+  private stopProbe(): void {
+    clearInterval(this.probeTimer);
+    this.probeTimer = undefined;
+  }
+
+  private async probeOnce(): Promise<void> {
+    if (this.probing || this.closed) return;
+    this.probing = true;
+    try {
+      const ok = await withTimeout(
+        (async () => {
+          await this.reopen();
+          return this.pingAll();
+        })(),
+        Math.max(this.opTimeoutMs, 1000),
+      );
+      if (ok) this.setHealthy(true);
+    } catch {
+      /* still down; the next probe tries again */
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  /** Runs a Redis operation with a time limit; a failure to reach Redis marks the store degraded and yields `fallback`. */
   private async guard<T>(op: () => Promise<T>, fallback: T): Promise<T> {
     if (!this._healthy) {
-      // Give the very first connection a moment instead of reporting a miss while it is being made.
-      await Promise.race([this.connecting, sleep(this.opTimeoutMs)]);
+      // Give the very first connection a moment instead of reporting a miss while it is being made; once that
+      // moment has passed, a store that is down answers at once (a Redis down at start-up costs no latency).
+      if (this.firstConnection) await this.firstConnection;
       if (!this._healthy) return fallback;
     }
-    let timer: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
-        op(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`Redis did not answer within ${this.opTimeoutMs} ms`)), this.opTimeoutMs);
-        }),
-      ]);
+      return await withTimeout(op(), this.opTimeoutMs);
     } catch (err) {
-      this.logger.warn({ store: 'redis', err: errMessage(err) }, 'Redis operation failed; using in-process copy');
+      // An error reply (wrong type, script error) comes from a Redis that answers: not an outage.
+      if (!isErrorReply(err)) this.setHealthy(false, err);
+      this.logger.warn({ store: this.kind, err: errMessage(err) }, 'Redis operation failed; using in-process copy');
       return fallback;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -172,26 +304,55 @@ export class RedisKvStore implements KvStore {
     await this.guard(() => this.keyv.delete(key), false);
   }
   async tryLock(key: string, leaseMs: number): Promise<(() => Promise<void>) | undefined> {
+    // One key per lock, so on a cluster the SET and the release script both go to the node owning its slot.
     const lockKey = `${this.namespace}:lock:${key}`;
     const owner = randomUUID();
-    const got = await this.guard(async () => (await this.client.set(lockKey, owner, { NX: true, PX: leaseMs })) === 'OK', null);
+    const got = await this.guard(async () => (await this.commands.set(lockKey, owner, { NX: true, PX: leaseMs })) === 'OK', null);
     if (got === null) return async () => {}; // degraded: do not wait on a lock nobody can see
     if (!got) return undefined;
+    this.held.set(lockKey, owner);
+    let released = false;
     return async () => {
-      await this.guard(() => this.client.eval(RELEASE_SCRIPT, { keys: [lockKey], arguments: [owner] }), 0);
+      if (released) return;
+      released = true;
+      if (this.held.get(lockKey) === owner) this.held.delete(lockKey);
+      await this.release(lockKey, owner);
     };
   }
+  private async release(lockKey: string, owner: string): Promise<void> {
+    await this.guard(() => this.commands.eval(RELEASE_SCRIPT, { keys: [lockKey], arguments: [owner] }), 0);
+  }
   async ping(): Promise<boolean> {
-    return this.guard(async () => (await this.client.ping()) === 'PONG', false);
+    if (!this._healthy) return false;
+    return this.guard(() => this.pingAll(), false);
   }
   async close(): Promise<void> {
+    if (this.closed) return;
+    // Locks still held (a token request cut short by shutdown) are released so other replicas need not wait out the lease.
+    const held = [...this.held];
+    this.held.clear();
+    await Promise.all(held.map(([lockKey, owner]) => this.release(lockKey, owner)));
     this.closed = true;
-    try {
-      await this.client.close();
-    } catch {
-      this.client.destroy();
-    }
+    this.stopProbe();
+    await this.disconnect();
   }
+}
+
+function isErrorReply(err: unknown): boolean {
+  for (let p: unknown = err && Object.getPrototypeOf(err); p && p !== Error.prototype; p = Object.getPrototypeOf(p)) {
+    if ((p as { constructor?: { name?: string } }).constructor?.name === 'ErrorReply') return true;
+  }
+  return false;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 function errMessage(err: unknown): string | undefined {

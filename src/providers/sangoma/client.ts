@@ -20,7 +20,7 @@ import type { TokenManager } from '../../auth/token-manager.js';
 import type { SangomaConfig } from '../../config.js';
 import { CxError, isCxError } from '../../errors.js';
 import type { CallStartModel } from '../../graphql/models.js';
-import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../../http/upstream-client.js';
+import { wasNotSent, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../http/upstream-client.js';
 import type { Logger } from '../../observability/logger.js';
 import { toCallStart } from './mappers.js';
 import { SANGOMA_SCOPES, type AgentCallRequest, type QueueCallRequest, type SangomaScope } from './types.js';
@@ -101,7 +101,8 @@ export class SangomaClient {
         try {
           return await http.send({ ...req, auth: { bearer: t.accessToken } });
         } catch (e) {
-          throw neverConnected(e) ? e : outcomeUnknown(e);
+          // Refused by cxgraph itself (circuit breaker open, no free slot) or before any connection: nothing was sent.
+          throw neverConnected(e) || wasNotSent(e) ? e : outcomeUnknown(e);
         }
       },
       (r) => r.status === 401,
@@ -126,7 +127,7 @@ export class SangomaClient {
 }
 
 /** Connection errors raised before a connection existed: the request cannot have reached the platform. */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 function neverConnected(e: unknown): boolean {
   let cause: unknown = isCxError(e) ? e.originalError : e;

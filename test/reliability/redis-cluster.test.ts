@@ -1,0 +1,110 @@
+/**
+ * The shared store on a Redis Cluster of three local nodes (REDIS_CLUSTER_NODES): one token between replicas
+ * under concurrency, compare-and-delete locks (one key per lock, so the script runs on the node owning its
+ * slot), sealed values spread over the nodes, and a whole cxgraph configured through the environment.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AzureClientCredentialsGrant } from '../../src/auth/grants/azure-client-credentials.js';
+import { TokenManager } from '../../src/auth/token-manager.js';
+import { createStore, type KvStore } from '../../src/store/kv-store.js';
+import { createCallJourneySimulator, type CallJourneySimulator } from '../../src/simulators/index.js';
+import { startServer } from '../support/harness.js';
+import { LogCapture } from '../support/log-capture.js';
+import { uniqueNamespace } from '../support/redis.js';
+import { cjEnv, JWT, RECORDING, RECORDING_KEY } from './sim-env.js';
+import { HAS_REDIS_SERVER, startPrivateCluster, type PrivateCluster } from './support.js';
+
+describe.skipIf(!HAS_REDIS_SERVER)('Redis Cluster (three local nodes)', () => {
+  let sim: CallJourneySimulator;
+  let cluster: PrivateCluster;
+  const stores: KvStore[] = [];
+
+  beforeAll(async () => {
+    // Six app registrations: six credentials, six cache keys hashed to different slots (so, different nodes).
+    sim = createCallJourneySimulator({ clients: Array.from({ length: 6 }, (_, i) => ({ clientId: `cj-client-${i}`, clientSecret: `cj-secret-${i}-local` })) });
+    await Promise.all([sim.start(), startPrivateCluster().then((c) => (cluster = c))]);
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    await cluster?.stop();
+    await sim?.stop();
+  });
+
+  const store = (namespace: string, keys: Buffer[]) => {
+    const s = createStore({ redisClusterNodes: cluster.urls, encryptionKeys: keys, logger: new LogCapture().logger, namespace });
+    stores.push(s);
+    return s;
+  };
+  const grant = (i: number) => {
+    const c = sim.clients[i]!;
+    return new AzureClientCredentialsGrant({ provider: 'CALLJOURNEY', tokenUrl: sim.tokenUrl, clientId: c.clientId, clientSecret: c.clientSecret, scope: `api://${c.clientId}/.default` });
+  };
+  /** Every key under `prefix` on every node, with its value. */
+  const everyKey = (prefix: string) =>
+    cluster.ports.flatMap((port) =>
+      cluster
+        .cli(port, '--scan', '--pattern', `${prefix}*`)
+        .split('\n')
+        .filter(Boolean)
+        .map((k) => ({ port, key: k, value: cluster.cli(port, 'get', k) })),
+    );
+
+  it('two replicas hit concurrently on a cold cache make one token request per credential, with values sealed on several nodes', async () => {
+    const ns = uniqueNamespace();
+    const key = randomBytes(32);
+    sim.server.setLatency('token', 150);
+    sim.server.resetCounts();
+    const a = new TokenManager({ store: store(ns, [key]), logger: new LogCapture().logger });
+    const b = new TokenManager({ store: store(ns, [key]), logger: new LogCapture().logger });
+    const credentials = sim.clients.map((_, i) => i);
+    const tokens = await Promise.all(credentials.flatMap((c) => Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).getToken(grant(c)))));
+    sim.server.setLatency('token', 0);
+    expect(sim.server.count('token')).toBe(credentials.length);
+    expect(new Set(tokens.map((t) => t.accessToken)).size).toBe(credentials.length);
+
+    const stored = everyKey(ns).filter((k) => k.key.includes('token:'));
+    expect(stored).toHaveLength(credentials.length);
+    expect(new Set(stored.map((k) => k.port)).size).toBeGreaterThan(1);
+    for (const k of stored) {
+      expect(k.value).toContain('$sealed');
+      expect(k.value).not.toMatch(JWT);
+      for (const c of sim.clients) expect(k.value).not.toContain(c.clientSecret);
+    }
+  });
+
+  it('releases a lock only for its owner (compare-and-delete on the node owning the key)', async () => {
+    const s = store(uniqueNamespace(), []);
+    for (const name of ['a', 'b', 'c', 'd']) {
+      const release1 = await s.tryLock(name, 100);
+      expect(release1).toBeDefined();
+      expect(await s.tryLock(name, 100)).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 150)); // lease expired: another owner takes it
+      const release2 = await s.tryLock(name, 5_000);
+      expect(release2).toBeDefined();
+      await release1!(); // the first owner's late release must not free the second owner's lock
+      expect(await s.tryLock(name, 100)).toBeUndefined();
+      await release2!();
+      const release3 = await s.tryLock(name, 100);
+      expect(release3).toBeDefined();
+      await release3!();
+    }
+  });
+
+  it('serves cxgraph configured with REDIS_CLUSTER_NODES, reported as REDIS_CLUSTER and shared between replicas', async () => {
+    const env = { ...cjEnv(sim), REDIS_CLUSTER_NODES: cluster.urls.join(','), CXGRAPH_REDIS_PREFIX: uniqueNamespace(), CXGRAPH_ENCRYPTION_KEYS: randomBytes(32).toString('base64') };
+    const a = await startServer(env);
+    const b = await startServer(env);
+    try {
+      sim.server.resetCounts();
+      expect((await a.gql(RECORDING, { key: RECORDING_KEY })).errors).toBeUndefined();
+      expect((await b.gql(RECORDING, { key: RECORDING_KEY })).errors).toBeUndefined();
+      expect(sim.server.count('token')).toBe(1);
+      const p = await a.gql<{ providers: { store: { kind: string; healthy: boolean } }[] }>('{ providers { store { kind healthy } } }');
+      expect(p.data!.providers[0]!.store).toEqual({ kind: 'REDIS_CLUSTER', healthy: true });
+      expect(await (await fetch(`${a.url}/readyz`)).json()).toMatchObject({ status: 'ready', store: 'redis-cluster', storeReachable: true });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});

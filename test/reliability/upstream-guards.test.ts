@@ -1,0 +1,205 @@
+/**
+ * The circuit breaker and the concurrency cap, per provider, in a running cxgraph: a provider that keeps failing
+ * is no longer called (fail fast, PROVIDER_UNAVAILABLE with retryAfter, `cxgraph_circuit_breaker_open` 1) until a
+ * probe after the cool-down finds it answering again; a burst never has more requests in flight to one provider
+ * than CXGRAPH_UPSTREAM_CONCURRENCY, and what does not fit in the queue is refused without being sent.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FetchLike } from '../../src/auth/token-manager.js';
+import type { ProviderName } from '../../src/providers/names.js';
+import {
+  createCallJourneySimulator,
+  createCloudCxSimulator,
+  createNvmSimulator,
+  createPbxSimulator,
+  createSangomaSimulator,
+  type CallJourneySimulator,
+  type CloudCxSimulator,
+  type NvmSimulator,
+  type PbxSimulator,
+  type SangomaSimulator,
+  type SimServer,
+} from '../../src/simulators/index.js';
+import { startServer, type GraphQLResult, type TestServer } from '../support/harness.js';
+import { cjEnv, cloudCxEnv, nvmEnv, pbxEnv, RECORDING, RECORDING_KEY, sangomaEnv } from './sim-env.js';
+import { connectPbx } from './support.js';
+
+const PBX_REDIRECT = 'http://127.0.0.1:9/oauth/pbx/callback';
+const BREAKER = { CXGRAPH_BREAKER_FAILURES: '2', CXGRAPH_BREAKER_COOLDOWN_MS: '800' };
+const RECORDINGS = 'query ($keys: [RecordingKey!]!) { recordings(keys: $keys) { filename exists } }';
+
+interface Subject {
+  provider: ProviderName;
+  server: SimServer;
+  route: string;
+  idempotent: boolean;
+  env(): Record<string, string>;
+  prepare?(t: TestServer): Promise<void>;
+  query(t: TestServer): Promise<GraphQLResult>;
+}
+
+const gauge = async (t: TestServer, provider: ProviderName) =>
+  new RegExp(`^cxgraph_circuit_breaker_open\\{provider="${provider}"\\} (\\d)`, 'm').exec(await (await fetch(`${t.url}/metrics`)).text())?.[1];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('upstream guards in a running cxgraph', () => {
+  let cj: CallJourneySimulator;
+  let sangoma: SangomaSimulator;
+  let cloudcx: CloudCxSimulator;
+  let nvm: NvmSimulator;
+  let pbx: PbxSimulator;
+  let subjects: Subject[];
+
+  beforeAll(async () => {
+    cj = createCallJourneySimulator();
+    sangoma = createSangomaSimulator();
+    cloudcx = createCloudCxSimulator();
+    nvm = createNvmSimulator();
+    pbx = createPbxSimulator();
+    pbx.addRedirectUri(PBX_REDIRECT);
+    await Promise.all([cj.start(), sangoma.start(), cloudcx.start(), nvm.start(), pbx.start()]);
+    subjects = [
+      { provider: 'CALLJOURNEY', server: cj.server, route: 'conversationexists', idempotent: true, env: () => cjEnv(cj), query: (t) => t.gql(RECORDING, { key: RECORDING_KEY }) },
+      {
+        provider: 'SANGOMA',
+        server: sangoma.server,
+        route: 'agents-call',
+        idempotent: false,
+        env: () => sangomaEnv(sangoma),
+        query: (t) => t.gql('mutation { startAgentCall(agentName: "alice", destination: "+15550100199", tenantDomain: "acme.cx.example.com") { accepted } }'),
+      },
+      { provider: 'CLOUDCX', server: cloudcx.server, route: 'userpage', idempotent: true, env: () => cloudCxEnv(cloudcx), query: (t) => t.gql('{ users(provider: CLOUDCX) { totalCount } }') },
+      { provider: 'NEWVOICEMEDIA', server: nvm.server, route: 'users', idempotent: true, env: () => nvmEnv(nvm), query: (t) => t.gql('{ users(provider: NEWVOICEMEDIA) { totalCount } }') },
+      {
+        provider: 'PBX',
+        server: pbx.server,
+        route: 'extensions',
+        idempotent: true,
+        env: () => pbxEnv(pbx, PBX_REDIRECT),
+        prepare: async (t) => void expect(await connectPbx((q) => t.gql(q), t.url)).toBe(200),
+        query: (t) => t.gql('{ agents(provider: PBX) { id } }'),
+      },
+    ];
+  });
+  afterAll(async () => {
+    await Promise.all([cj?.stop(), sangoma?.stop(), cloudcx?.stop(), nvm?.stop(), pbx?.stop()]);
+  });
+
+  async function breakerCycle(s: Subject): Promise<void> {
+    const t = await startServer({ ...s.env(), ...BREAKER });
+    try {
+      await s.prepare?.(t);
+      expect((await s.query(t)).errors, s.provider).toBeUndefined();
+      expect(await gauge(t, s.provider), s.provider).toBe('0');
+      s.server.inject({ kind: 'status', route: s.route, status: 503, times: 1_000 });
+
+      // Two failed requests (each retried when it is safe to) open the circuit ...
+      for (let i = 0; i < 2; i++) expect((await s.query(t)).errors![0]!.extensions, s.provider).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', upstreamStatus: 503 });
+      const sent = s.server.count(s.route);
+      // ... and the next fails fast: nothing reaches the platform, and nothing was placed.
+      const fast = (await s.query(t)).errors![0]!;
+      expect(fast.extensions, s.provider).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', provider: s.provider, circuitOpen: true, retryAfter: 1 });
+      expect(fast.extensions!.callMayHaveBeenPlaced, s.provider).toBeUndefined();
+      expect(s.server.count(s.route), s.provider).toBe(sent);
+      expect(await gauge(t, s.provider), s.provider).toBe('1');
+
+      // After the cool-down, the platform answers again: the probe goes through and closes the circuit.
+      s.server.clearFaults();
+      await sleep(900);
+      expect((await s.query(t)).errors, s.provider).toBeUndefined();
+      expect(s.server.count(s.route), s.provider).toBe(sent + 1);
+      expect(await gauge(t, s.provider), s.provider).toBe('0');
+      expect((await s.query(t)).errors, s.provider).toBeUndefined();
+    } finally {
+      s.server.clearFaults();
+      await t.close();
+    }
+  }
+
+  it('every provider: N failures open the breaker, it fails fast without a request, a probe after the cool-down closes it', async () => {
+    const outcomes = await Promise.allSettled(subjects.map((s) => breakerCycle(s)));
+    const failed = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [`${subjects[i]!.provider}: ${o.reason instanceof Error ? o.reason.message : String(o.reason)}`] : []));
+    expect(failed).toEqual([]);
+  });
+
+  it('a probe that fails opens the breaker again for another cool-down', async () => {
+    const t = await startServer({ ...cjEnv(cj), ...BREAKER });
+    try {
+      cj.server.inject({ kind: 'reset', route: 'conversationexists', times: 1_000 });
+      for (let i = 0; i < 2; i++) expect((await t.gql(RECORDING, { key: RECORDING_KEY })).errors![0]!.extensions).toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+      expect((await t.gql(RECORDING, { key: RECORDING_KEY })).errors![0]!.extensions).toMatchObject({ circuitOpen: true });
+      await sleep(900);
+      const sent = cj.server.count('conversationexists');
+      const probe = await t.gql(RECORDING, { key: RECORDING_KEY });
+      expect(probe.errors![0]!.extensions).toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+      expect(probe.errors![0]!.extensions!.circuitOpen).toBeUndefined();
+      expect(cj.server.count('conversationexists')).toBeGreaterThan(sent);
+      const after = cj.server.count('conversationexists');
+      expect((await t.gql(RECORDING, { key: RECORDING_KEY })).errors![0]!.extensions).toMatchObject({ circuitOpen: true });
+      expect(cj.server.count('conversationexists')).toBe(after);
+      expect(await gauge(t, 'CALLJOURNEY')).toBe('1');
+      const p = await t.gql<{ providers: { provider: string; status: string }[] }>('{ providers { provider status } }');
+      expect(p.data!.providers.find((x) => x.provider === 'CALLJOURNEY')!.status).toBe('UNAVAILABLE');
+    } finally {
+      cj.server.clearFaults();
+      await t.close();
+    }
+  });
+
+  describe('concurrency cap per provider', () => {
+    const keys = Array.from({ length: 10 }, (_, i) => ({ ...RECORDING_KEY, filename: `burst-${i}.wav` }));
+    /** Counts the CallJourney API requests in flight at once, as the platform would see them. */
+    function countingFetch() {
+      const seen = { active: 0, max: 0 };
+      const f: FetchLike = async (url, init) => {
+        const counted = url.includes('conversationexists');
+        if (counted) seen.max = Math.max(seen.max, ++seen.active);
+        try {
+          return await fetch(url, init);
+        } finally {
+          if (counted) seen.active--;
+        }
+      };
+      return { f, seen };
+    }
+
+    beforeAll(() => cj.server.setLatency('conversationexists', 150));
+    afterAll(() => cj.server.setLatency('conversationexists', 0));
+
+    it('a burst of 10 checks has at most CXGRAPH_UPSTREAM_CONCURRENCY in flight and all answer', async () => {
+      const { f, seen } = countingFetch();
+      const t = await startServer({ ...cjEnv(cj), CXGRAPH_UPSTREAM_CONCURRENCY: '2', CXGRAPH_UPSTREAM_QUEUE: '50' }, { fetch: f });
+      try {
+        const before = cj.server.count('conversationexists');
+        const r = await t.gql<{ recordings: { exists: boolean }[] }>(RECORDINGS, { keys });
+        expect(r.errors).toBeUndefined();
+        expect(r.data!.recordings).toHaveLength(10);
+        expect(cj.server.count('conversationexists') - before).toBe(10);
+        expect(seen.max).toBe(2);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('beyond CXGRAPH_UPSTREAM_QUEUE waiting requests, the rest fail at once with PROVIDER_UNAVAILABLE, unsent, and do not trip the breaker', async () => {
+      const { f, seen } = countingFetch();
+      const t = await startServer({ ...cjEnv(cj), CXGRAPH_UPSTREAM_CONCURRENCY: '2', CXGRAPH_UPSTREAM_QUEUE: '3', CXGRAPH_BREAKER_FAILURES: '1' }, { fetch: f });
+      try {
+        await t.gql(RECORDING, { key: RECORDING_KEY }); // the token, so that all ten checks start together
+        const before = cj.server.count('conversationexists');
+        const r = await t.gql<{ recordings: ({ exists: boolean } | null)[] }>(RECORDINGS, { keys });
+        const answered = r.data!.recordings.filter((x) => x !== null);
+        expect(answered).toHaveLength(5); // 2 in flight + 3 queued
+        expect(r.errors).toHaveLength(5);
+        for (const e of r.errors!) expect(e.extensions).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', provider: 'CALLJOURNEY', overloaded: true });
+        expect(cj.server.count('conversationexists') - before).toBe(5);
+        expect(seen.max).toBe(2);
+        // Refusing our own overflow says nothing about the platform: the breaker stays closed.
+        expect(await gauge(t, 'CALLJOURNEY')).toBe('0');
+        expect((await t.gql(RECORDING, { key: RECORDING_KEY })).errors).toBeUndefined();
+      } finally {
+        await t.close();
+      }
+    });
+  });
+});
