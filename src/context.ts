@@ -5,9 +5,11 @@
 import DataLoader from 'dataloader';
 import { PROVIDER_VARIABLES } from './config.js';
 import { notConfigured } from './errors.js';
+import { createPbxAccountLoader, type PbxAccountLoader } from './graphql/loaders/pbx-account-loader.js';
 import { createRecordingLoader, type RecordingLoader } from './graphql/loaders/recording-exists-loader.js';
 import type { AgentModel, CallModel, UserModel } from './graphql/models.js';
 import type { Logger } from './observability/logger.js';
+import { inBatchSpan } from './observability/tracing.js';
 import type { AgentDirectory } from './providers/capabilities.js';
 import type { ProviderName } from './providers/names.js';
 import type { Services } from './services.js';
@@ -21,6 +23,8 @@ export interface Loaders {
   call(provider: ProviderName): DataLoader<string, CallModel | null> | undefined;
   /** One provider's agent list, fetched at most once per request (entity references resolve against it). */
   agentList(provider: ProviderName, dir: AgentDirectory): Promise<AgentModel[]>;
+  /** Connected PBX accounts by id. Throws PROVIDER_NOT_CONFIGURED when the PBX is not configured. */
+  readonly pbxAccount: PbxAccountLoader;
 }
 
 export interface Context {
@@ -34,6 +38,7 @@ export interface Context {
 
 export function createContext(services: Services, requestId: string, publicUrl: string): Context {
   let recording: RecordingLoader | undefined;
+  let pbxAccount: PbxAccountLoader | undefined;
   const users = new Map<ProviderName, DataLoader<string, UserModel | null>>();
   const calls = new Map<ProviderName, DataLoader<string, CallModel | null>>();
   const agentLists = new Map<ProviderName, Promise<AgentModel[]>>();
@@ -52,7 +57,7 @@ export function createContext(services: Services, requestId: string, publicUrl: 
         const getUsers = dir.getUsers.bind(dir);
         l = new DataLoader<string, UserModel | null>(async (ids) => {
           metrics.loaderBatchSize.observe({ loader: `user:${provider}` }, ids.length);
-          return getUsers(ids);
+          return inBatchSpan(`user:${provider}`, ids.length, () => getUsers(ids));
         });
         users.set(provider, l);
       }
@@ -66,11 +71,16 @@ export function createContext(services: Services, requestId: string, publicUrl: 
         const getCalls = history.getCalls.bind(history);
         l = new DataLoader<string, CallModel | null>(async (ids) => {
           metrics.loaderBatchSize.observe({ loader: `call:${provider}` }, ids.length);
-          return getCalls(ids);
+          return inBatchSpan(`call:${provider}`, ids.length, () => getCalls(ids));
         });
         calls.set(provider, l);
       }
       return l;
+    },
+    get pbxAccount() {
+      if (!services.pbx) throw notConfigured('PBX', PROVIDER_VARIABLES.PBX);
+      pbxAccount ??= createPbxAccountLoader(services.pbx, metrics);
+      return pbxAccount;
     },
     agentList(provider, dir) {
       let p = agentLists.get(provider);
@@ -81,5 +91,6 @@ export function createContext(services: Services, requestId: string, publicUrl: 
       return p;
     },
   };
-  return { services, loaders, requestId, logger: services.logger.child({ requestId }), publicUrl };
+  // The shared logger already stamps requestId on every line of the request (request-context mixin).
+  return { services, loaders, requestId, logger: services.logger, publicUrl };
 }

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { CxError, errorFromTokenResponse, isCxError, unavailable } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
+import { endUpstreamSpan, startUpstreamSpan } from '../observability/tracing.js';
 import type { KvStore } from '../store/kv-store.js';
 import type { ConnectionStatus } from './connection-status.js';
 import type { Grant, GrantIdentity, TokenHttpRequest } from './grant.js';
@@ -249,6 +250,7 @@ export class TokenManager {
     const requestedAt = this.clock.now();
     const started = performance.now();
     let status = 0;
+    const span = startUpstreamSpan({ provider, operation: 'token', method: 'POST', url: req.url });
     try {
       let res: Response;
       try {
@@ -288,6 +290,7 @@ export class TokenManager {
       this.opts.logger.warn({ provider, code: err.extensions.code, oauthError: err.extensions.oauthError, upstreamStatus: err.extensions.upstreamStatus }, 'token request failed');
       throw err;
     } finally {
+      endUpstreamSpan(span, status || 'error');
       this.opts.metrics?.upstreamDuration.observe({ provider, operation: 'token', status: String(status) }, (performance.now() - started) / 1000);
     }
   }
