@@ -55,6 +55,40 @@ export interface PbxConfig {
   returnUrl?: string;
 }
 
+/** Who may call cxgraph (src/security/caller-auth.ts). */
+export type CallerAuthConfig =
+  /** `explicit`: CXGRAPH_AUTH=none was set on purpose (required in production). */
+  | { mode: 'none'; explicit: boolean }
+  /** Any of `secrets` is accepted in `x-router-secret` (several while rotating). */
+  | { mode: 'router-secret'; secrets: string[] }
+  | { mode: 'jwt'; jwksUrl: string; issuer: string; audience: string[]; clockToleranceSeconds: number };
+
+/** Abuse limits of one GraphQL request (src/security/query-limits.ts). */
+export interface RequestLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxCost: number;
+  maxBodyBytes: number;
+}
+
+export type TraceSampler = 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
+
+/** OpenTelemetry tracing, from the standard OTEL_* variables (read here, so this stays the only reader of the environment). */
+export interface TracingConfig {
+  /** True when an OTLP endpoint is set and OTEL_SDK_DISABLED is not `true`. */
+  enabled: boolean;
+  serviceName: string;
+  /** OTLP/HTTP traces URL: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, or OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`. */
+  endpoint?: string;
+  /** Export headers (OTEL_EXPORTER_OTLP_HEADERS, then _TRACES_HEADERS); often an API key: never logged. */
+  headers: Record<string, string>;
+  /** OTEL_RESOURCE_ATTRIBUTES, e.g. deployment.environment=prod. */
+  resourceAttributes: Record<string, string>;
+  sampler: TraceSampler;
+  /** OTEL_TRACES_SAMPLER_ARG for the ratio samplers (default 1). */
+  samplerRatio: number;
+}
+
 export interface Config {
   nodeEnv: NodeEnv;
   port: number;
@@ -63,6 +97,12 @@ export interface Config {
   /** The public base URL of this service (for links it gives out); unset = derived from each request's Host. */
   publicUrl?: string;
   redisUrl?: string;
+  /** Seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES), set instead of redisUrl; the others are discovered. */
+  redisClusterNodes?: string[];
+  /** Prefix of every key cxgraph writes to Redis (CXGRAPH_REDIS_PREFIX), so deployments can share one Redis. */
+  redisPrefix: string;
+  /** Upstream fault handling and shutdown (docs/reliability.md). */
+  resilience: ResilienceConfig;
   /** Base64 32-byte keys, newest first. Empty = values at rest are not encrypted (allowed outside production). */
   encryptionKeys: Buffer[];
   limits: {
@@ -73,6 +113,13 @@ export interface Config {
   };
   /** True when no provider is configured and the built-in simulators should be started. */
   embeddedSimulators: boolean;
+  /** GraphQL introspection (CXGRAPH_INTROSPECTION): on outside production unless set. */
+  introspection: boolean;
+  /** The Apollo Sandbox landing page on `GET /` in a browser (CXGRAPH_LANDING_PAGE): on outside production unless set. */
+  landingPage: boolean;
+  tracing: TracingConfig;
+  auth: CallerAuthConfig;
+  requestLimits: RequestLimits;
   calljourney?: CallJourneyConfig;
   sangoma?: SangomaConfig;
   cloudcx?: CloudCxConfig;
@@ -81,7 +128,7 @@ export interface Config {
 }
 
 /** Variables whose values may be secret: never echoed, whatever is wrong with them. */
-const SECRET_VARIABLES = /SECRET|PASSWORD|API_KEY|ENCRYPTION_KEYS|REDIS_URL|TOKEN$/;
+const SECRET_VARIABLES = /SECRET|PASSWORD|API_KEY|ENCRYPTION_KEYS|REDIS_URL|TOKEN$|HEADERS$/;
 
 export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; problem: string }[]) {
@@ -113,7 +160,9 @@ class EnvReader {
 
   /** Shows a value in an error only when it cannot be a secret. */
   shown(name: string, value: string): string {
-    return SECRET_VARIABLES.test(name) ? '(value hidden)' : JSON.stringify(value);
+    if (SECRET_VARIABLES.test(name)) return '(value hidden)';
+    // Whatever the variable, what a URL may carry as a credential (user:pass@, a query string) is cut out.
+    return JSON.stringify(value.replace(/\/\/[^/@\s]*@/g, '//…@').replace(/[?#].*$/s, '?…'));
   }
 
   int(name: string, def: number, min: number, max: number): number {
@@ -189,6 +238,184 @@ function publicUrlOf(r: EnvReader): string | undefined {
   }
 }
 
+const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+
+/** The OTEL_* variables of the OpenTelemetry specification that cxgraph honours (docs/operations.md). */
+function tracingOf(r: EnvReader): TracingConfig {
+  const disabled = r.oneOf('OTEL_SDK_DISABLED', ['true', 'false'] as const, 'false') === 'true';
+  const endpointOf = (name: string, suffix: string): string | undefined => {
+    const raw = r.str(name);
+    if (!raw) return undefined;
+    try {
+      const u = new URL(raw);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+      if (u.username || u.password) {
+        r.fail(name, 'must not carry credentials in the URL; put them in OTEL_EXPORTER_OTLP_HEADERS');
+        return undefined;
+      }
+    } catch {
+      // Not echoed: a malformed URL may still hold a credential.
+      r.fail(name, 'expected an absolute http(s) URL, e.g. http://otel-collector:4318');
+      return undefined;
+    }
+    return suffix ? `${raw.replace(/\/+$/, '')}${suffix}` : raw;
+  };
+  // Per the specification the signal-specific URL is used as is; the general one gets the signal path appended.
+  const endpoint = endpointOf('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', '') ?? endpointOf('OTEL_EXPORTER_OTLP_ENDPOINT', '/v1/traces');
+  const pairs = (name: string, example: string): Record<string, string> => {
+    const raw = r.str(name);
+    if (!raw) return {};
+    const out: Record<string, string> = {};
+    for (const part of raw.split(',')) {
+      const i = part.indexOf('=');
+      const key = i > 0 ? part.slice(0, i).trim() : '';
+      if (!key) {
+        r.fail(name, `expected comma-separated key=value pairs, e.g. ${example}`);
+        return {};
+      }
+      try {
+        out[key] = decodeURIComponent(part.slice(i + 1).trim());
+      } catch {
+        r.fail(name, `expected URL-encoded values in key=value pairs, e.g. ${example}`);
+        return {};
+      }
+    }
+    return out;
+  };
+  const sampler = r.oneOf('OTEL_TRACES_SAMPLER', SAMPLERS, 'parentbased_always_on');
+  let samplerRatio = 1;
+  const ratioRaw = r.str('OTEL_TRACES_SAMPLER_ARG');
+  if (ratioRaw !== undefined && sampler.endsWith('traceidratio')) {
+    samplerRatio = Number(ratioRaw);
+    if (!Number.isFinite(samplerRatio) || samplerRatio < 0 || samplerRatio > 1) {
+      r.fail('OTEL_TRACES_SAMPLER_ARG', `expected a sampling ratio from 0 to 1, got ${r.shown('OTEL_TRACES_SAMPLER_ARG', ratioRaw)}`);
+      samplerRatio = 1;
+    }
+  }
+  const resourceAttributes = pairs('OTEL_RESOURCE_ATTRIBUTES', 'deployment.environment=production');
+  return {
+    enabled: Boolean(endpoint) && !disabled,
+    // The specification: OTEL_SERVICE_NAME wins over a service.name in OTEL_RESOURCE_ATTRIBUTES.
+    serviceName: r.str('OTEL_SERVICE_NAME') ?? resourceAttributes['service.name'] ?? 'cxgraph',
+    endpoint,
+    headers: { ...pairs('OTEL_EXPORTER_OTLP_HEADERS', 'x-api-key=…'), ...pairs('OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'x-api-key=…') },
+    resourceAttributes,
+    sampler,
+    samplerRatio,
+  };
+}
+
+const AUTH_VARIABLES = {
+  'router-secret': ['CXGRAPH_ROUTER_SECRET'],
+  jwt: ['CXGRAPH_JWT_JWKS_URL', 'CXGRAPH_JWT_ISSUER', 'CXGRAPH_JWT_AUDIENCE'],
+} as const;
+
+/**
+ * CXGRAPH_AUTH, or the mode whose variables are set. Unset with nothing set is `none`, which production
+ * refuses unless it is asked for explicitly: an unauthenticated subgraph must be a decision, not a default.
+ */
+function callerAuthOf(r: EnvReader, nodeEnv: NodeEnv): CallerAuthConfig {
+  const given = r.str('CXGRAPH_AUTH');
+  const modes = ['none', 'router-secret', 'jwt'] as const;
+  const setOf = (m: keyof typeof AUTH_VARIABLES) => AUTH_VARIABLES[m].filter((n) => r.str(n) !== undefined);
+  const secretSet = setOf('router-secret').length > 0;
+  const jwtSet = setOf('jwt').length > 0;
+  let mode: CallerAuthConfig['mode'];
+  if (given) {
+    mode = r.oneOf('CXGRAPH_AUTH', modes, 'none');
+    if (!(modes as readonly string[]).includes(given.toLowerCase())) return { mode: 'none', explicit: false };
+  } else if (secretSet && jwtSet) {
+    r.fail('CXGRAPH_AUTH', 'both CXGRAPH_ROUTER_SECRET and CXGRAPH_JWT_* are set: choose router-secret or jwt');
+    return { mode: 'none', explicit: false };
+  } else {
+    mode = secretSet ? 'router-secret' : jwtSet ? 'jwt' : 'none';
+  }
+  // Variables of another mode are a mistake worth reporting: the operator believes they protect something.
+  for (const other of ['router-secret', 'jwt'] as const) {
+    if (other === mode) continue;
+    for (const n of setOf(other)) r.fail(n, `is set but CXGRAPH_AUTH is ${mode}; remove it or set CXGRAPH_AUTH=${other}`);
+  }
+  if (mode === 'none') {
+    if (!given && nodeEnv === 'production') {
+      r.fail(
+        'CXGRAPH_AUTH',
+        'required in production: router-secret (with CXGRAPH_ROUTER_SECRET), jwt (with CXGRAPH_JWT_JWKS_URL, CXGRAPH_JWT_ISSUER, CXGRAPH_JWT_AUDIENCE), or none to accept any caller on purpose',
+      );
+    }
+    return { mode: 'none', explicit: Boolean(given) };
+  }
+  if (mode === 'router-secret') {
+    const raw = r.str('CXGRAPH_ROUTER_SECRET');
+    if (!raw) {
+      r.fail('CXGRAPH_ROUTER_SECRET', 'required when CXGRAPH_AUTH=router-secret: the secret the router sends in x-router-secret (e.g. `openssl rand -base64 32`)');
+      return { mode, secrets: [] };
+    }
+    const secrets = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    if (secrets.length === 0 || secrets.some((s) => s.length < 16)) {
+      r.fail('CXGRAPH_ROUTER_SECRET', 'each comma-separated secret must be at least 16 characters (e.g. `openssl rand -base64 32`)');
+    }
+    return { mode, secrets };
+  }
+  const jwksRaw = r.str('CXGRAPH_JWT_JWKS_URL');
+  const issuer = r.str('CXGRAPH_JWT_ISSUER');
+  const audience = (r.str('CXGRAPH_JWT_AUDIENCE') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const [n, v] of [['CXGRAPH_JWT_JWKS_URL', jwksRaw], ['CXGRAPH_JWT_ISSUER', issuer]] as const) {
+    if (!v) r.fail(n, 'required when CXGRAPH_AUTH=jwt');
+  }
+  if (audience.length === 0) r.fail('CXGRAPH_JWT_AUDIENCE', 'required when CXGRAPH_AUTH=jwt: the audience (aud) tokens must be issued for; several comma-separated');
+  return {
+    mode,
+    jwksUrl: jwksRaw ? r.url('CXGRAPH_JWT_JWKS_URL', jwksRaw) : '',
+    issuer: issuer ?? '',
+    audience,
+    clockToleranceSeconds: r.int('CXGRAPH_JWT_CLOCK_TOLERANCE_SECONDS', 30, 0, 600),
+  };
+}
+
+export interface ResilienceConfig {
+  /** Time limit of the TCP/TLS connect to an upstream, within the request's total upstreamTimeoutMs. */
+  connectTimeoutMs: number;
+  /** Requests in flight per provider, and requests waiting behind them. */
+  maxConcurrentPerProvider: number;
+  maxQueuedPerProvider: number;
+  /** The circuit breaker per provider: consecutive failures that open it, their window, and the cool-down before a probe. */
+  breakerFailures: number;
+  breakerWindowMs: number;
+  breakerCoolDownMs: number;
+  /** How long SIGTERM waits for in-flight requests before cutting connections. */
+  shutdownGraceMs: number;
+}
+
+function resilienceOf(r: EnvReader): ResilienceConfig {
+  return {
+    connectTimeoutMs: r.int('CXGRAPH_UPSTREAM_CONNECT_TIMEOUT_MS', 3_000, 50, 60_000),
+    maxConcurrentPerProvider: r.int('CXGRAPH_UPSTREAM_CONCURRENCY', 32, 1, 10_000),
+    maxQueuedPerProvider: r.int('CXGRAPH_UPSTREAM_QUEUE', 256, 0, 100_000),
+    breakerFailures: r.int('CXGRAPH_BREAKER_FAILURES', 5, 1, 1000),
+    breakerWindowMs: r.int('CXGRAPH_BREAKER_WINDOW_MS', 30_000, 100, 3_600_000),
+    breakerCoolDownMs: r.int('CXGRAPH_BREAKER_COOLDOWN_MS', 10_000, 100, 3_600_000),
+    shutdownGraceMs: r.int('CXGRAPH_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+  };
+}
+
+/** REDIS_CLUSTER_NODES: comma-separated seed URLs. Values are never echoed (they may hold a password). */
+function clusterNodesOf(r: EnvReader, redisUrl: string | undefined): string[] | undefined {
+  const raw = r.str('REDIS_CLUSTER_NODES');
+  if (!raw) return undefined;
+  const nodes = raw.split(',').map((n) => n.trim()).filter(Boolean);
+  if (nodes.some((n) => !/^rediss?:\/\/[^/?#]+/.test(n))) {
+    r.fail('REDIS_CLUSTER_NODES', 'expected comma-separated redis:// or rediss:// URLs, e.g. redis://10.0.0.1:6379,redis://10.0.0.2:6379');
+  }
+  if (redisUrl) r.fail('REDIS_CLUSTER_NODES', 'set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both');
+  return nodes;
+}
+
+/** `auto` (default) | `on` | `off`; `auto` is on in development and test, off in production. */
+function onUnlessProduction(r: EnvReader, name: string, nodeEnv: NodeEnv): boolean {
+  const v = r.oneOf(name, ['auto', 'on', 'off'] as const, 'auto');
+  return v === 'on' || (v === 'auto' && nodeEnv !== 'production');
+}
+
 export function isLoopback(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, '');
   if (h === 'localhost') return true;
@@ -216,8 +443,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   }
   const redisUrl = r.str('REDIS_URL');
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) r.fail('REDIS_URL', 'expected redis:// or rediss:// URL');
-  if (redisUrl && nodeEnv === 'production' && encryptionKeys.length === 0 && !keysRaw) {
-    r.fail('CXGRAPH_ENCRYPTION_KEYS', 'required in production when REDIS_URL is set, so tokens and secrets are encrypted at rest');
+  const redisClusterNodes = clusterNodesOf(r, redisUrl);
+  const redisPrefix = r.str('CXGRAPH_REDIS_PREFIX') ?? 'cxgraph';
+  // No braces: a hash tag in the prefix would put every key of a cluster in one slot.
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(redisPrefix)) r.fail('CXGRAPH_REDIS_PREFIX', `expected 1 to 64 letters, digits, '_', '.', ':' or '-', got ${r.shown('CXGRAPH_REDIS_PREFIX', redisPrefix)}`);
+  if ((redisUrl || redisClusterNodes) && nodeEnv === 'production' && encryptionKeys.length === 0 && !keysRaw) {
+    r.fail('CXGRAPH_ENCRYPTION_KEYS', `required in production when ${redisUrl ? 'REDIS_URL' : 'REDIS_CLUSTER_NODES'} is set, so tokens and secrets are encrypted at rest`);
   }
 
   const config: Config = {
@@ -227,6 +458,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     publicUrl: publicUrlOf(r),
     redisUrl,
+    redisClusterNodes,
+    redisPrefix,
+    resilience: resilienceOf(r),
     encryptionKeys,
     limits: {
       maxKeysPerBatch: r.int('CXGRAPH_MAX_KEYS_PER_BATCH', 500, 1, 100_000),
@@ -235,6 +469,17 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       retryAfterCapSeconds: r.int('CXGRAPH_RETRY_AFTER_CAP_SECONDS', 5, 0, 3600),
     },
     embeddedSimulators: false,
+    introspection: onUnlessProduction(r, 'CXGRAPH_INTROSPECTION', nodeEnv),
+    landingPage: onUnlessProduction(r, 'CXGRAPH_LANDING_PAGE', nodeEnv),
+    tracing: tracingOf(r),
+    auth: { mode: 'none', explicit: false },
+    requestLimits: {
+      maxDepth: r.int('CXGRAPH_MAX_DEPTH', 12, 1, 1000),
+      maxAliases: r.int('CXGRAPH_MAX_ALIASES', 30, 0, 100_000),
+      // 10000 fits the largest legitimate pages: 500 users × 10 fields ≈ 5000, 100 calls with media and agents ≈ 7100.
+      maxCost: r.int('CXGRAPH_MAX_COST', 10_000, 1, 1_000_000_000),
+      maxBodyBytes: r.int('CXGRAPH_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+    },
   };
 
   const cj = r.group('CallJourney', ['CALLJOURNEY_TENANT_ID', 'CALLJOURNEY_CLIENT_ID', 'CALLJOURNEY_CLIENT_SECRET']);
@@ -322,6 +567,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     };
   }
 
+  config.auth = callerAuthOf(r, nodeEnv);
+
   const anyConfigured = Boolean(config.calljourney || config.sangoma || config.cloudcx || config.nvm || config.pbx);
   const simulators = r.oneOf('CXGRAPH_SIMULATORS', ['auto', 'on', 'off'] as const, 'auto');
   config.embeddedSimulators = simulators === 'on' || (simulators === 'auto' && !anyConfigured && nodeEnv !== 'production');
@@ -343,8 +590,11 @@ export const PROVIDER_VARIABLES: Record<ProviderName, string> = {
 export function describeConfig(c: Config): Record<string, unknown> {
   return {
     nodeEnv: c.nodeEnv,
-    store: c.redisUrl ? 'redis' : 'memory',
+    store: c.redisClusterNodes ? 'redis-cluster' : c.redisUrl ? 'redis' : 'memory',
     encryptionAtRest: c.encryptionKeys.length > 0,
+    introspection: c.introspection,
+    landingPage: c.landingPage,
+    callerAuth: c.auth.mode === 'jwt' ? { mode: 'jwt', issuer: c.auth.issuer, audience: c.auth.audience } : c.auth.mode,
     providers: {
       CALLJOURNEY: c.calljourney ? { region: c.calljourney.region, baseUrl: c.calljourney.baseUrl } : 'not configured',
       SANGOMA: c.sangoma ? { baseUrl: c.sangoma.baseUrl, scopes: c.sangoma.scopes } : 'not configured',

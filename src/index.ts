@@ -1,7 +1,10 @@
 /** Bootstrap only: loadConfig → (embedded simulators) → createServer → listen, and a graceful SIGTERM. */
 import { ConfigError, describeConfig, loadConfig, type Config } from './config.js';
 import { createLogger } from './observability/logger.js';
+import { startTracing } from './observability/tracing.js';
+import { callerAuthWarning } from './security/caller-auth.js';
 import { createServer } from './server.js';
+import { configuredProviders } from './services.js';
 import type { EmbeddedSimulators } from './simulators/embedded.js';
 
 async function main(): Promise<void> {
@@ -29,19 +32,52 @@ async function main(): Promise<void> {
       'No provider is configured: serving against the built-in simulators on loopback (embedded default). Set provider credentials to use real platforms.',
     );
   }
-  logger.info({ config: describeConfig(config) }, 'configuration loaded');
-  if (!config.redisUrl) logger.info('REDIS_URL is not set: tokens are cached in process memory only');
+  const providers = configuredProviders(config);
+  const store = config.redisClusterNodes ? 'Redis Cluster (shared by replicas)' : config.redisUrl ? 'Redis (shared by replicas)' : 'process memory (REDIS_URL not set: one replica only)';
+  logger.info(
+    { config: describeConfig(config) },
+    `configuration loaded: ${providers.length ? providers.join(', ') : 'no provider'} configured${sims ? ' (built-in simulators)' : ''}; token store: ${store}`,
+  );
+  const authWarning = callerAuthWarning(config.auth, config.nodeEnv === 'production');
+  if (authWarning) logger.warn({ callerAuth: 'none' }, authWarning);
+  if ((config.redisUrl || config.redisClusterNodes) && config.encryptionKeys.length === 0) {
+    // Production refuses to start like this (config.ts); elsewhere it is allowed, and said out loud.
+    logger.warn(
+      { encryptionAtRest: false },
+      'CXGRAPH_ENCRYPTION_KEYS is not set: tokens, refresh tokens and PBX app secrets are written to Redis unencrypted. Set it (`openssl rand -base64 32`); production will not start without it.',
+    );
+  }
+
+  // Before the server: spans need the provider registered by the first request.
+  const tracing = startTracing(config.tracing, { logger });
+  if (tracing.enabled) {
+    logger.info(
+      { tracing: { exportsTo: tracing.exportsTo, serviceName: config.tracing.serviceName, sampler: config.tracing.sampler } },
+      `tracing on: OpenTelemetry spans exported over OTLP/HTTP to ${tracing.exportsTo}`,
+    );
+  } else {
+    logger.info(config.tracing.endpoint ? 'tracing off (OTEL_SDK_DISABLED=true)' : 'tracing off (set OTEL_EXPORTER_OTLP_ENDPOINT to export OpenTelemetry traces)');
+  }
 
   const server = await createServer(config, { logger });
   const url = await server.listen();
-  logger.info({ url, graphql: `${url}/`, health: `${url}/healthz`, metrics: `${url}/metrics` }, `cxgraph listening on ${url}/`);
+  logger.info(
+    { url },
+    `cxgraph listening on ${url}/ (GraphQL${config.nodeEnv === 'production' ? '' : ', Apollo Sandbox in a browser'}; /healthz, /readyz, /metrics)`,
+  );
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: draining in-flight requests');
-    Promise.all([server.close(), sims?.stop()])
+    // Should the drain itself hang, leave anyway shortly after the grace period.
+    setTimeout(() => process.exit(1), config.resilience.shutdownGraceMs + 5_000).unref();
+    // Simulators last: requests still draining may be talking to them.
+    server
+      .close()
+      .then(() => sims?.stop())
+      .then(() => tracing.shutdown()) // exports the spans still buffered
       .then(() => process.exit(0))
       .catch((err: unknown) => {
         logger.error({ err: String(err) }, 'shutdown failed');

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Config } from './config.js';
@@ -16,7 +17,12 @@ import { ERROR_CODES, isCxError } from './errors.js';
 import { subgraphSchema } from './graphql/schema.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
-import { createServices, type ServiceDeps, type Services } from './services.js';
+import { operationPlugin } from './observability/operation-plugin.js';
+import { currentRequestContext, runWithRequestContext } from './observability/request-context.js';
+import { incomingTraceId, inServerSpan } from './observability/tracing.js';
+import { createCallerAuth, requiresCallerAuth, sendAuthFailure } from './security/caller-auth.js';
+import { costLimitPlugin, queryLimitRules, RESOLVER_SIZE_LIMITS } from './security/query-limits.js';
+import { configuredProviders, createServices, type ServiceDeps, type Services } from './services.js';
 
 export interface CreateServerDeps extends Partial<ServiceDeps> {
   logger?: Logger;
@@ -35,7 +41,6 @@ export interface CxServer {
 /** Request-level codes Apollo Server itself gives (parse/validation failures); everything else must be ours. */
 const APOLLO_REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
 const OUR_CODES = new Set<string>(ERROR_CODES);
-const MAX_BODY_BYTES = 1024 * 1024;
 
 type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 
@@ -43,14 +48,27 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
   const metrics = deps.metrics ?? new Metrics({ defaultMetrics: true });
   const services = createServices(config, { ...deps, logger, metrics });
-  const production = config.nodeEnv === 'production';
+  const callerAuth = createCallerAuth(config.auth, { logger });
+  const maxBodyBytes = config.requestLimits.maxBodyBytes;
 
   const apollo = new ApolloServer<Context>({
     schema: subgraphSchema(),
-    introspection: !production,
+    // CXGRAPH_INTROSPECTION / CXGRAPH_LANDING_PAGE: on outside production unless configured (docs/federation.md).
+    introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
-    plugins: [production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })],
+    // src/index.ts owns SIGTERM/SIGINT: HTTP drains first, then Apollo stops. Apollo's own handlers would stop it
+    // underneath the drain and re-send the signal.
+    stopOnTerminationSignals: false,
+    // Depth and aliases are checked with the document; cost once the variables are known (list sizes).
+    validationRules: queryLimitRules(config.requestLimits),
+    plugins: [
+      config.landingPage ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
+      // Federated (ftv1) traces for the router, as Apollo would install by itself, minus its start-up log line.
+      ApolloServerPluginInlineTrace(),
+      operationPlugin(metrics),
+      costLimitPlugin(config.requestLimits.maxCost, { defaultListSize: 10, argCaps: { ...RESOLVER_SIZE_LIMITS, keys: config.limits.maxKeysPerBatch } }),
+    ],
     formatError: (formatted, error) => formatError(formatted, error, logger, metrics),
     logger: {
       debug: (m) => logger.debug(m),
@@ -61,14 +79,31 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
   });
   await apollo.start();
 
+  /** Set by close(): /readyz answers 503 so the router stops sending, and answers say `Connection: close`. */
+  let stopping = false;
   const routes = new Map<string, RouteHandler>([
     ['GET /healthz', (_req, res) => sendJson(res, 200, { status: 'ok' })],
     [
       'GET /readyz',
       async (_req, res) => {
+        if (stopping) return sendJson(res, 503, { status: 'stopping' });
         const reachable = await services.store.ping();
+        metrics.storeDegraded.set(reachable ? 0 : 1);
         // A Redis outage degrades (in-process copies) but does not stop answering: stay in rotation, say so.
-        sendJson(res, 200, { status: reachable ? 'ready' : 'degraded', store: services.store.kind, storeReachable: reachable });
+        // The memory store (REDIS_URL unset) is a deliberate single-replica choice, reported as such.
+        sendJson(res, 200, {
+          status: reachable ? 'ready' : 'degraded',
+          configuration: 'loaded',
+          store: services.store.kind,
+          storeReachable: reachable,
+          ...(reachable
+            ? {}
+            : {
+                degraded: 'Redis does not answer: tokens and connections are kept per replica until it does',
+                degradedSince: services.store.degradedSince === undefined ? undefined : new Date(services.store.degradedSince).toISOString(),
+              }),
+          providers: configuredProviders(config),
+        });
       },
     ],
     [
@@ -81,13 +116,13 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
   ]);
 
   const graphql = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    const requestId = requestIdOf(req);
+    const requestId = currentRequestContext()?.requestId ?? requestIdOf(req);
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
     let body: unknown;
     if (req.method === 'POST') {
-      const raw = await readBody(req, MAX_BODY_BYTES);
-      if (raw === undefined) return sendJson(res, 413, { errors: [{ message: `Request body larger than ${MAX_BODY_BYTES} bytes`, extensions: { code: 'BAD_USER_INPUT' } }] });
+      const raw = await readBody(req, maxBodyBytes);
+      if (raw === undefined) return sendJson(res, 413, { errors: [{ message: `Request body larger than ${maxBodyBytes} bytes (CXGRAPH_MAX_BODY_BYTES)`, extensions: { code: 'BAD_USER_INPUT' } }] });
       if ((headers.get('content-type') ?? '').includes('application/json')) {
         try {
           body = raw.length ? JSON.parse(raw) : undefined;
@@ -96,35 +131,70 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
         }
       } else body = raw;
     }
-    const started = performance.now();
-    const result = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: async () => createContext(services, requestId, config.publicUrl ?? originOf(req)),
+    const spanAttributes = { 'http.request.method': req.method ?? 'GET', 'url.path': url.pathname, 'cxgraph.request_id': requestId };
+    await inServerSpan('graphql.operation', req.headers, spanAttributes, async (span) => {
+      const result = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+        context: async () => createContext(services, requestId, config.publicUrl ?? originOf(req)),
+      });
+      const out: Record<string, string> = { 'x-request-id': requestId };
+      for (const [k, v] of result.headers) out[k] = v;
+      res.writeHead(result.status ?? 200, out);
+      span?.setAttribute('http.response.status_code', result.status ?? 200);
+      if (result.body.kind === 'complete') res.end(result.body.string);
+      else {
+        for await (const chunk of result.body.asyncIterator) res.write(chunk);
+        res.end();
+      }
     });
-    const out: Record<string, string> = { 'x-request-id': requestId };
-    for (const [k, v] of result.headers) out[k] = v;
-    res.writeHead(result.status ?? 200, out);
-    if (result.body.kind === 'complete') res.end(result.body.string);
-    else {
-      for await (const chunk of result.body.asyncIterator) res.write(chunk);
-      res.end();
-    }
-    const op = typeof (body as { operationName?: unknown } | undefined)?.operationName === 'string' ? (body as { operationName: string }).operationName : 'anonymous';
-    metrics.operationDuration.observe({ operation: op.slice(0, 64) }, (performance.now() - started) / 1000);
   };
 
   const httpServer = createHttpServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // Every request, whatever its route, runs in its own context: its log lines carry its request id.
+    const requestId = requestIdOf(req);
+    res.setHeader('x-request-id', requestId);
+    runWithRequestContext({ requestId, traceId: incomingTraceId(req.headers) }, () => handle(req, res));
+  });
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      // A request target that does not parse (`GET //`, `GET http://[`): thrown here it would take the process down.
+      return sendJson(res, 400, { errors: [{ message: 'The request target is not a valid URL', extensions: { code: 'BAD_REQUEST' } }] });
+    }
     const route =
       routes.get(`${req.method} ${url.pathname}`) ??
       services.routes.find((r) => r.method === req.method && (r.path.endsWith('/') ? url.pathname.startsWith(r.path) : url.pathname === r.path))?.handle;
     const handler = route ?? (url.pathname === '/' || url.pathname === '/graphql' ? graphql : undefined);
-    if (!handler) return sendJson(res, 404, { message: `No route for ${req.method} ${url.pathname}` });
-    Promise.resolve(handler(req, res, url)).catch((err: unknown) => {
+    const authorised = async (): Promise<void> => {
+      // Caller authentication comes first, before any body is read or route runs: deny unless public.
+      if (requiresCallerAuth(req.method, url, req.headers)) {
+        const outcome = await callerAuth.authenticate(req.headers);
+        if (!outcome.ok) {
+          logger.info({ path: url.pathname, reason: outcome.reason, status: outcome.status }, 'caller refused');
+          return sendAuthFailure(res, outcome);
+        }
+      }
+      if (!handler) return sendJson(res, 404, { message: `No route for ${req.method} ${url.pathname}` });
+      await handler(req, res, url);
+    };
+    authorised().catch((err: unknown) => {
       logger.error({ err: err instanceof Error ? err.message : String(err), path: url.pathname }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { message: 'Internal server error' });
       else res.end();
     });
+  };
+
+  // Requests in flight, so a shutdown can tell their keep-alive connections to close once answered.
+  const inFlight = new Set<ServerResponse>();
+  httpServer.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (stopping) {
+      if (!res.headersSent) res.setHeader('connection', 'close');
+      return;
+    }
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
   });
 
   let closing: Promise<void> | undefined;
@@ -144,13 +214,20 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
     },
     close() {
       closing ??= (async () => {
+        stopping = true;
+        // Stop accepting; requests in flight are answered, then their keep-alive connections close (without
+        // this a client's idle keep-alive socket would hold the drain open until keepAliveTimeout).
         const stopped = new Promise<void>((r) => httpServer.close(() => r()));
+        for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
         httpServer.closeIdleConnections();
-        // Give in-flight requests a moment to finish, then cut what is left.
-        const timer = setTimeout(() => httpServer.closeAllConnections(), 5_000);
+        const idle = setInterval(() => httpServer.closeIdleConnections(), 50);
+        // Give in-flight requests the grace period (CXGRAPH_SHUTDOWN_GRACE_MS), then cut what is left.
+        const timer = setTimeout(() => httpServer.closeAllConnections(), config.resilience.shutdownGraceMs);
         await stopped;
+        clearInterval(idle);
         clearTimeout(timer);
         await apollo.stop();
+        // Releases the token locks still held and closes Redis.
         await services.close();
       })();
       return closing;
@@ -166,6 +243,13 @@ function formatError(formatted: GraphQLFormattedError, error: unknown, logger: L
     // Never a stack trace, whatever the environment.
     const { stacktrace: _drop, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
     return { ...formatted, extensions };
+  }
+  // Apollo's own refusals of a request that carry a 4xx status but no code (e.g. "provided sha does not match
+  // query" for a persisted query): the client's mistake, not a bug of ours.
+  const requestStatus = (original as { extensions?: { http?: { status?: unknown } } } | undefined)?.extensions?.http?.status;
+  if (!formatted.path && typeof requestStatus === 'number' && requestStatus >= 400 && requestStatus < 500) {
+    metrics.graphqlErrors.inc({ code: 'BAD_REQUEST' });
+    return { message: formatted.message, locations: formatted.locations, extensions: { code: 'BAD_REQUEST' } };
   }
   // Anything else is a bug of ours: log it, tell the client only that it happened.
   logger.error({ err: original instanceof Error ? { message: original.message, stack: original.stack } : String(original), path: formatted.path }, 'unexpected resolver error');

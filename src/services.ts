@@ -5,7 +5,10 @@
 import { ConnectionStatus } from './auth/connection-status.js';
 import { TokenManager, type Clock, type FetchLike } from './auth/token-manager.js';
 import type { Config } from './config.js';
+import { CircuitBreaker } from './http/circuit-breaker.js';
+import { ConcurrencyLimit } from './http/concurrency-limit.js';
 import { UpstreamClient } from './http/upstream-client.js';
+import { createUpstreamFetch } from './http/upstream-fetch.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import { CallJourneyClient } from './providers/calljourney/client.js';
@@ -63,7 +66,12 @@ export function configuredProviders(config: Config): ProviderName[] {
 
 export function createServices(config: Readonly<Config>, deps: ServiceDeps): Services {
   const { logger, metrics } = deps;
-  const store = deps.store ?? createStore({ redisUrl: config.redisUrl, encryptionKeys: config.encryptionKeys, logger });
+  const store =
+    deps.store ??
+    createStore({ redisUrl: config.redisUrl, redisClusterNodes: config.redisClusterNodes, namespace: config.redisPrefix, encryptionKeys: config.encryptionKeys, logger });
+  // Production fetch: undici with a connect time limit; tests may inject their own.
+  const upstreamFetch = deps.fetch ? undefined : createUpstreamFetch({ connectTimeoutMs: config.resilience.connectTimeoutMs });
+  const fetchFn = deps.fetch ?? upstreamFetch?.fetch;
   metrics.storeDegraded.set(store.healthy ? 0 : 1);
   store.onHealthChange?.((healthy) => metrics.storeDegraded.set(healthy ? 0 : 1));
   const status = new ConnectionStatus(configuredProviders(config));
@@ -72,20 +80,45 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
     logger,
     metrics,
     status,
-    fetch: deps.fetch,
+    fetch: fetchFn,
     clock: deps.clock,
     random: deps.random,
     timeoutMs: config.limits.upstreamTimeoutMs,
   });
+  // One breaker and one concurrency cap per provider, shared by all of its clients.
+  const guards = new Map<ProviderName, { breaker: CircuitBreaker; limiter: ConcurrencyLimit }>();
+  const guardsOf = (provider: ProviderName) => {
+    let g = guards.get(provider);
+    if (!g) {
+      const r = config.resilience;
+      metrics.circuitState.set({ provider }, 0);
+      g = {
+        breaker: new CircuitBreaker(provider, {
+          failureThreshold: r.breakerFailures,
+          windowMs: r.breakerWindowMs,
+          coolDownMs: r.breakerCoolDownMs,
+          onStateChange: (state) => {
+            metrics.circuitState.set({ provider }, state === 'closed' ? 0 : 1);
+            if (state === 'open') logger.warn({ provider, coolDownMs: r.breakerCoolDownMs }, 'circuit breaker open: failing fast until a probe succeeds');
+            else if (state === 'closed') logger.info({ provider }, 'circuit breaker closed: provider answers again');
+          },
+        }),
+        limiter: new ConcurrencyLimit(provider, { maxConcurrent: r.maxConcurrentPerProvider, maxQueued: r.maxQueuedPerProvider }),
+      };
+      guards.set(provider, g);
+    }
+    return g;
+  };
   const http = (provider: ProviderName) =>
     new UpstreamClient(provider, {
-      fetch: deps.fetch,
+      fetch: fetchFn,
       tokens,
       logger,
       metrics,
       status,
       timeoutMs: config.limits.upstreamTimeoutMs,
       retryAfterCapSeconds: config.limits.retryAfterCapSeconds,
+      ...guardsOf(provider),
     });
 
   const services: Services = {
@@ -100,7 +133,9 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
     calls: {},
     routes: [],
     async close() {
+      // The store first: it releases the token locks this replica still holds.
       await store.close();
+      await upstreamFetch?.close();
     },
   };
   const shared: ProviderSetup = { config, services, http, logger };

@@ -9,7 +9,10 @@ import type { ConnectionStatus } from '../auth/connection-status.js';
 import { retryAfterSeconds, type FetchLike, type TokenManager } from '../auth/token-manager.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { endUpstreamSpan, startUpstreamSpan } from '../observability/tracing.js';
 import type { ProviderName } from '../providers/names.js';
+import type { CircuitBreaker, CircuitPermit } from './circuit-breaker.js';
+import type { ConcurrencyLimit } from './concurrency-limit.js';
 
 export type Auth = { grant: Grant } | { bearer: string } | { none: true };
 
@@ -52,6 +55,18 @@ export interface UpstreamClientOptions {
   maxRetries?: number;
   /** Base of the exponential backoff between retries. */
   backoffMs?: number;
+  /** The provider's circuit breaker (shared by every client of the provider): fails fast while it is down. */
+  breaker?: CircuitBreaker;
+  /** The provider's cap on requests in flight (shared by every client of the provider). */
+  limiter?: ConcurrencyLimit;
+}
+
+/** Errors raised before a request left this process (breaker open, no free slot): safe to report as "not sent". */
+const NOT_SENT = new WeakSet<object>();
+
+/** True when `e` was raised before the request was sent, so the platform cannot have acted on it. */
+export function wasNotSent(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && NOT_SENT.has(e);
 }
 
 const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
@@ -112,7 +127,28 @@ export class UpstreamClient {
     return this.sendAuthorised(req, true);
   }
 
+  /** Through the circuit breaker: fails fast while it is open, and tells it whether the platform answered. */
   private async sendAuthorised(req: UpstreamRequest, streaming: boolean): Promise<UpstreamResponse> {
+    let permit: CircuitPermit | undefined;
+    try {
+      permit = this.opts.breaker?.admit();
+    } catch (e) {
+      throw this.record(notSent(e as CxError));
+    }
+    try {
+      const res = await this.sendAuthorisedUnguarded(req, streaming);
+      if (RETRYABLE_STATUS.has(res.status)) permit?.failure();
+      else permit?.success();
+      return res;
+    } catch (e) {
+      if (wasNotSent(e)) permit?.abandon();
+      else if (isCxError(e) && e.extensions.code === 'PROVIDER_UNAVAILABLE') permit?.failure();
+      else permit?.success(); // refused credentials, bad input, rate limit: the platform answered
+      throw e;
+    }
+  }
+
+  private async sendAuthorisedUnguarded(req: UpstreamRequest, streaming: boolean): Promise<UpstreamResponse> {
     const auth = req.auth;
     if ('grant' in auth) {
       return this.opts.tokens.withToken(auth.grant, (t) => this.sendWithRetries(req, `${t.tokenType === 'bearer' ? 'Bearer' : t.tokenType} ${t.accessToken}`, streaming), (r) => r.status === 401);
@@ -124,9 +160,17 @@ export class UpstreamClient {
     let rateLimitedOnce = false;
     for (let attempt = 0; ; attempt++) {
       let res: UpstreamResponse;
+      // Waiting for a slot is bounded by the time limit of a request; a refusal means nothing was sent.
+      let release: (() => void) | undefined;
+      try {
+        release = await this.opts.limiter?.acquire(this.timeoutMs);
+      } catch (e) {
+        throw this.record(notSent(e as CxError));
+      }
       try {
         res = await this.attempt(req, authorization, streaming);
       } catch (err) {
+        release?.(); // not held through the backoff
         // A connection error after the request was written may mean the platform acted on it: only
         // idempotent requests are sent again.
         if (req.idempotent && attempt < this.maxRetries) {
@@ -134,6 +178,9 @@ export class UpstreamClient {
           continue;
         }
         throw this.record(isCxError(err) ? err : unavailable(this.provider, req.operation, err));
+      } finally {
+        // A streamed body is piped after this returns: its slot is given back once the headers are in.
+        release?.();
       }
       if (req.idempotent && RETRYABLE_STATUS.has(res.status) && attempt < this.maxRetries) {
         await sleep(this.backoff(attempt));
@@ -162,6 +209,7 @@ export class UpstreamClient {
     }
     const started = performance.now();
     let status = 'error';
+    const span = startUpstreamSpan({ provider: this.provider, operation: req.operation, method: req.method, url: req.url });
     // A streamed body may take longer than the time limit to transfer: only the headers are timed then.
     const limit = new AbortController();
     const timer = setTimeout(() => limit.abort(new DOMException('The operation timed out.', 'TimeoutError')), this.timeoutMs);
@@ -190,6 +238,7 @@ export class UpstreamClient {
       throw unavailable(this.provider, req.operation, err instanceof Error && err.name === 'AbortError' && limit.signal.aborted ? limit.signal.reason : err);
     } finally {
       clearTimeout(timer);
+      endUpstreamSpan(span, status);
       this.opts.metrics?.upstreamDuration.observe({ provider: this.provider, operation: req.operation, status }, (performance.now() - started) / 1000);
     }
   }
@@ -204,6 +253,11 @@ export class UpstreamClient {
     this.opts.logger.warn({ provider: this.provider, code: e.extensions.code, upstreamStatus: e.extensions.upstreamStatus }, e.message);
     return e;
   }
+}
+
+function notSent(e: CxError): CxError {
+  NOT_SENT.add(e);
+  return e;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -23,7 +23,7 @@ describe('loadConfig', () => {
   });
 
   it('no embedded simulators in production or once a provider is configured', () => {
-    expect(loadConfig({ NODE_ENV: 'production' }).embeddedSimulators).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', CXGRAPH_AUTH: 'none' }).embeddedSimulators).toBe(false);
     const c = loadConfig({ CALLJOURNEY_TENANT_ID: 't', CALLJOURNEY_CLIENT_ID: 'c', CALLJOURNEY_CLIENT_SECRET: 's' });
     expect(c.embeddedSimulators).toBe(false);
     expect(c.calljourney).toMatchObject({
@@ -71,7 +71,7 @@ describe('loadConfig', () => {
   it('in production, Redis without encryption keys is refused; keys must be 32 bytes', () => {
     expect(problems({ NODE_ENV: 'production', REDIS_URL: 'redis://r:6379' }).problems[0]!.variable).toBe('CXGRAPH_ENCRYPTION_KEYS');
     expect(problems({ CXGRAPH_ENCRYPTION_KEYS: Buffer.alloc(16).toString('base64') }).message).toContain('32 bytes');
-    const ok = loadConfig({ NODE_ENV: 'production', REDIS_URL: 'redis://r:6379', CXGRAPH_ENCRYPTION_KEYS: `${Buffer.alloc(32, 1).toString('base64')},${Buffer.alloc(32, 2).toString('base64')}` });
+    const ok = loadConfig({ NODE_ENV: 'production', CXGRAPH_AUTH: 'none', REDIS_URL: 'redis://r:6379', CXGRAPH_ENCRYPTION_KEYS: `${Buffer.alloc(32, 1).toString('base64')},${Buffer.alloc(32, 2).toString('base64')}` });
     expect(ok.encryptionKeys).toHaveLength(2);
   });
 
