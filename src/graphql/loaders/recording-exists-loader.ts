@@ -7,6 +7,7 @@ import DataLoader from 'dataloader';
 import type { CallJourneyClient } from '../../providers/calljourney/client.js';
 import { toRecording } from '../../providers/calljourney/mappers.js';
 import type { Metrics } from '../../observability/metrics.js';
+import { inBatchSpan } from '../../observability/tracing.js';
 import type { RecordingKeyModel, RecordingModel } from '../models.js';
 import { mapBounded } from './map-bounded.js';
 
@@ -20,7 +21,7 @@ export function createRecordingLoader(client: CallJourneyClient, concurrency: nu
   return new DataLoader<RecordingKeyModel, RecordingModel, string>(
     async (keys) => {
       metrics?.loaderBatchSize.observe({ loader: 'recordingExists' }, keys.length);
-      return mapBounded(keys, concurrency, async (key) => toRecording(key, await client.conversationExists(key)));
+      return inBatchSpan('recordingExists', keys.length, () => mapBounded(keys, concurrency, async (key) => toRecording(key, await client.conversationExists(key))));
     },
     { cacheKeyFn: recordingKeyId },
   );
