@@ -69,6 +69,8 @@ export interface RequestLimits {
   maxAliases: number;
   maxCost: number;
   maxBodyBytes: number;
+  /** Lexical tokens per document: the parser stops a huge document before it is parsed and validated. */
+  maxTokens: number;
 }
 
 export type TraceSampler = 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
@@ -479,6 +481,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       // 10000 fits the largest legitimate pages: 500 users × 10 fields ≈ 5000, 100 calls with media and agents ≈ 7100.
       maxCost: r.int('CXGRAPH_MAX_COST', 10_000, 1, 1_000_000_000),
       maxBodyBytes: r.int('CXGRAPH_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+      // 500 inline recording keys take about 8000 tokens; parsing and validating a 1 MiB document takes ~0.8 s.
+      maxTokens: r.int('CXGRAPH_MAX_TOKENS', 20_000, 100, 10_000_000),
     },
   };
 

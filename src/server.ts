@@ -62,6 +62,7 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
     stopOnTerminationSignals: false,
     // Depth and aliases are checked with the document; cost once the variables are known (list sizes).
     validationRules: queryLimitRules(config.requestLimits),
+    parseOptions: { maxTokens: config.requestLimits.maxTokens },
     plugins: [
       config.landingPage ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
       // Federated (ftv1) traces for the router, as Apollo would install by itself, minus its start-up log line.

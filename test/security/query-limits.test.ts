@@ -84,6 +84,26 @@ describe('with the default limits', () => {
     expect(full.data!.recordings).toHaveLength(500);
   });
 
+  it('a document of more than 20000 tokens is refused while parsing (GRAPHQL_PARSE_FAILED), before validation or any upstream call', async () => {
+    resetCounts();
+    const query = `{ providers { provider } ${'__typename '.repeat(25_000)} }`;
+    const r = await t.gql(query);
+    expect(r.status).toBe(400);
+    expect(r.errors![0]!.extensions!.code).toBe('GRAPHQL_PARSE_FAILED');
+    expect(r.errors![0]!.message).toMatch(/more that 20000 tokens/) // graphql-js wording;
+    expect(counts()).toEqual({});
+  });
+
+  it('over-long search and skill names are BAD_USER_INPUT naming the argument, never an upstream 431', async () => {
+    resetCounts();
+    const long = 'x'.repeat(5_000);
+    const users = await t.gql('query ($s: String) { users(provider: CLOUDCX, search: $s) { totalCount } }', { s: long });
+    expect(users.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'search' });
+    const skills = await t.gql('query ($s: [String!]!) { agentAvailability(skillNames: $s) { ready } }', { s: ['French', long] });
+    expect(skills.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'skillNames[1]' });
+    expect(counts()).toEqual({});
+  });
+
   it('a body over 1 MiB is 413 and never parsed', async () => {
     const query = `{ providers { provider } } # ${'x'.repeat(1024 * 1024)}`;
     const res = await fetch(`${t.url}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });

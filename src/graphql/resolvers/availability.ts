@@ -9,6 +9,8 @@ import { badInput, notConfigured } from '../../errors.js';
 import { toAvailability } from '../../providers/nvm/mappers.js';
 
 const MAX_SKILLS = 100;
+/** Skill names longer than this are surely not skill names; long query strings also hit the platform's URL limit. */
+const MAX_SKILL_NAME_LENGTH = 100;
 
 export const availabilityQueries: Pick<QueryResolvers, 'agentAvailability'> = {
   agentAvailability: async (_, { skillNames }, ctx) => {
@@ -27,6 +29,7 @@ export function validateSkillNames(skillNames: readonly string[]): string[] {
   skillNames.forEach((raw, i) => {
     const name = raw.trim();
     if (name === '') throw badInput(`skillNames[${i}] must be a non-blank skill name`, `skillNames[${i}]`, 'NEWVOICEMEDIA');
+    if (name.length > MAX_SKILL_NAME_LENGTH) throw badInput(`skillNames[${i}] may be at most ${MAX_SKILL_NAME_LENGTH} characters, got ${name.length}`, `skillNames[${i}]`, 'NEWVOICEMEDIA');
     if (name.includes(',')) throw badInput(`skillNames[${i}] must not contain a comma (names are sent comma-separated)`, `skillNames[${i}]`, 'NEWVOICEMEDIA');
     if (!out.includes(name)) out.push(name);
   });

@@ -1,11 +1,12 @@
 import type { QueryResolvers, UserResolvers } from '../../__generated__/resolvers-types.js';
+import { badInput } from '../../errors.js';
 import type { UserModel } from '../models.js';
 import { capability, intInRange } from './dispatch.js';
 
 export const userQueries: Pick<QueryResolvers, 'users'> = {
   users: (_, { provider, search, page, pageSize }, ctx) =>
     capability('users', provider, ctx.services.users).listUsers({
-      search: search?.trim() || undefined,
+      search: searchTerm(search),
       page: intInRange(page, 1, 1, 1_000_000, 'page'),
       pageSize: intInRange(pageSize, 25, 1, 500, 'pageSize'),
     }),
@@ -27,3 +28,12 @@ export const User: UserResolvers = {
     return loader ? loader.load(ref.id) : userStub(ref.provider, ref.id);
   },
 };
+
+/** Search keywords travel in the upstream URL: bound them so a huge string is bad input, not an upstream 431. */
+const MAX_SEARCH_LENGTH = 200;
+function searchTerm(search: string | null | undefined): string | undefined {
+  const s = search?.trim();
+  if (!s) return undefined;
+  if (s.length > MAX_SEARCH_LENGTH) throw badInput(`search may be at most ${MAX_SEARCH_LENGTH} characters, got ${s.length}`, 'search');
+  return s;
+}
