@@ -117,6 +117,7 @@ export class RedisKvStore implements KvStore {
   private readonly connecting: Promise<unknown>;
   /** The one wait for the first connection (bounded by opTimeoutMs), shared by the first callers; then gone. */
   private firstConnection: Promise<unknown> | undefined;
+  private stateReported = false;
   /** Answers whether every node answers PING (one node, or every master of the cluster). */
   private readonly pingAll: () => Promise<boolean>;
   /** Connects again when the client gave up (a cluster whose seed nodes were all down at start). */
@@ -223,10 +224,13 @@ export class RedisKvStore implements KvStore {
   }
 
   private setHealthy(h: boolean, err?: unknown): void {
-    if (this.closed || h === this._healthy) {
+    // The store starts out unhealthy; the first verdict (reachable or not) is always reported, so a replica
+    // started while Redis is down says so at start-up instead of staying silent.
+    if (this.closed || (h === this._healthy && this.stateReported)) {
       if (!h && !this.closed) this.startProbe();
       return;
     }
+    this.stateReported = true;
     this._healthy = h;
     this._degradedSince = h ? undefined : Date.now();
     if (h) {

@@ -122,6 +122,8 @@ describe.skipIf(!HAS_REDIS_SERVER)('Redis outage', () => {
     const c = await start();
     expect((await c.gql(RECORDING, { key: RECORDING_KEY })).errors).toBeUndefined();
     expect(await readyz(c)).toMatchObject({ status: 'degraded', storeReachable: false });
+    // The operator is told at start-up, not only when a healthy store later fails.
+    expect(c.logs.text).toMatch(/Redis store unreachable; running degraded/);
     await redis.restart();
     await waitFor('the store to connect', async () => (await readyz(c)).status === 'ready', 10_000, 100);
     expect(await degradedGauge(c)).toBe('0');
