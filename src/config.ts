@@ -103,7 +103,7 @@ export interface Config {
   redisClusterNodes?: string[];
   /** Prefix of every key cxgraph writes to Redis (CXGRAPH_REDIS_PREFIX), so deployments can share one Redis. */
   redisPrefix: string;
-  /** Upstream fault handling and shutdown (docs/reliability.md). */
+  /** Upstream fault handling and shutdown (README, "Reliability"). */
   resilience: ResilienceConfig;
   /** Base64 32-byte keys, newest first. Empty = values at rest are not encrypted (allowed outside production). */
   encryptionKeys: Buffer[];
@@ -242,7 +242,7 @@ function publicUrlOf(r: EnvReader): string | undefined {
 
 const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
 
-/** The OTEL_* variables of the OpenTelemetry specification that cxgraph honours (docs/operations.md). */
+/** The OTEL_* variables of the OpenTelemetry specification that cxgraph honours (README, "Operating it"). */
 function tracingOf(r: EnvReader): TracingConfig {
   const disabled = r.oneOf('OTEL_SDK_DISABLED', ['true', 'false'] as const, 'false') === 'true';
   const endpointOf = (name: string, suffix: string): string | undefined => {

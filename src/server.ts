@@ -53,7 +53,7 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
 
   const apollo = new ApolloServer<Context>({
     schema: subgraphSchema(),
-    // CXGRAPH_INTROSPECTION / CXGRAPH_LANDING_PAGE: on outside production unless configured (docs/federation.md).
+    // CXGRAPH_INTROSPECTION / CXGRAPH_LANDING_PAGE: on outside production unless configured (README, "Explore it in Sandbox").
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
