@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import { checkBearer } from '../common/bearer.js';
-import { SimConfigError, SimServer, type SimRequest, type SimResponse } from '../common/sim-server.js';
+import { SimServer, type SimRequest, type SimResponse } from '../common/sim-server.js';
 import { TokenIssuer } from '../common/token-issuer.js';
-import { basicCredentials, isFormEncoded, isJson, sameSecret, stableUuid } from '../common/http-helpers.js';
+import { basicCredentials, isFormEncoded, isJson, sameSecret, stableUuid, tokenLifetimeConfig } from '../common/http-helpers.js';
 
 /**
  * A fake of CallJourney and of the Azure AD (Microsoft Entra ID) tenant that guards it,
@@ -108,19 +108,7 @@ class CallJourneySim implements CallJourneySimulator {
     this.server.route('POST', '/:tenant/oauth2/v2.0/token', 'token', (req) => this.token(req));
     this.server.route('POST', '/api/v1/search/conversationexists', 'conversationexists', (req) => this.conversationExists(req));
     this.server.onRevoke(() => this.revokeTokens());
-    this.server.onConfig({
-      keys: ['tokenLifetimeSec'],
-      apply: (values) => {
-        const value = values['tokenLifetimeSec'];
-        if (typeof value !== 'number') throw new SimConfigError('tokenLifetimeSec must be a number of seconds');
-        try {
-          this.tokenLifetimeSec = value;
-        } catch (err) {
-          throw new SimConfigError((err as Error).message);
-        }
-      },
-      snapshot: () => ({ tokenLifetimeSec: this.lifetimeSec }),
-    });
+    this.server.onConfig(tokenLifetimeConfig(this));
   }
 
   get tokenLifetimeSec(): number {

@@ -3,7 +3,7 @@
  * RFC 6749 client_secret_basic parsing, constant-time secret checks and OAuth error bodies.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { SimResponse } from './sim-server.js';
+import { SimConfigError, type SimConfigHook, type SimResponse } from './sim-server.js';
 
 /** RFC 6749 §5.1: token responses must not be cached. */
 export const NO_STORE: Readonly<Record<string, string>> = Object.freeze({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
@@ -53,4 +53,24 @@ export function stableUuid(seed: string): string {
 /** An RFC 6749 §5.2 error response. */
 export function oauthError(status: number, error: string, description: string, headers: Record<string, string> = {}): SimResponse {
   return { status, headers: { ...NO_STORE, ...headers }, json: { error, error_description: description } };
+}
+
+/**
+ * The `POST /__sim/config {"tokenLifetimeSec": n}` control every token-issuing simulator offers, so a separate
+ * process (benchmarks) can shorten token lifetimes. `set` validates and throws on a bad value.
+ */
+export function tokenLifetimeConfig(target: { tokenLifetimeSec: number }): SimConfigHook {
+  return {
+    keys: ['tokenLifetimeSec'],
+    apply: (values) => {
+      const value = values['tokenLifetimeSec'];
+      if (typeof value !== 'number') throw new SimConfigError('tokenLifetimeSec must be a number of seconds');
+      try {
+        target.tokenLifetimeSec = value;
+      } catch (err) {
+        throw new SimConfigError((err as Error).message);
+      }
+    },
+    snapshot: () => ({ tokenLifetimeSec: target.tokenLifetimeSec }),
+  };
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import { checkBearer } from '../common/bearer.js';
-import { SimConfigError, SimServer, type SimRequest, type SimResponse } from '../common/sim-server.js';
+import { SimServer, type SimRequest, type SimResponse } from '../common/sim-server.js';
 import { TokenIssuer } from '../common/token-issuer.js';
-import { basicCredentials, isFormEncoded, isJson, oauthError, sameSecret } from '../common/http-helpers.js';
+import { basicCredentials, isFormEncoded, isJson, oauthError, sameSecret, tokenLifetimeConfig } from '../common/http-helpers.js';
 
 /**
  * A fake of Sangoma CX and of the Sangoma auth server that guards it, on one server:
@@ -138,19 +138,7 @@ class SangomaSim implements SangomaSimulator {
     this.server.route('POST', '/cx/api/v1/agents/call/', 'agents-call', (req) => this.call(req, 'agent'));
     this.server.route('POST', '/cx/api/v1/queues/call/', 'queues-call', (req) => this.call(req, 'queue'));
     this.server.onRevoke(() => this.revokeTokens());
-    this.server.onConfig({
-      keys: ['tokenLifetimeSec'],
-      apply: (values) => {
-        const value = values['tokenLifetimeSec'];
-        if (typeof value !== 'number') throw new SimConfigError('tokenLifetimeSec must be a number of seconds');
-        try {
-          this.tokenLifetimeSec = value;
-        } catch (err) {
-          throw new SimConfigError((err as Error).message);
-        }
-      },
-      snapshot: () => ({ tokenLifetimeSec: this.lifetimeSec }),
-    });
+    this.server.onConfig(tokenLifetimeConfig(this));
   }
 
   get tokenLifetimeSec(): number {
