@@ -13,6 +13,7 @@ import { endUpstreamSpan, startUpstreamSpan } from '../observability/tracing.js'
 import type { ProviderName } from '../providers/names.js';
 import type { CircuitBreaker, CircuitPermit } from './circuit-breaker.js';
 import type { ConcurrencyLimit } from './concurrency-limit.js';
+import { isTimedFetch, type TimedRequestInit } from './upstream-fetch.js';
 
 export type Auth = { grant: Grant } | { bearer: string } | { none: true };
 
@@ -73,6 +74,8 @@ const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
 
 export class UpstreamClient {
   private readonly fetchFn: FetchLike;
+  /** The production fetch (src/http/upstream-fetch.ts) keeps the time limit itself, without an AbortSignal. */
+  private readonly timedFetch: boolean;
   private readonly timeoutMs: number;
   private readonly retryAfterCap: number;
   private readonly maxRetries: number;
@@ -83,6 +86,7 @@ export class UpstreamClient {
     private readonly opts: UpstreamClientOptions,
   ) {
     this.fetchFn = opts.fetch ?? ((url, init) => fetch(url, init));
+    this.timedFetch = isTimedFetch(this.fetchFn);
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.retryAfterCap = opts.retryAfterCapSeconds ?? 5;
     this.maxRetries = opts.maxRetries ?? 2;
@@ -210,11 +214,13 @@ export class UpstreamClient {
     const started = performance.now();
     let status = 'error';
     const span = startUpstreamSpan({ provider: this.provider, operation: req.operation, method: req.method, url: req.url });
-    // A streamed body may take longer than the time limit to transfer: only the headers are timed then.
-    const limit = new AbortController();
-    const timer = setTimeout(() => limit.abort(new DOMException('The operation timed out.', 'TimeoutError')), this.timeoutMs);
+    // A streamed body may take longer than the time limit to transfer: only the headers are timed then. The
+    // production fetch keeps the limit itself, cheaper than a signal; any other (tests inject their own) gets one.
+    const limit = this.timedFetch ? undefined : new AbortController();
+    const timer = limit && setTimeout(() => limit.abort(new DOMException('The operation timed out.', 'TimeoutError')), this.timeoutMs);
+    const deadline: TimedRequestInit = limit ? { signal: limit.signal } : { timeoutMs: this.timeoutMs, headersOnly: streaming };
     try {
-      const res = await this.fetchFn(req.url, { method: req.method, headers, body, signal: limit.signal });
+      const res = await this.fetchFn(req.url, { method: req.method, headers, body, ...deadline });
       status = String(res.status);
       if (streaming && res.status >= 200 && res.status < 300) {
         clearTimeout(timer);
@@ -235,7 +241,7 @@ export class UpstreamClient {
       }
       return { status: res.status, headers: res.headers, body: parsed, wellFormed };
     } catch (err) {
-      throw unavailable(this.provider, req.operation, err instanceof Error && err.name === 'AbortError' && limit.signal.aborted ? limit.signal.reason : err);
+      throw unavailable(this.provider, req.operation, err instanceof Error && err.name === 'AbortError' && limit?.signal.aborted ? limit.signal.reason : err);
     } finally {
       clearTimeout(timer);
       endUpstreamSpan(span, status);

@@ -1,0 +1,41 @@
+/**
+ * The benchmark's upstreams: all five simulators in their own process, so their CPU is not charged to cxgraph
+ * nor to the load generator. Started by bench/run.ts as `node --import tsx bench/sim-process.ts <cxgraphUrl>`;
+ * prints one JSON line (the provider environment and each simulator's URL) and serves until SIGTERM.
+ * Latency and counters are steered over each simulator's HTTP control API (`/__sim/config`, `/__sim/stats`).
+ */
+import { startEmbeddedSimulators } from '../src/simulators/embedded.js';
+
+export interface SimProcessInfo {
+  /** The provider variables cxgraph needs (same shape as the embedded default's). */
+  env: Record<string, string>;
+  /** Root URL of each simulator's server by provider, for its control API. */
+  urls: Record<'CALLJOURNEY' | 'SANGOMA' | 'CLOUDCX' | 'NEWVOICEMEDIA' | 'PBX', string>;
+  /** CallJourney's token endpoint and client, so the direct baseline can fetch its own bearer. */
+  calljourneyToken: { url: string; clientId: string; clientSecret: string; scope: string };
+}
+
+const cxgraphUrl = process.argv[2] ?? 'http://127.0.0.1:4001';
+const sims = await startEmbeddedSimulators('127.0.0.1', cxgraphUrl);
+const cj = sims.calljourney.clients[0]!;
+const info: SimProcessInfo = {
+  env: sims.env,
+  urls: {
+    CALLJOURNEY: sims.calljourney.server.url,
+    SANGOMA: sims.sangoma.server.url,
+    CLOUDCX: sims.cloudcx.server.url,
+    NEWVOICEMEDIA: sims.nvm.server.url,
+    PBX: sims.pbx.server.url,
+  },
+  calljourneyToken: { url: sims.calljourney.tokenUrl, clientId: cj.clientId, clientSecret: cj.clientSecret, scope: `api://${cj.clientId}/.default` },
+};
+process.stdout.write(`${JSON.stringify(info)}\n`);
+
+const stop = () => {
+  sims.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
