@@ -392,7 +392,9 @@ function resilienceOf(r: EnvReader): ResilienceConfig {
   return {
     connectTimeoutMs: r.int('CXGRAPH_UPSTREAM_CONNECT_TIMEOUT_MS', 3_000, 50, 60_000),
     maxConcurrentPerProvider: r.int('CXGRAPH_UPSTREAM_CONCURRENCY', 32, 1, 10_000),
-    maxQueuedPerProvider: r.int('CXGRAPH_UPSTREAM_QUEUE', 256, 0, 100_000),
+    // Large enough for a cold stampede of a few thousand queries (each waits at most the upstream time limit);
+    // the cap is against unbounded memory under sustained overload, not against bursts.
+    maxQueuedPerProvider: r.int('CXGRAPH_UPSTREAM_QUEUE', 4096, 0, 1_000_000),
     breakerFailures: r.int('CXGRAPH_BREAKER_FAILURES', 5, 1, 1000),
     breakerWindowMs: r.int('CXGRAPH_BREAKER_WINDOW_MS', 30_000, 100, 3_600_000),
     breakerCoolDownMs: r.int('CXGRAPH_BREAKER_COOLDOWN_MS', 10_000, 100, 3_600_000),

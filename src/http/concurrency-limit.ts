@@ -10,7 +10,7 @@ import type { ProviderName } from '../providers/names.js';
 export interface ConcurrencyLimitOptions {
   /** Requests in flight at most (default 32). */
   maxConcurrent?: number;
-  /** Requests waiting at most; one more is refused (default 256). */
+  /** Requests waiting at most; one more is refused (default 4096). */
   maxQueued?: number;
 }
 
@@ -30,7 +30,7 @@ export class ConcurrencyLimit {
     opts: ConcurrencyLimitOptions = {},
   ) {
     this.maxConcurrent = Math.max(1, opts.maxConcurrent ?? 32);
-    this.maxQueued = Math.max(0, opts.maxQueued ?? 256);
+    this.maxQueued = Math.max(0, opts.maxQueued ?? 4096);
   }
 
   get inFlight(): number {
