@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: cxgraph against calling the upstreams directly and against GraphQL Mesh / Hive Gateway, in one
  * run, on the simulators. Each system under test is its own process; load comes from autocannon in this one.
- * Prints a table, writes bench/results/latest.json and latest.svg. See docs/performance.md.
+ * Prints a table, writes bench/results/latest.json and latest.svg. See the README, "Performance".
  *
  * Options: --quick (shorter runs), --only=1,2,… (scenarios), --no-mesh, --runtime=compiled|tsx (main instance),
  * --profile (CPU profile of the main instance into bench/results/profiles/), --duration=<s>, --connections=<n>,

@@ -8,7 +8,7 @@
  *
  * Why not undici's fetch: WHATWG fetch builds a Request, Headers, web streams for both bodies, and tees the request
  * body to be able to replay it on a redirect; on the benchmark's hot path that was ~0.3 ms of CPU per upstream call,
- * against ~0.04 ms for `request` (docs/performance.md). Callers keep the FetchLike contract: the answer offers what
+ * against ~0.04 ms for `request` (README, "Performance"). Callers keep the FetchLike contract: the answer offers what
  * they read of a Response (status, ok, headers, text(), json(), arrayBuffer(), body), and redirects are followed
  * as fetch follows them, with Authorization dropped when the origin changes.
  */
@@ -20,7 +20,7 @@ import type { FetchLike } from '../auth/token-manager.js';
 /**
  * What UpstreamClient passes instead of an AbortSignal when the fetch is this one (isTimedFetch): the time limit,
  * kept here with one timer and an EventEmitter, which undici accepts as a signal. An AbortController per request,
- * with the listener undici puts on it, cost ~15-25 µs of CPU per upstream call (docs/performance.md).
+ * with the listener undici puts on it, cost ~15-25 µs of CPU per upstream call (README, "Performance").
  */
 export interface TimedRequestInit extends RequestInit {
   /** Time limit of the request, ms: from sending it until its body has been read. */
