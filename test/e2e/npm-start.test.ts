@@ -3,20 +3,10 @@
  * Runs the real entry point (src/index.ts) in a child process, as `npm start` does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port.js';
 import { graphql } from '../support/harness.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 /** The environment of a fresh shell: no provider variables, no Redis. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {

@@ -4,13 +4,13 @@
  * the account is then connected. Skipped with a message where /usr/bin/chromium is missing, except with CI=true.
  */
 import { existsSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createServer, type CxServer } from '../../src/server.js';
 import { createPbxSimulator, type PbxSimulator } from '../../src/simulators/index.js';
 import { graphql } from '../support/harness.js';
+import { freePort } from '../support/free-port.js';
 import { LogCapture } from '../support/log-capture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -20,16 +20,6 @@ if (!HAS_CHROMIUM && process.env.CI === 'true') {
 }
 if (!HAS_CHROMIUM) console.warn(`[tests] ${CHROMIUM} not found: the PBX consent browser test is skipped (apt-get install chromium to run it)`);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe.skipIf(!HAS_CHROMIUM)('PBX consent in a browser', () => {
   let sim: PbxSimulator;

@@ -17,7 +17,7 @@ import {
   type PbxSimulator,
 } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
-import { connectPbxUser, startWithPbx } from './pbx-consent.js';
+import { connectPbxUser, startWithPbx } from '../support/pbx.js';
 
 const ENTITIES = (fragment: string) => `query ($reps: [_Any!]!) { _entities(representations: $reps) { ${fragment} } }`;
 type Entities<T> = { _entities: (T | null)[] };

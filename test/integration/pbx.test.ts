@@ -4,12 +4,11 @@
  * the PBX saw through its request counters.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer as createNetServer } from 'node:net';
 import { createClient } from '@keyv/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cacheKey } from '../../src/auth/token-manager.js';
 import { loadConfig } from '../../src/config.js';
-import { createServer, type CreateServerDeps } from '../../src/server.js';
+import { createServer } from '../../src/server.js';
 import { MemoryKvStore } from '../../src/store/kv-store.js';
 import { SecretBox } from '../../src/store/secret-box.js';
 import {
@@ -22,6 +21,7 @@ import {
 } from '../../src/simulators/index.js';
 import { graphql, type TestServer } from '../support/harness.js';
 import { LogCapture } from '../support/log-capture.js';
+import { startWithPbx } from '../support/pbx.js';
 import { HAS_REDIS, REDIS_URL } from '../support/redis.js';
 
 const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]+/;
@@ -35,37 +35,6 @@ const CALLS = `query ($from: String!, $to: String!, $first: Int, $after: String)
   }
 }`;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** cxgraph on a port chosen first, so PBX_REDIRECT_URI can name it (the simulator redirects the browser there). */
-async function startCx(sim: PbxSimulator, env: Record<string, string> = {}, deps: CreateServerDeps = {}): Promise<TestServer> {
-  const port = await freePort();
-  const redirectUri = `http://127.0.0.1:${port}/oauth/pbx/callback`;
-  sim.addRedirectUri(redirectUri);
-  const app = sim.publicApps[0]!;
-  const logs = new LogCapture();
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'debug',
-    PBX_BASE_URL: sim.baseUrl,
-    PBX_CLIENT_ID: app.clientId,
-    PBX_CLIENT_SECRET: app.clientSecret,
-    PBX_REDIRECT_URI: redirectUri,
-    ...env,
-  });
-  const server = await createServer(config, { logger: logs.logger, ...deps });
-  const url = await server.listen(port, '127.0.0.1');
-  return { server, url, logs, gql: (q, v, h) => graphql(url, q, v, h), close: () => server.close() };
-}
 
 /**
  * A user goes through the PBX consent page with plain HTTP: begin → open the authorization URL → post the page's
@@ -117,7 +86,7 @@ describe('PBX', () => {
 
   describe('consent flow', () => {
     it('beginPbxConnection gives the PBX authorize URL with a fresh random state', async () => {
-      t = await startCx(sim);
+      t = await startWithPbx(sim);
       const r = await t.gql<{ beginPbxConnection: { authorizationUrl: string; state: string } }>('mutation { beginPbxConnection { authorizationUrl state } }');
       const { authorizationUrl, state } = r.data!.beginPbxConnection;
       const u = new URL(authorizationUrl);
@@ -135,7 +104,7 @@ describe('PBX', () => {
     });
 
     it('refuses a forged, a missing and a reused state before any token request', async () => {
-      t = await startCx(sim);
+      t = await startWithPbx(sim);
       const { callback } = await consent(t);
       const code = callback.searchParams.get('code')!;
 
@@ -168,7 +137,7 @@ describe('PBX', () => {
     });
 
     it('connects the user: a page names the account, which is then CONNECTED with its PBX fields', async () => {
-      t = await startCx(sim);
+      t = await startWithPbx(sim);
       const appsBefore = sim.trustedApps().length;
       const page = await connect(t);
       expect(page.status).toBe(200);
@@ -187,7 +156,7 @@ describe('PBX', () => {
     });
 
     it('shows a Deny clearly and connects nothing', async () => {
-      t = await startCx(sim);
+      t = await startWithPbx(sim);
       const { callback } = await consent(t, 'client1', 'deny');
       expect(callback.searchParams.get('error')).toBe('access_denied');
       const res = await fetch(callback);
@@ -198,7 +167,7 @@ describe('PBX', () => {
     });
 
     it('a code the PBX refuses is a clear page; it concerns one attempt, not the PBX connection', async () => {
-      t = await startCx(sim);
+      t = await startWithPbx(sim);
       const { callback } = await consent(t);
       callback.searchParams.set('code', 'NotACodeTheSimulatorIssued0000');
       const res = await fetch(callback);
@@ -209,7 +178,7 @@ describe('PBX', () => {
     });
 
     it('wrong app credentials are named on the page and reported by providers', async () => {
-      t = await startCx(sim, { PBX_CLIENT_SECRET: 'not-the-secret-Qx81' });
+      t = await startWithPbx(sim, { PBX_CLIENT_SECRET: 'not-the-secret-Qx81' });
       const { callback } = await consent(t);
       const res = await fetch(callback);
       expect(res.status).toBe(502);
@@ -220,7 +189,7 @@ describe('PBX', () => {
     });
 
     it('redirects to PBX_RETURN_URL with the account id when configured', async () => {
-      t = await startCx(sim, { PBX_RETURN_URL: 'https://app.example.com/settings/pbx?tab=1' });
+      t = await startWithPbx(sim, { PBX_RETURN_URL: 'https://app.example.com/settings/pbx?tab=1' });
       const { callback } = await consent(t);
       const res = await fetch(callback, { redirect: 'manual' });
       expect(res.status).toBe(302);
@@ -232,7 +201,7 @@ describe('PBX', () => {
     });
 
     it('pbxAccount by id, null when unknown, and the PbxAccount entity by reference', async () => {
-      t = await startCx(sim);
+      t = await startWithPbx(sim);
       await connect(t);
       const one = await t.gql('{ a: pbxAccount(id: "20") { id login status } b: pbxAccount(id: "999") { id } }');
       expect(one.data).toEqual({ a: { id: '20', login: 'client1', status: 'CONNECTED' }, b: null });
@@ -260,7 +229,7 @@ describe('PBX', () => {
       const box = new RecordingBox([key]);
       const store = new MemoryKvStore(box);
       const keysEnv = { CXGRAPH_ENCRYPTION_KEYS: key.toString('base64') };
-      t = await startCx(sim, keysEnv, { store });
+      t = await startWithPbx(sim, keysEnv, { store });
       await connect(t);
       await t.gql(AGENTS);
       const record = (await t.server.services.pbx!.connections.get('20'))!;
@@ -275,7 +244,7 @@ describe('PBX', () => {
       expect(t.logs.text).not.toMatch(JWT);
 
       await t.close();
-      t = await startCx(sim, keysEnv, { store });
+      t = await startWithPbx(sim, keysEnv, { store });
       expect((await t.gql(ACCOUNTS)).data).toMatchObject({ pbxAccounts: [{ id: '20', status: 'CONNECTED' }] });
       expect((await t.gql(AGENTS)).errors).toBeUndefined();
     });
@@ -285,7 +254,7 @@ describe('PBX', () => {
       await redis.connect();
       try {
         const env = { REDIS_URL, CXGRAPH_ENCRYPTION_KEYS: randomBytes(32).toString('base64') };
-        t = await startCx(sim, env);
+        t = await startWithPbx(sim, env);
         await connect(t);
         await t.gql(AGENTS);
         const record = (await t.server.services.pbx!.connections.get('20'))!;
@@ -305,7 +274,7 @@ describe('PBX', () => {
           expect(v).toContain('$sealed');
           expect(v).not.toContain('client1');
         }
-        const second = await startCx(sim, env);
+        const second = await startWithPbx(sim, env);
         try {
           expect((await second.gql(ACCOUNTS)).data).toMatchObject({ pbxAccounts: [{ id: '20', login: 'client1', status: 'CONNECTED' }] });
         } finally {
@@ -319,7 +288,7 @@ describe('PBX', () => {
 
   describe('trusted application lifecycle', () => {
     it('a revoked token costs one new token and the query still answers', async () => {
-      t = await startCx(sim);
+      t = await startWithPbx(sim);
       await connect(t);
       expect((await t.gql(AGENTS)).errors).toBeUndefined();
       const before = sim.server.count('token');
@@ -330,7 +299,7 @@ describe('PBX', () => {
     });
 
     it('a revoked trusted app marks the account NEEDS_REAUTHORIZATION once, with no request loop; reconnecting clears it', async () => {
-      t = await startCx(sim);
+      t = await startWithPbx(sim);
       await connect(t);
       expect((await t.gql(AGENTS)).errors).toBeUndefined();
       sim.revokeTrustedApp();
@@ -362,7 +331,7 @@ describe('PBX', () => {
     });
 
     it('a healthy account keeps answering while another needs authorising again', async () => {
-      t = await startCx(sim);
+      t = await startWithPbx(sim);
       await connect(t, 'client1');
       await connect(t, 'client2');
       const latest = sim.trustedApps().filter((a) => a.userId === 20).at(-1)!;
@@ -377,7 +346,7 @@ describe('PBX', () => {
 
   describe('agents and calls', () => {
     it('agents are the phone extensions of every connected account, one per extension', async () => {
-      t = await startCx(sim);
+      t = await startWithPbx(sim);
       await connect(t, 'client1');
       await connect(t, 'client1-supervisor'); // same PBX client: same extensions
       await connect(t, 'client2');
@@ -396,14 +365,14 @@ describe('PBX', () => {
     });
 
     it('no account connected yet: no agents and no calls, without any PBX request', async () => {
-      t = await startCx(sim);
+      t = await startWithPbx(sim);
       expect((await t.gql(AGENTS)).data).toEqual({ agents: [] });
       expect((await t.gql(CALLS, { from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' })).data).toEqual({ calls: { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } } });
       expect(sim.server.counts()).toEqual({});
     });
 
     it('maps a call: GMT times, direction, parties, duration, extension, and records as cxgraph media URLs', async () => {
-      t = await startCx(sim);
+      t = await startWithPbx(sim);
       await connect(t);
       // 15:00+03:00 is 12:00 GMT: the two calls started at 12:00:01 and 12:30:01 GMT.
       const r = await t.gql<{ calls: { nodes: Record<string, unknown>[] } }>(CALLS, { from: '2024-05-01T15:00:00+03:00', to: '2024-05-01T13:00:00Z', first: 10 });
@@ -426,7 +395,7 @@ describe('PBX', () => {
     });
 
     it('pages through every connected client with opaque cursors, each call once', async () => {
-      t = await startCx(sim);
+      t = await startWithPbx(sim);
       await connect(t, 'client1');
       await connect(t, 'client2');
       const vars = { from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z', first: 5 };
@@ -450,7 +419,7 @@ describe('PBX', () => {
     });
 
     it('streams a record through cxgraph without exposing the token; unknown records and accounts are 404', async () => {
-      t = await startCx(sim);
+      t = await startWithPbx(sim);
       await connect(t);
       const r = await t.gql<{ calls: { nodes: { media: { key: string; downloadUrl: string }[] }[] } }>(CALLS, { from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z', first: 3 });
       const media = r.data!.calls.nodes.flatMap((n) => n.media)[0]!;
@@ -468,7 +437,7 @@ describe('PBX', () => {
     });
 
     it('429 "concurrent request not allowed" is PROVIDER_RATE_LIMITED; a short Retry-After is waited for', async () => {
-      t = await startCx(sim);
+      t = await startWithPbx(sim);
       await connect(t);
       sim.rateLimitNext('extensions');
       const r = await t.gql(AGENTS);
@@ -493,7 +462,7 @@ describe('PBX', () => {
     });
 
     it('calls { recording } over a page makes one deduplicated batch of CallJourney checks', async () => {
-      t = await startCx(sim, {
+      t = await startWithPbx(sim, {
         CALLJOURNEY_TENANT_ID: cj.tenantId,
         CALLJOURNEY_CLIENT_ID: cj.clients[0]!.clientId,
         CALLJOURNEY_CLIENT_SECRET: cj.clients[0]!.clientSecret,

@@ -87,14 +87,15 @@ describe.skipIf(!HAS_REDIS)('Redis store', () => {
   it('releases a lock only for its owner (compare-and-delete)', async () => {
     const ns = uniqueNamespace();
     const s = store(ns, []);
-    const release1 = await s.tryLock('k', 100);
+    // Leases long enough that a loaded machine cannot let one run out between two lines of the test.
+    const release1 = await s.tryLock('k', 500);
     expect(release1).toBeDefined();
-    expect(await s.tryLock('k', 100)).toBeUndefined();
-    await new Promise((r) => setTimeout(r, 150)); // lease expired: another owner takes it
+    expect(await s.tryLock('k', 500)).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 550)); // lease expired: another owner takes it
     const release2 = await s.tryLock('k', 5_000);
     expect(release2).toBeDefined();
     await release1!(); // the first owner's late release must not free the second owner's lock
-    expect(await s.tryLock('k', 100)).toBeUndefined();
+    expect(await s.tryLock('k', 500)).toBeUndefined();
     await release2!();
     expect(await s.tryLock('k', 100)).toBeDefined();
   });

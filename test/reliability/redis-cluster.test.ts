@@ -76,14 +76,15 @@ describe.skipIf(!HAS_REDIS_SERVER)('Redis Cluster (three local nodes)', () => {
   it('releases a lock only for its owner (compare-and-delete on the node owning the key)', async () => {
     const s = store(uniqueNamespace(), []);
     for (const name of ['a', 'b', 'c', 'd']) {
-      const release1 = await s.tryLock(name, 100);
+      // Leases long enough that a loaded machine cannot let one run out between two lines of the test.
+      const release1 = await s.tryLock(name, 500);
       expect(release1).toBeDefined();
-      expect(await s.tryLock(name, 100)).toBeUndefined();
-      await new Promise((r) => setTimeout(r, 150)); // lease expired: another owner takes it
+      expect(await s.tryLock(name, 500)).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 550)); // lease expired: another owner takes it
       const release2 = await s.tryLock(name, 5_000);
       expect(release2).toBeDefined();
       await release1!(); // the first owner's late release must not free the second owner's lock
-      expect(await s.tryLock(name, 100)).toBeUndefined();
+      expect(await s.tryLock(name, 500)).toBeUndefined();
       await release2!();
       const release3 = await s.tryLock(name, 100);
       expect(release3).toBeDefined();

@@ -7,12 +7,12 @@
  * upstream issued (recorded from the traffic itself), an OAuth code, or (in logs) an OAuth state.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer as createNetServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createServer, type CxServer } from '../../src/server.js';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../src/simulators/embedded.js';
 import { SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
+import { freePort } from '../support/free-port.js';
 import { LogCapture } from '../support/log-capture.js';
 import { HAS_REDIS, REDIS_URL, uniqueNamespace } from '../support/redis.js';
 
@@ -21,16 +21,6 @@ const ROUTER_SECRET = `router-${randomBytes(18).toString('base64url')}`;
 const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 const SECRET_ENV = /SECRET|PASSWORD|API_KEY|ENCRYPTION_KEYS/;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Everything secret seen on the wire between cxgraph and the upstreams, from both directions. */
 class TrafficRecorder {

@@ -1,25 +1,15 @@
 /**
- * Connecting PBX accounts for the federation tests the way a user does, over plain HTTP against the PBX
+ * Connecting PBX accounts for tests the way a user does, over plain HTTP against the PBX
  * simulator: begin → the consent page → Allow → cxgraph's callback. (test/integration/pbx.test.ts tests the
- * flow itself; here it is only the way to get connected accounts.)
+ * flow itself in detail.)
  */
-import { createServer as createNetServer } from 'node:net';
 import { loadConfig } from '../../src/config.js';
 import { createServer, type CreateServerDeps } from '../../src/server.js';
 import type { PbxSimulator } from '../../src/simulators/index.js';
-import { graphql, type TestServer } from '../support/harness.js';
-import { LogCapture } from '../support/log-capture.js';
+import { freePort } from './free-port.js';
+import { graphql, type TestServer } from './harness.js';
+import { LogCapture } from './log-capture.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** cxgraph with the PBX configured, on a port chosen first so PBX_REDIRECT_URI can name it. */
 export async function startWithPbx(sim: PbxSimulator, env: Record<string, string> = {}, deps: CreateServerDeps = {}): Promise<TestServer> {
