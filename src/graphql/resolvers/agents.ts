@@ -1,6 +1,6 @@
 import type { AgentResolvers, QueryResolvers } from '../../__generated__/resolvers-types.js';
 import { capability } from './dispatch.js';
-import { userStub } from './users.js';
+import { keyOnlyUser } from './users.js';
 
 export const agentQueries: Pick<QueryResolvers, 'agents'> = {
   agents: (_, { provider }, ctx) => capability('agents', provider, ctx.services.agents).listAgents(),
@@ -10,7 +10,7 @@ export const Agent: AgentResolvers = {
   user: async (agent, _, ctx) => {
     if (!agent.userId) return null;
     const loader = ctx.loaders.user(agent.provider);
-    return loader ? loader.load(agent.userId) : userStub(agent.provider, agent.userId);
+    return loader ? loader.load(agent.userId) : keyOnlyUser(agent.provider, agent.userId);
   },
   __resolveReference: async (ref, ctx) => {
     const dir = capability('agents', ref.provider, ctx.services.agents);

@@ -13,7 +13,7 @@ export const userQueries: Pick<QueryResolvers, 'users'> = {
 };
 
 /** Key-only user: what can be said of a reference the platform cannot look up by id. */
-export function userStub(provider: UserModel['provider'], id: string): UserModel {
+export function keyOnlyUser(provider: UserModel['provider'], id: string): UserModel {
   return { provider, id, login: null, firstName: null, lastName: null, name: null, email: null, phoneNumber: null, roles: [], active: null };
 }
 
@@ -25,7 +25,7 @@ export const User: UserResolvers = {
   __resolveReference: async (ref, ctx) => {
     capability('users', ref.provider, ctx.services.users);
     const loader = ctx.loaders.user(ref.provider);
-    return loader ? loader.load(ref.id) : userStub(ref.provider, ref.id);
+    return loader ? loader.load(ref.id) : keyOnlyUser(ref.provider, ref.id);
   },
 };
 
