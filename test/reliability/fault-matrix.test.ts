@@ -7,11 +7,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createCallJourneySimulator,
-  createCloudCxSimulator,
-  createNvmSimulator,
-  createPbxSimulator,
-  createSangomaSimulator,
   type CallJourneySimulator,
   type CloudCxSimulator,
   type NvmSimulator,
@@ -21,11 +16,10 @@ import {
 } from '../../src/simulators/index.js';
 import type { ProviderName } from '../../src/providers/names.js';
 import { startServer, type GraphQLResult, type TestServer } from '../support/harness.js';
-import { cjEnv, cloudCxEnv, nvmEnv, pbxEnv, RECORDING, RECORDING_KEY, sangomaEnv } from './sim-env.js';
+import { cjEnv, cloudCxEnv, nvmEnv, pbxEnv, RECORDING, RECORDING_KEY, sangomaEnv, PBX_REDIRECT, startAllSimulators } from './sim-env.js';
 import { connectPbx } from './support.js';
 
 const AGENT_CALL = `mutation { startAgentCall(agentName: "alice", destination: "+15550100199", tenantDomain: "acme.cx.example.com") { accepted callId } }`;
-const PBX_REDIRECT = 'http://127.0.0.1:9/oauth/pbx/callback';
 const INVALID_GRANT = { error: 'invalid_grant', error_description: 'The grant is no longer valid' };
 
 /** One provider as the matrix drives it. */
@@ -215,13 +209,7 @@ describe('fault matrix: every provider × every upstream fault', () => {
   let subjects: Subject[];
 
   beforeAll(async () => {
-    cj = createCallJourneySimulator();
-    sangoma = createSangomaSimulator();
-    cloudcx = createCloudCxSimulator();
-    nvm = createNvmSimulator();
-    pbx = createPbxSimulator();
-    pbx.addRedirectUri(PBX_REDIRECT);
-    await Promise.all([cj.start(), sangoma.start(), cloudcx.start(), nvm.start(), pbx.start()]);
+    ({ cj, sangoma, cloudcx, nvm, pbx } = await startAllSimulators());
     const defaults = { cj: cj.tokenLifetimeSec, sangoma: sangoma.tokenLifetimeSec, cloudcx: cloudcx.tokenLifetimeSec, nvm: nvm.tokenLifetimeSec, pbx: pbx.tokenLifetimeSec };
     subjects = [
       {

@@ -1,6 +1,13 @@
 /** Environment variables that point cxgraph at each simulator (as the embedded default does), one provider at a time. */
 import type { CallJourneySimulator, CloudCxSimulator, NvmSimulator, PbxSimulator, SangomaSimulator } from '../../src/simulators/index.js';
-import { SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
+import {
+  createCallJourneySimulator,
+  createCloudCxSimulator,
+  createNvmSimulator,
+  createPbxSimulator,
+  createSangomaSimulator,
+  SAMPLE_RECORDINGS,
+} from '../../src/simulators/index.js';
 
 export const cjEnv = (sim: CallJourneySimulator): Record<string, string> => ({
   CALLJOURNEY_TENANT_ID: sim.tenantId,
@@ -46,3 +53,29 @@ export const RECORDING = `query ($key: RecordingKey!) { recording(key: $key) { f
 
 /** Any JWT: every simulator issues JWTs, so none may be found in Redis, logs or responses. */
 export const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]+/;
+
+/** A redirect URI the PBX simulator accepts; the fault tests never follow it. */
+export const PBX_REDIRECT = 'http://127.0.0.1:9/oauth/pbx/callback';
+
+export interface AllSimulators {
+  cj: CallJourneySimulator;
+  sangoma: SangomaSimulator;
+  cloudcx: CloudCxSimulator;
+  nvm: NvmSimulator;
+  pbx: PbxSimulator;
+  stop(): Promise<void>;
+}
+
+/** The five simulators, started side by side (the PBX one accepting PBX_REDIRECT). */
+export async function startAllSimulators(): Promise<AllSimulators> {
+  const sims = {
+    cj: createCallJourneySimulator(),
+    sangoma: createSangomaSimulator(),
+    cloudcx: createCloudCxSimulator(),
+    nvm: createNvmSimulator(),
+    pbx: createPbxSimulator(),
+  };
+  sims.pbx.addRedirectUri(PBX_REDIRECT);
+  await Promise.all([sims.cj.start(), sims.sangoma.start(), sims.cloudcx.start(), sims.nvm.start(), sims.pbx.start()]);
+  return { ...sims, stop: async () => void (await Promise.all(Object.values(sims).map((x) => x.stop()))) };
+}

@@ -8,11 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FetchLike } from '../../src/auth/token-manager.js';
 import type { ProviderName } from '../../src/providers/names.js';
 import {
-  createCallJourneySimulator,
-  createCloudCxSimulator,
-  createNvmSimulator,
-  createPbxSimulator,
-  createSangomaSimulator,
   type CallJourneySimulator,
   type CloudCxSimulator,
   type NvmSimulator,
@@ -21,10 +16,9 @@ import {
   type SimServer,
 } from '../../src/simulators/index.js';
 import { startServer, type GraphQLResult, type TestServer } from '../support/harness.js';
-import { cjEnv, cloudCxEnv, nvmEnv, pbxEnv, RECORDING, RECORDING_KEY, sangomaEnv } from './sim-env.js';
+import { cjEnv, cloudCxEnv, nvmEnv, pbxEnv, RECORDING, RECORDING_KEY, sangomaEnv, PBX_REDIRECT, startAllSimulators } from './sim-env.js';
 import { connectPbx } from './support.js';
 
-const PBX_REDIRECT = 'http://127.0.0.1:9/oauth/pbx/callback';
 const BREAKER = { CXGRAPH_BREAKER_FAILURES: '2', CXGRAPH_BREAKER_COOLDOWN_MS: '800' };
 const RECORDINGS = 'query ($keys: [RecordingKey!]!) { recordings(keys: $keys) { filename exists } }';
 
@@ -51,13 +45,7 @@ describe('upstream guards in a running cxgraph', () => {
   let subjects: Subject[];
 
   beforeAll(async () => {
-    cj = createCallJourneySimulator();
-    sangoma = createSangomaSimulator();
-    cloudcx = createCloudCxSimulator();
-    nvm = createNvmSimulator();
-    pbx = createPbxSimulator();
-    pbx.addRedirectUri(PBX_REDIRECT);
-    await Promise.all([cj.start(), sangoma.start(), cloudcx.start(), nvm.start(), pbx.start()]);
+    ({ cj, sangoma, cloudcx, nvm, pbx } = await startAllSimulators());
     subjects = [
       { provider: 'CALLJOURNEY', server: cj.server, route: 'conversationexists', idempotent: true, env: () => cjEnv(cj), query: (t) => t.gql(RECORDING, { key: RECORDING_KEY }) },
       {
