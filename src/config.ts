@@ -4,7 +4,7 @@
  * frozen object. Variables are documented in `.env.example` and the README's configuration table.
  */
 import { isIP } from 'node:net';
-import type { ProviderName } from './providers/names.js';
+import type { ProviderName } from './domain/provider-name.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 

@@ -7,11 +7,11 @@ import { PROVIDER_VARIABLES } from './config.js';
 import { notConfigured } from './errors.js';
 import { createPbxAccountLoader, type PbxAccountLoader } from './graphql/loaders/pbx-account-loader.js';
 import { createRecordingLoader, type RecordingLoader } from './graphql/loaders/recording-exists-loader.js';
-import type { AgentModel, CallModel, UserModel } from './graphql/models.js';
+import type { AgentModel, CallModel, UserModel } from './domain/models.js';
 import type { Logger } from './observability/logger.js';
 import { inBatchSpan } from './observability/tracing.js';
-import type { AgentDirectory } from './providers/capabilities.js';
-import type { ProviderName } from './providers/names.js';
+import type { AgentDirectory } from './domain/capabilities.js';
+import type { ProviderName } from './domain/provider-name.js';
 import type { Services } from './services.js';
 
 export interface Loaders {

@@ -5,7 +5,7 @@
  * the provider, the upstream status and retry hints, never a secret, a token or a stack trace.
  */
 import { GraphQLError } from 'graphql';
-import type { ProviderName } from './providers/names.js';
+import type { ProviderName } from './domain/provider-name.js';
 
 export const ERROR_CODES = [
   'BAD_USER_INPUT',

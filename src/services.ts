@@ -19,8 +19,8 @@ import { registerPbx } from './providers/pbx/register.js';
 import type { PbxService } from './providers/pbx/service.js';
 import type { SangomaClient } from './providers/sangoma/client.js';
 import { registerSangoma } from './providers/sangoma/register.js';
-import type { AgentDirectory, CallHistory, HttpRoute, UserDirectory } from './providers/capabilities.js';
-import type { ProviderName } from './providers/names.js';
+import type { AgentDirectory, CallHistory, HttpRoute, UserDirectory } from './domain/capabilities.js';
+import type { ProviderName } from './domain/provider-name.js';
 import { createStore, type KvStore } from './store/kv-store.js';
 
 export interface ServiceDeps {

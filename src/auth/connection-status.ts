@@ -3,15 +3,9 @@
  * answer is the truth of the last attempt rather than a guess from configuration.
  */
 import type { CxError } from '../errors.js';
-import type { ProviderName } from '../providers/names.js';
+import type { ProviderState } from '../domain/connection-state.js';
+import type { ProviderName } from '../domain/provider-name.js';
 
-export type ConnectionState = 'CONNECTED' | 'NOT_CONFIGURED' | 'NEEDS_REAUTHORIZATION' | 'UNAVAILABLE';
-
-export interface ProviderState {
-  status: ConnectionState;
-  tokenExpiresAt?: number;
-  lastError?: string;
-}
 
 export class ConnectionStatus {
   private readonly states = new Map<ProviderName, ProviderState>();

@@ -2,7 +2,7 @@
  * One OAuth flavour, split as oauth4webapi splits them: building the token request and processing the
  * response are separate, pure steps; the token manager does the I/O, caching and locking for all of them.
  */
-import type { ProviderName } from '../providers/names.js';
+import type { ProviderName } from '../domain/provider-name.js';
 import type { TokenSet } from './token-set.js';
 
 export interface TokenHttpRequest {

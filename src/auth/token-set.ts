@@ -3,7 +3,7 @@
  */
 import { decodeJwt } from 'jose';
 import { CxError } from '../errors.js';
-import type { ProviderName } from '../providers/names.js';
+import type { ProviderName } from '../domain/provider-name.js';
 
 export interface TokenSet {
   accessToken: string;

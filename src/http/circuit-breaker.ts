@@ -9,7 +9,7 @@
  * See https://martinfowler.com/bliki/CircuitBreaker.html.
  */
 import { CxError } from '../errors.js';
-import type { ProviderName } from '../providers/names.js';
+import type { ProviderName } from '../domain/provider-name.js';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 

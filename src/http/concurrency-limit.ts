@@ -5,7 +5,7 @@
  * refused at once with PROVIDER_UNAVAILABLE rather than piling up memory and latency.
  */
 import { CxError } from '../errors.js';
-import type { ProviderName } from '../providers/names.js';
+import type { ProviderName } from '../domain/provider-name.js';
 
 export interface ConcurrencyLimitOptions {
   /** Requests in flight at most (default 32). */

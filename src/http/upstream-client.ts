@@ -10,7 +10,7 @@ import { retryAfterSeconds, type FetchLike, type TokenManager } from '../auth/to
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { endUpstreamSpan, startUpstreamSpan } from '../observability/tracing.js';
-import type { ProviderName } from '../providers/names.js';
+import type { ProviderName } from '../domain/provider-name.js';
 import type { CircuitBreaker, CircuitPermit } from './circuit-breaker.js';
 import type { ConcurrencyLimit } from './concurrency-limit.js';
 import { isTimedFetch, type TimedRequestInit } from './upstream-fetch.js';

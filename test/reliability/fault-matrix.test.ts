@@ -14,7 +14,7 @@ import {
   type SangomaSimulator,
   type SimServer,
 } from '../../src/simulators/index.js';
-import type { ProviderName } from '../../src/providers/names.js';
+import type { ProviderName } from '../../src/domain/provider-name.js';
 import { startServer, type GraphQLResult, type TestServer } from '../support/harness.js';
 import { cjEnv, cloudCxEnv, nvmEnv, pbxEnv, RECORDING, RECORDING_KEY, sangomaEnv, PBX_REDIRECT, startAllSimulators } from './sim-env.js';
 import { connectPbx } from './support.js';

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FetchLike } from '../../src/auth/token-manager.js';
-import type { ProviderName } from '../../src/providers/names.js';
+import type { ProviderName } from '../../src/domain/provider-name.js';
 import {
   type CallJourneySimulator,
   type CloudCxSimulator,

@@ -2,7 +2,7 @@
  * Azure AD (Entra ID) client credentials, as CallJourney uses it: client secret in the form body and
  * scope `api://{client_id}/.default`. https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow
  */
-import type { ProviderName } from '../../providers/names.js';
+import type { ProviderName } from '../../domain/provider-name.js';
 import { formRequest, type Grant, type GrantIdentity, type TokenHttpRequest } from '../grant.js';
 
 export interface AzureClientCredentials {

@@ -8,7 +8,7 @@
  * and "a token can be renewed only once it is expired", so by default the token manager keeps the token for
  * its whole life and renews it only when it has expired or an API answered 401 (`renewBeforeExpiry = false`).
  */
-import type { ProviderName } from '../../providers/names.js';
+import type { ProviderName } from '../../domain/provider-name.js';
 import { basicAuthorization, formRequest, type Grant, type GrantIdentity, type TokenHttpRequest } from '../grant.js';
 
 export interface BasicClientCredentials {

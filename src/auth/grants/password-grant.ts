@@ -8,7 +8,7 @@
  * The username is the token's subject: two cxgraph configurations acting as different platform users
  * never share a cached token.
  */
-import type { ProviderName } from '../../providers/names.js';
+import type { ProviderName } from '../../domain/provider-name.js';
 import { formRequest, type Grant, type GrantIdentity, type TokenHttpRequest } from '../grant.js';
 
 export interface PasswordCredentials {

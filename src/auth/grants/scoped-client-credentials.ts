@@ -5,7 +5,7 @@
  * the platform's guide sends them. One credential therefore yields one Grant per scope: each has its own
  * identity (the scope is part of it), so each scope's token is cached, renewed and invalidated on its own.
  */
-import type { ProviderName } from '../../providers/names.js';
+import type { ProviderName } from '../../domain/provider-name.js';
 import { formRequest, type Grant, type GrantIdentity, type TokenHttpRequest } from '../grant.js';
 
 export interface ScopedClientCredentials {

@@ -7,7 +7,7 @@ import DataLoader from 'dataloader';
 import type { Metrics } from '../../observability/metrics.js';
 import { inBatchSpan } from '../../observability/tracing.js';
 import type { PbxService } from '../../providers/pbx/service.js';
-import type { PbxAccountModel } from '../models.js';
+import type { PbxAccountModel } from '../../domain/models.js';
 import { mapBounded } from './map-bounded.js';
 
 export type PbxAccountLoader = DataLoader<string, PbxAccountModel | null>;

@@ -8,7 +8,7 @@ import type { CallJourneyClient } from '../../providers/calljourney/client.js';
 import { toRecording } from '../../providers/calljourney/mappers.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { inBatchSpan } from '../../observability/tracing.js';
-import type { RecordingKeyModel, RecordingModel } from '../models.js';
+import type { RecordingKeyModel, RecordingModel } from '../../domain/models.js';
 import { mapBounded } from './map-bounded.js';
 
 export type RecordingLoader = DataLoader<RecordingKeyModel, RecordingModel, string>;

@@ -1,6 +1,6 @@
 import type { CallMediaResolvers, CallResolvers, PageInfoResolvers, QueryResolvers } from '../../__generated__/resolvers-types.js';
 import { badInput } from '../../errors.js';
-import type { CallModel } from '../models.js';
+import type { CallModel } from '../../domain/models.js';
 import { validateRecordingKey } from '../validation.js';
 import { capability, intInRange, isoDate } from './dispatch.js';
 

@@ -1,7 +1,7 @@
 /** Finds the provider capability a field asks for, or says precisely why there is none. */
 import { PROVIDER_VARIABLES } from '../../config.js';
 import { badInput, notConfigured } from '../../errors.js';
-import type { ProviderName } from '../../providers/names.js';
+import type { ProviderName } from '../../domain/provider-name.js';
 
 /** Which providers can answer each capability at all (whether configured or not). */
 export const CAPABLE: Record<'users' | 'agents' | 'calls', readonly ProviderName[]> = {

@@ -1,7 +1,7 @@
 import type { QueryResolvers } from '../../__generated__/resolvers-types.js';
-import { PROVIDERS } from '../../providers/names.js';
+import { PROVIDER_NAMES } from '../../domain/provider-name.js';
 import type { KvStore } from '../../store/kv-store.js';
-import type { StoreStatusModel } from '../models.js';
+import type { StoreStatusModel } from '../../domain/models.js';
 
 const STORE_KINDS = { memory: 'MEMORY', redis: 'REDIS', 'redis-cluster': 'REDIS_CLUSTER' } as const;
 
@@ -16,7 +16,7 @@ function storeStatus(store: KvStore): StoreStatusModel {
 export const providerQueries: Pick<QueryResolvers, 'providers'> = {
   providers: (_, __, ctx) => {
     const store = storeStatus(ctx.services.store);
-    return Promise.all(PROVIDERS.map(async (provider) => {
+    return Promise.all(PROVIDER_NAMES.map(async (provider) => {
       const s = await ctx.services.status.report(provider);
       return {
         provider,

@@ -1,5 +1,5 @@
 import type { QueryResolvers, RecordingResolvers } from '../../__generated__/resolvers-types.js';
-import type { RecordingModel } from '../models.js';
+import type { RecordingModel } from '../../domain/models.js';
 import { validateRecordingKey, validateRecordingKeys } from '../validation.js';
 
 export const recordingQueries: Pick<QueryResolvers, 'recording' | 'recordings'> = {

@@ -1,6 +1,6 @@
 import type { QueryResolvers, UserResolvers } from '../../__generated__/resolvers-types.js';
 import { badInput } from '../../errors.js';
-import type { UserModel } from '../models.js';
+import type { UserModel } from '../../domain/models.js';
 import { capability, intInRange } from './dispatch.js';
 
 export const userQueries: Pick<QueryResolvers, 'users'> = {

@@ -1,4 +1,4 @@
-import type { RecordingKeyModel, RecordingModel } from '../../graphql/models.js';
+import type { RecordingKeyModel, RecordingModel } from '../../domain/models.js';
 import type { ConversationExistsResponse } from './types.js';
 
 /** CallJourney answers `callId: ""` for a file it does not hold; the schema says null. */

@@ -15,8 +15,8 @@ import type { CloudCxConfig } from '../../config.js';
 import { CxError } from '../../errors.js';
 import type { Auth, UpstreamClient, UpstreamRequest, UpstreamResponse } from '../../http/upstream-client.js';
 import type { Logger } from '../../observability/logger.js';
-import type { UserPageModel } from '../../graphql/models.js';
-import type { UserDirectory, UserQuery } from '../capabilities.js';
+import type { UserPageModel } from '../../domain/models.js';
+import type { UserDirectory, UserQuery } from '../../domain/capabilities.js';
 import { toUserPage } from './mappers.js';
 import { CLOUDCX_SUCCESS_CODE, type CloudCxEnvelope, type CloudCxUserPage } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { UserModel, UserPageModel } from '../../graphql/models.js';
+import type { UserModel, UserPageModel } from '../../domain/models.js';
 import type { CloudCxUser, CloudCxUserPage } from './types.js';
 
 /** CloudCX holds no "active" flag for users, hence null; `name` is first and last name joined. */

@@ -5,8 +5,8 @@
  */
 import { badInput } from '../../errors.js';
 import { mapBounded } from '../../graphql/loaders/map-bounded.js';
-import type { CallConnectionModel, CallModel } from '../../graphql/models.js';
-import type { CallHistory, CallQuery } from '../capabilities.js';
+import type { CallConnectionModel, CallModel } from '../../domain/models.js';
+import type { CallHistory, CallQuery } from '../../domain/capabilities.js';
 import { NVM_MAX_INTERACTION_RANGE_MS, type NvmClient } from './client.js';
 import { decodeCursor, encodeCursor, type CallCursor } from './cursor.js';
 import { toCall } from './mappers.js';

@@ -3,8 +3,8 @@
  * capabilities. There is no server-side search (none is documented), so `search` filters the fetched page.
  */
 import { mapBounded } from '../../graphql/loaders/map-bounded.js';
-import type { AgentModel, UserModel, UserPageModel } from '../../graphql/models.js';
-import type { AgentDirectory, UserDirectory, UserQuery } from '../capabilities.js';
+import type { AgentModel, UserModel, UserPageModel } from '../../domain/models.js';
+import type { AgentDirectory, UserDirectory, UserQuery } from '../../domain/capabilities.js';
 import type { NvmClient } from './client.js';
 import type { NvmUser } from './types.js';
 import { isAgent, matchesSearch, toAgent, toUser } from './mappers.js';

@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { badInput, isCxError, unavailable, type CxError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
-import type { HttpRoute } from '../capabilities.js';
+import type { HttpRoute } from '../../domain/capabilities.js';
 import { NVM_CONTENT_KEY, NVM_GUID, type NvmClient } from './client.js';
 
 export const NVM_MEDIA_PREFIX = '/media/nvm/';

@@ -3,8 +3,8 @@
  * (`GET /api/ver1.0/client/@me/extension/?type=phone`), one agent per extension id. Accounts are asked in
  * parallel, each one request at a time; an account the PBX refuses is marked and left out (see PbxService).
  */
-import type { AgentModel } from '../../graphql/models.js';
-import type { AgentDirectory } from '../capabilities.js';
+import type { AgentModel } from '../../domain/models.js';
+import type { AgentDirectory } from '../../domain/capabilities.js';
 import { toAgent } from './mappers.js';
 import { needsReauthorization, PbxService } from './service.js';
 import type { PbxConnectionRecord } from './types.js';

@@ -9,8 +9,8 @@
  * NEEDS_REAUTHORIZATION and the next account of that client is tried.
  */
 import { badInput } from '../../errors.js';
-import type { CallConnectionModel } from '../../graphql/models.js';
-import type { CallHistory, CallQuery } from '../capabilities.js';
+import type { CallConnectionModel } from '../../domain/models.js';
+import type { CallHistory, CallQuery } from '../../domain/capabilities.js';
 import { decodeCallCursor, encodeCallCursor, toCall, toPbxDate } from './mappers.js';
 import { needsReauthorization, PbxService } from './service.js';
 import type { PbxCallBody, PbxConnectionRecord } from './types.js';

@@ -4,7 +4,7 @@
  * to it with `?pbxAccount=<id>` (or `?pbxError=<reason>` when the attempt failed after its state was accepted).
  * A request whose state is not ours is always answered with our own 400 page: it is never redirected.
  */
-import type { HttpRoute } from '../capabilities.js';
+import type { HttpRoute } from '../../domain/capabilities.js';
 import type { PbxConnectFlow } from './connect-flow.js';
 import { sendPage, sendRedirect } from './pages.js';
 

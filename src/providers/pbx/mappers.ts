@@ -4,7 +4,7 @@
  * once, and documented in docs/providers/pbx.md.
  */
 import { CxError, badInput } from '../../errors.js';
-import type { AgentModel, CallMediaModel, CallModel, PbxAccountModel } from '../../graphql/models.js';
+import type { AgentModel, CallMediaModel, CallModel, PbxAccountModel } from '../../domain/models.js';
 import type { PbxCallBody, PbxConnectionRecord, PbxExtensionBody, PbxTrustedAppCredentials, PbxUserBody } from './types.js';
 
 /** `1`, `"1"` → `"1"`; null, undefined, `""` → null. The PBX sends numeric ids; the schema's IDs are strings. */

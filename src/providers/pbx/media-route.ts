@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { isCxError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
-import type { HttpRoute } from '../capabilities.js';
+import type { HttpRoute } from '../../domain/capabilities.js';
 import type { PbxService } from './service.js';
 
 export const PBX_MEDIA_PREFIX = '/media/pbx/';

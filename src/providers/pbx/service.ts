@@ -4,12 +4,13 @@
  * connected account are in agent-directory.ts and call-history.ts; both run their upstream calls through
  * withAccount().
  */
-import type { ConnectionStatus, ProviderState } from '../../auth/connection-status.js';
+import type { ConnectionStatus } from '../../auth/connection-status.js';
+import type { ProviderState } from '../../domain/connection-state.js';
 import type { PbxTrustedAppGrant } from '../../auth/grants/pbx-trusted-app.js';
 import type { TokenManager } from '../../auth/token-manager.js';
 import type { PbxConfig } from '../../config.js';
 import { CxError, isCxError } from '../../errors.js';
-import type { PbxAccountModel } from '../../graphql/models.js';
+import type { PbxAccountModel } from '../../domain/models.js';
 import type { Logger } from '../../observability/logger.js';
 import type { KvStore } from '../../store/kv-store.js';
 import type { PbxClient } from './client.js';

@@ -19,7 +19,7 @@ import { BasicClientCredentialsGrant } from '../../auth/grants/basic-client-cred
 import type { TokenManager } from '../../auth/token-manager.js';
 import type { SangomaConfig } from '../../config.js';
 import { CxError, isCxError } from '../../errors.js';
-import type { CallStartModel } from '../../graphql/models.js';
+import type { CallStartModel } from '../../domain/models.js';
 import { wasNotSent, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../http/upstream-client.js';
 import type { Logger } from '../../observability/logger.js';
 import { toCallStart } from './mappers.js';

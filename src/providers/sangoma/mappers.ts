@@ -4,7 +4,7 @@
  * (`success: false`, or a `status` word such as "failed"); the call id and message are taken from the
  * first of several plausible fields, at the top level or inside a `data`/`result` wrapper.
  */
-import type { CallStartModel } from '../../graphql/models.js';
+import type { CallStartModel } from '../../domain/models.js';
 
 const CALL_ID_FIELDS = ['call_id', 'callId', 'call_uuid', 'uuid', 'id'] as const;
 const MESSAGE_FIELDS = ['message', 'detail', 'description'] as const;

@@ -2,8 +2,8 @@
  * The shapes resolvers return (codegen `mappers`): plain objects mapped from upstream bodies by each
  * provider's mappers, so resolvers stay thin.
  */
-import type { ProviderName } from '../providers/names.js';
-import type { ConnectionState } from '../auth/connection-status.js';
+import type { ProviderName } from './provider-name.js';
+import type { ConnectionState } from './connection-state.js';
 
 export interface RecordingKeyModel {
   company: string;

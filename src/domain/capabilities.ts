@@ -3,7 +3,7 @@
  * `provider` argument to these, so adding a platform never touches a resolver.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AgentModel, CallConnectionModel, CallModel, UserModel, UserPageModel } from '../graphql/models.js';
+import type { AgentModel, CallConnectionModel, CallModel, UserModel, UserPageModel } from './models.js';
 
 export interface UserQuery {
   search?: string;
