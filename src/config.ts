@@ -3,65 +3,13 @@
  * every problem in one message that names the variables (and never a secret's value), and returns a
  * frozen object. Variables are documented in `.env.example` and the README's configuration table.
  */
-import { isIP } from 'node:net';
-import type { ProviderName } from './domain/provider-name.js';
+import type { ConfiguredProvider, ProviderModule } from './domain/provider-module.js';
+import { callerAuthOf, type CallerAuthConfig } from './config/caller-auth-config.js';
+import { ConfigError, EnvReader, type Env, type NodeEnv } from './config/env-reader.js';
+import { tracingOf, type TracingConfig } from './config/tracing-config.js';
+import { PROVIDERS } from './providers/index.js';
 
-export type NodeEnv = 'development' | 'production' | 'test';
-
-export interface CallJourneyConfig {
-  tenantId: string;
-  clientId: string;
-  clientSecret: string;
-  region: 'us' | 'ca';
-  baseUrl: string;
-  tokenUrl: string;
-  /** Azure AD scope: `api://{clientId}/.default`. */
-  scope: string;
-}
-
-export interface SangomaConfig {
-  clientId: string;
-  clientSecret: string;
-  scopes: string[];
-  baseUrl: string;
-  tokenUrl: string;
-}
-
-export type CloudCxAuth =
-  | { kind: 'apiKey'; apiKey: string }
-  | { kind: 'password'; clientId: string; clientSecret: string; username: string; password: string };
-
-export interface CloudCxConfig {
-  baseUrl: string;
-  tokenUrl: string;
-  auth: CloudCxAuth;
-}
-
-export type NvmRegion = 'emea' | 'nam' | 'apac';
-export interface NvmConfig {
-  region: NvmRegion;
-  clientId: string;
-  clientSecret: string;
-  authBaseUrl: string;
-  apiBaseUrl: string;
-}
-
-export interface PbxConfig {
-  baseUrl: string;
-  clientId: string;
-  clientSecret: string;
-  redirectUri: string;
-  /** Where the callback sends the browser after connecting; unset = a small page of ours. */
-  returnUrl?: string;
-}
-
-/** Who may call cxgraph (src/security/caller-auth.ts). */
-export type CallerAuthConfig =
-  /** `explicit`: CXGRAPH_AUTH=none was set on purpose (required in production). */
-  | { mode: 'none'; explicit: boolean }
-  /** Any of `secrets` is accepted in `x-router-secret` (several while rotating). */
-  | { mode: 'router-secret'; secrets: string[] }
-  | { mode: 'jwt'; jwksUrl: string; issuer: string; audience: string[]; clockToleranceSeconds: number };
+export { ConfigError, type NodeEnv };
 
 /** Abuse limits of one GraphQL request (src/security/query-limits.ts). */
 export interface RequestLimits {
@@ -71,24 +19,6 @@ export interface RequestLimits {
   maxBodyBytes: number;
   /** Lexical tokens per document: the parser stops a huge document before it is parsed and validated. */
   maxTokens: number;
-}
-
-export type TraceSampler = 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
-
-/** OpenTelemetry tracing, from the standard OTEL_* variables (read here, so this stays the only reader of the environment). */
-export interface TracingConfig {
-  /** True when an OTLP endpoint is set and OTEL_SDK_DISABLED is not `true`. */
-  enabled: boolean;
-  serviceName: string;
-  /** OTLP/HTTP traces URL: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, or OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`. */
-  endpoint?: string;
-  /** Export headers (OTEL_EXPORTER_OTLP_HEADERS, then _TRACES_HEADERS); often an API key: never logged. */
-  headers: Record<string, string>;
-  /** OTEL_RESOURCE_ATTRIBUTES, e.g. deployment.environment=prod. */
-  resourceAttributes: Record<string, string>;
-  sampler: TraceSampler;
-  /** OTEL_TRACES_SAMPLER_ARG for the ratio samplers (default 1). */
-  samplerRatio: number;
 }
 
 export interface Config {
@@ -109,7 +39,6 @@ export interface Config {
   encryptionKeys: Buffer[];
   limits: {
     maxKeysPerBatch: number;
-    recordingConcurrency: number;
     upstreamTimeoutMs: number;
     retryAfterCapSeconds: number;
   };
@@ -122,109 +51,10 @@ export interface Config {
   tracing: TracingConfig;
   auth: CallerAuthConfig;
   requestLimits: RequestLimits;
-  calljourney?: CallJourneyConfig;
-  sangoma?: SangomaConfig;
-  cloudcx?: CloudCxConfig;
-  nvm?: NvmConfig;
-  pbx?: PbxConfig;
-}
-
-/** Variables whose values may be secret: never echoed, whatever is wrong with them. */
-const SECRET_VARIABLES = /SECRET|PASSWORD|API_KEY|ENCRYPTION_KEYS|REDIS_URL|TOKEN$|HEADERS$/;
-
-export class ConfigError extends Error {
-  constructor(readonly problems: { variable: string; problem: string }[]) {
-    super(
-      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
-        problems.map((p) => `  - ${p.variable}: ${p.problem}`).join('\n'),
-    );
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-/** Collects problems instead of throwing at the first one, so the user fixes everything in one go. */
-class EnvReader {
-  readonly problems: { variable: string; problem: string }[] = [];
-  constructor(private readonly env: Env) {}
-
-  str(name: string): string | undefined {
-    const v = this.env[name];
-    if (v === undefined) return undefined;
-    const t = v.trim();
-    return t === '' ? undefined : t;
-  }
-
-  fail(variable: string, problem: string): void {
-    this.problems.push({ variable, problem });
-  }
-
-  /** Shows a value in an error only when it cannot be a secret. */
-  shown(name: string, value: string): string {
-    if (SECRET_VARIABLES.test(name)) return '(value hidden)';
-    // Whatever the variable, what a URL may carry as a credential (user:pass@, a query string) is cut out.
-    return JSON.stringify(value.replace(/\/\/[^/@\s]*@/g, '//…@').replace(/[?#].*$/s, '?…'));
-  }
-
-  int(name: string, def: number, min: number, max: number): number {
-    const raw = this.str(name);
-    if (raw === undefined) return def;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      this.fail(name, `expected an integer from ${min} to ${max}, got ${this.shown(name, raw)}`);
-      return def;
-    }
-    return n;
-  }
-
-  oneOf<T extends string>(name: string, allowed: readonly T[], def: T): T {
-    const raw = this.str(name);
-    if (raw === undefined) return def;
-    const v = raw.toLowerCase() as T;
-    if (!allowed.includes(v)) {
-      this.fail(name, `expected one of ${allowed.join(', ')}, got ${this.shown(name, raw)}`);
-      return def;
-    }
-    return v;
-  }
-
-  /** An upstream URL: https, or http only on loopback (simulators, tests). Trailing slashes removed. */
-  url(name: string, value: string): string {
-    let u: URL;
-    try {
-      u = new URL(value);
-    } catch {
-      this.fail(name, `expected an absolute URL, got ${this.shown(name, value)}`);
-      return value;
-    }
-    if (u.username || u.password) {
-      this.fail(name, 'must not carry credentials in the URL; use the credential variables');
-    } else if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopback(u.hostname))) {
-      this.fail(name, `must be https:// (http:// is allowed only for 127.0.0.1, localhost or [::1]), got ${this.shown(name, value)}`);
-    }
-    return value.replace(/\/+$/, '');
-  }
-
-  optionalUrl(name: string, fallback: string): string {
-    const raw = this.str(name);
-    return this.url(name, raw ?? fallback);
-  }
-
-  /**
-   * A provider is configured when its credentials are set. A partial set is a mistake worth reporting:
-   * returns the values when all are present, undefined when none is, and records a problem otherwise.
-   */
-  group(provider: string, names: string[]): Record<string, string> | undefined {
-    const present = names.filter((n) => this.str(n) !== undefined);
-    if (present.length === 0) return undefined;
-    const missing = names.filter((n) => this.str(n) === undefined);
-    if (missing.length > 0) {
-      for (const m of missing) this.fail(m, `required for ${provider} because ${present.join(', ')} ${present.length === 1 ? 'is' : 'are'} set`);
-      return undefined;
-    }
-    return Object.fromEntries(names.map((n) => [n, this.str(n)!]));
-  }
+  /** Every provider module cxgraph knows (PROVIDERS, or a list a test passes), in the order `providers` lists them. */
+  modules: readonly ProviderModule[];
+  /** The configured ones, with their configuration. */
+  providers: readonly ConfiguredProvider[];
 }
 
 function publicUrlOf(r: EnvReader): string | undefined {
@@ -238,140 +68,6 @@ function publicUrlOf(r: EnvReader): string | undefined {
     r.fail('CXGRAPH_PUBLIC_URL', `expected an absolute http(s) URL, got ${r.shown('CXGRAPH_PUBLIC_URL', raw)}`);
     return undefined;
   }
-}
-
-const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
-
-/** The OTEL_* variables of the OpenTelemetry specification that cxgraph honours (README, "Operating it"). */
-function tracingOf(r: EnvReader): TracingConfig {
-  const disabled = r.oneOf('OTEL_SDK_DISABLED', ['true', 'false'] as const, 'false') === 'true';
-  const endpointOf = (name: string, suffix: string): string | undefined => {
-    const raw = r.str(name);
-    if (!raw) return undefined;
-    try {
-      const u = new URL(raw);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
-      if (u.username || u.password) {
-        r.fail(name, 'must not carry credentials in the URL; put them in OTEL_EXPORTER_OTLP_HEADERS');
-        return undefined;
-      }
-    } catch {
-      // Not echoed: a malformed URL may still hold a credential.
-      r.fail(name, 'expected an absolute http(s) URL, e.g. http://otel-collector:4318');
-      return undefined;
-    }
-    return suffix ? `${raw.replace(/\/+$/, '')}${suffix}` : raw;
-  };
-  // Per the specification the signal-specific URL is used as is; the general one gets the signal path appended.
-  const endpoint = endpointOf('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', '') ?? endpointOf('OTEL_EXPORTER_OTLP_ENDPOINT', '/v1/traces');
-  const pairs = (name: string, example: string): Record<string, string> => {
-    const raw = r.str(name);
-    if (!raw) return {};
-    const out: Record<string, string> = {};
-    for (const part of raw.split(',')) {
-      const i = part.indexOf('=');
-      const key = i > 0 ? part.slice(0, i).trim() : '';
-      if (!key) {
-        r.fail(name, `expected comma-separated key=value pairs, e.g. ${example}`);
-        return {};
-      }
-      try {
-        out[key] = decodeURIComponent(part.slice(i + 1).trim());
-      } catch {
-        r.fail(name, `expected URL-encoded values in key=value pairs, e.g. ${example}`);
-        return {};
-      }
-    }
-    return out;
-  };
-  const sampler = r.oneOf('OTEL_TRACES_SAMPLER', SAMPLERS, 'parentbased_always_on');
-  let samplerRatio = 1;
-  const ratioRaw = r.str('OTEL_TRACES_SAMPLER_ARG');
-  if (ratioRaw !== undefined && sampler.endsWith('traceidratio')) {
-    samplerRatio = Number(ratioRaw);
-    if (!Number.isFinite(samplerRatio) || samplerRatio < 0 || samplerRatio > 1) {
-      r.fail('OTEL_TRACES_SAMPLER_ARG', `expected a sampling ratio from 0 to 1, got ${r.shown('OTEL_TRACES_SAMPLER_ARG', ratioRaw)}`);
-      samplerRatio = 1;
-    }
-  }
-  const resourceAttributes = pairs('OTEL_RESOURCE_ATTRIBUTES', 'deployment.environment=production');
-  return {
-    enabled: Boolean(endpoint) && !disabled,
-    // The specification: OTEL_SERVICE_NAME wins over a service.name in OTEL_RESOURCE_ATTRIBUTES.
-    serviceName: r.str('OTEL_SERVICE_NAME') ?? resourceAttributes['service.name'] ?? 'cxgraph',
-    endpoint,
-    headers: { ...pairs('OTEL_EXPORTER_OTLP_HEADERS', 'x-api-key=…'), ...pairs('OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'x-api-key=…') },
-    resourceAttributes,
-    sampler,
-    samplerRatio,
-  };
-}
-
-const AUTH_VARIABLES = {
-  'router-secret': ['CXGRAPH_ROUTER_SECRET'],
-  jwt: ['CXGRAPH_JWT_JWKS_URL', 'CXGRAPH_JWT_ISSUER', 'CXGRAPH_JWT_AUDIENCE'],
-} as const;
-
-/**
- * CXGRAPH_AUTH, or the mode whose variables are set. Unset with nothing set is `none`, which production
- * refuses unless it is asked for explicitly: an unauthenticated subgraph must be a decision, not a default.
- */
-function callerAuthOf(r: EnvReader, nodeEnv: NodeEnv): CallerAuthConfig {
-  const given = r.str('CXGRAPH_AUTH');
-  const modes = ['none', 'router-secret', 'jwt'] as const;
-  const setOf = (m: keyof typeof AUTH_VARIABLES) => AUTH_VARIABLES[m].filter((n) => r.str(n) !== undefined);
-  const secretSet = setOf('router-secret').length > 0;
-  const jwtSet = setOf('jwt').length > 0;
-  let mode: CallerAuthConfig['mode'];
-  if (given) {
-    mode = r.oneOf('CXGRAPH_AUTH', modes, 'none');
-    if (!(modes as readonly string[]).includes(given.toLowerCase())) return { mode: 'none', explicit: false };
-  } else if (secretSet && jwtSet) {
-    r.fail('CXGRAPH_AUTH', 'both CXGRAPH_ROUTER_SECRET and CXGRAPH_JWT_* are set: choose router-secret or jwt');
-    return { mode: 'none', explicit: false };
-  } else {
-    mode = secretSet ? 'router-secret' : jwtSet ? 'jwt' : 'none';
-  }
-  // Variables of another mode are a mistake worth reporting: the operator believes they protect something.
-  for (const other of ['router-secret', 'jwt'] as const) {
-    if (other === mode) continue;
-    for (const n of setOf(other)) r.fail(n, `is set but CXGRAPH_AUTH is ${mode}; remove it or set CXGRAPH_AUTH=${other}`);
-  }
-  if (mode === 'none') {
-    if (!given && nodeEnv === 'production') {
-      r.fail(
-        'CXGRAPH_AUTH',
-        'required in production: router-secret (with CXGRAPH_ROUTER_SECRET), jwt (with CXGRAPH_JWT_JWKS_URL, CXGRAPH_JWT_ISSUER, CXGRAPH_JWT_AUDIENCE), or none to accept any caller on purpose',
-      );
-    }
-    return { mode: 'none', explicit: Boolean(given) };
-  }
-  if (mode === 'router-secret') {
-    const raw = r.str('CXGRAPH_ROUTER_SECRET');
-    if (!raw) {
-      r.fail('CXGRAPH_ROUTER_SECRET', 'required when CXGRAPH_AUTH=router-secret: the secret the router sends in x-router-secret (e.g. `openssl rand -base64 32`)');
-      return { mode, secrets: [] };
-    }
-    const secrets = raw.split(',').map((s) => s.trim()).filter(Boolean);
-    if (secrets.length === 0 || secrets.some((s) => s.length < 16)) {
-      r.fail('CXGRAPH_ROUTER_SECRET', 'each comma-separated secret must be at least 16 characters (e.g. `openssl rand -base64 32`)');
-    }
-    return { mode, secrets };
-  }
-  const jwksRaw = r.str('CXGRAPH_JWT_JWKS_URL');
-  const issuer = r.str('CXGRAPH_JWT_ISSUER');
-  const audience = (r.str('CXGRAPH_JWT_AUDIENCE') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  for (const [n, v] of [['CXGRAPH_JWT_JWKS_URL', jwksRaw], ['CXGRAPH_JWT_ISSUER', issuer]] as const) {
-    if (!v) r.fail(n, 'required when CXGRAPH_AUTH=jwt');
-  }
-  if (audience.length === 0) r.fail('CXGRAPH_JWT_AUDIENCE', 'required when CXGRAPH_AUTH=jwt: the audience (aud) tokens must be issued for; several comma-separated');
-  return {
-    mode,
-    jwksUrl: jwksRaw ? r.url('CXGRAPH_JWT_JWKS_URL', jwksRaw) : '',
-    issuer: issuer ?? '',
-    audience,
-    clockToleranceSeconds: r.int('CXGRAPH_JWT_CLOCK_TOLERANCE_SECONDS', 30, 0, 600),
-  };
 }
 
 export interface ResilienceConfig {
@@ -420,19 +116,12 @@ function onUnlessProduction(r: EnvReader, name: string, nodeEnv: NodeEnv): boole
   return v === 'on' || (v === 'auto' && nodeEnv !== 'production');
 }
 
-export function isLoopback(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, '');
-  if (h === 'localhost') return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  return h === '::1';
-}
-
 const CALLJOURNEY_BASE: Record<'us' | 'ca', string> = {
   us: 'https://platform.calljourney.com',
   ca: 'https://platform-ca.calljourney.com',
 };
 
-export function loadConfig(env: Env = process.env): Readonly<Config> {
+export function loadConfig(env: Env = process.env, modules: readonly ProviderModule[] = PROVIDERS): Readonly<Config> {
   const r = new EnvReader(env);
   const nodeEnv = r.oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development');
 
@@ -468,7 +157,6 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     encryptionKeys,
     limits: {
       maxKeysPerBatch: r.int('CXGRAPH_MAX_KEYS_PER_BATCH', 500, 1, 100_000),
-      recordingConcurrency: r.int('CXGRAPH_RECORDING_CONCURRENCY', 16, 1, 1024),
       upstreamTimeoutMs: r.int('CXGRAPH_UPSTREAM_TIMEOUT_MS', 10_000, 100, 300_000),
       retryAfterCapSeconds: r.int('CXGRAPH_RETRY_AFTER_CAP_SECONDS', 5, 0, 3600),
     },
@@ -477,6 +165,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     landingPage: onUnlessProduction(r, 'CXGRAPH_LANDING_PAGE', nodeEnv),
     tracing: tracingOf(r),
     auth: { mode: 'none', explicit: false },
+    modules,
+    providers: [],
     requestLimits: {
       maxDepth: r.int('CXGRAPH_MAX_DEPTH', 12, 1, 1000),
       maxAliases: r.int('CXGRAPH_MAX_ALIASES', 30, 0, 100_000),
@@ -488,94 +178,14 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     },
   };
 
-  const cj = r.group('CallJourney', ['CALLJOURNEY_TENANT_ID', 'CALLJOURNEY_CLIENT_ID', 'CALLJOURNEY_CLIENT_SECRET']);
-  const cjRegion = r.oneOf('CALLJOURNEY_REGION', ['us', 'ca'] as const, 'us');
-  if (cj) {
-    const tenantId = cj.CALLJOURNEY_TENANT_ID!;
-    const clientId = cj.CALLJOURNEY_CLIENT_ID!;
-    config.calljourney = {
-      tenantId,
-      clientId,
-      clientSecret: cj.CALLJOURNEY_CLIENT_SECRET!,
-      region: cjRegion,
-      baseUrl: r.optionalUrl('CALLJOURNEY_BASE_URL', CALLJOURNEY_BASE[cjRegion]),
-      tokenUrl: r.optionalUrl('CALLJOURNEY_TOKEN_URL', `https://login.microsoftonline.com/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`),
-      scope: `api://${clientId}/.default`,
-    };
-  }
-
-  const sg = r.group('Sangoma CX', ['SANGOMA_CLIENT_ID', 'SANGOMA_CLIENT_SECRET']);
-  if (sg) {
-    const scopes = (r.str('SANGOMA_SCOPES') ?? 'cx.agent-calls cx.queue-calls').split(/[\s,]+/).filter(Boolean);
-    if (scopes.length === 0) r.fail('SANGOMA_SCOPES', 'at least one scope is required, e.g. "cx.agent-calls cx.queue-calls"');
-    config.sangoma = {
-      clientId: sg.SANGOMA_CLIENT_ID!,
-      clientSecret: sg.SANGOMA_CLIENT_SECRET!,
-      scopes,
-      baseUrl: r.optionalUrl('SANGOMA_BASE_URL', 'https://cpaas.sangoma.com/cx'),
-      tokenUrl: r.optionalUrl('SANGOMA_TOKEN_URL', 'https://auth.sangoma.com/oauth/token'),
-    };
-  }
-
-  const cxBase = r.str('CLOUDCX_BASE_URL');
-  const cxKey = r.str('CLOUDCX_API_KEY');
-  const cxPw = r.group('CloudCX (password grant)', ['CLOUDCX_CLIENT_ID', 'CLOUDCX_CLIENT_SECRET', 'CLOUDCX_USERNAME', 'CLOUDCX_PASSWORD']);
-  if (cxKey || cxPw) {
-    if (!cxBase) r.fail('CLOUDCX_BASE_URL', "required for CloudCX: the customer's CX domain, e.g. https://cx.example.com:9001");
-    else {
-      const baseUrl = r.url('CLOUDCX_BASE_URL', cxBase);
-      config.cloudcx = {
-        baseUrl,
-        tokenUrl: `${baseUrl}/oauth/token`,
-        auth: cxKey
-          ? { kind: 'apiKey', apiKey: cxKey }
-          : {
-              kind: 'password',
-              clientId: cxPw!.CLOUDCX_CLIENT_ID!,
-              clientSecret: cxPw!.CLOUDCX_CLIENT_SECRET!,
-              username: cxPw!.CLOUDCX_USERNAME!,
-              password: cxPw!.CLOUDCX_PASSWORD!,
-            },
-      };
-    }
-  } else if (cxBase) {
-    r.fail('CLOUDCX_API_KEY', 'CLOUDCX_BASE_URL is set: also set CLOUDCX_API_KEY, or CLOUDCX_CLIENT_ID, CLOUDCX_CLIENT_SECRET, CLOUDCX_USERNAME and CLOUDCX_PASSWORD');
-  }
-
-  const nvm = r.group('NewVoiceMedia', ['NVM_CLIENT_ID', 'NVM_CLIENT_SECRET']);
-  const nvmRegion = r.oneOf('NVM_REGION', ['emea', 'nam', 'apac'] as const, 'emea');
-  if (nvm) {
-    config.nvm = {
-      region: nvmRegion,
-      clientId: nvm.NVM_CLIENT_ID!,
-      clientSecret: nvm.NVM_CLIENT_SECRET!,
-      authBaseUrl: r.optionalUrl('NVM_AUTH_BASE_URL', `https://${nvmRegion}.newvoicemedia.com`),
-      apiBaseUrl: r.optionalUrl('NVM_API_BASE_URL', `https://${nvmRegion}.api.newvoicemedia.com`),
-    };
-  }
-
-  const pbx = r.group('Telphin PBX', ['PBX_CLIENT_ID', 'PBX_CLIENT_SECRET', 'PBX_REDIRECT_URI']);
-  if (pbx) {
-    const redirectUri = pbx.PBX_REDIRECT_URI!;
-    try {
-      const u = new URL(redirectUri);
-      if (!u.pathname.endsWith('/oauth/pbx/callback')) r.fail('PBX_REDIRECT_URI', `must be the public URL of cxgraph's /oauth/pbx/callback, got ${r.shown('PBX_REDIRECT_URI', redirectUri)}`);
-    } catch {
-      r.fail('PBX_REDIRECT_URI', `expected an absolute URL, got ${r.shown('PBX_REDIRECT_URI', redirectUri)}`);
-    }
-    const returnUrl = r.str('PBX_RETURN_URL');
-    config.pbx = {
-      baseUrl: r.optionalUrl('PBX_BASE_URL', 'https://apiproxy.telphin.ru'),
-      clientId: pbx.PBX_CLIENT_ID!,
-      clientSecret: pbx.PBX_CLIENT_SECRET!,
-      redirectUri,
-      returnUrl: returnUrl ? r.url('PBX_RETURN_URL', returnUrl) : undefined,
-    };
+  for (const module of modules) {
+    const own = module.loadConfig(r);
+    if (own !== undefined) config.providers = [...config.providers, { module, config: own }];
   }
 
   config.auth = callerAuthOf(r, nodeEnv);
 
-  const anyConfigured = Boolean(config.calljourney || config.sangoma || config.cloudcx || config.nvm || config.pbx);
+  const anyConfigured = config.providers.length > 0;
   const simulators = r.oneOf('CXGRAPH_SIMULATORS', ['auto', 'on', 'off'] as const, 'auto');
   config.embeddedSimulators = simulators === 'on' || (simulators === 'auto' && !anyConfigured && nodeEnv !== 'production');
 
@@ -583,14 +193,15 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   return deepFreeze(config);
 }
 
-/** The variables that configure each provider, for PROVIDER_NOT_CONFIGURED messages. */
-export const PROVIDER_VARIABLES: Record<ProviderName, string> = {
-  CALLJOURNEY: 'CALLJOURNEY_TENANT_ID, CALLJOURNEY_CLIENT_ID and CALLJOURNEY_CLIENT_SECRET',
-  SANGOMA: 'SANGOMA_CLIENT_ID and SANGOMA_CLIENT_SECRET',
-  CLOUDCX: 'CLOUDCX_BASE_URL and CLOUDCX_API_KEY (or CLOUDCX_CLIENT_ID, CLOUDCX_CLIENT_SECRET, CLOUDCX_USERNAME, CLOUDCX_PASSWORD)',
-  NEWVOICEMEDIA: 'NVM_CLIENT_ID and NVM_CLIENT_SECRET',
-  PBX: 'PBX_CLIENT_ID, PBX_CLIENT_SECRET and PBX_REDIRECT_URI',
-};
+/** One configured provider's own configuration (the shape its module's loadConfig returns), or undefined. */
+export function providerConfig<C>(c: Config, name: string): C | undefined {
+  return c.providers.find((p) => p.module.name === name)?.config as C | undefined;
+}
+
+/** The configured provider names, in list order. */
+export function configuredProviders(c: Config): string[] {
+  return c.providers.map((p) => p.module.name);
+}
 
 /** A summary safe to log at start-up: what is configured and where, never a credential. */
 export function describeConfig(c: Config): Record<string, unknown> {
@@ -601,13 +212,12 @@ export function describeConfig(c: Config): Record<string, unknown> {
     introspection: c.introspection,
     landingPage: c.landingPage,
     callerAuth: c.auth.mode === 'jwt' ? { mode: 'jwt', issuer: c.auth.issuer, audience: c.auth.audience } : c.auth.mode,
-    providers: {
-      CALLJOURNEY: c.calljourney ? { region: c.calljourney.region, baseUrl: c.calljourney.baseUrl } : 'not configured',
-      SANGOMA: c.sangoma ? { baseUrl: c.sangoma.baseUrl, scopes: c.sangoma.scopes } : 'not configured',
-      CLOUDCX: c.cloudcx ? { baseUrl: c.cloudcx.baseUrl, auth: c.cloudcx.auth.kind } : 'not configured',
-      NEWVOICEMEDIA: c.nvm ? { region: c.nvm.region, apiBaseUrl: c.nvm.apiBaseUrl } : 'not configured',
-      PBX: c.pbx ? { baseUrl: c.pbx.baseUrl, redirectUri: c.pbx.redirectUri } : 'not configured',
-    },
+    providers: Object.fromEntries(
+      c.modules.map((m) => {
+        const configured = c.providers.find((p) => p.module === m);
+        return [m.name, configured ? m.describe(configured.config) : 'not configured'];
+      }),
+    ),
   };
 }
 

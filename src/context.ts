@@ -3,19 +3,18 @@
  * leak between requests (or users).
  */
 import DataLoader from 'dataloader';
-import { PROVIDER_VARIABLES } from './config.js';
-import { notConfigured } from './errors.js';
-import { createPbxAccountLoader, type PbxAccountLoader } from './graphql/loaders/pbx-account-loader.js';
-import { createRecordingLoader, type RecordingLoader } from './graphql/loaders/recording-exists-loader.js';
-import type { AgentModel, CallModel, UserModel } from './domain/models.js';
+import type { AgentModel, CallModel, PbxAccountModel, RecordingKeyModel, RecordingModel, UserModel } from './domain/models.js';
 import type { Logger } from './observability/logger.js';
 import { inBatchSpan } from './observability/tracing.js';
 import type { AgentDirectory } from './domain/capabilities.js';
 import type { ProviderName } from './domain/provider-name.js';
 import type { Services } from './services.js';
 
+export type RecordingLoader = DataLoader<RecordingKeyModel, RecordingModel, string>;
+export type PbxAccountLoader = DataLoader<string, PbxAccountModel | null>;
+
 export interface Loaders {
-  /** The recording-exists loader. Throws PROVIDER_NOT_CONFIGURED when CallJourney is not configured. */
+  /** The recording-exists loader of the provider that offers recordings. Throws PROVIDER_NOT_CONFIGURED when it is not configured. */
   readonly recording: RecordingLoader;
   /** Users by id of one provider; undefined when the platform has no get-by-id endpoint or is not configured. */
   user(provider: ProviderName): DataLoader<string, UserModel | null> | undefined;
@@ -23,7 +22,7 @@ export interface Loaders {
   call(provider: ProviderName): DataLoader<string, CallModel | null> | undefined;
   /** One provider's agent list, fetched at most once per request (entity references resolve against it). */
   agentList(provider: ProviderName, dir: AgentDirectory): Promise<AgentModel[]>;
-  /** Connected PBX accounts by id. Throws PROVIDER_NOT_CONFIGURED when the PBX is not configured. */
+  /** Connected accounts by id (PBX). Throws PROVIDER_NOT_CONFIGURED when the PBX is not configured. */
   readonly pbxAccount: PbxAccountLoader;
 }
 
@@ -45,12 +44,11 @@ export function createContext(services: Services, requestId: string, publicUrl: 
   const metrics = services.metrics;
   const loaders: Loaders = {
     get recording() {
-      if (!services.calljourney) throw notConfigured('CALLJOURNEY', PROVIDER_VARIABLES.CALLJOURNEY);
-      recording ??= createRecordingLoader(services.calljourney, services.config.limits.recordingConcurrency, metrics);
+      recording ??= services.sole('recordings').loader();
       return recording;
     },
     user(provider) {
-      const dir = services.users[provider];
+      const dir = services.instances.get(provider)?.capabilities.users;
       if (!dir?.getUsers) return undefined;
       let l = users.get(provider);
       if (!l) {
@@ -64,7 +62,7 @@ export function createContext(services: Services, requestId: string, publicUrl: 
       return l;
     },
     call(provider) {
-      const history = services.calls[provider];
+      const history = services.instances.get(provider)?.capabilities.calls;
       if (!history?.getCalls) return undefined;
       let l = calls.get(provider);
       if (!l) {
@@ -78,8 +76,7 @@ export function createContext(services: Services, requestId: string, publicUrl: 
       return l;
     },
     get pbxAccount() {
-      if (!services.pbx) throw notConfigured('PBX', PROVIDER_VARIABLES.PBX);
-      pbxAccount ??= createPbxAccountLoader(services.pbx, metrics);
+      pbxAccount ??= services.sole('accounts').loader();
       return pbxAccount;
     },
     agentList(provider, dir) {

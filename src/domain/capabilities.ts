@@ -3,7 +3,20 @@
  * `provider` argument to these, so adding a platform never touches a resolver.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AgentModel, CallConnectionModel, CallModel, UserModel, UserPageModel } from './models.js';
+import type DataLoader from 'dataloader';
+import type {
+  AgentAvailabilityModel,
+  AgentModel,
+  CallConnectionModel,
+  CallModel,
+  CallStartModel,
+  PbxAccountModel,
+  PbxConnectionStartModel,
+  RecordingKeyModel,
+  RecordingModel,
+  UserModel,
+  UserPageModel,
+} from './models.js';
 
 export interface UserQuery {
   search?: string;
@@ -47,3 +60,51 @@ export interface HttpRoute {
   path: string;
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> | void;
 }
+
+/** Recording existence checks (CallJourney). The loader deduplicates and bounds a request's checks. */
+export interface RecordingCatalog {
+  /** A fresh per-request loader: keys in, recordings (or an Error per failed key) out, in key order. */
+  loader(): DataLoader<RecordingKeyModel, RecordingModel, string>;
+}
+
+/** Agent counts per state for a set of skills (NewVoiceMedia). */
+export interface AgentAvailabilitySource {
+  availability(skillNames: string[]): Promise<AgentAvailabilityModel>;
+}
+
+export interface AgentCallInput {
+  agentName: string;
+  destination: string;
+  tenantDomain: string;
+}
+export interface QueueCallbackInput {
+  queueName: string;
+  destination: string;
+  tenantDomain: string;
+}
+
+/** Calls placed through the contact centre (Sangoma): real phone calls, sent at most once. */
+export interface CallPlacement {
+  startAgentCall(input: AgentCallInput): Promise<CallStartModel>;
+  startQueueCallback(input: QueueCallbackInput): Promise<CallStartModel>;
+}
+
+/** Accounts whose users consented to cxgraph (Telphin PBX), and the consent flow that connects more. */
+export interface AccountConnections {
+  listAccounts(): Promise<PbxAccountModel[]>;
+  /** A fresh per-request loader of accounts by id (null = not connected). */
+  loader(): DataLoader<string, PbxAccountModel | null>;
+  beginConnection(): Promise<PbxConnectionStartModel>;
+}
+
+/** Everything a provider module can answer; a module offers the subset it names in `capabilities`. */
+export interface Capabilities {
+  users: UserDirectory;
+  agents: AgentDirectory;
+  calls: CallHistory;
+  recordings: RecordingCatalog;
+  availability: AgentAvailabilitySource;
+  callPlacement: CallPlacement;
+  accounts: AccountConnections;
+}
+export type CapabilityName = keyof Capabilities;

@@ -125,3 +125,8 @@ export interface CallStartModel {
   callId: string | null;
   message: string | null;
 }
+
+export interface PbxConnectionStartModel {
+  authorizationUrl: string;
+  state: string;
+}

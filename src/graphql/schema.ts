@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { concatAST, Kind, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { resolvers } from './resolvers/index.js';
 
 export const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url));
@@ -16,8 +16,28 @@ export function loadTypeDefs(dir = SCHEMA_DIR): DocumentNode {
   return parse(files.map((f) => readFileSync(dir + f, 'utf8')).join('\n'));
 }
 
-let cached: GraphQLSchema | undefined;
-export function subgraphSchema(): GraphQLSchema {
-  cached ??= buildSubgraphSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as GraphQLResolverMap<unknown> });
-  return cached;
+/**
+ * The `Provider` enum as served: the values schema/*.graphql declares, plus one per module in `providers` that it
+ * does not (a module being added, or a test's), so `providers` can name every module it lists. The shipped list and
+ * the schema agree (test/unit/provider-modules.test.ts), so the served schema is schema/*.graphql as written.
+ */
+function withProviderValues(doc: DocumentNode, providers: readonly string[]): DocumentNode {
+  const declared = new Set<string>();
+  for (const d of doc.definitions) {
+    if (d.kind === Kind.ENUM_TYPE_DEFINITION && d.name.value === 'Provider') for (const v of d.values ?? []) declared.add(v.name.value);
+  }
+  const missing = providers.filter((p) => !declared.has(p));
+  return missing.length === 0 ? doc : concatAST([doc, parse(`extend enum Provider { ${missing.join(' ')} }`)]);
+}
+
+const cache = new Map<string, GraphQLSchema>();
+/** Built once per process (per module list). */
+export function subgraphSchema(providers: readonly string[] = []): GraphQLSchema {
+  const key = providers.join(',');
+  let schema = cache.get(key);
+  if (!schema) {
+    schema = buildSubgraphSchema({ typeDefs: withProviderValues(loadTypeDefs(), providers), resolvers: resolvers as GraphQLResolverMap<unknown> });
+    cache.set(key, schema);
+  }
+  return schema;
 }

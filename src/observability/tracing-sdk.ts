@@ -9,7 +9,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type Sampler, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import type { TracingConfig } from '../config.js';
+import type { TracingConfig } from '../config/tracing-config.js';
 import type { Logger } from './logger.js';
 import { outsideRequestContext } from './request-context.js';
 import { setTracingActive, tracingActive, urlForTrace } from './tracing.js';

@@ -4,7 +4,7 @@
  * is one deduplicated batch, counted at the simulators (or, for PbxAccount, at the connection store).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PROVIDER_VARIABLES } from '../../src/config.js';
+import { cloudCx } from '../../src/providers/cloudcx/index.js';
 import { MemoryKvStore, type KvStore } from '../../src/store/kv-store.js';
 import {
   createCallJourneySimulator,
@@ -128,7 +128,7 @@ describe('entity references through per-request loaders', () => {
     const byIndex = new Map(r.errors!.map((e) => [e.path![1], e]));
     expect(byIndex.get(0)!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', provider: 'SANGOMA' });
     expect(byIndex.get(1)!.extensions).toMatchObject({ code: 'PROVIDER_NOT_CONFIGURED', provider: 'CLOUDCX' });
-    expect(byIndex.get(1)!.message).toContain(PROVIDER_VARIABLES.CLOUDCX);
+    expect(byIndex.get(1)!.message).toContain(cloudCx.configuredBy);
   });
 
   it('Agent (NEWVOICEMEDIA): 25 references are answered from one listing, with no lookup per agent', async () => {

@@ -47,7 +47,7 @@ function apiKeyEnv(sim: CloudCxSimulator, key = DEFAULT_CLOUDCX_API_KEY): Record
 
 /** The token set cxgraph keeps for CloudCX, as read back (unsealed) from its store. */
 async function storedToken(t: TestServer): Promise<TokenSet | undefined> {
-  const client = t.server.services.users.CLOUDCX as CloudCxClient;
+  const client = t.server.services.capability('users', 'CLOUDCX') as CloudCxClient;
   return t.server.services.store.get<TokenSet>(cacheKey(client.grant!.identity));
 }
 
@@ -267,7 +267,7 @@ describe('CloudCX users (password grant)', () => {
     const redis = createClient({ url: REDIS_URL });
     await redis.connect();
     try {
-      const client = t.server.services.users.CLOUDCX as CloudCxClient;
+      const client = t.server.services.capability('users', 'CLOUDCX') as CloudCxClient;
       const id = cacheKey(client.grant!.identity);
       const keys = await redis.keys(`*${id}`);
       expect(keys.length).toBeGreaterThan(0);

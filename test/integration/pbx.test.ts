@@ -7,7 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { createClient } from '@keyv/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cacheKey } from '../../src/auth/token-manager.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, providerConfig } from '../../src/config.js';
+import { PbxClient } from '../../src/providers/pbx/client.js';
+import type { PbxConfig } from '../../src/providers/pbx/config.js';
+import { PbxConnectionStore } from '../../src/providers/pbx/connection-store.js';
+import type { PbxConnectionRecord } from '../../src/providers/pbx/types.js';
 import { createServer } from '../../src/server.js';
 import { MemoryKvStore } from '../../src/store/kv-store.js';
 import { SecretBox } from '../../src/store/secret-box.js';
@@ -61,6 +65,18 @@ async function connect(t: TestServer, login = 'client1'): Promise<{ status: numb
   const { callback } = await consent(t, login);
   const res = await fetch(callback, { redirect: 'manual' });
   return { status: res.status, text: await res.text() };
+}
+
+/** A connected account's record as the server stored it, read through the same store. */
+function pbxRecord(t: TestServer, id: string): Promise<PbxConnectionRecord | undefined> {
+  const config = providerConfig<PbxConfig>(t.server.services.config, 'PBX')!;
+  return new PbxConnectionStore(t.server.services.store, config.baseUrl).get(id);
+}
+
+/** The grant (token identity) of an account's trusted app, as the server builds it. */
+function pbxTrustedGrant(t: TestServer, record: PbxConnectionRecord) {
+  const config = providerConfig<PbxConfig>(t.server.services.config, 'PBX')!;
+  return new PbxClient(config, undefined as never).trustedGrant(record);
 }
 
 const pbxStatus = async (t: TestServer) =>
@@ -232,8 +248,8 @@ describe('PBX', () => {
       t = await startWithPbx(sim, keysEnv, { store });
       await connect(t);
       await t.gql(AGENTS);
-      const record = (await t.server.services.pbx!.connections.get('20'))!;
-      const token = t.server.services.tokens.peek(t.server.services.pbx!.client.trustedGrant(record))!;
+      const record = (await pbxRecord(t, '20'))!;
+      const token = t.server.services.tokens.peek(pbxTrustedGrant(t, record))!;
       expect(token.accessToken).toMatch(JWT);
       const raw = box.sealed.join('\n');
       expect(raw).not.toContain(record.trustedApp.clientSecret);
@@ -257,8 +273,8 @@ describe('PBX', () => {
         t = await startWithPbx(sim, env);
         await connect(t);
         await t.gql(AGENTS);
-        const record = (await t.server.services.pbx!.connections.get('20'))!;
-        const grant = t.server.services.pbx!.client.trustedGrant(record);
+        const record = (await pbxRecord(t, '20'))!;
+        const grant = pbxTrustedGrant(t, record);
         const token = t.server.services.tokens.peek(grant)!;
         const keys = (await redis.keys('*')).filter((k) => k.includes('pbx'));
         const mine = keys.filter((k) => k.includes(cacheKey(grant.identity)) || k.includes(`:account:20`));

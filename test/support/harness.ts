@@ -4,6 +4,8 @@
  */
 import { createServer, type CxServer, type CreateServerDeps } from '../../src/server.js';
 import { loadConfig } from '../../src/config.js';
+import type { ProviderModule } from '../../src/domain/provider-module.js';
+import { PROVIDERS } from '../../src/providers/index.js';
 import { LogCapture } from './log-capture.js';
 
 export interface GraphQLResult<T = Record<string, unknown>> {
@@ -22,9 +24,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(env: Record<string, string | undefined>, deps: CreateServerDeps = {}): Promise<TestServer> {
+/** `modules`: the provider module list (PROVIDERS unless a test adds one of its own). */
+export async function startServer(env: Record<string, string | undefined>, deps: CreateServerDeps = {}, modules: readonly ProviderModule[] = PROVIDERS): Promise<TestServer> {
   const logs = new LogCapture();
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug', ...env });
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug', ...env }, modules);
   const server = await createServer(config, { logger: logs.logger, ...deps });
   const url = await server.listen(0, '127.0.0.1');
   return {

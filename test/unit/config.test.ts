@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, providerConfig } from '../../src/config.js';
 
 function problems(env: Record<string, string>): ConfigError {
   try {
@@ -17,7 +17,7 @@ describe('loadConfig', () => {
     expect(c.port).toBe(4001);
     expect(c.redisUrl).toBeUndefined();
     expect(c.embeddedSimulators).toBe(true);
-    expect(c.limits).toEqual({ maxKeysPerBatch: 500, recordingConcurrency: 16, upstreamTimeoutMs: 10_000, retryAfterCapSeconds: 5 });
+    expect(c.limits).toEqual({ maxKeysPerBatch: 500, upstreamTimeoutMs: 10_000, retryAfterCapSeconds: 5 });
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.limits)).toBe(true);
   });
@@ -26,18 +26,19 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'production', CXGRAPH_AUTH: 'none' }).embeddedSimulators).toBe(false);
     const c = loadConfig({ CALLJOURNEY_TENANT_ID: 't', CALLJOURNEY_CLIENT_ID: 'c', CALLJOURNEY_CLIENT_SECRET: 's' });
     expect(c.embeddedSimulators).toBe(false);
-    expect(c.calljourney).toMatchObject({
+    expect(providerConfig<any>(c, 'CALLJOURNEY')).toMatchObject({
       baseUrl: 'https://platform.calljourney.com',
       tokenUrl: 'https://login.microsoftonline.com/t/oauth2/v2.0/token',
       scope: 'api://c/.default',
+      recordingConcurrency: 16,
     });
   });
 
   it('derives regional URLs', () => {
     const cj = loadConfig({ CALLJOURNEY_TENANT_ID: 't', CALLJOURNEY_CLIENT_ID: 'c', CALLJOURNEY_CLIENT_SECRET: 's', CALLJOURNEY_REGION: 'ca' });
-    expect(cj.calljourney!.baseUrl).toBe('https://platform-ca.calljourney.com');
+    expect(providerConfig<any>(cj, 'CALLJOURNEY')!.baseUrl).toBe('https://platform-ca.calljourney.com');
     const nvm = loadConfig({ NVM_CLIENT_ID: 'c', NVM_CLIENT_SECRET: 's', NVM_REGION: 'apac' });
-    expect(nvm.nvm).toMatchObject({ authBaseUrl: 'https://apac.newvoicemedia.com', apiBaseUrl: 'https://apac.api.newvoicemedia.com' });
+    expect(providerConfig<any>(nvm, 'NEWVOICEMEDIA')).toMatchObject({ authBaseUrl: 'https://apac.newvoicemedia.com', apiBaseUrl: 'https://apac.api.newvoicemedia.com' });
   });
 
   it('reports every problem at once, naming each variable, and never echoes a secret', () => {
@@ -64,7 +65,7 @@ describe('loadConfig', () => {
     expect(problems({ ...base, CALLJOURNEY_BASE_URL: 'http://example.com' }).problems[0]!.variable).toBe('CALLJOURNEY_BASE_URL');
     expect(problems({ ...base, CALLJOURNEY_TOKEN_URL: 'https://user:pw@login.example.com/t' }).message).not.toContain('pw@');
     for (const host of ['http://127.0.0.1:9000', 'http://localhost:9000', 'http://[::1]:9000']) {
-      expect(loadConfig({ ...base, CALLJOURNEY_BASE_URL: host }).calljourney!.baseUrl).toBe(host);
+      expect(providerConfig<any>(loadConfig({ ...base, CALLJOURNEY_BASE_URL: host }), 'CALLJOURNEY')!.baseUrl).toBe(host);
     }
   });
 
@@ -76,7 +77,7 @@ describe('loadConfig', () => {
   });
 
   it('CloudCX: API key or password grant, and a base URL either way', () => {
-    expect(loadConfig({ CLOUDCX_BASE_URL: 'https://cx.example.com:9001/', CLOUDCX_API_KEY: 'k' }).cloudcx).toMatchObject({
+    expect(providerConfig<any>(loadConfig({ CLOUDCX_BASE_URL: 'https://cx.example.com:9001/', CLOUDCX_API_KEY: 'k' }), 'CLOUDCX')).toMatchObject({
       baseUrl: 'https://cx.example.com:9001',
       tokenUrl: 'https://cx.example.com:9001/oauth/token',
       auth: { kind: 'apiKey' },
@@ -88,6 +89,6 @@ describe('loadConfig', () => {
   it('PBX redirect URI must be the callback URL', () => {
     const e = problems({ PBX_CLIENT_ID: 'a', PBX_CLIENT_SECRET: 'b', PBX_REDIRECT_URI: 'https://cxgraph.example.com/wrong' });
     expect(e.problems[0]).toMatchObject({ variable: 'PBX_REDIRECT_URI' });
-    expect(loadConfig({ PBX_CLIENT_ID: 'a', PBX_CLIENT_SECRET: 'b', PBX_REDIRECT_URI: 'https://cxgraph.example.com/oauth/pbx/callback' }).pbx!.baseUrl).toBe('https://apiproxy.telphin.ru');
+    expect(providerConfig<any>(loadConfig({ PBX_CLIENT_ID: 'a', PBX_CLIENT_SECRET: 'b', PBX_REDIRECT_URI: 'https://cxgraph.example.com/oauth/pbx/callback' }), 'PBX')!.baseUrl).toBe('https://apiproxy.telphin.ru');
   });
 });

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { validateSkillNames } from '../../src/graphql/resolvers/availability.js';
-import { NvmCallHistory } from '../../src/providers/nvm/calls.js';
+import { NvmCallHistory } from '../../src/providers/nvm/call-history.js';
 import type { NvmClient } from '../../src/providers/nvm/client.js';
 import type { NvmInteractionPage } from '../../src/providers/nvm/types.js';
 

@@ -1,9 +1,8 @@
 import type { AgentResolvers, QueryResolvers } from '../../__generated__/resolvers-types.js';
-import { capability } from './dispatch.js';
 import { keyOnlyUser } from './users.js';
 
 export const agentQueries: Pick<QueryResolvers, 'agents'> = {
-  agents: (_, { provider }, ctx) => capability('agents', provider, ctx.services.agents).listAgents(),
+  agents: (_, { provider }, ctx) => ctx.services.capability('agents', provider).listAgents(),
 };
 
 export const Agent: AgentResolvers = {
@@ -13,7 +12,7 @@ export const Agent: AgentResolvers = {
     return loader ? loader.load(agent.userId) : keyOnlyUser(agent.provider, agent.userId);
   },
   __resolveReference: async (ref, ctx) => {
-    const dir = capability('agents', ref.provider, ctx.services.agents);
+    const dir = ctx.services.capability('agents', ref.provider);
     const agents = await ctx.loaders.agentList(ref.provider, dir);
     return agents.find((a) => a.id === ref.id) ?? null;
   },

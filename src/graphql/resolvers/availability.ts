@@ -4,9 +4,7 @@
  * (the names travel comma-separated in `skillNames=`).
  */
 import type { QueryResolvers } from '../../__generated__/resolvers-types.js';
-import { PROVIDER_VARIABLES } from '../../config.js';
-import { badInput, notConfigured } from '../../errors.js';
-import { toAvailability } from '../../providers/nvm/mappers.js';
+import { badInput } from '../../errors.js';
 
 const MAX_SKILLS = 100;
 /** Skill names longer than this are surely not skill names; long query strings also hit the platform's URL limit. */
@@ -15,9 +13,7 @@ const MAX_SKILL_NAME_LENGTH = 100;
 export const availabilityQueries: Pick<QueryResolvers, 'agentAvailability'> = {
   agentAvailability: async (_, { skillNames }, ctx) => {
     const names = validateSkillNames(skillNames);
-    const nvm = ctx.services.nvm;
-    if (!nvm) throw notConfigured('NEWVOICEMEDIA', PROVIDER_VARIABLES.NEWVOICEMEDIA);
-    return toAvailability(names, await nvm.availability(names));
+    return ctx.services.sole('availability').availability(names);
   },
 };
 

@@ -1,12 +1,12 @@
 import type { CallMediaResolvers, CallResolvers, PageInfoResolvers, QueryResolvers } from '../../__generated__/resolvers-types.js';
 import { badInput } from '../../errors.js';
 import type { CallModel } from '../../domain/models.js';
-import { validateRecordingKey } from '../validation.js';
-import { capability, intInRange, isoDate } from './dispatch.js';
+import { validateRecordingKey } from '../../providers/calljourney/validation.js';
+import { intInRange, isoDate } from './dispatch.js';
 
 export const callQueries: Pick<QueryResolvers, 'calls'> = {
   calls: async (_, { provider, from, to, first, after }, ctx) => {
-    const history = capability('calls', provider, ctx.services.calls);
+    const history = ctx.services.capability('calls', provider);
     const f = isoDate(from, 'from');
     const t = isoDate(to, 'to');
     if (t <= f) throw badInput('to must be after from', 'to', provider);
@@ -26,7 +26,7 @@ export const Call: CallResolvers = {
    * endpoint (the PBX) answers what the key says, as the schema describes.
    */
   __resolveReference: async (ref, ctx) => {
-    capability('calls', ref.provider, ctx.services.calls);
+    ctx.services.capability('calls', ref.provider);
     const loader = ctx.loaders.call(ref.provider);
     return loader ? loader.load(ref.id) : callStub(ref.provider, ref.id);
   },

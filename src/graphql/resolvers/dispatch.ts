@@ -1,23 +1,5 @@
-/** Finds the provider capability a field asks for, or says precisely why there is none. */
-import { PROVIDER_VARIABLES } from '../../config.js';
-import { badInput, notConfigured } from '../../errors.js';
-import type { ProviderName } from '../../domain/provider-name.js';
-
-/** Which providers can answer each capability at all (whether configured or not). */
-export const CAPABLE: Record<'users' | 'agents' | 'calls', readonly ProviderName[]> = {
-  users: ['CLOUDCX', 'NEWVOICEMEDIA'],
-  agents: ['NEWVOICEMEDIA', 'PBX'],
-  calls: ['NEWVOICEMEDIA', 'PBX'],
-};
-
-export function capability<T>(kind: keyof typeof CAPABLE, provider: ProviderName, registry: Partial<Record<ProviderName, T>>): T {
-  if (!CAPABLE[kind].includes(provider)) {
-    throw badInput(`${kind} are available for ${CAPABLE[kind].join(' and ')}, not ${provider}`, 'provider', provider);
-  }
-  const c = registry[provider];
-  if (!c) throw notConfigured(provider, PROVIDER_VARIABLES[provider]);
-  return c;
-}
+/** Argument checks shared by resolvers; the capability dispatch itself is Services.capability (derived from the module list). */
+import { badInput } from '../../errors.js';
 
 export function intInRange(value: number | null | undefined, def: number, min: number, max: number, field: string): number {
   const v = value ?? def;

@@ -1,15 +1,6 @@
-/** Telphin PBX accounts and the consent flow: thin resolvers over services.pbx (src/providers/pbx/service.ts). */
+/** Telphin PBX accounts and the consent flow: thin resolvers over the `accounts` capability (src/providers/pbx/). */
 import type { MutationResolvers, PbxAccountResolvers, QueryResolvers } from '../../__generated__/resolvers-types.js';
-import { PROVIDER_VARIABLES } from '../../config.js';
-import { badInput, notConfigured } from '../../errors.js';
-import type { PbxService } from '../../providers/pbx/service.js';
-import type { Context } from '../../context.js';
-
-function pbxOf(ctx: Context): PbxService {
-  const pbx = ctx.services.pbx;
-  if (!pbx) throw notConfigured('PBX', PROVIDER_VARIABLES.PBX);
-  return pbx;
-}
+import { badInput } from '../../errors.js';
 
 /** PBX user ids are numbers; anything that could not be one is refused before the store is read. */
 function accountId(id: string, field: string): string {
@@ -19,12 +10,12 @@ function accountId(id: string, field: string): string {
 }
 
 export const pbxQueries: Pick<QueryResolvers, 'pbxAccounts' | 'pbxAccount'> = {
-  pbxAccounts: (_, __, ctx) => pbxOf(ctx).listAccounts(),
+  pbxAccounts: (_, __, ctx) => ctx.services.sole('accounts').listAccounts(),
   pbxAccount: (_, { id }, ctx) => ctx.loaders.pbxAccount.load(accountId(id, 'id')),
 };
 
 export const pbxMutations: Pick<MutationResolvers, 'beginPbxConnection'> = {
-  beginPbxConnection: (_, __, ctx) => pbxOf(ctx).flow.begin(),
+  beginPbxConnection: (_, __, ctx) => ctx.services.sole('accounts').beginConnection(),
 };
 
 export const PbxAccount: PbxAccountResolvers = {

@@ -1,5 +1,4 @@
 import type { QueryResolvers } from '../../__generated__/resolvers-types.js';
-import { PROVIDER_NAMES } from '../../domain/provider-name.js';
 import type { KvStore } from '../../store/kv-store.js';
 import type { StoreStatusModel } from '../../domain/models.js';
 
@@ -16,7 +15,7 @@ function storeStatus(store: KvStore): StoreStatusModel {
 export const providerQueries: Pick<QueryResolvers, 'providers'> = {
   providers: (_, __, ctx) => {
     const store = storeStatus(ctx.services.store);
-    return Promise.all(PROVIDER_NAMES.map(async (provider) => {
+    return Promise.all(ctx.services.modules.map(async ({ name: provider }) => {
       const s = await ctx.services.status.report(provider);
       return {
         provider,

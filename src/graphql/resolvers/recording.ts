@@ -1,6 +1,6 @@
 import type { QueryResolvers, RecordingResolvers } from '../../__generated__/resolvers-types.js';
 import type { RecordingModel } from '../../domain/models.js';
-import { validateRecordingKey, validateRecordingKeys } from '../validation.js';
+import { validateRecordingKey, validateRecordingKeys } from '../../providers/calljourney/validation.js';
 
 export const recordingQueries: Pick<QueryResolvers, 'recording' | 'recordings'> = {
   recording: (_, { key }, ctx) => ctx.loaders.recording.load(validateRecordingKey(key)),

@@ -1,11 +1,11 @@
 import type { QueryResolvers, UserResolvers } from '../../__generated__/resolvers-types.js';
 import { badInput } from '../../errors.js';
 import type { UserModel } from '../../domain/models.js';
-import { capability, intInRange } from './dispatch.js';
+import { intInRange } from './dispatch.js';
 
 export const userQueries: Pick<QueryResolvers, 'users'> = {
   users: (_, { provider, search, page, pageSize }, ctx) =>
-    capability('users', provider, ctx.services.users).listUsers({
+    ctx.services.capability('users', provider).listUsers({
       search: searchTerm(search),
       page: intInRange(page, 1, 1, 1_000_000, 'page'),
       pageSize: intInRange(pageSize, 25, 1, 500, 'pageSize'),
@@ -23,7 +23,7 @@ export const User: UserResolvers = {
    * endpoint (CloudCX) answers the key fields only; a provider without users, or not configured, says so.
    */
   __resolveReference: async (ref, ctx) => {
-    capability('users', ref.provider, ctx.services.users);
+    ctx.services.capability('users', ref.provider);
     const loader = ctx.loaders.user(ref.provider);
     return loader ? loader.load(ref.id) : keyOnlyUser(ref.provider, ref.id);
   },

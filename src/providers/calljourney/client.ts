@@ -4,7 +4,7 @@
  * read-only POST, hence safe to retry.
  */
 import { AzureClientCredentialsGrant } from '../../auth/grants/azure-client-credentials.js';
-import type { CallJourneyConfig } from '../../config.js';
+import type { CallJourneyConfig } from './config.js';
 import { CxError } from '../../errors.js';
 import type { UpstreamClient } from '../../http/upstream-client.js';
 import type { ConversationExistsRequest, ConversationExistsResponse } from './types.js';

@@ -11,7 +11,7 @@
  */
 import type { ConnectionStatus } from '../../auth/connection-status.js';
 import { PasswordGrant } from '../../auth/grants/password-grant.js';
-import type { CloudCxConfig } from '../../config.js';
+import type { CloudCxConfig } from './config.js';
 import { CxError } from '../../errors.js';
 import type { Auth, UpstreamClient, UpstreamRequest, UpstreamResponse } from '../../http/upstream-client.js';
 import type { Logger } from '../../observability/logger.js';

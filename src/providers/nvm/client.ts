@@ -9,7 +9,7 @@
  * Facts from the platform's guide "How to authenticate with a NewVoiceMedia API" and its API references.
  */
 import { scopedGrants, type ScopedClientCredentialsGrant } from '../../auth/grants/scoped-client-credentials.js';
-import type { NvmConfig } from '../../config.js';
+import type { NvmConfig } from './config.js';
 import { CxError, isCxError } from '../../errors.js';
 import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../../http/upstream-client.js';
 import type { NvmAvailabilityBody, NvmInteraction, NvmInteractionPage, NvmUser, NvmUserPage } from './types.js';

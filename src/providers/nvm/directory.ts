@@ -2,7 +2,7 @@
  * NewVoiceMedia users and agents: the User admin API (v4) behind the UserDirectory and AgentDirectory
  * capabilities. There is no server-side search (none is documented), so `search` filters the fetched page.
  */
-import { mapBounded } from '../../graphql/loaders/map-bounded.js';
+import { mapBounded } from '../map-bounded.js';
 import type { AgentModel, UserModel, UserPageModel } from '../../domain/models.js';
 import type { AgentDirectory, UserDirectory, UserQuery } from '../../domain/capabilities.js';
 import type { NvmClient } from './client.js';

@@ -1,16 +1,16 @@
 /**
  * `agents(provider: PBX)`: the phone extensions of every connected account
  * (`GET /api/ver1.0/client/@me/extension/?type=phone`), one agent per extension id. Accounts are asked in
- * parallel, each one request at a time; an account the PBX refuses is marked and left out (see PbxService).
+ * parallel, each one request at a time; an account the PBX refuses is marked and left out (see accounts.ts).
  */
 import type { AgentModel } from '../../domain/models.js';
 import type { AgentDirectory } from '../../domain/capabilities.js';
 import { toAgent } from './mappers.js';
-import { needsReauthorization, PbxService } from './service.js';
+import { needsReauthorization, PbxAccounts } from './accounts.js';
 import type { PbxConnectionRecord } from './types.js';
 
 export class PbxAgentDirectory implements AgentDirectory {
-  constructor(private readonly pbx: PbxService) {}
+  constructor(private readonly pbx: PbxAccounts) {}
 
   async listAgents(): Promise<AgentModel[]> {
     const accounts = await this.pbx.usableAccounts();
@@ -20,7 +20,7 @@ export class PbxAgentDirectory implements AgentDirectory {
         try {
           return await this.pbx.withAccount(account, (grant) => this.pbx.client.listPhoneExtensions(grant));
         } catch (e) {
-          if (!PbxService.isNeedsReauthorization(e)) throw e;
+          if (!PbxAccounts.isNeedsReauthorization(e)) throw e;
           refused.push(account);
           return [];
         }

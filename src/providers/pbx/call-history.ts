@@ -12,7 +12,7 @@ import { badInput } from '../../errors.js';
 import type { CallConnectionModel } from '../../domain/models.js';
 import type { CallHistory, CallQuery } from '../../domain/capabilities.js';
 import { decodeCallCursor, encodeCallCursor, toCall, toPbxDate } from './mappers.js';
-import { needsReauthorization, PbxService } from './service.js';
+import { needsReauthorization, PbxAccounts } from './accounts.js';
 import type { PbxCallBody, PbxConnectionRecord } from './types.js';
 
 interface PbxClientRef {
@@ -24,7 +24,7 @@ interface PbxClientRef {
 }
 
 export class PbxCallHistory implements CallHistory {
-  constructor(private readonly pbx: PbxService) {}
+  constructor(private readonly pbx: PbxAccounts) {}
 
   async listCalls(q: CallQuery): Promise<CallConnectionModel> {
     const from = Math.floor(q.from.getTime() / 1000) * 1000;
@@ -60,7 +60,7 @@ export class PbxCallHistory implements CallHistory {
         const calls = await this.pbx.withAccount(account, (grant) => this.pbx.client.callHistory(grant, client.pathId, q));
         return { calls, accountId: account.id };
       } catch (e) {
-        if (!PbxService.isNeedsReauthorization(e)) throw e;
+        if (!PbxAccounts.isNeedsReauthorization(e)) throw e;
         refused.push(account);
       }
     }

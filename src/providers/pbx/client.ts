@@ -5,10 +5,10 @@
  * retried once it may have reached the PBX.
  */
 import { PbxTrustedAppGrant } from '../../auth/grants/pbx-trusted-app.js';
-import type { PbxConfig } from '../../config.js';
+import type { PbxConfig } from './config.js';
 import { CxError } from '../../errors.js';
 import type { Auth, UpstreamClient, UpstreamResponse } from '../../http/upstream-client.js';
-import { isLoopback } from '../../config.js';
+import { isLoopback } from '../../http/url-policy.js';
 import { isCallHistory, isExtension, isPbxUser, trustedAppFromReply } from './mappers.js';
 import type { PbxCallBody, PbxConnectionRecord, PbxExtensionBody, PbxTrustedAppCredentials, PbxUserBody } from './types.js';
 

@@ -18,10 +18,11 @@
 import { createHash } from 'node:crypto';
 import { PbxAuthorizationCodeGrant, PBX_SCOPE } from '../../auth/grants/pbx-authorization-code.js';
 import type { TokenManager } from '../../auth/token-manager.js';
-import type { PbxConfig } from '../../config.js';
+import type { PbxConfig } from './config.js';
 import { CxError, isCxError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { PbxClient } from './client.js';
+import type { PbxAccounts } from './accounts.js';
 import type { PbxConnectionStore } from './connection-store.js';
 import { accountFieldsOf, idOrNull } from './mappers.js';
 import type { PbxConnectionRecord } from './types.js';
@@ -51,15 +52,8 @@ export interface ConnectFlowDeps {
   tokens: TokenManager;
   connections: PbxConnectionStore;
   logger: Logger;
-  /** Told whether the PBX accepted the public app's own credentials at the last code exchange (for `providers`). */
-  onAppCredentials?(rejected: CxError | undefined): void;
-  /** Told when an account's trusted app changed (replaced or newly made), so per-account state can be reset. */
-  onConnected?(account: PbxConnectionRecord, previous: PbxConnectionRecord | undefined): Promise<void>;
-  /**
-   * Runs a call with an account's trusted-app grant (the PBX service's, which marks the account
-   * NEEDS_REAUTHORIZATION when the PBX refuses the app); default: calls directly.
-   */
-  withAccount?<T>(account: PbxConnectionRecord, fn: (grant: ReturnType<PbxClient['trustedGrant']>) => Promise<T>): Promise<T>;
+  /** The connected accounts: told of the app's credentials and of replaced apps, and running calls per account. */
+  accounts: Pick<PbxAccounts, 'recordAppCredentials' | 'connected' | 'withAccount'>;
   /** Names the trusted app; default `cxgraph-<login>-<yyyymmdd>`. */
   appName?(login: string): string;
 }
@@ -112,7 +106,7 @@ export class PbxConnectFlow {
     let step = 'exchange';
     try {
       const token = await this.d.tokens.getToken(consent);
-      this.d.onAppCredentials?.(undefined);
+      this.d.accounts.recordAppCredentials(undefined);
       step = 'user';
       const user = await this.d.client.getUser({ bearer: token.accessToken });
       step = 'application';
@@ -120,11 +114,11 @@ export class PbxConnectFlow {
       const record: PbxConnectionRecord = { ...accountFieldsOf(user), status: 'CONNECTED', trustedApp, connectedAt: new Date().toISOString() };
       step = 'save';
       const previous = await this.d.connections.save(record);
-      await this.d.onConnected?.(record, previous);
+      await this.d.accounts.connected(previous);
 
       step = 'verify';
       const verify = (grant: ReturnType<PbxClient['trustedGrant']>) => this.d.client.getUser({ grant });
-      const confirmed = this.d.withAccount ? await this.d.withAccount(record, verify) : await verify(this.d.client.trustedGrant(record));
+      const confirmed = await this.d.accounts.withAccount(record, verify);
       if (idOrNull(confirmed.id) !== record.id) {
         throw new CxError('PBX trusted application acts for another user than the one who consented', { code: 'PROVIDER_ERROR', provider: 'PBX' });
       }
@@ -144,7 +138,7 @@ export class PbxConnectFlow {
     const oauthError = e.extensions.oauthError;
     this.d.logger.warn({ provider: 'PBX', step, code: e.extensions.code, oauthError, upstreamStatus: e.extensions.upstreamStatus }, 'PBX connection failed');
     if (step === 'exchange' && oauthError && APP_REFUSED.has(oauthError)) {
-      this.d.onAppCredentials?.(e);
+      this.d.accounts.recordAppCredentials(e);
       return this.refuse(502, oauthError, 'cxgraph could not finish the connection', `The PBX refused cxgraph's application credentials (${oauthError}). Ask the administrator to check PBX_CLIENT_ID and PBX_CLIENT_SECRET.`, true);
     }
     if (step === 'exchange' && oauthError === 'invalid_grant') {

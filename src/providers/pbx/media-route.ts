@@ -12,12 +12,12 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { isCxError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { HttpRoute } from '../../domain/capabilities.js';
-import type { PbxService } from './service.js';
+import type { PbxAccounts } from './accounts.js';
 
 export const PBX_MEDIA_PREFIX = '/media/pbx/';
 const SEGMENT = /^[\w.-]{1,128}$/;
 
-export function pbxMediaRoute(pbx: PbxService, logger: Logger): HttpRoute {
+export function pbxMediaRoute(pbx: PbxAccounts, logger: Logger): HttpRoute {
   return {
     method: 'GET',
     path: PBX_MEDIA_PREFIX,

@@ -17,7 +17,7 @@
 import type { ConnectionStatus } from '../../auth/connection-status.js';
 import { BasicClientCredentialsGrant } from '../../auth/grants/basic-client-credentials.js';
 import type { TokenManager } from '../../auth/token-manager.js';
-import type { SangomaConfig } from '../../config.js';
+import type { SangomaConfig } from './config.js';
 import { CxError, isCxError } from '../../errors.js';
 import type { CallStartModel } from '../../domain/models.js';
 import { wasNotSent, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../http/upstream-client.js';

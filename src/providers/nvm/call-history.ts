@@ -4,7 +4,7 @@
  * upstream call.
  */
 import { badInput } from '../../errors.js';
-import { mapBounded } from '../../graphql/loaders/map-bounded.js';
+import { mapBounded } from '../map-bounded.js';
 import type { CallConnectionModel, CallModel } from '../../domain/models.js';
 import type { CallHistory, CallQuery } from '../../domain/capabilities.js';
 import { NVM_MAX_INTERACTION_RANGE_MS, type NvmClient } from './client.js';

@@ -4,12 +4,12 @@
  * CallJourney with bounded concurrency over one shared token, and answers in key order.
  */
 import DataLoader from 'dataloader';
-import type { CallJourneyClient } from '../../providers/calljourney/client.js';
-import { toRecording } from '../../providers/calljourney/mappers.js';
+import type { CallJourneyClient } from './client.js';
+import { toRecording } from './mappers.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { inBatchSpan } from '../../observability/tracing.js';
 import type { RecordingKeyModel, RecordingModel } from '../../domain/models.js';
-import { mapBounded } from './map-bounded.js';
+import { mapBounded } from '../map-bounded.js';
 
 export type RecordingLoader = DataLoader<RecordingKeyModel, RecordingModel, string>;
 

@@ -6,16 +6,16 @@
 import DataLoader from 'dataloader';
 import type { Metrics } from '../../observability/metrics.js';
 import { inBatchSpan } from '../../observability/tracing.js';
-import type { PbxService } from '../../providers/pbx/service.js';
+import type { PbxAccounts } from './accounts.js';
 import type { PbxAccountModel } from '../../domain/models.js';
-import { mapBounded } from './map-bounded.js';
+import { mapBounded } from '../map-bounded.js';
 
 export type PbxAccountLoader = DataLoader<string, PbxAccountModel | null>;
 
 /** Store reads in flight per batch: Redis answers these fast, but a batch of thousands should not open thousands at once. */
 const READ_CONCURRENCY = 16;
 
-export function createPbxAccountLoader(pbx: PbxService, metrics?: Metrics): PbxAccountLoader {
+export function createPbxAccountLoader(pbx: PbxAccounts, metrics?: Metrics): PbxAccountLoader {
   return new DataLoader<string, PbxAccountModel | null>(async (ids) => {
     metrics?.loaderBatchSize.observe({ loader: 'pbxAccount' }, ids.length);
     return inBatchSpan('pbxAccount', ids.length, () => mapBounded(ids, READ_CONCURRENCY, (id) => pbx.getAccount(id)));

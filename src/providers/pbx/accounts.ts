@@ -1,29 +1,25 @@
 /**
- * The Telphin PBX as cxgraph serves it: connected accounts (each with its own trusted application and token),
- * the consent flow, and what `providers` says about them. The agent directory and call history of every
- * connected account are in agent-directory.ts and call-history.ts; both run their upstream calls through
- * withAccount().
+ * The connected Telphin PBX accounts (each with its own trusted application and token) and what `providers`
+ * says about them. The agent directory, call history, media route and consent flow run their upstream calls
+ * for an account through withAccount(), one at a time per account.
  */
-import type { ConnectionStatus } from '../../auth/connection-status.js';
 import type { ProviderState } from '../../domain/connection-state.js';
 import type { PbxTrustedAppGrant } from '../../auth/grants/pbx-trusted-app.js';
 import type { TokenManager } from '../../auth/token-manager.js';
-import type { PbxConfig } from '../../config.js';
+import type { PbxConfig } from './config.js';
 import { CxError, isCxError } from '../../errors.js';
 import type { PbxAccountModel } from '../../domain/models.js';
 import type { Logger } from '../../observability/logger.js';
 import type { KvStore } from '../../store/kv-store.js';
 import type { PbxClient } from './client.js';
-import { PbxConnectFlow } from './connect-flow.js';
 import { PbxConnectionStore, type ConnectionStoreOptions } from './connection-store.js';
 import { toPbxAccount } from './mappers.js';
 import type { PbxConnectionRecord } from './types.js';
 
-export interface PbxServiceDeps {
+export interface PbxAccountsDeps {
   client: PbxClient;
   store: KvStore;
   tokens: TokenManager;
-  status: ConnectionStatus;
   logger: Logger;
   connectionStore?: ConnectionStoreOptions;
 }
@@ -34,9 +30,8 @@ export interface PbxServiceDeps {
  */
 const REFUSED_GRANT = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client']);
 
-export class PbxService {
+export class PbxAccounts {
   readonly connections: PbxConnectionStore;
-  readonly flow: PbxConnectFlow;
   readonly client: PbxClient;
   /** Set while the PBX refuses the public app's own credentials (last code exchange): a configuration problem. */
   private appRejected: CxError | undefined;
@@ -45,26 +40,20 @@ export class PbxService {
 
   constructor(
     config: PbxConfig,
-    private readonly d: PbxServiceDeps,
+    private readonly d: PbxAccountsDeps,
   ) {
     this.client = d.client;
     this.connections = new PbxConnectionStore(d.store, config.baseUrl, d.connectionStore);
-    this.flow = new PbxConnectFlow({
-      config,
-      client: d.client,
-      tokens: d.tokens,
-      connections: this.connections,
-      logger: d.logger,
-      onAppCredentials: (rejected) => {
-        this.appRejected = rejected;
-      },
-      onConnected: async (_account, previous) => {
-        // The previous trusted app's token and any refusal state go; the new app starts clean.
-        if (previous) await d.tokens.forget(d.client.trustedGrant(previous));
-      },
-      withAccount: (account, fn) => this.withAccount(account, fn),
-    });
-    d.status.refine('PBX', (base) => this.providerState(base));
+  }
+
+  /** The consent flow tells whether the PBX accepted the public app's own credentials at the last code exchange. */
+  recordAppCredentials(rejected: CxError | undefined): void {
+    this.appRejected = rejected;
+  }
+
+  /** An account's trusted app changed: the previous app's token and any refusal state go; the new app starts clean. */
+  async connected(previous: PbxConnectionRecord | undefined): Promise<void> {
+    if (previous) await this.d.tokens.forget(this.d.client.trustedGrant(previous));
   }
 
   async listAccounts(): Promise<PbxAccountModel[]> {
@@ -120,7 +109,7 @@ export class PbxService {
    * rate-limited; else CONNECTED (also with no account connected yet). A refused consent attempt (an expired
    * code, a Deny) concerns one attempt, not the connection: it shows only as lastError.
    */
-  private async providerState(base: ProviderState): Promise<ProviderState> {
+  async providerState(base: ProviderState): Promise<ProviderState> {
     const needing = (await this.connections.list()).filter((a) => a.status !== 'CONNECTED');
     if (needing.length > 0) {
       const who = needing.slice(0, 5).map((a) => `${a.id} (${a.login})`).join(', ');

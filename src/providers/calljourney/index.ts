@@ -1,0 +1,34 @@
+/**
+ * CallJourney: "does this recording exist?" (the Recording type). Azure AD client credentials; one key per call
+ * and no batch endpoint, so the per-request loader deduplicates and bounds the checks (docs/providers/calljourney.md).
+ */
+import { defineProvider } from '../../domain/provider-module.js';
+import { CallJourneyClient } from './client.js';
+import { loadCallJourneyConfig } from './config.js';
+import { createRecordingLoader } from './recording-loader.js';
+
+export const callJourney = defineProvider({
+  name: 'CALLJOURNEY',
+  title: 'CallJourney',
+  capabilities: ['recordings'],
+  configuredBy: 'CALLJOURNEY_TENANT_ID, CALLJOURNEY_CLIENT_ID and CALLJOURNEY_CLIENT_SECRET',
+  variables: [
+    'CALLJOURNEY_TENANT_ID',
+    'CALLJOURNEY_CLIENT_ID',
+    'CALLJOURNEY_CLIENT_SECRET',
+    'CALLJOURNEY_REGION',
+    'CALLJOURNEY_BASE_URL',
+    'CALLJOURNEY_TOKEN_URL',
+    'CXGRAPH_RECORDING_CONCURRENCY',
+  ],
+  loadConfig: loadCallJourneyConfig,
+  describe: (c) => ({ region: c.region, baseUrl: c.baseUrl }),
+  create(config, ports) {
+    const client = new CallJourneyClient(config, ports.http);
+    return {
+      capabilities: {
+        recordings: { loader: () => createRecordingLoader(client, config.recordingConcurrency, ports.metrics) },
+      },
+    };
+  },
+});

@@ -1,0 +1,13 @@
+/** `agentAvailability`: agent counts per state for agents with any of the skills (GET /agents-availability). */
+import type { AgentAvailabilitySource } from '../../domain/capabilities.js';
+import type { AgentAvailabilityModel } from '../../domain/models.js';
+import type { NvmClient } from './client.js';
+import { toAvailability } from './mappers.js';
+
+export class NvmAvailability implements AgentAvailabilitySource {
+  constructor(private readonly client: NvmClient) {}
+
+  async availability(skillNames: string[]): Promise<AgentAvailabilityModel> {
+    return toAvailability(skillNames, await this.client.availability(skillNames));
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The shape of the house, checked so it stays the one CONTRIBUTING.md describes: no import cycle in src/, small
+ * files, every provider folder alike, one HTTP path (nothing in src/auth fetches), the Provider enum and the module
+ * list agreeing, every module variable documented, and no reference to a document outside the repository.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { Kind, parse } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { loadTypeDefs } from '../../src/graphql/schema.js';
+import { PROVIDERS } from '../../src/providers/index.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const SRC = join(ROOT, 'src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return name === '__generated__' ? [] : sourceFiles(p);
+    return p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+/** Relative imports of a file (type-only ones too: they are dependencies of the design, if not of the runtime). */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const out: string[] = [];
+  for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"](\.{1,2}\/[^'"]+)\.js['"]/g)) {
+    const target = normalize(join(dirname(file), m[1]!)) + '.ts';
+    if (existsSync(target)) out.push(target);
+  }
+  return out;
+}
+
+/** Every elementary cycle's first occurrence found by depth-first search, as a readable path. */
+function importCycles(files: string[]): string[] {
+  const graph = new Map(files.map((f) => [f, importsOf(f)]));
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const cycles: string[] = [];
+  const visit = (f: string) => {
+    state.set(f, 'open');
+    stack.push(f);
+    for (const g of graph.get(f) ?? []) {
+      if (state.get(g) === 'open') cycles.push([...stack.slice(stack.indexOf(g)), g].map((x) => relative(ROOT, x)).join(' → '));
+      else if (!state.has(g)) visit(g);
+    }
+    stack.pop();
+    state.set(f, 'done');
+  };
+  for (const f of files) if (!state.has(f)) visit(f);
+  return cycles;
+}
+
+describe('the shape of src/', () => {
+  const files = sourceFiles(SRC);
+
+  it('has no import cycle', () => {
+    expect(importCycles(files)).toEqual([]);
+  });
+
+  it('has no file over 400 lines (generated code aside)', () => {
+    const long = files.map((f) => [relative(ROOT, f), readFileSync(f, 'utf8').split('\n').length] as const).filter(([, n]) => n > 400);
+    expect(long).toEqual([]);
+  });
+
+  it('gives every provider folder the same shape: index, config, client, types, mappers', () => {
+    const dir = join(SRC, 'providers');
+    const folders = readdirSync(dir).filter((d) => statSync(join(dir, d)).isDirectory());
+    expect(folders.length).toBe(PROVIDERS.length);
+    for (const folder of folders) {
+      for (const file of ['index.ts', 'config.ts', 'client.ts', 'types.ts', 'mappers.ts']) {
+        expect(existsSync(join(dir, folder, file)), `src/providers/${folder}/${file}`).toBe(true);
+      }
+    }
+  });
+
+  it('sends every upstream request through src/http: nothing in src/auth calls fetch itself', () => {
+    const calls = sourceFiles(join(SRC, 'auth')).filter((f) => /\bfetch\s*\(/.test(readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')));
+    expect(calls.map((f) => relative(ROOT, f))).toEqual([]);
+  });
+});
+
+describe('the module list', () => {
+  it('and the schema name the same providers in the same order', () => {
+    const doc = loadTypeDefs();
+    const e = doc.definitions.find((d) => d.kind === Kind.ENUM_TYPE_DEFINITION && d.name.value === 'Provider');
+    expect(e && e.kind === Kind.ENUM_TYPE_DEFINITION ? e.values!.map((v) => v.name.value) : []).toEqual(PROVIDERS.map((m) => m.name));
+  });
+
+  it('has every variable a module reads documented in .env.example and the README', () => {
+    const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    for (const v of PROVIDERS.flatMap((m) => m.variables)) {
+      expect(example, `.env.example documents ${v}`).toMatch(new RegExp(`^#?\\s*${v}=`, 'm'));
+      expect(readme, `README documents ${v}`).toContain(v);
+    }
+  });
+
+  it('parses as GraphQL in the schema check (sanity of the enum extension)', () => {
+    expect(() => parse('extend enum Provider { ACME }')).not.toThrow();
+  });
+});
+
+describe('the repository', () => {
+  it('refers to no document outside it', () => {
+    const tracked = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+    const offenders = tracked.filter((f) => {
+      if (f === 'test/architecture/structure.test.ts' || !existsSync(join(ROOT, f)) || statSync(join(ROOT, f)).size > 2_000_000) return false;
+      return /\b(PROVIDERS|DESIGN)\.md\b/.test(readFileSync(join(ROOT, f), 'utf8'));
+    });
+    expect(offenders).toEqual([]);
+  });
+});
