@@ -11,7 +11,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLFormattedError } from 'graphql';
-import type { Config } from './config.js';
+import { configuredProviders, type Config } from './config.js';
 import { createContext, type Context } from './context.js';
 import { ERROR_CODES, isCxError } from './errors.js';
 import { subgraphSchema } from './graphql/schema.js';
@@ -22,7 +22,7 @@ import { currentRequestContext, runWithRequestContext } from './observability/re
 import { incomingTraceId, inServerSpan } from './observability/tracing.js';
 import { createCallerAuth, requiresCallerAuth, sendAuthFailure } from './security/caller-auth.js';
 import { costLimitPlugin, queryLimitRules, RESOLVER_SIZE_LIMITS } from './security/query-limits.js';
-import { configuredProviders, createServices, type ServiceDeps, type Services } from './services.js';
+import { createServices, type ServiceDeps, type Services } from './services.js';
 
 export interface CreateServerDeps extends Partial<ServiceDeps> {
   logger?: Logger;
@@ -52,7 +52,7 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
   const maxBodyBytes = config.requestLimits.maxBodyBytes;
 
   const apollo = new ApolloServer<Context>({
-    schema: subgraphSchema(),
+    schema: subgraphSchema(config.modules.map((m) => m.name)),
     // CXGRAPH_INTROSPECTION / CXGRAPH_LANDING_PAGE: on outside production unless configured (README, "Explore it in Sandbox").
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,

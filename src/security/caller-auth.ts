@@ -8,7 +8,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import type { CallerAuthConfig } from '../config.js';
+import type { CallerAuthConfig } from '../config/caller-auth-config.js';
 import type { Logger } from '../observability/logger.js';
 
 export const ROUTER_SECRET_HEADER = 'x-router-secret';
