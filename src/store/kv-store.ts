@@ -1,6 +1,6 @@
 /**
- * The shared store behind the token manager and the PBX connections: keyv over memory, one Redis or a Redis
- * Cluster (@keyv/redis), every value sealed by SecretBox. Redis failures never fail a request: reads miss,
+ * The shared store behind the token manager and the PBX connections: in-process memory, or keyv over one Redis
+ * or a Redis Cluster (@keyv/redis), every value sealed by SecretBox. Redis failures never fail a request: reads miss,
  * writes are dropped, the store reports itself degraded, and a background probe brings it back by itself when
  * Redis answers again. Callers keep their own in-process copies for exactly that reason.
  */
@@ -22,6 +22,16 @@ export interface KvStore {
   set(key: string, value: unknown, ttlMs?: number): Promise<void>;
   delete(key: string): Promise<void>;
   /**
+   * Replaces the value of `key` with `next` only if the value stored now equals `expected`, in one atomic
+   * step; resolves whether it did. "Equals" means: what `get` would return now, compared as JSON (key order
+   * does not matter); `expected` undefined means absent (an expired or unreadable value counts as absent, as
+   * for `get`). With encryption the comparison is on the decrypted value, so a value sealed under an older
+   * key, or sealed again with the same content, still matches. `ttlMs` as for `set`. A store that cannot
+   * answer resolves false: nothing was replaced. For "write only if nobody replaced what I read", such as
+   * a 401 invalidating exactly the token that failed and never a fresher one another replica just wrote.
+   */
+  compareAndSet(key: string, expected: unknown, next: unknown, ttlMs?: number): Promise<boolean>;
+  /**
    * Takes a lease on `key` for `leaseMs` if nobody holds it. Returns a release function (compare-and-delete:
    * it only removes the lock if this owner still holds it) or undefined when someone else holds it.
    * When the store cannot answer, returns a no-op release: a degraded replica fetches on its own rather than wait.
@@ -38,6 +48,26 @@ const NAMESPACE = 'cxgraph';
 
 /** Compare-and-delete: release the lock only if we still own it (a lease that expired may belong to another replica). */
 const RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+/**
+ * Compare-and-set on the stored string: KEYS[1] is set to ARGV[3] (with PX ARGV[4] unless empty) only if it
+ * still holds exactly ARGV[2] (ARGV[1] = '1') or does not exist (ARGV[1] = '0'). The value comparison itself
+ * happens in compareAndSet, which decrypted the string it read; this script makes sure nobody wrote in between.
+ */
+const CAS_SCRIPT = `local cur = redis.call('get', KEYS[1])
+if ARGV[1] == '1' then
+  if cur ~= ARGV[2] then return 0 end
+elseif cur then
+  return 0
+end
+if ARGV[4] == '' then redis.call('set', KEYS[1], ARGV[3]) else redis.call('set', KEYS[1], ARGV[3], 'PX', ARGV[4]) end
+return 1`;
+
+/** How often compareAndSet re-reads when the stored string changed under it but may still hold an equal value. */
+const CAS_ATTEMPTS = 5;
+
+/** The fallback of a guarded command: Redis did not answer. */
+const DOWN = Symbol('down');
 
 export interface StoreOptions {
   /** One Redis (`redis://` or `rediss://`). */
@@ -63,47 +93,105 @@ export function createStore(opts: StoreOptions): KvStore {
   return new MemoryKvStore(box, ns);
 }
 
+/**
+ * What memory stores keep. Stores made over one MemoryBacking share it as replicas share one Redis (each with
+ * its own namespace and keys); by default every MemoryKvStore has a backing of its own.
+ */
+export class MemoryBacking {
+  /** Namespaced key → sealed string, with its expiry (epoch ms) if it has one. */
+  readonly values = new Map<string, { stored: string; expiresAt?: number }>();
+  /** Namespaced lock key → owner and end of lease. */
+  readonly locks = new Map<string, { owner: string; until: number }>();
+  private writes = 0;
+
+  /** The stored string of a live entry; an expired one is removed and reads as absent. */
+  read(key: string): string | undefined {
+    const e = this.values.get(key);
+    if (!e) return undefined;
+    if (e.expiresAt !== undefined && e.expiresAt <= Date.now()) {
+      this.values.delete(key);
+      return undefined;
+    }
+    return e.stored;
+  }
+
+  write(key: string, stored: string, ttlMs?: number): void {
+    // As keyv: no TTL (or 0) keeps the value until it is deleted.
+    this.values.set(key, ttlMs ? { stored, expiresAt: Date.now() + ttlMs } : { stored });
+    // Expired entries nobody reads again would otherwise stay forever.
+    if (++this.writes % 1000 === 0) {
+      const now = Date.now();
+      for (const [k, e] of this.values) if (e.expiresAt !== undefined && e.expiresAt <= now) this.values.delete(k);
+    }
+  }
+}
+
+/**
+ * The store without Redis: one process. Every operation runs synchronously on the backing (the promises
+ * only match the interface), so compareAndSet and tryLock are atomic without further locking.
+ */
 export class MemoryKvStore implements KvStore {
   readonly kind = 'memory' as const;
   readonly healthy = true;
   readonly degradedSince = undefined;
-  private readonly keyv: Keyv<string>;
-  private readonly locks = new Map<string, { owner: string; until: number }>();
+  /** Locks this store holds (lock key → owner id), released on close as the Redis store does. */
+  private readonly held = new Map<string, string>();
 
   constructor(
     private readonly box: SecretBox = new SecretBox([]),
-    namespace = NAMESPACE,
-  ) {
-    this.keyv = new Keyv<string>({ namespace });
+    private readonly namespace = NAMESPACE,
+    private readonly backing = new MemoryBacking(),
+  ) {}
+
+  private valueKey(key: string): string {
+    return `${this.namespace}::${key}`;
+  }
+  private open<T>(stored: string | undefined): T | undefined {
+    return stored === undefined ? undefined : this.box.open<T>(stored);
   }
   async get<T>(key: string): Promise<T | undefined> {
-    const raw = await this.keyv.get(key);
-    return raw === undefined ? undefined : this.box.open<T>(raw);
+    return this.open<T>(this.backing.read(this.valueKey(key)));
   }
   async set(key: string, value: unknown, ttlMs?: number): Promise<void> {
-    await this.keyv.set(key, this.box.seal(value), ttlMs);
+    this.backing.write(this.valueKey(key), this.box.seal(value), ttlMs);
   }
   async delete(key: string): Promise<void> {
-    await this.keyv.delete(key);
+    this.backing.values.delete(this.valueKey(key));
+  }
+  async compareAndSet(key: string, expected: unknown, next: unknown, ttlMs?: number): Promise<boolean> {
+    const k = this.valueKey(key);
+    if (canonicalJson(this.open(this.backing.read(k))) !== canonicalJson(expected)) return false;
+    this.backing.write(k, this.box.seal(next), ttlMs);
+    return true;
   }
   async tryLock(key: string, leaseMs: number): Promise<(() => Promise<void>) | undefined> {
+    const lockKey = `${this.namespace}:lock:${key}`;
     const now = Date.now();
-    const held = this.locks.get(key);
-    if (held && held.until > now) return undefined;
+    const current = this.backing.locks.get(lockKey);
+    if (current && current.until > now) return undefined;
     const owner = randomUUID();
-    this.locks.set(key, { owner, until: now + leaseMs });
+    this.backing.locks.set(lockKey, { owner, until: now + leaseMs });
+    this.held.set(lockKey, owner);
     return async () => {
-      if (this.locks.get(key)?.owner === owner) this.locks.delete(key);
+      if (this.held.get(lockKey) === owner) this.held.delete(lockKey);
+      this.release(lockKey, owner);
     };
+  }
+  private release(lockKey: string, owner: string): void {
+    if (this.backing.locks.get(lockKey)?.owner === owner) this.backing.locks.delete(lockKey);
   }
   async ping(): Promise<boolean> {
     return true;
   }
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    for (const [lockKey, owner] of this.held) this.release(lockKey, owner);
+    this.held.clear();
+  }
 }
 
 /** The few commands the store sends itself (keyv sends the rest); the same on a client and a cluster. */
 interface LockCommands {
+  get(key: string): Promise<string | null>;
   set(key: string, value: string, opts: { NX: true; PX: number }): Promise<string | null>;
   eval(script: string, opts: { keys: string[]; arguments: string[] }): Promise<unknown>;
 }
@@ -113,6 +201,8 @@ type Target = { url: string } | { cluster: readonly string[] };
 export class RedisKvStore implements KvStore {
   readonly kind: 'redis' | 'redis-cluster';
   private readonly keyv: Keyv<string>;
+  /** keyv's Redis adapter: names the Redis key of a store key (compareAndSet writes keyv's layout itself). */
+  private readonly adapter: KeyvRedis<string>;
   private readonly commands: LockCommands;
   private readonly connecting: Promise<unknown>;
   /** The one wait for the first connection (bounded by opTimeoutMs), shared by the first callers; then gone. */
@@ -204,8 +294,8 @@ export class RedisKvStore implements KvStore {
       connection = cluster;
     }
     this.firstConnection = Promise.race([this.connecting, sleep(this.opTimeoutMs)]).then(() => (this.firstConnection = undefined));
-    const adapter = new KeyvRedis<string>(connection, { namespace, throwOnErrors: true, throwOnConnectError: false });
-    this.keyv = new Keyv<string>({ store: adapter, namespace, useKeyPrefix: false, throwOnErrors: true });
+    this.adapter = new KeyvRedis<string>(connection, { namespace, throwOnErrors: true, throwOnConnectError: false });
+    this.keyv = new Keyv<string>({ store: this.adapter, namespace, useKeyPrefix: false, throwOnErrors: true });
     this.keyv.on('error', () => {
       /* surfaced through the per-call catch below; keyv would otherwise print to stderr */
     });
@@ -307,6 +397,42 @@ export class RedisKvStore implements KvStore {
   async delete(key: string): Promise<void> {
     await this.guard(() => this.keyv.delete(key), false);
   }
+  /**
+   * Reads the stored string, decrypts and compares it here (Redis cannot decrypt, and every seal uses a fresh
+   * IV, so two sealings of one value never compare equal as strings), then swaps with CAS_SCRIPT only if the
+   * string is still the one just read. When it is not, someone wrote in between: read again, since that write
+   * may have stored an equal value.
+   */
+  async compareAndSet(key: string, expected: unknown, next: unknown, ttlMs?: number): Promise<boolean> {
+    const redisKey = this.adapter.createKeyPrefix(key, this.namespace);
+    const want = canonicalJson(expected);
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const stored = await this.guard<string | null | typeof DOWN>(() => this.commands.get(redisKey), DOWN);
+      if (stored === DOWN) return false;
+      if (canonicalJson(await this.decode(stored)) !== want) return false;
+      // Written exactly as keyv writes it ({"value": sealed, "expires": …}), so `get` reads it back.
+      const replacement = await this.keyv.serialize!({ value: this.box.seal(next), expires: ttlMs ? Date.now() + ttlMs : undefined });
+      const px = ttlMs ? String(Math.max(1, Math.ceil(ttlMs))) : '';
+      const args = stored === null ? ['0', '', replacement, px] : ['1', stored, replacement, px];
+      const swapped = await this.guard<unknown>(() => this.commands.eval(CAS_SCRIPT, { keys: [redisKey], arguments: args }), DOWN);
+      if (swapped === DOWN) return false;
+      if (Number(swapped) === 1) return true;
+    }
+    return false;
+  }
+  /** What `get` would make of a stored string: keyv's envelope (expiry included) unwrapped, then opened. */
+  private async decode(stored: string | null): Promise<unknown> {
+    if (stored === null) return undefined;
+    let data: { value?: unknown; expires?: number | null } | undefined;
+    try {
+      data = await this.keyv.deserialize!<string>(stored);
+    } catch {
+      return undefined;
+    }
+    if (typeof data?.value !== 'string') return undefined;
+    if (typeof data.expires === 'number' && Date.now() > data.expires) return undefined;
+    return this.box.open(data.value);
+  }
   async tryLock(key: string, leaseMs: number): Promise<(() => Promise<void>) | undefined> {
     // One key per lock, so on a cluster the SET and the release script both go to the node owning its slot.
     const lockKey = `${this.namespace}:lock:${key}`;
@@ -340,6 +466,25 @@ export class RedisKvStore implements KvStore {
     this.stopProbe();
     await this.disconnect();
   }
+}
+
+/**
+ * How compareAndSet compares values: JSON with object keys sorted, so the stored value and `expected` match
+ * whatever order their keys were written in; '' (no JSON text) for absent.
+ */
+function canonicalJson(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined ? '' : JSON.stringify(sortKeys(JSON.parse(text)));
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+  );
 }
 
 function isErrorReply(err: unknown): boolean {

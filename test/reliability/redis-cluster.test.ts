@@ -1,7 +1,8 @@
 /**
  * The shared store on a Redis Cluster of three local nodes (REDIS_CLUSTER_NODES): one token between replicas
- * under concurrency, compare-and-delete locks (one key per lock, so the script runs on the node owning its
- * slot), sealed values spread over the nodes, and a whole cxgraph configured through the environment.
+ * under concurrency, sealed values spread over the nodes, and a whole cxgraph configured through the
+ * environment. The store's own promises on a cluster (compare-and-delete locks and compareAndSet on the node
+ * owning each key among them) are the contract suite's, test/contract/kv-store.test.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,25 +71,6 @@ describe.skipIf(!HAS_REDIS_SERVER)('Redis Cluster (three local nodes)', () => {
       expect(k.value).toContain('$sealed');
       expect(k.value).not.toMatch(JWT);
       for (const c of sim.clients) expect(k.value).not.toContain(c.clientSecret);
-    }
-  });
-
-  it('releases a lock only for its owner (compare-and-delete on the node owning the key)', async () => {
-    const s = store(uniqueNamespace(), []);
-    for (const name of ['a', 'b', 'c', 'd']) {
-      // Leases long enough that a loaded machine cannot let one run out between two lines of the test.
-      const release1 = await s.tryLock(name, 500);
-      expect(release1).toBeDefined();
-      expect(await s.tryLock(name, 500)).toBeUndefined();
-      await new Promise((r) => setTimeout(r, 550)); // lease expired: another owner takes it
-      const release2 = await s.tryLock(name, 5_000);
-      expect(release2).toBeDefined();
-      await release1!(); // the first owner's late release must not free the second owner's lock
-      expect(await s.tryLock(name, 500)).toBeUndefined();
-      await release2!();
-      const release3 = await s.tryLock(name, 100);
-      expect(release3).toBeDefined();
-      await release3!();
     }
   });
 

@@ -1,0 +1,351 @@
+/**
+ * The KvStore contract: what every caller (token manager, PBX connections, consent states) relies on, written
+ * once and run against every store. A store is one backend (a memory backing, one Redis, a Redis Cluster) seen
+ * through as many KvStore instances as the test opens: instances with one namespace are replicas sharing the
+ * data, instances with different namespaces are separate deployments that must not see each other.
+ *
+ * To run it against another store, give `describeKvStoreContract` a name and a function that starts the
+ * backend and returns a KvStoreBackend (see test/contract/kv-store.test.ts for the three existing ones).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { KvStore } from '../../src/store/kv-store.js';
+
+export interface OpenOptions {
+  namespace: string;
+  /** AES-256 keys, the first encrypting; none: values are stored as plain JSON. */
+  encryptionKeys?: readonly Buffer[];
+}
+
+export interface KvStoreBackend {
+  /** A store over this backend (a replica's connection). The suite closes every store it opens. */
+  open(opts: OpenOptions): KvStore;
+  /**
+   * Every string the backend holds under `namespace` (values and locks), exactly as someone reading the
+   * backend itself sees them: the check that sealed values are not plaintext looks here.
+   */
+  rawValues(namespace: string): Promise<string[]>;
+  /** Stops what the start function started. */
+  stop?(): Promise<void>;
+}
+
+export interface ContractOptions {
+  /** Skips the whole suite (backend not available here). */
+  skip?: boolean;
+  /** Time limit for starting the backend. */
+  startTimeoutMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Lease and TTL lengths. Short enough to wait out, long enough that a loaded machine cannot let one run out
+ * between two lines of a test (the check that something is still there comes right after it was written).
+ */
+const SHORT_MS = 600;
+const PAST_SHORT_MS = SHORT_MS + 400;
+const LONG_MS = 10_000;
+
+/** Declares the contract suite for one store. */
+export function describeKvStoreContract(name: string, start: () => Promise<KvStoreBackend>, options: ContractOptions = {}): void {
+  describe.skipIf(options.skip ?? false)(`KvStore contract: ${name}`, () => {
+    let backend: KvStoreBackend;
+    let opened: KvStore[] = [];
+
+    beforeAll(async () => {
+      backend = await start();
+    }, options.startTimeoutMs ?? 60_000);
+    afterEach(async () => {
+      // close() twice is harmless, so stores a test closed itself are in here too.
+      const stores = opened;
+      opened = [];
+      await Promise.all(stores.map((s) => s.close()));
+    });
+    afterAll(async () => {
+      await backend?.stop?.();
+    });
+
+    const namespace = () => `kvc${process.pid}x${randomUUID().slice(0, 8)}`;
+    const open = (ns: string, encryptionKeys: readonly Buffer[] = []) => {
+      const s = backend.open({ namespace: ns, encryptionKeys });
+      opened.push(s);
+      return s;
+    };
+    /** Two stores over one namespace: two replicas. */
+    const replicas = (keys: readonly Buffer[] = []) => {
+      const ns = namespace();
+      return [open(ns, keys), open(ns, keys)] as const;
+    };
+    /** Lock and value keys; several, so that a cluster spreads them over its nodes. */
+    const KEYS = ['token:a', 'token:b', 'token:c', 'pbx:account:7', 'pbx:account:8', 'pbx:accounts'];
+
+    describe('values', () => {
+      it('round-trips JSON values through set and get, also to another store on the same namespace', async () => {
+        const [a, b] = replicas();
+        const values: Record<string, unknown> = {
+          object: { accessToken: 'at-1', expiresAt: 1_700_000_000_000, scopes: ['x', 'y'], nested: { ok: true, none: null } },
+          array: [1, 'two', { three: 3 }],
+          string: 'héllo ✓',
+          number: 42.5,
+          zero: 0,
+          boolean: false,
+          null: null,
+        };
+        for (const [k, v] of Object.entries(values)) await a.set(k, v);
+        for (const [k, v] of Object.entries(values)) {
+          expect(await a.get(k)).toEqual(v);
+          expect(await b.get(k)).toEqual(v);
+        }
+      });
+
+      it('set replaces, delete removes, a missing key reads undefined', async () => {
+        const [a, b] = replicas();
+        expect(await a.get('missing')).toBeUndefined();
+        await a.delete('missing');
+        await a.set('k', { v: 1 });
+        await b.set('k', { v: 2 });
+        expect(await a.get('k')).toEqual({ v: 2 });
+        await b.delete('k');
+        expect(await a.get('k')).toBeUndefined();
+      });
+    });
+
+    describe('TTL', () => {
+      it('a value with a TTL expires; a value without one stays; an expired value counts as absent for compareAndSet', async () => {
+        const [a, b] = replicas();
+        await a.set('short', { v: 'short' }, SHORT_MS);
+        await a.set('forever', { v: 'forever' });
+        await a.set('long', { v: 'long' }, LONG_MS);
+        expect(await b.get('short')).toEqual({ v: 'short' });
+        await sleep(PAST_SHORT_MS);
+        expect(await b.get('short')).toBeUndefined();
+        expect(await b.get('forever')).toEqual({ v: 'forever' });
+        expect(await b.get('long')).toEqual({ v: 'long' });
+        expect(await b.compareAndSet('short', { v: 'short' }, { v: 'again' })).toBe(false);
+        expect(await b.compareAndSet('short', undefined, { v: 'again' })).toBe(true);
+        expect(await a.get('short')).toEqual({ v: 'again' });
+      });
+    });
+
+    describe('namespaces', () => {
+      it('two namespaces on one backend see neither each other’s values nor each other’s locks', async () => {
+        const one = open(namespace());
+        const two = open(namespace());
+        await one.set('k', 'one');
+        await two.set('k', 'two');
+        expect(await one.get('k')).toBe('one');
+        expect(await two.get('k')).toBe('two');
+        await one.delete('k');
+        expect(await one.get('k')).toBeUndefined();
+        expect(await two.get('k')).toBe('two');
+        expect(await one.compareAndSet('k', undefined, 'one again')).toBe(true);
+        expect(await two.get('k')).toBe('two');
+
+        const release = await one.tryLock('lock', LONG_MS);
+        expect(release).toBeDefined();
+        const other = await two.tryLock('lock', LONG_MS);
+        expect(other).toBeDefined();
+        await release!();
+        await other!();
+      });
+    });
+
+    describe('tryLock', () => {
+      it('gives a lock to one owner at a time, across replicas; release frees it', async () => {
+        const [a, b] = replicas();
+        for (const key of KEYS) {
+          const release = await a.tryLock(key, LONG_MS);
+          expect(release).toBeDefined();
+          expect(await b.tryLock(key, LONG_MS)).toBeUndefined();
+          expect(await a.tryLock(key, LONG_MS)).toBeUndefined();
+          await release!();
+          const next = await b.tryLock(key, LONG_MS);
+          expect(next).toBeDefined();
+          await next!();
+        }
+      });
+
+      it('of many concurrent attempts on one key, exactly one gets the lock', async () => {
+        const [a, b] = replicas();
+        const attempts = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).tryLock('contended', LONG_MS)));
+        const winners = attempts.filter((r) => r !== undefined);
+        expect(winners).toHaveLength(1);
+        await winners[0]!();
+      });
+
+      it('a lease that runs out lets another owner take the lock', async () => {
+        const [a, b] = replicas();
+        await Promise.all(KEYS.map((key) => a.tryLock(key, SHORT_MS)));
+        for (const key of KEYS) expect(await b.tryLock(key, LONG_MS)).toBeUndefined();
+        await sleep(PAST_SHORT_MS);
+        for (const key of KEYS) {
+          const release = await b.tryLock(key, LONG_MS);
+          expect(release).toBeDefined();
+          await release!();
+        }
+      });
+
+      it('releases only for its owner: a late release, after the lease passed to someone else, removes nothing', async () => {
+        const [a, b] = replicas();
+        const first = await Promise.all(KEYS.map((key) => a.tryLock(key, SHORT_MS)));
+        await sleep(PAST_SHORT_MS);
+        const second = await Promise.all(KEYS.map((key) => b.tryLock(key, LONG_MS)));
+        expect(second.every((r) => r !== undefined)).toBe(true);
+        for (const release of first) await release!();
+        for (const key of KEYS) expect(await a.tryLock(key, LONG_MS)).toBeUndefined();
+        // Calling a release twice is no second release either.
+        for (const release of first) await release!();
+        for (const key of KEYS) expect(await a.tryLock(key, LONG_MS)).toBeUndefined();
+        for (const release of second) await release!();
+        for (const key of KEYS) {
+          const release = await a.tryLock(key, LONG_MS);
+          expect(release).toBeDefined();
+          await release!();
+        }
+      });
+
+      it('close() releases the locks the store still holds, so other replicas need not wait out the lease', async () => {
+        const ns = namespace();
+        const leaving = open(ns);
+        const staying = open(ns);
+        expect(await leaving.tryLock('held', LONG_MS)).toBeDefined();
+        expect(await staying.tryLock('held', LONG_MS)).toBeUndefined();
+        await leaving.close();
+        const release = await staying.tryLock('held', LONG_MS);
+        expect(release).toBeDefined();
+        await release!();
+      });
+    });
+
+    describe('sealing', () => {
+      const secret = () => `secret-${randomBytes(9).toString('base64url')}`;
+
+      it('with encryption keys, what the backend holds is not readable plaintext, and reads back', async () => {
+        const ns = namespace();
+        const key = randomBytes(32);
+        const a = open(ns, [key]);
+        const b = open(ns, [key]);
+        const token = secret();
+        const refresh = secret();
+        await a.set('token:x', { accessToken: token, refreshToken: refresh }, LONG_MS);
+        await a.set('plain', token);
+        expect(await a.compareAndSet('cas', undefined, { accessToken: refresh })).toBe(true);
+        const raw = await backend.rawValues(ns);
+        expect(raw.length).toBeGreaterThanOrEqual(3);
+        for (const r of raw) {
+          expect(r).not.toContain(token);
+          expect(r).not.toContain(refresh);
+          expect(r).not.toContain('accessToken');
+        }
+        expect(raw.filter((r) => r.includes('$sealed'))).toHaveLength(3);
+        expect(await b.get('token:x')).toEqual({ accessToken: token, refreshToken: refresh });
+        expect(await b.get('plain')).toBe(token);
+        expect(await b.get('cas')).toEqual({ accessToken: refresh });
+      });
+
+      it('rotation: a value sealed with the older key reads with [new, old]; a store without the old key reads it as absent', async () => {
+        const ns = namespace();
+        const oldKey = randomBytes(32);
+        const newKey = randomBytes(32);
+        const value = { accessToken: secret() };
+        await open(ns, [oldKey]).set('k', value);
+        const rotated = open(ns, [newKey, oldKey]);
+        expect(await rotated.get('k')).toEqual(value);
+        const dropped = open(ns, [newKey]);
+        expect(await dropped.get('k')).toBeUndefined();
+        // What the rotated store writes is sealed with the new key.
+        await rotated.set('k2', value);
+        expect(await dropped.get('k2')).toEqual(value);
+        expect(await open(ns, [oldKey]).get('k2')).toBeUndefined();
+      });
+    });
+
+    describe('compareAndSet', () => {
+      it('replaces the value only while it equals `expected`, and says whether it did', async () => {
+        const [a, b] = replicas();
+        await a.set('k', { n: 1 });
+        expect(await b.compareAndSet('k', { n: 1 }, { n: 2 })).toBe(true);
+        expect(await a.get('k')).toEqual({ n: 2 });
+        expect(await b.compareAndSet('k', { n: 1 }, { n: 3 })).toBe(false);
+        expect(await a.get('k')).toEqual({ n: 2 });
+        expect(await a.compareAndSet('k', undefined, { n: 4 })).toBe(false);
+        expect(await a.get('k')).toEqual({ n: 2 });
+      });
+
+      it('with `expected` undefined, writes only where there is no value', async () => {
+        const [a, b] = replicas();
+        expect(await a.compareAndSet('k', undefined, 'first')).toBe(true);
+        expect(await b.compareAndSet('k', undefined, 'second')).toBe(false);
+        expect(await b.get('k')).toBe('first');
+        await a.delete('k');
+        expect(await b.compareAndSet('k', undefined, 'second')).toBe(true);
+        expect(await a.get('k')).toBe('second');
+      });
+
+      it('compares values, not their encoding: key order, a re-sealed equal value and a value sealed under the older key all match', async () => {
+        const ns = namespace();
+        const oldKey = randomBytes(32);
+        const newKey = randomBytes(32);
+        const writer = open(ns, [oldKey]);
+        await writer.set('k', { a: 1, b: { c: [1, 2], d: 'x' } });
+        await writer.set('k', { a: 1, b: { c: [1, 2], d: 'x' } }); // the same value, sealed again with a fresh IV
+        const rotated = open(ns, [newKey, oldKey]);
+        expect(await rotated.compareAndSet('k', { b: { d: 'x', c: [1, 2] }, a: 1 }, { a: 2 })).toBe(true);
+        // The replacement is sealed with the new key.
+        expect(await open(ns, [newKey]).get('k')).toEqual({ a: 2 });
+        expect(await rotated.compareAndSet('k', { a: 2, extra: null }, { a: 3 })).toBe(false);
+        expect(await rotated.compareAndSet('k', { a: '2' }, { a: 3 })).toBe(false);
+        expect(await rotated.get('k')).toEqual({ a: 2 });
+      });
+
+      it('is not put off by a replica writing an equal value at the same moment (sealed anew, so stored differently)', async () => {
+        const keys = [randomBytes(32)];
+        const [a, b] = replicas(keys);
+        for (let round = 0; round < 30; round++) {
+          const current = { round, status: 'CONNECTED' };
+          await a.set('k', current);
+          const [, swapped] = await Promise.all([a.set('k', current), b.compareAndSet('k', current, { round, status: 'NEEDS_REAUTHORIZATION' })]);
+          expect(swapped).toBe(true);
+        }
+      });
+
+      it('writes `next` with the TTL given, or none', async () => {
+        const [a, b] = replicas();
+        await a.set('gains-ttl', 1);
+        await a.set('loses-ttl', 1, SHORT_MS);
+        expect(await a.compareAndSet('gains-ttl', 1, 2, SHORT_MS)).toBe(true);
+        expect(await a.compareAndSet('loses-ttl', 1, 2)).toBe(true);
+        await sleep(PAST_SHORT_MS);
+        expect(await b.get('gains-ttl')).toBeUndefined();
+        expect(await b.get('loses-ttl')).toBe(2);
+      });
+
+      it('a replica delayed between its read and its write cannot erase a fresher value another replica wrote meanwhile', async () => {
+        const keys = [randomBytes(32)];
+        const [slow, fast] = replicas(keys);
+        await fast.set('token', { accessToken: 't1', expiresAt: 2 });
+        const seen = await slow.get<{ accessToken: string; expiresAt: number }>('token'); // read t1, then delayed…
+        await fast.set('token', { accessToken: 't2', expiresAt: 3 }); // …while the other replica stores a fresh token
+        expect(await slow.compareAndSet('token', seen, { ...seen, expiresAt: 0 })).toBe(false);
+        expect(await fast.get('token')).toEqual({ accessToken: 't2', expiresAt: 3 });
+      });
+
+      it('race: of writers replacing the same value at once, exactly one wins and its value is what is stored', async () => {
+        const keys = [randomBytes(32)];
+        const [a, b] = replicas(keys);
+        for (let round = 0; round < 20; round++) {
+          const key = KEYS[round % KEYS.length]!;
+          const current = { round, by: 'setup' };
+          await a.set(key, current);
+          const writers = round % 2 ? 2 : 6;
+          const results = await Promise.all(
+            Array.from({ length: writers }, (_, i) => (i % 2 ? a : b).compareAndSet(key, current, { round, by: `writer-${i}` })),
+          );
+          const winners = results.flatMap((won, i) => (won ? [i] : []));
+          expect(winners).toHaveLength(1);
+          expect(await a.get(key)).toEqual({ round, by: `writer-${winners[0]}` });
+        }
+      });
+    });
+  });
+}

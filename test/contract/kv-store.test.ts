@@ -1,0 +1,42 @@
+/**
+ * The KvStore contract (kv-store.contract.ts) against every store cxgraph has: memory, one real Redis (the
+ * one at REDIS_URL, under a namespace of the test's own) and a private three-node Redis Cluster.
+ */
+import { SecretBox } from '../../src/store/secret-box.js';
+import { createStore, MemoryBacking, MemoryKvStore, type StoreOptions } from '../../src/store/kv-store.js';
+import { HAS_REDIS_SERVER, startPrivateCluster } from '../reliability/support.js';
+import { LogCapture } from '../support/log-capture.js';
+import { HAS_REDIS, rawEntries, REDIS_URL } from '../support/redis.js';
+import { describeKvStoreContract, type KvStoreBackend, type OpenOptions } from './kv-store.contract.js';
+
+describeKvStoreContract('memory', async () => {
+  // One backing for every store of the suite, as one Redis for every replica.
+  const backing = new MemoryBacking();
+  return {
+    open: ({ namespace, encryptionKeys = [] }) => new MemoryKvStore(new SecretBox(encryptionKeys), namespace, backing),
+    rawValues: async (namespace) => [
+      ...[...backing.values].filter(([k]) => k.startsWith(`${namespace}:`)).map(([, e]) => e.stored),
+      ...[...backing.locks].filter(([k]) => k.startsWith(`${namespace}:`)).map(([, l]) => l.owner),
+    ],
+  };
+});
+
+/** Stores over Redis as createStore makes them, with an operation time limit a loaded test machine keeps. */
+function redisBackend(target: Pick<StoreOptions, 'redisUrl' | 'redisClusterNodes'>, nodeUrls: readonly string[]): KvStoreBackend {
+  return {
+    open: ({ namespace, encryptionKeys = [] }: OpenOptions) =>
+      createStore({ ...target, encryptionKeys, namespace, logger: new LogCapture().logger, opTimeoutMs: 5_000 }),
+    rawValues: async (namespace) => (await rawEntries(nodeUrls, `${namespace}:`)).map((e) => e.value ?? ''),
+  };
+}
+
+describeKvStoreContract('Redis', async () => redisBackend({ redisUrl: REDIS_URL }, [REDIS_URL]), { skip: !HAS_REDIS });
+
+describeKvStoreContract(
+  'Redis Cluster (three private nodes)',
+  async () => {
+    const cluster = await startPrivateCluster();
+    return { ...redisBackend({ redisClusterNodes: cluster.urls }, cluster.urls), stop: () => cluster.stop() };
+  },
+  { skip: !HAS_REDIS_SERVER },
+);
