@@ -2,7 +2,7 @@
  * OAuth 2.0 client credentials with HTTP Basic client authentication (RFC 6749 §2.3.1 client_secret_basic,
  * §4.4) and space-separated scopes, as Sangoma CX uses it: `POST https://auth.sangoma.com/oauth/token`,
  * `Authorization: Basic base64(client_id:client_secret)`, form `grant_type=client_credentials&scope=a b`.
- * https://help.sangoma.com (Sangoma CX "API Authentication"; PROVIDERS.md §2)
+ * https://help.sangoma.com (Sangoma CX "API Authentication"; docs/providers/sangoma.md#authentication)
  *
  * The secret travels only in the Authorization header, never in the body. Sangoma's tokens live about a year
  * and "a token can be renewed only once it is expired", so by default the token manager keeps the token for

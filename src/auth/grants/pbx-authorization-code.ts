@@ -1,7 +1,7 @@
 /**
  * Telphin PBX authorization code exchange (RFC 6749 §4.1.3), as the PBX documents it: `POST https://<host>/oauth/token`,
  * form `grant_type=authorization_code`, `code`, `redirect_uri`, `client_id`, `client_secret` (all in the body), answered
- * by `{"access_token","expires_in","token_type":"Bearer","refresh_token"}`. PROVIDERS.md §5, step 3.
+ * by `{"access_token","expires_in","token_type":"Bearer","refresh_token"}`. docs/providers/pbx.md#authorization-code-exchange.
  *
  * cxgraph uses this token exactly once: to create the account's trusted application (pbx-trusted-app.ts), which then
  * gets its own tokens. So the grant is one-shot: its subject is the consent attempt, not the account (unknown until

@@ -1,5 +1,5 @@
 /**
- * A Telphin PBX account's trusted application (PROVIDERS.md §5, step 5): client credentials with the trusted app's
+ * A Telphin PBX account's trusted application (docs/providers/pbx.md#trusted-application-tokens): client credentials with the trusted app's
  * own id and secret in the form body — `grant_type=client_credentials`, `client_id`, `client_secret`, no scope —
  * answered without a refresh token. One grant per connected account: `identity.subject` is the account (PBX user)
  * id, so two accounts never share a cached token even if a platform reused app ids.

@@ -1,7 +1,7 @@
 /**
  * Client credentials where every token is for exactly ONE scope, as NewVoiceMedia (Vonage Contact Center)
  * requires: "When you request a bearer access token for your credentials, you need to specify which one of
- * the scopes the token is for" (PROVIDERS.md §4). `client_id` and `client_secret` go in the form body, as
+ * the scopes the token is for" (docs/providers/newvoicemedia.md#token-request-and-response). `client_id` and `client_secret` go in the form body, as
  * the platform's guide sends them. One credential therefore yields one Grant per scope: each has its own
  * identity (the scope is part of it), so each scope's token is cached, renewed and invalidated on its own.
  */

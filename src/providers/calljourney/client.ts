@@ -1,6 +1,6 @@
 /**
  * CallJourney REST client: "does this recording exist?". There is one key per call and no batch endpoint
- * (PROVIDERS.md §1), so batching and deduplication happen in the DataLoader, not here. The search is a
+ * (docs/providers/calljourney.md#batching-and-deduplication), so batching and deduplication happen in the DataLoader, not here. The search is a
  * read-only POST, hence safe to retry.
  */
 import { AzureClientCredentialsGrant } from '../../auth/grants/azure-client-credentials.js';

@@ -1,4 +1,4 @@
-/** Bodies of the CallJourney API (PROVIDERS.md §1). */
+/** Bodies of the CallJourney API (docs/providers/calljourney.md#conversation-exists). */
 
 /** Request body of POST /api/v1/search/conversationexists: all four fields required and non-empty. */
 export interface ConversationExistsRequest {

@@ -1,5 +1,5 @@
 /**
- * CloudCX (Cloudfon CX) REST client: the user directory of a customer's own CX domain (PROVIDERS.md §3).
+ * CloudCX (Cloudfon CX) REST client: the user directory of a customer's own CX domain (docs/providers/cloudcx.md#the-api).
  *
  * Two ways in, chosen by configuration: the OAuth 2 password grant (tokens from `{domain}/oauth/token`,
  * renewed with the refresh token by the token manager), or a static API key sent as the bearer, which

@@ -1,5 +1,5 @@
 /**
- * Bodies of the CloudCX (Cloudfon CX) open API (PROVIDERS.md §3,
+ * Bodies of the CloudCX (Cloudfon CX) open API (docs/providers/cloudcx.md#the-user-page,
  * https://cloudfon.atlassian.net — "CloudCX REST API authentication").
  */
 

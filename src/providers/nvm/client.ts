@@ -1,5 +1,5 @@
 /**
- * NewVoiceMedia / Vonage Contact Center REST client (PROVIDERS.md §4): agents availability (v1), user admin
+ * NewVoiceMedia / Vonage Contact Center REST client (docs/providers/newvoicemedia.md#the-apis): agents availability (v1), user admin
  * (v4) and interaction content (v3) on the regional API gateway `https://{region}.api.newvoicemedia.com`.
  *
  * A token is valid only for its scope's API, so each API has its own grant (one token per scope, each cached

@@ -1,5 +1,5 @@
 /**
- * Bodies of the NewVoiceMedia / Vonage Contact Center APIs (PROVIDERS.md §4). Fields are optional where the
+ * Bodies of the NewVoiceMedia / Vonage Contact Center APIs (docs/providers/newvoicemedia.md#the-apis). Fields are optional where the
  * platform may omit them: the mappers turn absence into null rather than trusting the shape.
  */
 

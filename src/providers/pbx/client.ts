@@ -1,5 +1,5 @@
 /**
- * Telphin PBX REST client (PROVIDERS.md §5): every call goes through the UpstreamClient (tokens, retries of reads,
+ * Telphin PBX REST client (docs/providers/pbx.md#the-api): every call goes through the UpstreamClient (tokens, retries of reads,
  * Retry-After, error mapping). Bodies are checked before they are mapped, so a platform change shows up as a clear
  * PROVIDER_ERROR rather than as nulls. Creating the trusted application is a POST that makes something: never
  * retried once it may have reached the PBX.

@@ -1,5 +1,5 @@
 /**
- * Connecting a Telphin PBX user (PROVIDERS.md §5, "Connect a PBX user"): the authorization code flow, then a
+ * Connecting a Telphin PBX user (docs/providers/pbx.md#connecting-a-pbx-user): the authorization code flow, then a
  * permanent trusted application so the user is never asked again.
  *
  * begin(): a random single-use `state` (10 minutes) and the PBX's authorize URL.

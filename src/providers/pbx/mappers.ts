@@ -1,6 +1,6 @@
 /**
  * Telphin PBX bodies → schema models, and the small formats the PBX API and cxgraph's PBX pages agree on
- * (GMT date strings, opaque call cursors). Where PROVIDERS.md marks a fact *unknown*, the choice is made here,
+ * (GMT date strings, opaque call cursors). Where the platform is silent (docs/providers/pbx.md#choices-where-the-platform-is-silent), the choice is made here,
  * once, and documented in docs/providers/pbx.md.
  */
 import { CxError, badInput } from '../../errors.js';

@@ -1,4 +1,4 @@
-/** Bodies of the Telphin PBX API (PROVIDERS.md §5) and what cxgraph stores per connected account. */
+/** Bodies of the Telphin PBX API (docs/providers/pbx.md#the-api) and what cxgraph stores per connected account. */
 
 /** `GET /api/ver1.0/user/`: the PBX user the token acts for. */
 export interface PbxUserBody {
@@ -70,7 +70,7 @@ export interface PbxStorageUrlBody {
 
 /**
  * The trusted application `POST /api/ver1.0/application/` created. Its reply's field names are not documented
- * (PROVIDERS.md: *unknown*): `id` or `client_id` for the id, `secret` or `client_secret` for the secret are accepted
+ * (undocumented: docs/providers/pbx.md#creating-the-trusted-application): `id` or `client_id` for the id, `secret` or `client_secret` for the secret are accepted
  * (mappers.ts `trustedAppFromReply`); the secret is shown only when the app is created or reset.
  */
 export interface PbxTrustedAppCredentials {

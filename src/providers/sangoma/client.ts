@@ -1,6 +1,6 @@
 /**
  * Sangoma CX REST client: has an agent place an outbound call, or queues a "CallBack Now" call
- * (PROVIDERS.md §2). https://cpaas.sangoma.com/cx/api/v1/…
+ * (docs/providers/sangoma.md#the-api). https://cpaas.sangoma.com/cx/api/v1/…
  *
  * These requests place real phone calls, so they are never re-sent once they may have reached the platform:
  * no retry on 5xx, connection reset, timeout or 429 (`idempotent: false`). The one re-send is after a 401,

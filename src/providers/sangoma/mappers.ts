@@ -1,5 +1,5 @@
 /**
- * Sangoma CX call responses → CallStart. The response body is *unknown* (PROVIDERS.md §2), so this reads it
+ * Sangoma CX call responses → CallStart. The response body is undocumented (docs/providers/sangoma.md#choices-where-the-platform-is-silent), so this reads it
  * defensively: a 2xx means accepted unless the body says otherwise in a way that cannot be misread
  * (`success: false`, or a `status` word such as "failed"); the call id and message are taken from the
  * first of several plausible fields, at the top level or inside a `data`/`result` wrapper.

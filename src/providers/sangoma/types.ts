@@ -1,5 +1,5 @@
 /**
- * Bodies of the Sangoma CX call API (PROVIDERS.md §2). The request bodies are documented; the response bodies
+ * Bodies of the Sangoma CX call API (docs/providers/sangoma.md#request-and-response-bodies). The request bodies are documented; the response bodies
  * are *unknown* (the public docs show none), so the response type below is only what cxgraph looks for, read
  * defensively by mappers.ts. The simulator answers the shape we assume (see src/simulators/sangoma/simulator.ts
  * and docs/providers/sangoma.md); correct both there when someone sees the real one.

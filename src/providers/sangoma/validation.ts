@@ -1,7 +1,7 @@
 /**
  * Input checks for the Sangoma call mutations, made before any token or call request: a call placed with
  * junk costs a real phone call (or at least a platform rejection), so obvious junk never leaves cxgraph.
- * The checks are permissive on purpose (formats beyond these are *unknown*, PROVIDERS.md §2): anything
+ * The checks are permissive on purpose (formats beyond these are undocumented: docs/providers/sangoma.md#arguments): anything
  * that looks like a dialable number or a SIP/tel URI passes, and the platform has the last word.
  */
 import { badInput } from '../../errors.js';
