@@ -1,23 +1,24 @@
 /**
- * The embedded default: with no provider configured, `npm start` starts the simulators on loopback and
- * points every provider at them, so a newcomer can query real (simulated) upstreams at once. The result is
- * a set of environment variables fed through the same `loadConfig` validation as a real deployment.
+ * The embedded default: with no provider configured, `npm start` starts the simulators on loopback and points every
+ * provider at them, so a newcomer can query real (simulated) upstreams at once. The result is a set of environment
+ * variables (each simulator's `env()`) fed through the same `loadConfig` validation as a real deployment.
  */
 import { createCallJourneySimulator, type CallJourneySimulator } from './calljourney/simulator.js';
-import { createPbxSimulator, type PbxSimulator } from './pbx/simulator.js';
-import { createSangomaSimulator, type SangomaSimulator } from './sangoma/simulator.js';
 import { createCloudCxSimulator, type CloudCxSimulator } from './cloudcx/simulator.js';
 import { createNvmSimulator, type NvmSimulator } from './nvm/simulator.js';
+import { createPbxSimulator, type PbxSimulator } from './pbx/simulator.js';
+import { createSangomaSimulator, type SangomaSimulator } from './sangoma/simulator.js';
 
 export interface EmbeddedSimulators {
+  /** Every provider's variables, pointing at the simulators. */
   env: Record<string, string>;
   calljourney: CallJourneySimulator;
   pbx: PbxSimulator;
   sangoma: SangomaSimulator;
   cloudcx: CloudCxSimulator;
   nvm: NvmSimulator;
-  /** What each simulator serves, for the start-up log. */
-  urls: Record<string, string>;
+  /** Root URL of each simulator's server by provider (the `/__sim/` control API lives there), for the start-up log. */
+  urls: Record<'CALLJOURNEY' | 'PBX' | 'SANGOMA' | 'CLOUDCX' | 'NEWVOICEMEDIA', string>;
   stop(): Promise<void>;
 }
 
@@ -31,41 +32,17 @@ export async function startEmbeddedSimulators(host = '127.0.0.1', cxgraphUrl = '
   const cloudcx = createCloudCxSimulator();
   // One server plays both NewVoiceMedia hosts: {region}.newvoicemedia.com and {region}.api.newvoicemedia.com.
   const nvm = createNvmSimulator();
-  const pbxRedirectUri = `${cxgraphUrl.replace(/\/+$/, '')}/oauth/pbx/callback`;
   const pbx = createPbxSimulator();
-  pbx.addRedirectUri(pbxRedirectUri);
+  const all = [calljourney, sangoma, cloudcx, nvm, pbx];
   // Started side by side: cold start to first answer matters (npm start, benchmarks).
-  await Promise.all([calljourney.start({ host }), sangoma.start({ host }), cloudcx.start({ host }), nvm.start({ host }), pbx.start({ host })]);
-  const cjClient = calljourney.clients[0]!;
-  const sgClient = sangoma.clients[0]!;
-  // The password grant rather than the API key, so the embedded default exercises token refresh.
-  const cxClient = cloudcx.clients[0]!;
-  const cxAccount = cloudcx.accounts[0]!;
-  const nvmClient = nvm.clients[0]!;
-  const pbxApp = pbx.publicApps[0]!;
+  await Promise.all(all.map((sim) => sim.start({ host })));
   const env: Record<string, string> = {
-    CALLJOURNEY_TENANT_ID: calljourney.tenantId,
-    CALLJOURNEY_CLIENT_ID: cjClient.clientId,
-    CALLJOURNEY_CLIENT_SECRET: cjClient.clientSecret,
-    CALLJOURNEY_BASE_URL: calljourney.baseUrl,
-    CALLJOURNEY_TOKEN_URL: calljourney.tokenUrl,
-    PBX_BASE_URL: pbx.baseUrl,
-    PBX_CLIENT_ID: pbxApp.clientId,
-    PBX_CLIENT_SECRET: pbxApp.clientSecret,
-    PBX_REDIRECT_URI: pbxRedirectUri,
-    SANGOMA_CLIENT_ID: sgClient.clientId,
-    SANGOMA_CLIENT_SECRET: sgClient.clientSecret,
-    SANGOMA_BASE_URL: sangoma.baseUrl,
-    SANGOMA_TOKEN_URL: sangoma.tokenUrl,
-    CLOUDCX_BASE_URL: cloudcx.baseUrl,
-    CLOUDCX_CLIENT_ID: cxClient.clientId,
-    CLOUDCX_CLIENT_SECRET: cxClient.clientSecret,
-    CLOUDCX_USERNAME: cxAccount.username,
-    CLOUDCX_PASSWORD: cxAccount.password,
-    NVM_CLIENT_ID: nvmClient.clientId,
-    NVM_CLIENT_SECRET: nvmClient.clientSecret,
-    NVM_AUTH_BASE_URL: nvm.authBaseUrl,
-    NVM_API_BASE_URL: nvm.apiBaseUrl,
+    ...calljourney.env(),
+    ...pbx.env({ redirectUri: `${cxgraphUrl.replace(/\/+$/, '')}/oauth/pbx/callback` }),
+    ...sangoma.env(),
+    // The password grant rather than the API key, so the embedded default exercises token refresh.
+    ...cloudcx.env({ auth: 'password' }),
+    ...nvm.env(),
   };
   return {
     env,
@@ -74,9 +51,9 @@ export async function startEmbeddedSimulators(host = '127.0.0.1', cxgraphUrl = '
     sangoma,
     cloudcx,
     nvm,
-    urls: { CALLJOURNEY: calljourney.baseUrl, PBX: pbx.baseUrl, SANGOMA: sangoma.baseUrl, CLOUDCX: cloudcx.baseUrl, NEWVOICEMEDIA: nvm.apiBaseUrl },
+    urls: { CALLJOURNEY: calljourney.url, PBX: pbx.url, SANGOMA: sangoma.url, CLOUDCX: cloudcx.url, NEWVOICEMEDIA: nvm.url },
     async stop() {
-      await Promise.all([calljourney.stop(), sangoma.stop(), cloudcx.stop(), nvm.stop(), pbx.stop()]);
+      await Promise.all(all.map((sim) => sim.stop()));
     },
   };
 }

@@ -1,84 +1,96 @@
 // The simulators' public surface: tests, benchmarks and the embedded default import from here.
-export {
-  SimServer,
-  SimJsonError,
-  SimConfigError,
-  UNMATCHED_ROUTE,
-  type SimRequest,
-  type SimResponse,
-  type SimHandler,
-  type FaultSpec,
-  type FaultKind,
-  type SimConfigHook,
-} from './common/sim-server.js';
+
+// The shell every simulator shares (common/): server, faults, control API, token issuer, lifetime/revoke, env().
+export { SimulatorShell, type Simulator, type ProviderEnv } from './common/simulator-shell.js';
+export { SimServer, type StartOptions } from './common/sim-server.js';
+export { SimJsonError, type SimRequest, type SimResponse, type SimHandler } from './common/sim-http.js';
+export { UNMATCHED_ROUTE } from './common/route-table.js';
+export { type FaultSpec, type FaultKind } from './common/faults.js';
+export { SimConfigError, type SimConfigHook } from './common/config-hooks.js';
+export { CONTROL_PREFIX, type SimStats } from './common/control-api.js';
 export { TokenIssuer } from './common/token-issuer.js';
-export { bearerToken, checkBearer, unauthorizedResponse, type BearerCheck } from './common/bearer.js';
+export { bearerToken, checkBearer, unauthorizedResponse, insufficientScopeResponse, type BearerCheck } from './common/bearer.js';
+export { wavTone } from './common/wav-tone.js';
+
 export {
   createCallJourneySimulator,
+  type CallJourneySimulator,
+  type CallJourneySimulatorOptions,
+  type CallJourneyEnv,
+} from './calljourney/simulator.js';
+export {
   SAMPLE_RECORDINGS,
   DEFAULT_CALLJOURNEY_TENANT_ID,
   DEFAULT_CALLJOURNEY_CLIENT,
   CALLJOURNEY_ROLE,
-  type CallJourneySimulator,
-  type CallJourneySimulatorOptions,
   type CallJourneyClient,
   type SimRecording,
-} from './calljourney/simulator.js';
+} from './calljourney/data.js';
+
 export {
   createCloudCxSimulator,
+  type CloudCxSimulator,
+  type CloudCxSimulatorOptions,
+  type CloudCxEnv,
+  type CloudCxErrorEnvelope,
+  type CloudCxGrantType,
+} from './cloudcx/simulator.js';
+export {
   SAMPLE_CLOUDCX_USERS,
   DEFAULT_CLOUDCX_CLIENT,
   DEFAULT_CLOUDCX_ACCOUNT,
   DEFAULT_CLOUDCX_API_KEY,
   CLOUDCX_ISSUER,
-  type CloudCxSimulator,
-  type CloudCxSimulatorOptions,
   type CloudCxOAuthClient,
   type CloudCxAccount,
   type CloudCxSimUser,
-  type CloudCxErrorEnvelope,
-  type CloudCxGrantType,
-} from './cloudcx/simulator.js';
+} from './cloudcx/data.js';
+
 export {
   createSangomaSimulator,
+  type SangomaSimulator,
+  type SangomaSimulatorOptions,
+  type SangomaEnv,
+  type SangomaPlacedCall,
+} from './sangoma/simulator.js';
+export {
   SAMPLE_SANGOMA_TENANTS,
   DEFAULT_SANGOMA_CLIENT,
   SANGOMA_KNOWN_SCOPES,
   SANGOMA_TOKEN_LIFETIME_SEC,
   SANGOMA_ISSUER,
   SANGOMA_AUDIENCE,
-  type SangomaSimulator,
-  type SangomaSimulatorOptions,
   type SangomaSimClient,
   type SangomaSimTenant,
-  type SangomaPlacedCall,
-} from './sangoma/simulator.js';
+} from './sangoma/data.js';
+
 export {
   createNvmSimulator,
+  type NvmSimulator,
+  type NvmSimulatorOptions,
+  type NvmEnv,
+  type UsersEnvelope,
+  type RateLimit,
+} from './nvm/simulator.js';
+export {
   sampleUsers as sampleNvmUsers,
   sampleInteractions as sampleNvmInteractions,
-  wavTone,
   DEFAULT_NVM_CLIENT,
   NVM_USERS_ONLY_CLIENT,
   NVM_KNOWN_SCOPES,
-  type NvmSimulator,
-  type NvmSimulatorOptions,
   type NvmSimClient,
   type NvmSimUser,
   type NvmSimInteraction,
   type NvmSimContent,
   type AgentState,
-  type UsersEnvelope,
-  type RateLimit,
-} from './nvm/simulator.js';
+} from './nvm/data.js';
+
+export { createPbxSimulator, type PbxSimulator, type PbxSimulatorOptions, type PbxEnv } from './pbx/simulator.js';
 export {
-  createPbxSimulator,
   DEFAULT_PBX_PUBLIC_APP,
   SAMPLE_PBX_USERS,
   SAMPLE_PBX_EXTENSIONS,
   SAMPLE_PBX_CALLS,
-  type PbxSimulator,
-  type PbxSimulatorOptions,
   type PbxSimUser,
   type PbxSimPublicApp,
   type PbxSimTrustedApp,
@@ -86,4 +98,15 @@ export {
   type PbxSimCall,
   type PbxSimCdr,
   type PbxSimRecord,
-} from './pbx/simulator.js';
+} from './pbx/data.js';
+export {
+  consent,
+  ConsentPageError,
+  CONSENT_PATH,
+  CONSENT_FIELDS,
+  CONSENT_SELECTORS,
+  type ConsentOptions,
+  type ConsentDecision,
+} from './pbx/consent-page.js';
+
+export { startEmbeddedSimulators, type EmbeddedSimulators } from './embedded.js';

@@ -101,7 +101,7 @@ describe('CloudCX users (password grant)', () => {
           firstName: 'freesia',
           lastName: 'Test',
           name: 'freesia Test',
-          email: 'frees1aa@gmail.com',
+          email: 'frees1aa@example.com',
           phoneNumber: null,
           roles: ['Admin', 'Agents'],
           active: null,

@@ -1,16 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { decodeJwt, type JWTPayload } from 'jose';
-import { bearerToken } from '../common/bearer.js';
-import { SimConfigError, SimServer, type SimRequest, type SimResponse } from '../common/sim-server.js';
-import { TokenIssuer } from '../common/token-issuer.js';
-import { basicCredentials, isFormEncoded, oauthError, sameSecret, stableUuid } from '../common/http-helpers.js';
-
 /**
  * A fake of one customer's CloudCX (Cloudfon CX) domain: its OAuth 2 token endpoint
- * `POST /oauth/token` (route `token`) and the user directory `GET /openapi/v2/user/page`
- * (route `userpage`) on one server, whose base URL plays the customer's domain.
+ * `POST /oauth/token` (route `token`, routes-token.ts) and the user directory `GET /openapi/v2/user/page`
+ * (route `userpage`, routes-api.ts) on one server, whose base URL plays the customer's domain.
  *
- * See PROVIDERS.md §3 (CloudCX's "REST API authentication" guide). The JWT access token's header
+ * See docs/providers/cloudcx.md (CloudCX's "REST API authentication" guide). The JWT access token's header
  * (`kid`, RS256) and its `expires_in: 3599` with `exp − iat = 3600` point at a Spring Security
  * OAuth 2 authorisation server (spring-security-oauth2, the one that still offers the password
  * grant), so where the guide is silent this simulator answers as that server does.
@@ -50,38 +43,29 @@ import { basicCredentials, isFormEncoded, oauthError, sameSecret, stableUuid } f
  *   choose any code and message.
  * - Token requests are also counted per grant type ({@link CloudCxSimulator.grantCount}).
  */
-
-export const CLOUDCX_ISSUER = 'http://cloudcx.cloudfon.net';
-export const USER_PAGE_PATH = '/openapi/v2/user/page';
-
-export interface CloudCxOAuthClient {
-  clientId: string;
-  clientSecret: string;
-}
-
-/** A platform user who may sign in with the password grant; `loginCode` must be in the directory. */
-export interface CloudCxAccount {
-  username: string;
-  password: string;
-}
-
-/** A directory entry, in the API's shape. */
-export interface CloudCxSimUser {
-  id: string;
-  loginCode: string;
-  roles: string[];
-  firstName: string | null;
-  lastName: string | null;
-  email: string | null;
-  phoneNumber: string | null;
-  uniqueCode: string | null;
-}
+import { randomUUID } from 'node:crypto';
+import { SimConfigError } from '../common/config-hooks.js';
+import type { IntSetting } from '../common/int-setting.js';
+import { isRecord } from '../common/sim-http.js';
+import { SimulatorShell, type Simulator } from '../common/simulator-shell.js';
+import {
+  DEFAULT_CLOUDCX_ACCOUNT,
+  DEFAULT_CLOUDCX_API_KEY,
+  DEFAULT_CLOUDCX_CLIENT,
+  SAMPLE_CLOUDCX_USERS,
+  type CloudCxAccount,
+  type CloudCxOAuthClient,
+  type CloudCxSimUser,
+} from './data.js';
+import { apiRoutes } from './routes-api.js';
+import { tokenRoutes } from './routes-token.js';
 
 export interface CloudCxSimulatorOptions {
   clients?: CloudCxOAuthClient[];
   accounts?: CloudCxAccount[];
   apiKeys?: string[];
   users?: CloudCxSimUser[];
+  /** Default 3599; at most a year, as refreshTokenLifetimeSec (default 30 days). */
   tokenLifetimeSec?: number;
   refreshTokenLifetimeSec?: number;
 }
@@ -95,14 +79,14 @@ export interface CloudCxErrorEnvelope {
 
 export type CloudCxGrantType = 'password' | 'refresh_token';
 
-export interface CloudCxSimulator {
-  readonly server: SimServer;
-  readonly issuer: TokenIssuer;
+type EnvKey = 'CLOUDCX_BASE_URL' | 'CLOUDCX_API_KEY' | 'CLOUDCX_CLIENT_ID' | 'CLOUDCX_CLIENT_SECRET' | 'CLOUDCX_USERNAME' | 'CLOUDCX_PASSWORD';
+/** CLOUDCX_BASE_URL with either CLOUDCX_API_KEY or the four password-grant variables. */
+export type CloudCxEnv = Readonly<Partial<Record<EnvKey, string>> & { CLOUDCX_BASE_URL: string }>;
+
+export interface CloudCxSimulator extends Simulator<CloudCxEnv> {
   readonly clients: readonly CloudCxOAuthClient[];
   readonly accounts: readonly CloudCxAccount[];
   readonly apiKeys: readonly string[];
-  start(opts?: { port?: number; host?: string }): Promise<string>;
-  stop(): Promise<void>;
   /** The customer's domain (the server's URL); throws before start(). */
   readonly baseUrl: string;
   /** `${baseUrl}/oauth/token`. */
@@ -111,12 +95,12 @@ export interface CloudCxSimulator {
   tokenLifetimeSec: number;
   /** Lifetime of refresh tokens issued from now on. */
   refreshTokenLifetimeSec: number;
+  /** The first client and account (password grant, default), or the first API key. */
+  env(opts?: { auth?: 'password' | 'apiKey' }): CloudCxEnv;
   /** Token requests of one grant type since start or resetCounts(), whatever their outcome. */
   grantCount(grant: CloudCxGrantType): number;
   /** Resets the server's per-route counters and the per-grant counters. */
   resetCounts(): void;
-  /** Revokes every access token issued so far (also `POST /__sim/revoke`). */
-  revokeTokens(): void;
   /** Revokes every refresh token issued so far (also `POST /__sim/config {"revokeRefreshTokens":true}`). */
   revokeRefreshTokens(): void;
   /** True while `token` is a refresh token the server would accept. */
@@ -127,112 +111,52 @@ export interface CloudCxSimulator {
   readonly users: readonly CloudCxSimUser[];
 }
 
-export const DEFAULT_CLOUDCX_CLIENT: Readonly<CloudCxOAuthClient> = Object.freeze({
-  clientId: '260390634491792831800001',
-  clientSecret: 'cloudcx-secret-local',
-});
-export const DEFAULT_CLOUDCX_ACCOUNT: Readonly<CloudCxAccount> = Object.freeze({
-  username: 'simon.admin',
-  password: 'cloudcx-password-local',
-});
-export const DEFAULT_CLOUDCX_API_KEY = 'cxk-local-7d1f0c9a4e2b48f6a3c5d8e0b1f2a3c4d5e6f708192a3b4c';
-
-/** The guide's sample user first, then a small contact centre. */
-export const SAMPLE_CLOUDCX_USERS: readonly CloudCxSimUser[] = Object.freeze(
-  [
-    { id: '75d86d40-f7d9-4025-8a1c-8a868f918289', loginCode: 'freesiaTest', roles: ['Admin', 'Agents'], firstName: 'freesia', lastName: 'Test', email: 'frees1aa@gmail.com', phoneNumber: null, uniqueCode: null },
-    ...(
-      [
-        ['simon.admin', 'Simon', 'Okafor', ['Admin'], '+44 20 7946 0101'],
-        ['silvia.rossi', 'Silvia', 'Rossi', ['Agents'], '+39 06 6988 1201'],
-        ['jessica.lin', 'Jessica', 'Lin', ['Agents'], null],
-        ['marco.bianchi', 'Marco', 'Bianchi', ['Agents'], '+39 02 8845 2210'],
-        ['amelia.hughes', 'Amelia', 'Hughes', ['Supervisor', 'Agents'], '+44 161 496 0302'],
-        ['liam.oconnor', 'Liam', "O'Connor", ['Agents'], null],
-        ['priya.natarajan', 'Priya', 'Natarajan', ['Agents'], '+91 80 4718 3300'],
-        ['kenji.watanabe', 'Kenji', 'Watanabe', ['Agents'], null],
-        ['fatima.zahra', 'Fatima', 'Zahra', ['Supervisor'], '+212 522 44 10 20'],
-        ['noah.schmidt', 'Noah', 'Schmidt', ['Agents'], '+49 30 901820'],
-        ['chloe.martin', 'Chloé', 'Martin', ['Agents'], '+33 1 70 36 39 50'],
-        ['mateo.garcia', 'Mateo', 'García', ['Agents'], null],
-        ['olivia.brown', 'Olivia', 'Brown', ['Admin', 'Supervisor'], '+1 212 555 0142'],
-        ['ethan.wilson', 'Ethan', 'Wilson', ['Agents'], '+1 415 555 0199'],
-        ['sofia.kowalska', 'Zofia', 'Kowalska', ['Agents'], null],
-        ['lucas.silva', 'Lucas', 'Silva', ['Agents'], '+55 11 3456 7890'],
-        ['hana.kim', 'Hana', 'Kim', ['Agents'], null],
-        ['omar.haddad', 'Omar', 'Haddad', ['Agents'], '+971 4 123 4567'],
-        ['isla.campbell', 'Isla', 'Campbell', ['Supervisor', 'Agents'], '+44 131 496 0777'],
-        ['daniel.cohen', 'Daniel', 'Cohen', ['Agents'], null],
-        ['aisha.bello', 'Aisha', 'Bello', ['Agents'], '+234 1 460 0900'],
-        ['erik.lindqvist', 'Erik', 'Lindqvist', ['Agents'], '+46 8 123 456 00'],
-        ['mia.jensen', 'Mia', 'Jensen', ['Agents'], null],
-        ['lucia.fernandez', 'Lucía', 'Fernández', ['Agents'], '+34 91 123 45 67'],
-        ['tom.nguyen', 'Tom', 'Nguyen', ['Agents'], null],
-        ['grace.mwangi', 'Grace', 'Mwangi', ['Agents'], '+254 20 765 4321'],
-        ['ivan.petrov', 'Ivan', 'Petrov', ['Agents'], null],
-        ['sienna.moore', 'Sienna', 'Moore', ['Agents'], '+61 2 9876 5432'],
-        ['queue.bot', null, null, [], null],
-      ] as const
-    ).map(([loginCode, firstName, lastName, roles, phoneNumber], i): CloudCxSimUser => ({
-      id: stableUuid(`cloudcx-user/${loginCode}`),
-      loginCode,
-      roles: [...roles],
-      firstName,
-      lastName,
-      email: firstName === null ? null : `${loginCode}@cx.example.com`,
-      phoneNumber,
-      uniqueCode: i % 3 === 0 ? String(1001 + i) : null,
-    })),
-  ].map((u) => Object.freeze(u)),
-);
-
-const DEFAULT_PAGE_SIZE = 10;
-const MAX_PAGE_SIZE = 1000;
-const ERROR_DEFAULT = { code: '1001', message: 'Invalid parameter' };
-const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
-const FULL_AUTH = 'Full authentication is required to access this resource';
-
-interface RefreshGrant {
+export interface RefreshGrant {
   clientId: string;
   username: string;
   userId: string;
   expiresAt: number;
 }
 
+const ERROR_DEFAULT = { code: '1001', message: 'Invalid parameter' };
+const MAX_LIFETIME_SEC = 365 * 86_400;
+
 export function createCloudCxSimulator(opts: CloudCxSimulatorOptions = {}): CloudCxSimulator {
   return new CloudCxSim(opts);
 }
 
-class CloudCxSim implements CloudCxSimulator {
-  readonly server = new SimServer('cloudcx');
-  readonly issuer = new TokenIssuer();
+export class CloudCxSim extends SimulatorShell<CloudCxEnv> implements CloudCxSimulator {
   readonly clients: readonly CloudCxOAuthClient[];
   readonly accounts: readonly CloudCxAccount[];
   readonly apiKeys: readonly string[];
-  private readonly directory: CloudCxSimUser[] = [];
-  private lifetimeSec: number;
-  private refreshLifetimeSec: number;
+  readonly directory: CloudCxSimUser[] = [];
+  readonly grants: Record<CloudCxGrantType, number> = { password: 0, refresh_token: 0 };
+  private readonly refreshLifetime: IntSetting;
   private readonly refreshTokens = new Map<string, RefreshGrant>();
-  private readonly grants: Record<CloudCxGrantType, number> = { password: 0, refresh_token: 0 };
   private envelopes: { code: string; message: string | null; remaining: number }[] = [];
 
   constructor(opts: CloudCxSimulatorOptions) {
+    super('cloudcx', { initial: opts.tokenLifetimeSec ?? 3599, max: MAX_LIFETIME_SEC });
+    this.refreshLifetime = this.intSetting('refreshTokenLifetimeSec', opts.refreshTokenLifetimeSec ?? 30 * 86_400, 1, MAX_LIFETIME_SEC);
     this.clients = Object.freeze((opts.clients ?? [DEFAULT_CLOUDCX_CLIENT]).map((c) => Object.freeze({ ...c })));
     this.accounts = Object.freeze((opts.accounts ?? [DEFAULT_CLOUDCX_ACCOUNT]).map((a) => Object.freeze({ ...a })));
     this.apiKeys = Object.freeze([...(opts.apiKeys ?? [DEFAULT_CLOUDCX_API_KEY])]);
-    this.lifetimeSec = checkLifetime('tokenLifetimeSec', opts.tokenLifetimeSec ?? 3599);
-    this.refreshLifetimeSec = checkLifetime('refreshTokenLifetimeSec', opts.refreshTokenLifetimeSec ?? 30 * 86_400);
     for (const u of opts.users ?? SAMPLE_CLOUDCX_USERS) this.addUser(u);
-
-    this.server.route('POST', '/oauth/token', 'token', (req) => this.token(req));
-    this.server.route('GET', USER_PAGE_PATH, 'userpage', (req) => this.userPage(req));
-    this.server.onRevoke(() => this.revokeTokens());
+    tokenRoutes(this);
+    apiRoutes(this);
     this.server.onConfig({
-      keys: ['tokenLifetimeSec', 'refreshTokenLifetimeSec', 'revokeRefreshTokens', 'errorEnvelope'],
-      apply: (values) => this.applyConfig(values),
+      keys: ['revokeRefreshTokens', 'errorEnvelope'],
+      validate: ({ revokeRefreshTokens, errorEnvelope }) => {
+        if (revokeRefreshTokens !== undefined && revokeRefreshTokens !== true) throw new SimConfigError('revokeRefreshTokens must be true');
+        if (errorEnvelope !== undefined && !isErrorEnvelope(errorEnvelope)) {
+          throw new SimConfigError('errorEnvelope must be {code?: string other than "0000", message?: string|null, times?: positive integer}');
+        }
+      },
+      apply: ({ revokeRefreshTokens, errorEnvelope }) => {
+        if (revokeRefreshTokens === true) this.revokeRefreshTokens();
+        if (errorEnvelope !== undefined) this.failNext(errorEnvelope as CloudCxErrorEnvelope);
+      },
       snapshot: () => ({
-        tokenLifetimeSec: this.lifetimeSec,
-        refreshTokenLifetimeSec: this.refreshLifetimeSec,
         liveRefreshTokens: this.liveRefreshTokenCount(),
         grants: { ...this.grants },
         pendingErrorEnvelopes: this.envelopes.reduce((n, e) => n + e.remaining, 0),
@@ -240,17 +164,11 @@ class CloudCxSim implements CloudCxSimulator {
     });
   }
 
-  get tokenLifetimeSec(): number {
-    return this.lifetimeSec;
-  }
-  set tokenLifetimeSec(value: number) {
-    this.lifetimeSec = checkLifetime('tokenLifetimeSec', value);
-  }
   get refreshTokenLifetimeSec(): number {
-    return this.refreshLifetimeSec;
+    return this.refreshLifetime.value;
   }
   set refreshTokenLifetimeSec(value: number) {
-    this.refreshLifetimeSec = checkLifetime('refreshTokenLifetimeSec', value);
+    this.refreshLifetime.value = value;
   }
 
   get baseUrl(): string {
@@ -263,11 +181,17 @@ class CloudCxSim implements CloudCxSimulator {
     return this.directory;
   }
 
-  start(opts?: { port?: number; host?: string }): Promise<string> {
-    return this.server.start(opts);
-  }
-  stop(): Promise<void> {
-    return this.server.stop();
+  env(opts: { auth?: 'password' | 'apiKey' } = {}): CloudCxEnv {
+    if (opts.auth === 'apiKey') return { CLOUDCX_BASE_URL: this.baseUrl, CLOUDCX_API_KEY: this.apiKeys[0]! };
+    const client = this.clients[0]!;
+    const account = this.accounts[0]!;
+    return {
+      CLOUDCX_BASE_URL: this.baseUrl,
+      CLOUDCX_CLIENT_ID: client.clientId,
+      CLOUDCX_CLIENT_SECRET: client.clientSecret,
+      CLOUDCX_USERNAME: account.username,
+      CLOUDCX_PASSWORD: account.password,
+    };
   }
 
   grantCount(grant: CloudCxGrantType): number {
@@ -279,15 +203,30 @@ class CloudCxSim implements CloudCxSimulator {
     this.grants.refresh_token = 0;
   }
 
-  revokeTokens(): void {
-    this.issuer.revokeAll();
-  }
   revokeRefreshTokens(): void {
     this.refreshTokens.clear();
   }
   isLiveRefreshToken(token: string): boolean {
     const g = this.refreshTokens.get(token);
     return g !== undefined && g.expiresAt > Date.now();
+  }
+
+  /** A new refresh token for this grant, valid refreshTokenLifetimeSec. */
+  issueRefreshToken(grant: Omit<RefreshGrant, 'expiresAt'>): string {
+    const token = randomUUID();
+    this.refreshTokens.set(token, { ...grant, expiresAt: Date.now() + this.refreshTokenLifetimeSec * 1000 });
+    this.pruneRefreshTokens();
+    return token;
+  }
+
+  /** The grant of a refresh token the server knows (expired or not). */
+  refreshGrantOf(token: string): RefreshGrant | undefined {
+    return this.refreshTokens.get(token);
+  }
+
+  /** Rotation: a refresh token is forgotten once used. */
+  forgetRefreshToken(token: string): void {
+    this.refreshTokens.delete(token);
   }
 
   failNext(envelope: CloudCxErrorEnvelope = {}): void {
@@ -299,150 +238,17 @@ class CloudCxSim implements CloudCxSimulator {
     this.envelopes.push({ code, message, remaining: times });
   }
 
+  /** The pending error envelope the next API answer carries, consuming one repetition. */
+  takeErrorEnvelope(): { code: string; message: string | null } | undefined {
+    const pending = this.envelopes[0];
+    if (!pending) return undefined;
+    pending.remaining -= 1;
+    if (pending.remaining <= 0) this.envelopes.shift();
+    return { code: pending.code, message: pending.message };
+  }
+
   addUser(user: CloudCxSimUser): void {
     this.directory.push({ ...user, roles: [...user.roles] });
-  }
-
-  private applyConfig(values: Record<string, unknown>): void {
-    const { tokenLifetimeSec, refreshTokenLifetimeSec, revokeRefreshTokens, errorEnvelope } = values;
-    // Validate everything before applying anything.
-    const lifetimes: [string, unknown][] = [['tokenLifetimeSec', tokenLifetimeSec], ['refreshTokenLifetimeSec', refreshTokenLifetimeSec]];
-    for (const [name, v] of lifetimes) {
-      if (v === undefined) continue;
-      try {
-        if (typeof v !== 'number') throw new RangeError(`${name} must be a number of seconds`);
-        checkLifetime(name, v);
-      } catch (err) {
-        throw new SimConfigError((err as Error).message);
-      }
-    }
-    if (revokeRefreshTokens !== undefined && revokeRefreshTokens !== true) throw new SimConfigError('revokeRefreshTokens must be true');
-    if (errorEnvelope !== undefined) {
-      const e = errorEnvelope as Record<string, unknown> | null;
-      const ok =
-        e !== null && typeof e === 'object' && !Array.isArray(e) &&
-        (e.code === undefined || (typeof e.code === 'string' && e.code !== '0000')) &&
-        (e.message === undefined || e.message === null || typeof e.message === 'string') &&
-        (e.times === undefined || (Number.isInteger(e.times) && (e.times as number) >= 1));
-      if (!ok) throw new SimConfigError('errorEnvelope must be {code?: string other than "0000", message?: string|null, times?: positive integer}');
-    }
-    if (typeof tokenLifetimeSec === 'number') this.tokenLifetimeSec = tokenLifetimeSec;
-    if (typeof refreshTokenLifetimeSec === 'number') this.refreshTokenLifetimeSec = refreshTokenLifetimeSec;
-    if (revokeRefreshTokens === true) this.revokeRefreshTokens();
-    if (errorEnvelope !== undefined) this.failNext(errorEnvelope as CloudCxErrorEnvelope);
-  }
-
-  // --- token endpoint ------------------------------------------------------------
-
-  private async token(req: SimRequest): Promise<SimResponse> {
-    const form = isFormEncoded(req.headers['content-type']) ? req.form() : new URLSearchParams();
-    const grantType = form.get('grant_type');
-    if (grantType === 'password' || grantType === 'refresh_token') this.grants[grantType] += 1;
-
-    const basic = basicCredentials(req.headers.authorization);
-    const clientId = basic?.clientId ?? form.get('client_id');
-    if (!clientId) return oauthError(401, 'unauthorized', FULL_AUTH, { 'WWW-Authenticate': 'Basic realm="oauth2/client"' });
-    const secret = basic?.clientSecret ?? form.get('client_secret') ?? '';
-    const client = this.clients.find((c) => c.clientId === clientId);
-    if (!client || !sameSecret(secret, client.clientSecret)) return oauthError(401, 'invalid_client', 'Bad client credentials');
-
-    if (!grantType) return oauthError(400, 'invalid_request', 'Missing grant type');
-    if (grantType === 'password') return this.passwordGrant(client, form);
-    if (grantType === 'refresh_token') return this.refreshGrant(client, form);
-    return oauthError(400, 'unsupported_grant_type', `Unsupported grant type: ${grantType}`);
-  }
-
-  private async passwordGrant(client: CloudCxOAuthClient, form: URLSearchParams): Promise<SimResponse> {
-    const username = form.get('username') ?? '';
-    const password = form.get('password') ?? '';
-    const account = this.accounts.find((a) => a.username === username);
-    // Compare even for unknown users, so timing does not tell which usernames exist.
-    const passwordOk = sameSecret(password, account?.password ?? randomUUID());
-    if (!account || !passwordOk || username === '') return oauthError(400, 'invalid_grant', 'Bad credentials');
-    const user = this.directory.find((u) => u.loginCode === account.username);
-    return this.issueTokens(client.clientId, account.username, user?.id ?? stableUuid(`cloudcx-user/${account.username}`));
-  }
-
-  private async refreshGrant(client: CloudCxOAuthClient, form: URLSearchParams): Promise<SimResponse> {
-    const token = form.get('refresh_token');
-    if (!token) return oauthError(400, 'invalid_request', 'Missing refresh token');
-    const grant = this.refreshTokens.get(token);
-    if (!grant) return oauthError(400, 'invalid_grant', `Invalid refresh token: ${token}`);
-    if (grant.clientId !== client.clientId) return oauthError(400, 'invalid_grant', `Wrong client for this refresh token: ${token}`);
-    this.refreshTokens.delete(token); // rotated: single use
-    if (grant.expiresAt <= Date.now()) return oauthError(400, 'invalid_grant', `Invalid refresh token (expired): ${token}`);
-    return this.issueTokens(grant.clientId, grant.username, grant.userId);
-  }
-
-  private async issueTokens(clientId: string, username: string, userId: string): Promise<SimResponse> {
-    const expiresIn = this.lifetimeSec;
-    const accessToken = await this.issuer.issue({ sub: clientId, aud: clientId, 'user-id': userId, iss: CLOUDCX_ISSUER }, expiresIn + 1);
-    const refreshToken = randomUUID();
-    this.refreshTokens.set(refreshToken, { clientId, username, userId, expiresAt: Date.now() + this.refreshLifetimeSec * 1000 });
-    this.pruneRefreshTokens();
-    return {
-      status: 200,
-      headers: NO_STORE,
-      json: { access_token: accessToken, token_type: 'Bearer', refresh_token: refreshToken, expires_in: expiresIn },
-    };
-  }
-
-  // --- API -------------------------------------------------------------------------
-
-  private async userPage(req: SimRequest): Promise<SimResponse> {
-    const denied = await this.authorise(req);
-    if (denied) return denied;
-
-    const pending = this.envelopes[0];
-    if (pending) {
-      pending.remaining -= 1;
-      if (pending.remaining <= 0) this.envelopes.shift();
-      return { status: 200, json: { code: pending.code, message: pending.message, data: null } };
-    }
-
-    const pageIndex = intParam(req.query.get('pageIndex'), 1);
-    if (pageIndex === null || pageIndex < 1) return envelopeError('1001', 'Invalid parameter: pageIndex');
-    const pageSize = intParam(req.query.get('pageSize'), DEFAULT_PAGE_SIZE);
-    if (pageSize === null || pageSize < 1 || pageSize > MAX_PAGE_SIZE) return envelopeError('1001', 'Invalid parameter: pageSize');
-
-    const keywords = (req.query.get('keywords') ?? '').trim().toLowerCase();
-    const matches = keywords ? this.directory.filter((u) => matchesKeywords(u, keywords)) : this.directory;
-    const start = (pageIndex - 1) * pageSize;
-    const content = matches.slice(start, start + pageSize);
-    return {
-      status: 200,
-      json: {
-        code: '0000',
-        message: null,
-        data: {
-          totalPages: Math.ceil(matches.length / pageSize),
-          totalElements: matches.length,
-          size: pageSize,
-          number: pageIndex - 1,
-          numberOfElements: content.length,
-          content,
-        },
-      },
-    };
-  }
-
-  /** Undefined when the bearer is a live token of this server or a configured API key; else the 401. */
-  private async authorise(req: SimRequest): Promise<SimResponse | undefined> {
-    const token = bearerToken(req);
-    if (token === null) return unauthorized('unauthorized', FULL_AUTH);
-    if (this.apiKeys.some((k) => sameSecret(token, k))) return undefined;
-    const claims = await this.issuer.verify(token);
-    if (claims && this.acceptsClaims(claims)) return undefined;
-    const expired = claims === null && isExpiredJwt(token);
-    return unauthorized('invalid_token', `${expired ? 'Access token expired' : 'Invalid access token'}: ${token}`);
-  }
-
-  private acceptsClaims(claims: JWTPayload): boolean {
-    return (
-      claims.iss === CLOUDCX_ISSUER &&
-      typeof claims['user-id'] === 'string' &&
-      this.clients.some((c) => claims.aud === c.clientId || (Array.isArray(claims.aud) && claims.aud.includes(c.clientId)))
-    );
   }
 
   private liveRefreshTokenCount(): number {
@@ -460,47 +266,11 @@ class CloudCxSim implements CloudCxSimulator {
   }
 }
 
-// --- helpers -------------------------------------------------------------------
-
-/** Spring's OAuth2AuthenticationEntryPoint: the error in both the challenge and the body. */
-function unauthorized(error: string, description: string): SimResponse {
-  const quoted = description.replace(/["\\]/g, '');
-  return {
-    status: 401,
-    headers: { 'WWW-Authenticate': `Bearer realm="oauth2-resource", error="${error}", error_description="${quoted}"` },
-    json: { error, error_description: description },
-  };
-}
-
-function envelopeError(code: string, message: string): SimResponse {
-  return { status: 200, json: { code, message, data: null } };
-}
-
-function matchesKeywords(u: CloudCxSimUser, keywords: string): boolean {
-  const fields = [u.loginCode, u.firstName, u.lastName, `${u.firstName ?? ''} ${u.lastName ?? ''}`.trim(), u.email];
-  return fields.some((f) => typeof f === 'string' && f.toLowerCase().includes(keywords));
-}
-
-/** An integer query parameter; `def` when absent, null when present but not an integer. */
-function intParam(raw: string | null, def: number): number | null {
-  if (raw === null || raw === '') return def;
-  if (!/^-?\d+$/.test(raw)) return null;
-  const n = Number(raw);
-  return Number.isSafeInteger(n) ? n : null;
-}
-
-function isExpiredJwt(token: string): boolean {
-  try {
-    const { exp } = decodeJwt(token);
-    return typeof exp === 'number' && exp * 1000 <= Date.now();
-  } catch {
-    return false;
-  }
-}
-
-function checkLifetime(name: string, value: number): number {
-  if (!(Number.isInteger(value) && value >= 1 && value <= 365 * 86_400)) {
-    throw new RangeError(`${name} must be an integer number of seconds from 1 to ${365 * 86_400}; got ${value}`);
-  }
-  return value;
+function isErrorEnvelope(e: unknown): boolean {
+  return (
+    isRecord(e) &&
+    (e.code === undefined || (typeof e.code === 'string' && e.code !== '0000')) &&
+    (e.message === undefined || e.message === null || typeof e.message === 'string') &&
+    (e.times === undefined || (Number.isInteger(e.times) && (e.times as number) >= 1))
+  );
 }

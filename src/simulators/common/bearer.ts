@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose';
-import type { SimRequest, SimResponse } from './sim-server.js';
+import type { SimRequest, SimResponse } from './sim-http.js';
 import type { TokenIssuer } from './token-issuer.js';
 
 /**
@@ -21,6 +21,14 @@ export function bearerToken(req: SimRequest): string | null {
 export function unauthorizedResponse(body: unknown, reason: 'missing' | 'invalid'): SimResponse {
   const challenge = reason === 'missing' ? 'Bearer' : 'Bearer error="invalid_token"';
   return { status: 401, headers: { 'WWW-Authenticate': challenge }, json: body };
+}
+
+/**
+ * The 403 of RFC 6750 §3.1 for a valid token that lacks the endpoint's scope: asking for a new token with the same
+ * scopes cannot help, so clients must not treat it as a 401.
+ */
+export function insufficientScopeResponse(scope: string, body: unknown): SimResponse {
+  return { status: 403, headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scope}"` }, json: body };
 }
 
 export type BearerCheck = { ok: true; claims: JWTPayload } | { ok: false; response: SimResponse };

@@ -1,132 +1,61 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+/**
+ * A tiny HTTP server for fake upstream platforms. Each simulator registers its routes; this class adds what every
+ * simulator needs so tests and benchmarks can exercise a client's behaviour: per-route request counters, latency,
+ * injected faults ({@link FaultSpec}) and the `/__sim/` control API (control-api.ts).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigHooks, SimConfigError, type SimConfigHook } from './config-hooks.js';
+import { answerControl, isControlPath, type ControlTarget, type SimStats } from './control-api.js';
+import { applyFault, FaultQueue, type FaultSpec } from './faults.js';
+import { RouteTable, UNMATCHED_ROUTE } from './route-table.js';
+import { isNonNegativeNumber, isRecord, readBody, send, simRequest, type SimHandler, type SimResponse } from './sim-http.js';
 
-/**
- * A tiny HTTP server for fake upstream platforms. Each concrete simulator registers
- * its routes; this class adds what every simulator needs so tests and benchmarks can
- * exercise a client's behaviour: per-route request counters, latency, injected faults
- * and an HTTP control API under `/__sim/` so a separate process (benchmarks) can steer it.
- *
- * Only node:http is used so a simulator adds no dependency to the embedded default.
- */
-
-/** What a route handler sees of a request. The body is read in full before the handler runs. */
-export interface SimRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  /** `:param` captures of a string route, or named groups of a RegExp route (URI-decoded). */
-  params: Record<string, string>;
-  rawBody: string;
-  /** The body parsed as `application/x-www-form-urlencoded` (whatever the Content-Type says). */
-  form(): URLSearchParams;
-  /** The body parsed as JSON; throws {@link SimJsonError} when it is not JSON. */
-  json(): unknown;
-}
-
-/** What a route handler answers. `json` wins over `text`, `text` over `bytes`; none means an empty body. */
-export interface SimResponse {
-  status: number;
-  headers?: Record<string, string>;
-  json?: unknown;
-  text?: string;
-  /** A binary body (media files); Content-Type defaults to `application/octet-stream`. */
-  bytes?: Uint8Array;
-  /** Overrides the default Content-Type (`application/json; charset=utf-8` or `text/plain; charset=utf-8`). */
-  contentType?: string;
-}
-
-export type SimHandler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
-
-export type FaultKind = 'status' | 'reset' | 'malformed' | 'hang';
-
-/**
- * One injected misbehaviour. `status` answers `status` with `body` (default
- * `{"message":"Injected fault"}`) and `Retry-After` when `retryAfterSec` is set; `reset`
- * destroys the socket without answering; `malformed` answers 200 JSON whose body is cut in
- * half; `hang` never answers (until stop()). Applies to `times` requests (default 1) of the
- * named route, or of any route when `route` is absent.
- */
-export interface FaultSpec {
-  kind: FaultKind;
-  route?: string;
-  status?: number;
-  retryAfterSec?: number;
-  body?: unknown;
-  times?: number;
-}
-
-/** Thrown by {@link SimRequest.json} so handlers can answer their platform's own 400. */
-export class SimJsonError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SimJsonError';
-  }
-}
-
-/** Thrown by a config hook when a value sent to `POST /__sim/config` is unacceptable (answered 400). */
-export class SimConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SimConfigError';
-  }
-}
-
-/**
- * Lets a concrete simulator accept its own settings through `POST /__sim/config`
- * (e.g. `tokenLifetimeSec`). Keys not claimed by any hook, nor by the server itself
- * (`latencyMs`, `routeLatency`), are rejected so a typo in a benchmark does not pass silently.
- */
-export interface SimConfigHook {
-  keys: readonly string[];
-  /** Validate and apply the claimed keys present in `values`; throw SimConfigError to refuse. */
-  apply(values: Record<string, unknown>): void;
-  /** The current values, echoed in the control API's answer. */
-  snapshot(): Record<string, unknown>;
-}
-
-export const UNMATCHED_ROUTE = '<unmatched>';
-
-/** Bodies beyond this are refused with 413; no simulated platform needs more. */
-const MAX_BODY_BYTES = 1024 * 1024;
-const CONTROL_PREFIX = '/__sim';
-const DEFAULT_FAULT_BODY = { message: 'Injected fault' };
-
-interface Route {
-  method: string;
-  pattern: RegExp;
-  paramNames: readonly string[] | null;
-  name: string;
-  handler: SimHandler;
-}
-
-interface PendingFault {
-  spec: FaultSpec;
-  remaining: number;
+export interface StartOptions {
+  /** Default 0: a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
 }
 
 export class SimServer {
   readonly name: string;
   /** Added to every non-control request, matched or not, before any fault or handler. */
   latencyMs = 0;
+  /** The last error a handler threw; the client only ever sees a generic 500. */
+  lastError: unknown = undefined;
 
-  private readonly routes: Route[] = [];
+  private readonly routes = new RouteTable();
   private readonly routeLatency = new Map<string, number>();
   private readonly requestCounts = new Map<string, number>();
-  private faults: PendingFault[] = [];
-  private readonly configHooks: SimConfigHook[] = [];
+  private readonly faults = new FaultQueue();
+  private readonly config = new ConfigHooks();
   private readonly revokeHooks: (() => void)[] = [];
   private server: Server | null = null;
   private baseUrl: string | null = null;
   /** Aborted by stop() so pending latency timers do not keep the process alive. */
   private lifetime = new AbortController();
-  /** The last error a handler threw; the client only ever sees a generic 500. */
-  lastError: unknown = undefined;
+  private readonly control: ControlTarget = {
+    stats: () => this.stats(),
+    reset: () => {
+      this.clearFaults();
+      this.resetCounts();
+    },
+    inject: (fault) => this.inject(fault),
+    revoke: () => {
+      for (const hook of this.revokeHooks) hook();
+      return this.revokeHooks.length > 0;
+    },
+    configure: (body) => {
+      this.config.configure(body);
+      return this.config.snapshot();
+    },
+  };
 
   constructor(name: string) {
     this.name = name;
+    this.config.add(this.latencyConfig());
   }
 
   /**
@@ -135,13 +64,7 @@ export class SimServer {
    * The first registered route that matches method and path wins.
    */
   route(method: string, path: string | RegExp, name: string, handler: SimHandler): this {
-    if (name === UNMATCHED_ROUTE) throw new TypeError(`Route name ${UNMATCHED_ROUTE} is reserved`);
-    if (typeof path === 'string') {
-      const compiled = compilePath(path);
-      this.routes.push({ method: method.toUpperCase(), pattern: compiled.pattern, paramNames: compiled.paramNames, name, handler });
-    } else {
-      this.routes.push({ method: method.toUpperCase(), pattern: path, paramNames: null, name, handler });
-    }
+    this.routes.add(method, path, name, handler);
     return this;
   }
 
@@ -155,19 +78,18 @@ export class SimServer {
     return this.server !== null;
   }
 
-  async start(opts: { port?: number; host?: string } = {}): Promise<string> {
+  async start(opts: StartOptions = {}): Promise<string> {
     if (this.server) throw new Error(`Simulator ${this.name} is already started`);
-    const host = opts.host ?? '127.0.0.1';
     const server = createServer({ keepAlive: true }, (req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         // Last resort: handle() already answers handler errors; this covers write failures.
         this.lastError = err;
-        if (!res.headersSent && !res.destroyed) sendJson(res, 500, { message: 'Internal simulator error' });
+        if (!res.headersSent && !res.destroyed) send(res, { status: 500, json: { message: 'Internal simulator error' } });
       });
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(opts.port ?? 0, host, () => {
+      server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
         server.off('error', reject);
         resolve();
       });
@@ -210,32 +132,32 @@ export class SimServer {
 
   /** Extra latency for one route, added to {@link latencyMs}; 0 removes it. */
   setLatency(routeName: string, ms: number): void {
-    assertNonNegative(ms, 'latency');
+    if (!isNonNegativeNumber(ms)) throw new TypeError('latency must be a non-negative number');
     if (ms === 0) this.routeLatency.delete(routeName);
     else this.routeLatency.set(routeName, ms);
   }
 
   inject(fault: FaultSpec): void {
-    const problem = faultProblem(fault);
-    if (problem) throw new TypeError(problem);
-    this.faults.push({ spec: { ...fault }, remaining: fault.times ?? 1 });
+    this.faults.add(fault);
   }
 
   clearFaults(): void {
-    this.faults = [];
+    this.faults.clear();
   }
 
   /** Faults not yet consumed, counting each remaining repetition. */
   pendingFaults(): number {
-    return this.faults.reduce((sum, f) => sum + f.remaining, 0);
+    return this.faults.pending();
   }
 
   // --- hooks for concrete simulators ---------------------------------------
 
+  /** Settings of `POST /__sim/config` beyond the server's own `latencyMs` and `routeLatency`. */
   onConfig(hook: SimConfigHook): void {
-    this.configHooks.push(hook);
+    this.config.add(hook);
   }
 
+  /** What `POST /__sim/revoke` does; without any hook it answers 501. */
   onRevoke(hook: () => void): void {
     this.revokeHooks.push(hook);
   }
@@ -247,18 +169,18 @@ export class SimServer {
     const method = (req.method ?? 'GET').toUpperCase();
     const rawBody = await readBody(req);
     if (rawBody === null) {
-      sendJson(res, 413, { message: 'Payload Too Large' });
+      send(res, { status: 413, json: { message: 'Payload Too Large' } });
       return;
     }
-    if (url.pathname === CONTROL_PREFIX || url.pathname.startsWith(`${CONTROL_PREFIX}/`)) {
-      this.control(method, url.pathname, rawBody, res);
+    if (isControlPath(url.pathname)) {
+      send(res, answerControl(this.control, method, url.pathname, rawBody));
       return;
     }
 
-    const matched = this.match(method, url.pathname);
-    this.increment(matched ? matched.route.name : UNMATCHED_ROUTE);
+    const matched = this.routes.match(method, url.pathname);
+    this.requestCounts.set(matched?.name ?? UNMATCHED_ROUTE, this.count(matched?.name ?? UNMATCHED_ROUTE) + 1);
 
-    const delay = this.latencyMs + (matched ? (this.routeLatency.get(matched.route.name) ?? 0) : 0);
+    const delay = this.latencyMs + (matched ? (this.routeLatency.get(matched.name) ?? 0) : 0);
     if (delay > 0) {
       try {
         await sleep(delay, undefined, { signal: this.lifetime.signal });
@@ -268,29 +190,19 @@ export class SimServer {
     }
 
     if (!matched) {
-      sendJson(res, 404, { message: 'Not Found' });
+      send(res, { status: 404, json: { message: 'Not Found' } });
       return;
     }
 
-    const fault = this.takeFault(matched.route.name);
+    const fault = this.faults.take(matched.name);
     if (fault) {
       applyFault(fault, req, res);
       return;
     }
 
-    const simReq: SimRequest = {
-      method,
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      params: matched.params,
-      rawBody,
-      form: () => new URLSearchParams(rawBody),
-      json: () => parseJson(rawBody),
-    };
     let answer: SimResponse;
     try {
-      answer = await matched.route.handler(simReq);
+      answer = await matched.handler(simRequest(method, url, req, matched.params, rawBody));
     } catch (err) {
       this.lastError = err;
       answer = { status: 500, json: { message: 'Internal simulator error' } };
@@ -298,274 +210,25 @@ export class SimServer {
     send(res, answer);
   }
 
-  private match(method: string, path: string): { route: Route; params: Record<string, string> } | null {
-    for (const route of this.routes) {
-      if (route.method !== method) continue;
-      const m = route.pattern.exec(path);
-      if (!m) continue;
-      const params: Record<string, string> = {};
-      if (route.paramNames) {
-        route.paramNames.forEach((paramName, i) => {
-          params[paramName] = safeDecode(m[i + 1] ?? '');
-        });
-      } else if (m.groups) {
-        for (const [key, value] of Object.entries(m.groups)) {
-          if (value !== undefined) params[key] = safeDecode(value);
-        }
-      }
-      return { route, params };
-    }
-    return null;
-  }
-
-  private increment(name: string): void {
-    this.requestCounts.set(name, this.count(name) + 1);
-  }
-
-  /** First pending fault for this route in FIFO order, consuming one repetition. */
-  private takeFault(routeName: string): FaultSpec | null {
-    const index = this.faults.findIndex((f) => f.spec.route === undefined || f.spec.route === routeName);
-    if (index < 0) return null;
-    const pending = this.faults[index]!;
-    pending.remaining -= 1;
-    if (pending.remaining <= 0) this.faults.splice(index, 1);
-    return pending.spec;
-  }
-
-  // --- control API ------------------------------------------------------------
-
-  private control(method: string, path: string, rawBody: string, res: ServerResponse): void {
-    const action = path.slice(CONTROL_PREFIX.length + 1);
-    const allowed: Record<string, string> = { stats: 'GET', faults: 'POST', config: 'POST', revoke: 'POST', reset: 'POST' };
-    const expectedMethod = allowed[action];
-    if (expectedMethod === undefined) {
-      sendJson(res, 404, { message: 'Not Found' });
-      return;
-    }
-    if (method !== expectedMethod) {
-      res.setHeader('Allow', expectedMethod);
-      sendJson(res, 405, { message: `Use ${expectedMethod} ${path}` });
-      return;
-    }
-
-    if (action === 'stats') {
-      sendJson(res, 200, this.stats());
-      return;
-    }
-    if (action === 'reset') {
-      this.clearFaults();
-      this.resetCounts();
-      sendJson(res, 200, this.stats());
-      return;
-    }
-    if (action === 'revoke') {
-      if (this.revokeHooks.length === 0) {
-        sendJson(res, 501, { message: `Simulator ${this.name} issues no tokens to revoke` });
-        return;
-      }
-      for (const hook of this.revokeHooks) hook();
-      sendJson(res, 200, { revoked: true });
-      return;
-    }
-
-    let body: unknown;
-    try {
-      body = rawBody === '' ? {} : JSON.parse(rawBody);
-    } catch {
-      sendJson(res, 400, { message: 'Body must be JSON' });
-      return;
-    }
-
-    if (action === 'faults') {
-      const specs = Array.isArray(body) ? body : [body];
-      for (const spec of specs) {
-        const problem = faultProblem(spec);
-        if (problem) {
-          sendJson(res, 400, { message: problem });
-          return;
-        }
-      }
-      for (const spec of specs as FaultSpec[]) this.inject(spec);
-      sendJson(res, 200, this.stats());
-      return;
-    }
-
-    // action === 'config'
-    if (!isRecord(body)) {
-      sendJson(res, 400, { message: 'Body must be a JSON object' });
-      return;
-    }
-    try {
-      this.configure(body);
-    } catch (err) {
-      if (err instanceof SimConfigError) {
-        sendJson(res, 400, { message: err.message });
-        return;
-      }
-      throw err;
-    }
-    sendJson(res, 200, this.configSnapshot());
-  }
-
-  private configure(body: Record<string, unknown>): void {
-    const known = new Set(['latencyMs', 'routeLatency', ...this.configHooks.flatMap((h) => h.keys)]);
-    for (const key of Object.keys(body)) {
-      if (!known.has(key)) throw new SimConfigError(`Unknown config key '${key}'; known: ${[...known].join(', ')}`);
-    }
-    const { latencyMs, routeLatency } = body;
-    if (latencyMs !== undefined && !isNonNegativeNumber(latencyMs)) {
-      throw new SimConfigError('latencyMs must be a non-negative number');
-    }
-    if (routeLatency !== undefined) {
-      if (!isRecord(routeLatency) || !Object.values(routeLatency).every(isNonNegativeNumber)) {
-        throw new SimConfigError('routeLatency must map route names to non-negative numbers');
-      }
-    }
-    // Hooks validate before anything is applied by the server, so a refusal changes nothing here.
-    for (const hook of this.configHooks) {
-      const values = Object.fromEntries(Object.entries(body).filter(([key]) => hook.keys.includes(key)));
-      if (Object.keys(values).length > 0) hook.apply(values);
-    }
-    if (typeof latencyMs === 'number') this.latencyMs = latencyMs;
-    if (isRecord(routeLatency)) {
-      for (const [route, ms] of Object.entries(routeLatency)) this.setLatency(route, ms as number);
-    }
-  }
-
-  private configSnapshot(): Record<string, unknown> {
-    const snapshot: Record<string, unknown> = {
-      latencyMs: this.latencyMs,
-      routeLatency: Object.fromEntries(this.routeLatency),
-    };
-    for (const hook of this.configHooks) Object.assign(snapshot, hook.snapshot());
-    return snapshot;
-  }
-
-  private stats(): { name: string; counts: Record<string, number>; pendingFaults: number } {
+  private stats(): SimStats {
     return { name: this.name, counts: this.counts(), pendingFaults: this.pendingFaults() };
   }
-}
 
-// --- helpers -----------------------------------------------------------------
-
-function compilePath(path: string): { pattern: RegExp; paramNames: string[] } {
-  const paramNames: string[] = [];
-  const source = path
-    .split('/')
-    .map((segment) => {
-      if (segment.startsWith(':') && segment.length > 1) {
-        paramNames.push(segment.slice(1));
-        return '([^/]+)';
-      }
-      return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    })
-    .join('/');
-  return { pattern: new RegExp(`^${source}$`), paramNames };
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
+  /** `latencyMs` and `routeLatency` (route name → ms, 0 removes) of `POST /__sim/config`. */
+  private latencyConfig(): SimConfigHook {
+    return {
+      keys: ['latencyMs', 'routeLatency'],
+      validate: ({ latencyMs, routeLatency }) => {
+        if (latencyMs !== undefined && !isNonNegativeNumber(latencyMs)) throw new SimConfigError('latencyMs must be a non-negative number');
+        if (routeLatency !== undefined && !(isRecord(routeLatency) && Object.values(routeLatency).every(isNonNegativeNumber))) {
+          throw new SimConfigError('routeLatency must map route names to non-negative numbers');
+        }
+      },
+      apply: ({ latencyMs, routeLatency }) => {
+        if (typeof latencyMs === 'number') this.latencyMs = latencyMs;
+        if (isRecord(routeLatency)) for (const [route, ms] of Object.entries(routeLatency)) this.setLatency(route, ms as number);
+      },
+      snapshot: () => ({ latencyMs: this.latencyMs, routeLatency: Object.fromEntries(this.routeLatency) }),
+    };
   }
-}
-
-/** Reads the whole body as UTF-8, or null when it exceeds MAX_BODY_BYTES. */
-async function readBody(req: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let tooLarge = false;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    // Keep draining so the connection stays usable, but stop buffering.
-    if (size > MAX_BODY_BYTES) tooLarge = true;
-    else chunks.push(chunk);
-  }
-  return tooLarge ? null : Buffer.concat(chunks).toString('utf8');
-}
-
-function parseJson(rawBody: string): unknown {
-  try {
-    return JSON.parse(rawBody);
-  } catch (err) {
-    throw new SimJsonError('Request body is not valid JSON', { cause: err });
-  }
-}
-
-function send(res: ServerResponse, answer: SimResponse): void {
-  if (res.destroyed) return;
-  let body: string | Uint8Array = '';
-  let contentType = answer.contentType;
-  if (answer.json !== undefined) {
-    body = JSON.stringify(answer.json);
-    contentType ??= 'application/json; charset=utf-8';
-  } else if (answer.text !== undefined) {
-    body = answer.text;
-    contentType ??= 'text/plain; charset=utf-8';
-  } else if (answer.bytes !== undefined) {
-    body = answer.bytes;
-    contentType ??= 'application/octet-stream';
-  }
-  const headers: Record<string, string | number> = { ...answer.headers };
-  if (contentType !== undefined) headers['Content-Type'] = contentType;
-  headers['Content-Length'] = Buffer.byteLength(body);
-  res.writeHead(answer.status, headers);
-  res.end(body);
-}
-
-function sendJson(res: ServerResponse, status: number, json: unknown): void {
-  send(res, { status, json });
-}
-
-function applyFault(fault: FaultSpec, req: IncomingMessage, res: ServerResponse): void {
-  switch (fault.kind) {
-    case 'status': {
-      const headers: Record<string, string> = {};
-      if (fault.retryAfterSec !== undefined) headers['Retry-After'] = String(fault.retryAfterSec);
-      send(res, { status: fault.status ?? 500, headers, json: fault.body ?? DEFAULT_FAULT_BODY });
-      return;
-    }
-    case 'reset':
-      req.socket.destroy();
-      return;
-    case 'malformed': {
-      // A proper prefix of a JSON object or array is never valid JSON, so cut one in half.
-      const source = fault.body !== null && typeof fault.body === 'object' ? fault.body : DEFAULT_FAULT_BODY;
-      const full = JSON.stringify(source);
-      send(res, { status: 200, text: full.slice(0, Math.max(1, Math.floor(full.length / 2))), contentType: 'application/json' });
-      return;
-    }
-    case 'hang':
-      // Never answer; stop() destroys the socket.
-      return;
-  }
-}
-
-/** Why a value is not an acceptable FaultSpec, or null when it is. */
-function faultProblem(value: unknown): string | null {
-  if (!isRecord(value)) return 'A fault must be a JSON object';
-  const { kind, route, status, retryAfterSec, times } = value;
-  if (kind !== 'status' && kind !== 'reset' && kind !== 'malformed' && kind !== 'hang') {
-    return `Fault kind must be one of status, reset, malformed, hang; got ${JSON.stringify(kind)}`;
-  }
-  if (route !== undefined && typeof route !== 'string') return 'Fault route must be a route name';
-  if (kind === 'status' && !(Number.isInteger(status) && (status as number) >= 100 && (status as number) <= 599)) {
-    return 'A status fault needs an integer status between 100 and 599';
-  }
-  if (retryAfterSec !== undefined && !isNonNegativeNumber(retryAfterSec)) return 'retryAfterSec must be a non-negative number';
-  if (times !== undefined && !(Number.isInteger(times) && (times as number) >= 1)) return 'times must be a positive integer';
-  return null;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isNonNegativeNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
-}
-
-function assertNonNegative(value: number, what: string): void {
-  if (!isNonNegativeNumber(value)) throw new TypeError(`${what} must be a non-negative number`);
 }

@@ -1,8 +1,32 @@
 /**
- * The HTML the PBX simulator shows at `/oauth/authorize`: the consent page a PBX user sees ("application X asks for
- * access to your PBX account", a login field, Allow and Deny), and the error page for requests that must not be
- * redirected (unknown application, redirect URI not registered). Self-contained: no script, no external resource.
+ * The PBX's consent page and its driver. The simulator shows the page at `/oauth/authorize`: what a PBX user sees
+ * ("application X asks for access to your PBX account", a login field, Allow and Deny), or the error page for
+ * requests that must not be redirected (unknown application, redirect URI not registered). Self-contained: no
+ * script, no external resource.
+ *
+ * `consent()` goes through that page over plain HTTP as a person in a browser would; a browser test drives the same
+ * page through {@link CONSENT_SELECTORS}. Both take the field names from here, so the page and its drivers cannot
+ * drift apart.
  */
+
+/** Where the PBX serves the consent page (GET) and takes the decision (POST). */
+export const CONSENT_PATH = '/oauth/authorize';
+
+/** Names of the form fields the person fills in. */
+export const CONSENT_FIELDS = Object.freeze({ login: 'login', decision: 'decision' });
+
+export type ConsentDecision = 'allow' | 'deny';
+
+/** CSS selectors of the page's parts, for browser tests. */
+export const CONSENT_SELECTORS = Object.freeze({
+  heading: 'h1',
+  /** The login field (pre-filled with the simulator's default login). */
+  login: `#${CONSENT_FIELDS.login}`,
+  allow: `button[name="${CONSENT_FIELDS.decision}"][value="allow"]`,
+  deny: `button[name="${CONSENT_FIELDS.decision}"][value="deny"]`,
+  /** The problem shown above the form, e.g. "Unknown PBX login". */
+  error: '.error',
+});
 
 export interface ConsentPageInput {
   appName: string;
@@ -34,6 +58,7 @@ small{color:#6b7785}`;
 
 export function renderConsentPage(p: ConsentPageInput): string {
   const hidden = (name: string, value: string | null) => (value === null ? '' : `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`);
+  const { login, decision } = CONSENT_FIELDS;
   return `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -44,13 +69,13 @@ export function renderConsentPage(p: ConsentPageInput): string {
 ${p.error ? `<p class="error" role="alert">${escapeHtml(p.error)}</p>` : ''}
 <p>Requested scope: <strong>${escapeHtml(p.scope)}</strong>. If you allow it, the application can, on your behalf:</p>
 <ul><li>read your PBX user profile</li><li>list your extensions</li><li>read your call history and call records</li><li>create a trusted application to keep this access</li></ul>
-<form method="post" action="/oauth/authorize">
+<form method="post" action="${CONSENT_PATH}">
 ${hidden('response_type', 'code')}${hidden('client_id', p.clientId)}${hidden('redirect_uri', p.redirectUri)}${hidden('scope', p.scope)}${hidden('state', p.state)}
-<label for="login">PBX login</label>
-<input type="text" id="login" name="login" value="${escapeHtml(p.login)}" autocomplete="username" required>
+<label for="${login}">PBX login</label>
+<input type="text" id="${login}" name="${login}" value="${escapeHtml(p.login)}" autocomplete="username" required>
 <div class="actions">
-<button type="submit" class="allow" name="decision" value="allow">Allow</button>
-<button type="submit" class="deny" name="decision" value="deny">Deny</button>
+<button type="submit" class="allow" name="${decision}" value="allow">Allow</button>
+<button type="submit" class="deny" name="${decision}" value="deny">Deny</button>
 </div>
 </form>
 <p><small>You will be sent back to ${escapeHtml(originOf(p.redirectUri))}.</small></p>
@@ -72,4 +97,74 @@ function originOf(uri: string): string {
   } catch {
     return uri;
   }
+}
+
+// --- the driver ----------------------------------------------------------------------------------------------
+
+export interface ConsentOptions {
+  /** The PBX login typed in; default: the one the page offers. */
+  login?: string;
+  /** Default `allow`. */
+  decision?: ConsentDecision;
+}
+
+/** The PBX answered with a page instead of sending the browser back: the person would stay on the PBX. */
+export class ConsentPageError extends Error {
+  constructor(
+    readonly status: number,
+    /** The problem the page shows, e.g. "Unknown PBX login". */
+    readonly problem: string,
+  ) {
+    super(`The PBX consent page answered ${status}: ${problem}`);
+    this.name = 'ConsentPageError';
+  }
+}
+
+/**
+ * Follows an authorization URL (`…/oauth/authorize?…`) as a person in a browser would: opens the consent page, types
+ * `login`, clicks Allow or Deny, and returns where the browser lands — the app's redirect URI with `code` and `state`
+ * (Allow), or with `error` (Deny, or a request the PBX refuses by redirect). The landing URL is not visited.
+ * Throws {@link ConsentPageError} when the PBX keeps the browser on one of its pages (unknown application,
+ * unregistered redirect URI, unknown login).
+ */
+export async function consent(authorizationUrl: string | URL, opts: ConsentOptions = {}): Promise<URL> {
+  const page = await fetch(authorizationUrl, { redirect: 'manual' });
+  const html = await page.text();
+  const landing = redirectTarget(page, authorizationUrl);
+  if (landing) return landing;
+  if (page.status !== 200) throw new ConsentPageError(page.status, problemOf(html));
+
+  const form = readForm(html);
+  if (!form) throw new ConsentPageError(page.status, 'the page has no consent form');
+  form.fields.set(CONSENT_FIELDS.login, opts.login ?? form.fields.get(CONSENT_FIELDS.login) ?? '');
+  form.fields.set(CONSENT_FIELDS.decision, opts.decision ?? 'allow');
+  const action = new URL(form.action, authorizationUrl);
+  const decided = await fetch(action, { method: 'POST', body: form.fields, redirect: 'manual' });
+  const answer = await decided.text();
+  const back = redirectTarget(decided, action);
+  if (back) return back;
+  throw new ConsentPageError(decided.status, problemOf(answer));
+}
+
+function redirectTarget(res: Response, base: string | URL): URL | null {
+  const location = res.headers.get('location');
+  return res.status >= 300 && res.status < 400 && location ? new URL(location, base) : null;
+}
+
+/** The form's action and the fields a browser would submit (hidden ones and the login), as rendered above. */
+function readForm(html: string): { action: string; fields: URLSearchParams } | null {
+  const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+  if (action === undefined) return null;
+  const fields = new URLSearchParams();
+  for (const m of html.matchAll(/<input type="(?:hidden|text)"(?: id="[^"]*")? name="([^"]+)" value="([^"]*)"/g)) fields.set(m[1]!, unescapeHtml(m[2]!));
+  return { action: unescapeHtml(action), fields };
+}
+
+function problemOf(html: string): string {
+  const text = /<p class="error"[^>]*>([^<]*)<\/p>/.exec(html)?.[1] ?? /<h1>([^<]*)<\/h1>/.exec(html)?.[1] ?? 'no redirect';
+  return unescapeHtml(text);
+}
+
+function unescapeHtml(s: string): string {
+  return s.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]!);
 }
