@@ -3,7 +3,8 @@
  * one at REDIS_URL, under a namespace of the test's own) and a private three-node Redis Cluster.
  */
 import { SecretBox } from '../../src/store/secret-box.js';
-import { createStore, MemoryBacking, MemoryKvStore, type StoreOptions } from '../../src/store/kv-store.js';
+import { createStore, type StoreOptions } from '../../src/store/create-store.js';
+import { MemoryBacking, MemoryKvStore } from '../../src/store/memory-store.js';
 import { HAS_REDIS_SERVER, startPrivateCluster } from '../reliability/support.js';
 import { LogCapture } from '../support/log-capture.js';
 import { HAS_REDIS, rawEntries, REDIS_URL } from '../support/redis.js';

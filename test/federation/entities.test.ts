@@ -5,7 +5,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cloudCx } from '../../src/providers/cloudcx/index.js';
-import { MemoryKvStore, type KvStore } from '../../src/store/kv-store.js';
+import { MemoryKvStore } from '../../src/store/memory-store.js';
+import type { KvStore } from '../../src/store/kv-store.js';
 import {
   createCallJourneySimulator,
   createNvmSimulator,

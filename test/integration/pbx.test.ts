@@ -13,7 +13,7 @@ import type { PbxConfig } from '../../src/providers/pbx/config.js';
 import { PbxConnectionStore } from '../../src/providers/pbx/connection-store.js';
 import type { PbxConnectionRecord } from '../../src/providers/pbx/types.js';
 import { createServer } from '../../src/server.js';
-import { MemoryKvStore } from '../../src/store/kv-store.js';
+import { MemoryKvStore } from '../../src/store/memory-store.js';
 import { SecretBox } from '../../src/store/secret-box.js';
 import {
   createCallJourneySimulator,

@@ -4,7 +4,8 @@
  * (`sim.server.count(route)`, `sim.calls`) and which code a failure gets.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createStore, MemoryKvStore } from '../../src/store/kv-store.js';
+import { createStore } from '../../src/store/create-store.js';
+import { MemoryKvStore } from '../../src/store/memory-store.js';
 import { createSangomaSimulator, type SangomaSimulator } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 import { HAS_REDIS, REDIS_URL, uniqueNamespace } from '../support/redis.js';

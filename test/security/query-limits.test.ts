@@ -4,7 +4,7 @@
  * the limit are 413; Apollo's CSRF prevention stays on; and errors carry no stack trace, in production or not.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryKvStore } from '../../src/store/kv-store.js';
+import { MemoryKvStore } from '../../src/store/memory-store.js';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../src/simulators/embedded.js';
 import { SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
 import { startServer, type GraphQLResult, type TestServer } from '../support/harness.js';

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { PasswordGrant } from '../../src/auth/grants/password-grant.js';
 import { TokenManager, cacheKey, type FetchLike } from '../../src/auth/token-manager.js';
-import { MemoryKvStore } from '../../src/store/kv-store.js';
+import { MemoryKvStore } from '../../src/store/memory-store.js';
 import { SecretBox } from '../../src/store/secret-box.js';
 import { LogCapture } from '../support/log-capture.js';
 

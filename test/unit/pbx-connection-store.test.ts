@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { PbxConnectionStore, STATE_PATTERN } from '../../src/providers/pbx/connection-store.js';
 import type { PbxConnectionRecord } from '../../src/providers/pbx/types.js';
-import { MemoryKvStore } from '../../src/store/kv-store.js';
+import { MemoryKvStore } from '../../src/store/memory-store.js';
 import { SecretBox } from '../../src/store/secret-box.js';
 
 /** Records exactly what reaches the store: every key and every sealed string. */

@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BasicClientCredentialsGrant } from '../../src/auth/grants/basic-client-credentials.js';
 import { TokenManager } from '../../src/auth/token-manager.js';
-import { MemoryKvStore } from '../../src/store/kv-store.js';
+import { MemoryKvStore } from '../../src/store/memory-store.js';
 import { createSangomaSimulator, SANGOMA_TOKEN_LIFETIME_SEC } from '../../src/simulators/index.js';
 import { LogCapture } from '../support/log-capture.js';
 

@@ -8,7 +8,7 @@ import { formRequest, type Grant } from '../../src/auth/grant.js';
 import { TokenManager, type FetchLike } from '../../src/auth/token-manager.js';
 import { ConnectionStatus } from '../../src/auth/connection-status.js';
 import { isCxError } from '../../src/errors.js';
-import { MemoryKvStore } from '../../src/store/kv-store.js';
+import { MemoryKvStore } from '../../src/store/memory-store.js';
 import { LogCapture } from '../support/log-capture.js';
 
 class FakeClock {

@@ -1,0 +1,2 @@
+/** The default key prefix (CXGRAPH_REDIS_PREFIX). */
+export const NAMESPACE = 'cxgraph';
