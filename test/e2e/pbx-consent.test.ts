@@ -1,14 +1,15 @@
 /**
  * The PBX consent flow in a real browser (Debian's Chromium driven by playwright-core): a person opens the
  * authorization URL cxgraph gives, clicks Allow on the PBX's consent page, lands on cxgraph's callback page, and
- * the account is then connected. Skipped with a message where /usr/bin/chromium is missing, except with CI=true.
+ * the account is then connected. The page's selectors come from the consent page's own module
+ * (src/simulators/pbx/consent-page.ts). Skipped with a message where /usr/bin/chromium is missing, except with CI=true.
  */
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createServer, type CxServer } from '../../src/server.js';
-import { createPbxSimulator, type PbxSimulator } from '../../src/simulators/index.js';
+import { CONSENT_SELECTORS, createPbxSimulator, type PbxSimulator } from '../../src/simulators/index.js';
 import { graphql } from '../support/harness.js';
 import { freePort } from '../support/free-port.js';
 import { LogCapture } from '../support/log-capture.js';
@@ -31,10 +32,7 @@ describe.skipIf(!HAS_CHROMIUM)('PBX consent in a browser', () => {
     sim = createPbxSimulator();
     await sim.start();
     const port = await freePort();
-    const redirectUri = `http://127.0.0.1:${port}/oauth/pbx/callback`;
-    sim.addRedirectUri(redirectUri);
-    const app = sim.publicApps[0]!;
-    const config = loadConfig({ NODE_ENV: 'test', PBX_BASE_URL: sim.baseUrl, PBX_CLIENT_ID: app.clientId, PBX_CLIENT_SECRET: app.clientSecret, PBX_REDIRECT_URI: redirectUri });
+    const config = loadConfig({ NODE_ENV: 'test', ...sim.env({ redirectUri: `http://127.0.0.1:${port}/oauth/pbx/callback` }) });
     server = await createServer(config, { logger: new LogCapture().logger });
     url = await server.listen(port, '127.0.0.1');
     browser = await chromium.launch({
@@ -55,10 +53,10 @@ describe.skipIf(!HAS_CHROMIUM)('PBX consent in a browser', () => {
     const page = await browser.newPage();
     try {
       await page.goto(begin.data!.beginPbxConnection.authorizationUrl);
-      await expect(page.locator('h1').textContent()).resolves.toContain('asks for access to your PBX account');
-      expect(await page.inputValue('#login')).toBe('client1');
+      await expect(page.locator(CONSENT_SELECTORS.heading).textContent()).resolves.toContain('asks for access to your PBX account');
+      expect(await page.inputValue(CONSENT_SELECTORS.login)).toBe('client1');
 
-      await Promise.all([page.waitForURL(`${url}/oauth/pbx/callback?**`), page.getByRole('button', { name: 'Allow' }).click()]);
+      await Promise.all([page.waitForURL(`${url}/oauth/pbx/callback?**`), page.click(CONSENT_SELECTORS.allow)]);
       expect(await page.locator('h1').textContent()).toBe('PBX account client1 is connected');
       expect(await page.locator('main').textContent()).toContain('user id 20');
     } finally {
@@ -74,7 +72,7 @@ describe.skipIf(!HAS_CHROMIUM)('PBX consent in a browser', () => {
     const page = await browser.newPage();
     try {
       await page.goto(begin.data!.beginPbxConnection.authorizationUrl);
-      await Promise.all([page.waitForURL(`${url}/oauth/pbx/callback?**`), page.getByRole('button', { name: 'Deny' }).click()]);
+      await Promise.all([page.waitForURL(`${url}/oauth/pbx/callback?**`), page.click(CONSENT_SELECTORS.deny)]);
       expect(await page.locator('h1').textContent()).toBe('Access was not allowed');
     } finally {
       await page.close();
