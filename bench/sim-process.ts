@@ -4,7 +4,7 @@
  * prints one JSON line (the provider environment and each simulator's URL) and serves until SIGTERM.
  * Latency and counters are steered over each simulator's HTTP control API (`/__sim/config`, `/__sim/stats`).
  */
-import { startEmbeddedSimulators } from '../src/simulators/embedded.js';
+import { startEmbeddedSimulators } from '../src/simulators/index.js';
 
 export interface SimProcessInfo {
   /** The provider variables cxgraph needs (same shape as the embedded default's). */
@@ -17,17 +17,11 @@ export interface SimProcessInfo {
 
 const cxgraphUrl = process.argv[2] ?? 'http://127.0.0.1:4001';
 const sims = await startEmbeddedSimulators('127.0.0.1', cxgraphUrl);
-const cj = sims.calljourney.clients[0]!;
+const cj = sims.calljourney.env();
 const info: SimProcessInfo = {
   env: sims.env,
-  urls: {
-    CALLJOURNEY: sims.calljourney.server.url,
-    SANGOMA: sims.sangoma.server.url,
-    CLOUDCX: sims.cloudcx.server.url,
-    NEWVOICEMEDIA: sims.nvm.server.url,
-    PBX: sims.pbx.server.url,
-  },
-  calljourneyToken: { url: sims.calljourney.tokenUrl, clientId: cj.clientId, clientSecret: cj.clientSecret, scope: `api://${cj.clientId}/.default` },
+  urls: sims.urls,
+  calljourneyToken: { url: cj.CALLJOURNEY_TOKEN_URL, clientId: cj.CALLJOURNEY_CLIENT_ID, clientSecret: cj.CALLJOURNEY_CLIENT_SECRET, scope: `api://${cj.CALLJOURNEY_CLIENT_ID}/.default` },
 };
 process.stdout.write(`${JSON.stringify(info)}\n`);
 
