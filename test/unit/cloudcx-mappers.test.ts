@@ -8,7 +8,7 @@ const sample: CloudCxUser = {
   roles: ['Admin', 'Agents'],
   firstName: 'freesia',
   lastName: 'Test',
-  email: 'frees1aa@gmail.com',
+  email: 'frees1aa@example.com',
   phoneNumber: null,
   uniqueCode: null,
 };
@@ -22,7 +22,7 @@ describe('CloudCX mappers', () => {
       firstName: 'freesia',
       lastName: 'Test',
       name: 'freesia Test',
-      email: 'frees1aa@gmail.com',
+      email: 'frees1aa@example.com',
       phoneNumber: null,
       roles: ['Admin', 'Agents'],
       active: null,
