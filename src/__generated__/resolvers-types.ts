@@ -191,23 +191,25 @@ export type Mutation = {
   __typename?: 'Mutation';
   /**
    * Starts connecting a PBX user: returns the authorization URL to open and the state it is bound to. Call it
-   * again for every user (or to reconnect an account that needs authorising again).
+   * again for every user (or to reconnect an account that needs authorising again). Null, with its error, when
+   * the PBX is not configured or the connection cannot be started.
    */
-  beginPbxConnection: PbxConnectionStart;
+  beginPbxConnection?: Maybe<PbxConnectionStart>;
   /**
    * Has a Sangoma CX agent place an outbound call (scope `cx.agent-calls`). This places a real phone call: it is
    * sent once and never retried automatically, and a failure is reported, not repeated; do not retry blindly
    * either. `agentName` is the agent's name on the platform; `destination` the number to call (e.g. `+15550100199`,
    * separators allowed and removed, or a `sip:`/`tel:` URI); `tenantDomain` the tenant's hostname on the platform
-   * (e.g. `acme.example.com`). Invalid arguments are BAD_USER_INPUT before any call is placed.
+   * (e.g. `acme.example.com`). Invalid arguments are BAD_USER_INPUT before any call is placed. Null, with its
+   * error, when the call could not be requested (see the error's `callMayHaveBeenPlaced`).
    */
-  startAgentCall: CallStart;
+  startAgentCall?: Maybe<CallStart>;
   /**
    * "CallBack Now": queues an outbound call like an inbound one, so the queue's next agent calls `destination`
    * (scope `cx.queue-calls`). Sent once, never retried automatically. Arguments as for `startAgentCall`, with the
-   * queue's name instead of an agent's.
+   * queue's name instead of an agent's. Null, with its error, when the callback could not be requested.
    */
-  startQueueCallback: CallStart;
+  startQueueCallback?: Maybe<CallStart>;
 };
 
 
@@ -333,63 +335,73 @@ export type ProviderConnection = {
 /**
  * What cxgraph answers. Every field reports its own failure as a GraphQL error with `extensions.code` (one of
  * BAD_USER_INPUT, UNAUTHENTICATED, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
- * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`; the rest of the query still
- * answers.
+ * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`. Every field that reaches a
+ * platform is nullable, root fields and mutations included: a failure nulls exactly that field, and the rest of the
+ * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
  */
 export type Query = {
   __typename?: 'Query';
   /**
    * Agent counts per state for the given NewVoiceMedia skills (1 to 100 names, none blank or holding a comma:
-   * BAD_USER_INPUT otherwise), as the platform counts them at the time of the query.
+   * BAD_USER_INPUT otherwise), as the platform counts them at the time of the query. Null, with its error, when
+   * NewVoiceMedia cannot answer; the rest of the query still answers.
    */
-  agentAvailability: AgentAvailability;
+  agentAvailability?: Maybe<AgentAvailability>;
   /**
    * Agents of one platform. NEWVOICEMEDIA: users whose account acts as an agent (active and archived; see
    * `user { active }`). PBX: the phone extensions of every connected PBX account (none until an account is
-   * connected with `beginPbxConnection`). Other providers give BAD_USER_INPUT.
+   * connected with `beginPbxConnection`). Other providers give BAD_USER_INPUT. Null, with its error, when the
+   * platform cannot answer; the rest of the query still answers.
    */
-  agents: Array<Agent>;
+  agents?: Maybe<Array<Agent>>;
   /**
    * Calls of one platform that started between `from` and `to`, ISO 8601 date-times such as
    * `2024-05-01T00:00:00Z` (`to` after `from`). NEWVOICEMEDIA answers at most 7 days per query (BAD_USER_INPUT
    * beyond). PBX covers the call history of every connected account. `first` from 1 to 100. Pass the previous
    * page's `endCursor` as `after`, with the same `from` and `to` (and, for PBX, the same `first`); another cursor
-   * is BAD_USER_INPUT. Other providers give BAD_USER_INPUT.
+   * is BAD_USER_INPUT. Other providers give BAD_USER_INPUT. Null, with its error, when the platform cannot answer;
+   * the rest of the query still answers.
    */
-  calls: CallConnection;
+  calls?: Maybe<CallConnection>;
   /** One connected PBX account by its PBX user id, or null when no such account is connected. A malformed id is BAD_USER_INPUT. */
   pbxAccount?: Maybe<PbxAccount>;
-  /** Every connected PBX account, ordered by id, including those that need authorising again (see `status`). */
-  pbxAccounts: Array<PbxAccount>;
+  /**
+   * Every connected PBX account, ordered by id, including those that need authorising again (see `status`). Null,
+   * with its error, when the PBX is not configured.
+   */
+  pbxAccounts?: Maybe<Array<PbxAccount>>;
   /** The state of every provider, configured or not, always in the order of the Provider enum. */
   providers: Array<ProviderConnection>;
   /**
    * Checks one recording file. Fails with BAD_USER_INPUT when a key field is blank, and with a PROVIDER_* error
-   * when CallJourney cannot answer.
+   * when CallJourney cannot answer; the field is then null and the rest of the query still answers.
    */
-  recording: Recording;
+  recording?: Maybe<Recording>;
   /**
    * Checks many recording files at once and answers in the order of `keys` (one result per key, duplicates
    * included). Duplicate keys cost one check. A key whose check failed is null, with its own error in `errors`
    * (path `["recordings", index]`); the other keys still answer. At most `CXGRAPH_MAX_KEYS_PER_BATCH` keys
-   * (default 500) per call, BAD_USER_INPUT beyond.
+   * (default 500) per call, BAD_USER_INPUT beyond; the whole list is then null with that error (as when
+   * CallJourney is not configured), and the rest of the query still answers.
    */
-  recordings: Array<Maybe<Recording>>;
+  recordings?: Maybe<Array<Maybe<Recording>>>;
   /**
    * Users of one platform, a page at a time. `search` filters by keywords where the platform supports it
    * (CloudCX, server-side). NewVoiceMedia has no server-side search, so there `search` filters the fetched page by
    * login, name or e-mail and `totalCount` stays the platform's unfiltered count. `page` is 1-based; `pageSize`
-   * from 1 to 500. Providers other than CLOUDCX and NEWVOICEMEDIA give BAD_USER_INPUT.
+   * from 1 to 500. Providers other than CLOUDCX and NEWVOICEMEDIA give BAD_USER_INPUT. Null, with its error, when
+   * the platform cannot answer; the rest of the query still answers.
    */
-  users: UserPage;
+  users?: Maybe<UserPage>;
 };
 
 
 /**
  * What cxgraph answers. Every field reports its own failure as a GraphQL error with `extensions.code` (one of
  * BAD_USER_INPUT, UNAUTHENTICATED, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
- * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`; the rest of the query still
- * answers.
+ * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`. Every field that reaches a
+ * platform is nullable, root fields and mutations included: a failure nulls exactly that field, and the rest of the
+ * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
  */
 export type QueryAgentAvailabilityArgs = {
   skillNames: Array<Scalars['String']['input']>;
@@ -399,8 +411,9 @@ export type QueryAgentAvailabilityArgs = {
 /**
  * What cxgraph answers. Every field reports its own failure as a GraphQL error with `extensions.code` (one of
  * BAD_USER_INPUT, UNAUTHENTICATED, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
- * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`; the rest of the query still
- * answers.
+ * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`. Every field that reaches a
+ * platform is nullable, root fields and mutations included: a failure nulls exactly that field, and the rest of the
+ * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
  */
 export type QueryAgentsArgs = {
   provider: Provider;
@@ -410,8 +423,9 @@ export type QueryAgentsArgs = {
 /**
  * What cxgraph answers. Every field reports its own failure as a GraphQL error with `extensions.code` (one of
  * BAD_USER_INPUT, UNAUTHENTICATED, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
- * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`; the rest of the query still
- * answers.
+ * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`. Every field that reaches a
+ * platform is nullable, root fields and mutations included: a failure nulls exactly that field, and the rest of the
+ * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
  */
 export type QueryCallsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -425,8 +439,9 @@ export type QueryCallsArgs = {
 /**
  * What cxgraph answers. Every field reports its own failure as a GraphQL error with `extensions.code` (one of
  * BAD_USER_INPUT, UNAUTHENTICATED, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
- * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`; the rest of the query still
- * answers.
+ * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`. Every field that reaches a
+ * platform is nullable, root fields and mutations included: a failure nulls exactly that field, and the rest of the
+ * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
  */
 export type QueryPbxAccountArgs = {
   id: Scalars['ID']['input'];
@@ -436,8 +451,9 @@ export type QueryPbxAccountArgs = {
 /**
  * What cxgraph answers. Every field reports its own failure as a GraphQL error with `extensions.code` (one of
  * BAD_USER_INPUT, UNAUTHENTICATED, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
- * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`; the rest of the query still
- * answers.
+ * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`. Every field that reaches a
+ * platform is nullable, root fields and mutations included: a failure nulls exactly that field, and the rest of the
+ * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
  */
 export type QueryRecordingArgs = {
   key: RecordingKey;
@@ -447,8 +463,9 @@ export type QueryRecordingArgs = {
 /**
  * What cxgraph answers. Every field reports its own failure as a GraphQL error with `extensions.code` (one of
  * BAD_USER_INPUT, UNAUTHENTICATED, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
- * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`; the rest of the query still
- * answers.
+ * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`. Every field that reaches a
+ * platform is nullable, root fields and mutations included: a failure nulls exactly that field, and the rest of the
+ * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
  */
 export type QueryRecordingsArgs = {
   keys: Array<RecordingKey>;
@@ -458,8 +475,9 @@ export type QueryRecordingsArgs = {
 /**
  * What cxgraph answers. Every field reports its own failure as a GraphQL error with `extensions.code` (one of
  * BAD_USER_INPUT, UNAUTHENTICATED, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
- * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`; the rest of the query still
- * answers.
+ * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`. Every field that reaches a
+ * platform is nullable, root fields and mutations included: a failure nulls exactly that field, and the rest of the
+ * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
  */
 export type QueryUsersArgs = {
   page?: InputMaybe<Scalars['Int']['input']>;
@@ -815,9 +833,9 @@ export type CallStartResolvers<ContextType = Context, ParentType extends Resolve
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
-  beginPbxConnection?: Resolver<ResolversTypes['PbxConnectionStart'], ParentType, ContextType>;
-  startAgentCall?: Resolver<ResolversTypes['CallStart'], ParentType, ContextType, RequireFields<MutationStartAgentCallArgs, 'agentName' | 'destination' | 'tenantDomain'>>;
-  startQueueCallback?: Resolver<ResolversTypes['CallStart'], ParentType, ContextType, RequireFields<MutationStartQueueCallbackArgs, 'destination' | 'queueName' | 'tenantDomain'>>;
+  beginPbxConnection?: Resolver<Maybe<ResolversTypes['PbxConnectionStart']>, ParentType, ContextType>;
+  startAgentCall?: Resolver<Maybe<ResolversTypes['CallStart']>, ParentType, ContextType, RequireFields<MutationStartAgentCallArgs, 'agentName' | 'destination' | 'tenantDomain'>>;
+  startQueueCallback?: Resolver<Maybe<ResolversTypes['CallStart']>, ParentType, ContextType, RequireFields<MutationStartQueueCallbackArgs, 'destination' | 'queueName' | 'tenantDomain'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -855,15 +873,15 @@ export type ProviderConnectionResolvers<ContextType = Context, ParentType extend
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
-  agentAvailability?: Resolver<ResolversTypes['AgentAvailability'], ParentType, ContextType, RequireFields<QueryAgentAvailabilityArgs, 'skillNames'>>;
-  agents?: Resolver<Array<ResolversTypes['Agent']>, ParentType, ContextType, RequireFields<QueryAgentsArgs, 'provider'>>;
-  calls?: Resolver<ResolversTypes['CallConnection'], ParentType, ContextType, RequireFields<QueryCallsArgs, 'first' | 'from' | 'provider' | 'to'>>;
+  agentAvailability?: Resolver<Maybe<ResolversTypes['AgentAvailability']>, ParentType, ContextType, RequireFields<QueryAgentAvailabilityArgs, 'skillNames'>>;
+  agents?: Resolver<Maybe<Array<ResolversTypes['Agent']>>, ParentType, ContextType, RequireFields<QueryAgentsArgs, 'provider'>>;
+  calls?: Resolver<Maybe<ResolversTypes['CallConnection']>, ParentType, ContextType, RequireFields<QueryCallsArgs, 'first' | 'from' | 'provider' | 'to'>>;
   pbxAccount?: Resolver<Maybe<ResolversTypes['PbxAccount']>, ParentType, ContextType, RequireFields<QueryPbxAccountArgs, 'id'>>;
-  pbxAccounts?: Resolver<Array<ResolversTypes['PbxAccount']>, ParentType, ContextType>;
+  pbxAccounts?: Resolver<Maybe<Array<ResolversTypes['PbxAccount']>>, ParentType, ContextType>;
   providers?: Resolver<Array<ResolversTypes['ProviderConnection']>, ParentType, ContextType>;
-  recording?: Resolver<ResolversTypes['Recording'], ParentType, ContextType, RequireFields<QueryRecordingArgs, 'key'>>;
-  recordings?: Resolver<Array<Maybe<ResolversTypes['Recording']>>, ParentType, ContextType, RequireFields<QueryRecordingsArgs, 'keys'>>;
-  users?: Resolver<ResolversTypes['UserPage'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'page' | 'pageSize' | 'provider'>>;
+  recording?: Resolver<Maybe<ResolversTypes['Recording']>, ParentType, ContextType, RequireFields<QueryRecordingArgs, 'key'>>;
+  recordings?: Resolver<Maybe<Array<Maybe<ResolversTypes['Recording']>>>, ParentType, ContextType, RequireFields<QueryRecordingsArgs, 'keys'>>;
+  users?: Resolver<Maybe<ResolversTypes['UserPage']>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'page' | 'pageSize' | 'provider'>>;
 }>;
 
 export type RecordingResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Recording'] = ResolversParentTypes['Recording'], FederationReferenceType extends FederationReferenceTypes['Recording'] = FederationReferenceTypes['Recording']> = ResolversObject<{

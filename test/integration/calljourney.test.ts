@@ -121,7 +121,7 @@ describe('CallJourney recordings', () => {
     const secret = 'wrong-secret-Zq8vN3';
     t = await startServer(envFor(sim, secret));
     const r = await t.gql(ONE, { key: keyOf(known) });
-    expect(r.data).toBeNull();
+    expect(r.data).toEqual({ recording: null });
     expect(r.errors![0]!.extensions).toMatchObject({ code: 'PROVIDER_AUTH_FAILED', provider: 'CALLJOURNEY', oauthError: 'invalid_client', upstreamStatus: 401 });
     expect(r.errors![0]!.extensions!.stacktrace).toBeUndefined();
     expect(r.raw).not.toContain(secret);

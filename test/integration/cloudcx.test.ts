@@ -164,7 +164,7 @@ describe('CloudCX users (password grant)', () => {
     t = await startServer(passwordEnv(sim));
     sim.failNext({ code: '1001', message: 'Invalid parameter: keywords' });
     const failed = await t.gql(USERS, { provider: 'CLOUDCX' });
-    expect(failed.data).toBeNull();
+    expect(failed.data).toEqual({ users: null });
     expect(failed.errors).toHaveLength(1);
     expect(failed.errors![0]!.path).toEqual(['users']);
     expect(failed.errors![0]!.message).toContain('Invalid parameter: keywords');
@@ -325,7 +325,7 @@ describe('CloudCX users (API key)', () => {
     const key = 'cxk-wrong-key-3b9d2e7f10a4';
     t = await startServer(apiKeyEnv(sim, key));
     const r = await t.gql(USERS, { provider: 'CLOUDCX' });
-    expect(r.data).toBeNull();
+    expect(r.data).toEqual({ users: null });
     expect(r.errors![0]!.extensions).toMatchObject({ code: 'PROVIDER_AUTH_FAILED', provider: 'CLOUDCX', upstreamStatus: 401 });
     expect(r.errors![0]!.message).toContain('CLOUDCX_API_KEY');
     expect(sim.server.count('userpage')).toBe(1);

@@ -152,7 +152,7 @@ describe('NewVoiceMedia', () => {
       await start();
       nvm.server.inject({ kind: 'status', route: 'users', status: 429, retryAfterSec: 120, body: { message: 'Too Many Requests' } });
       const r = await t!.gql(USERS, { pageSize: 5 });
-      expect(r.data).toBeNull();
+      expect(r.data).toEqual({ users: null });
       expect(r.errors![0]!.extensions).toMatchObject({ code: 'PROVIDER_RATE_LIMITED', provider: 'NEWVOICEMEDIA', upstreamStatus: 429, retryAfter: 120 });
       expect(nvm.server.count('users')).toBe(1);
     });
