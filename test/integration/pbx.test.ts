@@ -16,6 +16,7 @@ import { createServer } from '../../src/server.js';
 import { MemoryKvStore } from '../../src/store/memory-store.js';
 import { SecretBox } from '../../src/store/secret-box.js';
 import {
+  consent as consentPage,
   createCallJourneySimulator,
   createPbxSimulator,
   SAMPLE_PBX_CALLS,
@@ -41,24 +42,15 @@ const CALLS = `query ($from: String!, $to: String!, $first: Int, $after: String)
 
 
 /**
- * A user goes through the PBX consent page with plain HTTP: begin → open the authorization URL → post the page's
- * form with Allow (or Deny). Returns where the PBX sends the browser back (cxgraph's callback, not yet followed).
+ * A user goes through the PBX consent page with plain HTTP: begin → the simulator's consent driver (its page,
+ * Allow or Deny; it throws when the page or the decision does not redirect). Returns where the PBX sends the
+ * browser back (cxgraph's callback, not yet followed).
  */
 async function consent(t: TestServer, login = 'client1', decision: 'allow' | 'deny' = 'allow'): Promise<{ callback: URL; state: string }> {
   const begin = await t.gql<{ beginPbxConnection: { authorizationUrl: string; state: string } }>('mutation { beginPbxConnection { authorizationUrl state } }');
   expect(begin.errors).toBeUndefined();
   const { authorizationUrl, state } = begin.data!.beginPbxConnection;
-  const page = await fetch(authorizationUrl);
-  expect(page.status).toBe(200);
-  const html = await page.text();
-  const form = new URLSearchParams();
-  for (const m of html.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)">/g)) form.set(m[1]!, m[2]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"'));
-  form.set('login', login);
-  form.set('decision', decision);
-  const action = new URL(/<form method="post" action="([^"]+)"/.exec(html)![1]!, authorizationUrl);
-  const res = await fetch(action, { method: 'POST', body: form, redirect: 'manual' });
-  expect(res.status).toBe(302);
-  return { callback: new URL(res.headers.get('location')!), state };
+  return { callback: await consentPage(authorizationUrl, { login, decision }), state };
 }
 
 async function connect(t: TestServer, login = 'client1'): Promise<{ status: number; text: string }> {

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { consent } from '../../src/simulators/index.js';
 import { redisAnswers } from '../support/redis.js';
 import { freePort } from '../support/free-port.js';
 
@@ -226,9 +227,9 @@ export function runCxToExit(env: Record<string, string>): { status: number | nul
 // --- PBX consent over plain HTTP ------------------------------------------------------------------------------
 
 /**
- * Walks a PBX user through the consent: beginPbxConnection on `begin`, the simulator's page (Allow), then the
- * callback delivered to `callbackOrigin` (any replica: the state lives in the shared store). Returns the
- * callback's status.
+ * Walks a PBX user through the consent: beginPbxConnection on `begin`, the simulator's page (Allow, through its
+ * consent driver), then the callback delivered to `callbackOrigin` (any replica: the state lives in the shared
+ * store). Returns the callback's status.
  */
 export async function connectPbx(
   gql: (q: string) => Promise<{ data?: unknown; errors?: unknown }>,
@@ -237,15 +238,7 @@ export async function connectPbx(
 ): Promise<number> {
   const begin = (await gql('mutation { beginPbxConnection { authorizationUrl state } }')) as { data?: { beginPbxConnection: { authorizationUrl: string } }; errors?: unknown };
   if (!begin.data) throw new Error(`beginPbxConnection failed: ${JSON.stringify(begin.errors)}`);
-  const authorizationUrl = begin.data.beginPbxConnection.authorizationUrl;
-  const html = await (await fetch(authorizationUrl)).text();
-  const form = new URLSearchParams();
-  for (const m of html.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)">/g)) form.set(m[1]!, m[2]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"'));
-  form.set('login', login);
-  form.set('decision', 'allow');
-  const action = new URL(/<form method="post" action="([^"]+)"/.exec(html)![1]!, authorizationUrl);
-  const decided = await fetch(action, { method: 'POST', body: form, redirect: 'manual' });
-  const callback = new URL(decided.headers.get('location')!);
+  const callback = await consent(begin.data.beginPbxConnection.authorizationUrl, { login, decision: 'allow' });
   const res = await fetch(`${callbackOrigin}${callback.pathname}${callback.search}`, { redirect: 'manual' });
   await res.text();
   return res.status;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createServer, type CxServer } from '../../src/server.js';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../src/simulators/embedded.js';
-import { SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
+import { consent, SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
 import { freePort } from '../support/free-port.js';
 import { LogCapture } from '../support/log-capture.js';
 import { HAS_REDIS, REDIS_URL, uniqueNamespace } from '../support/redis.js';
@@ -111,20 +111,13 @@ describe('no secret, token, code or state in any log line or response', () => {
     return { status: res.status, text };
   };
 
-  /** The PBX consent page with plain HTTP (as test/integration/pbx.test.ts): begin, Allow, follow back to cxgraph. */
+  /** The PBX consent page with plain HTTP through the simulator's consent driver: begin, Allow, follow back to cxgraph. */
   const connectPbx = async (run: Run, login: string) => {
     // The PBX sends the browser to PBX_REDIRECT_URI; the wrong-credentials run shares it, so aim at `run` itself.
     const begin = await gql(run, 'mutation { beginPbxConnection { authorizationUrl state } }');
     const { authorizationUrl, state } = begin.body.data!.beginPbxConnection as { authorizationUrl: string; state: string };
     oauthStates.add(state);
-    const html = await (await fetch(authorizationUrl)).text();
-    const form = new URLSearchParams();
-    for (const m of html.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)">/g)) form.set(m[1]!, m[2]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"'));
-    form.set('login', login);
-    form.set('decision', 'allow');
-    const action = new URL(/<form method="post" action="([^"]+)"/.exec(html)![1]!, authorizationUrl);
-    const consent = await fetch(action, { method: 'POST', body: form, redirect: 'manual' });
-    const callback = new URL(consent.headers.get('location')!);
+    const callback = await consent(authorizationUrl, { login, decision: 'allow' });
     const code = callback.searchParams.get('code');
     if (code) oauthCodes.add(code);
     return get(`${run.url}${callback.pathname}${callback.search}`);
