@@ -11,7 +11,6 @@ import {
   createCallJourneySimulator,
   createNvmSimulator,
   createPbxSimulator,
-  DEFAULT_NVM_CLIENT,
   SAMPLE_RECORDINGS,
   type CallJourneySimulator,
   type NvmSimulator,
@@ -33,19 +32,8 @@ describe('entity references through per-request loaders', () => {
   let nvm: NvmSimulator;
   let t: TestServer | undefined;
 
-  const cjEnv = () => ({
-    CALLJOURNEY_TENANT_ID: cj.tenantId,
-    CALLJOURNEY_CLIENT_ID: cj.clients[0]!.clientId,
-    CALLJOURNEY_CLIENT_SECRET: cj.clients[0]!.clientSecret,
-    CALLJOURNEY_BASE_URL: cj.baseUrl,
-    CALLJOURNEY_TOKEN_URL: cj.tokenUrl,
-  });
-  const nvmEnv = () => ({
-    NVM_CLIENT_ID: DEFAULT_NVM_CLIENT.clientId,
-    NVM_CLIENT_SECRET: DEFAULT_NVM_CLIENT.clientSecret,
-    NVM_AUTH_BASE_URL: nvm.authBaseUrl,
-    NVM_API_BASE_URL: nvm.apiBaseUrl,
-  });
+  const cjEnv = () => cj.env();
+  const nvmEnv = () => nvm.env();
 
   beforeAll(async () => {
     cj = createCallJourneySimulator();
@@ -197,17 +185,7 @@ describe('PBX entity references', () => {
     pbx = createPbxSimulator();
     cj = createCallJourneySimulator();
     await Promise.all([pbx.start(), cj.start()]);
-    t = await startWithPbx(
-      pbx,
-      {
-        CALLJOURNEY_TENANT_ID: cj.tenantId,
-        CALLJOURNEY_CLIENT_ID: cj.clients[0]!.clientId,
-        CALLJOURNEY_CLIENT_SECRET: cj.clients[0]!.clientSecret,
-        CALLJOURNEY_BASE_URL: cj.baseUrl,
-        CALLJOURNEY_TOKEN_URL: cj.tokenUrl,
-      },
-      { store: countingStore() },
-    );
+    t = await startWithPbx(pbx, cj.env(), { store: countingStore() });
     for (const login of ['client1', 'client1-supervisor', 'client2']) await connectPbxUser(t, login);
   });
   afterAll(async () => {
