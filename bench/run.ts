@@ -3,9 +3,7 @@
  * run, on the simulators. Each system under test is its own process; load comes from autocannon in this one.
  * Prints a table, writes bench/results/latest.json and latest.svg. See the README, "Performance".
  *
- * Options: --quick (shorter runs), --only=1,2,… (scenarios), --no-mesh, --runtime=compiled|tsx (main instance),
- * --profile (CPU profile of the main instance into bench/results/profiles/), --duration=<s>, --connections=<n>,
- * --no-build (reuse bench/.build), --chart-only (re-draw latest.svg and latest.md from latest.json).
+ * Options: `npm run bench -- --help` (USAGE below).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -19,6 +17,7 @@ import { connectPbxAccount } from './lib/pbx-consent.js';
 import { cpuMsOf, freePort, memoryOf, resetPeak, spawnChild, stopAll, waitFor, type Child } from './lib/processes.js';
 import { formatTable, formatTargets, type Results, type Row, type System, type TargetCheck } from './lib/report.js';
 import { startSims, type Sims } from './lib/sims.js';
+import { parseCommandLine, usageError } from '../scripts/cli.js';
 import {
   CONVERSATION_EXISTS_PATH,
   HOT_KEY,
@@ -39,20 +38,57 @@ const RESULTS = join(ROOT, 'bench', 'results');
 
 // --- options -----------------------------------------------------------------------
 
-const argv = process.argv.slice(2);
-const flag = (name: string) => argv.includes(`--${name}`);
-const value = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const quick = flag('quick');
-const only = value('only')?.split(',').map((s) => s.trim());
+const USAGE = `Usage: npm run bench -- [options]
+
+Runs the simulators, cxgraph, a minimal Node proxy and GraphQL Mesh + Hive Gateway as separate processes, drives
+them with autocannon, prints the tables and (full runs only) writes bench/results/latest.json, latest.svg and
+latest.md. About 2 minutes on 2 cores. Method and scenarios: bench/README.md.
+
+  --quick               shorter runs (results are not written)
+  --only=<n,…>          these scenarios only, 1 to 6 (results are not written)
+  --no-mesh             skip the GraphQL Mesh baseline
+  --runtime=<r>         the main cxgraph instance: compiled (default, node dist/) or tsx (the sources)
+  --duration=<s>        seconds of load per measurement (default 5, 3 with --quick)
+  --connections=<n>     connections of scenario 1 (default 50)
+  --profile             V8 CPU profile of the main instance into bench/results/profiles/
+  --no-build            reuse bench/.build from the previous run instead of compiling
+  --chart-only          re-draw latest.svg and latest.md from latest.json, run nothing
+  -h, --help            print this and exit
+`;
+
+const args = parseCommandLine(USAGE, {
+  quick: { type: 'boolean' },
+  only: { type: 'string' },
+  'no-mesh': { type: 'boolean' },
+  runtime: { type: 'string' },
+  duration: { type: 'string' },
+  connections: { type: 'string' },
+  profile: { type: 'boolean' },
+  'no-build': { type: 'boolean' },
+  'chart-only': { type: 'boolean' },
+});
+/** A positive number given to --<name>, or the default; anything else is a usage error. */
+const positive = (name: 'duration' | 'connections', fallback: number): number => {
+  const raw = args[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!(n > 0) || (name === 'connections' && !Number.isInteger(n))) usageError(USAGE, `--${name}=${raw}: expected a positive ${name === 'connections' ? 'integer' : 'number'}`);
+  return n;
+};
+const quick = args.quick ?? false;
+const only = args.only?.split(',').map((s) => s.trim());
+if (only && (only.length === 0 || only.some((n) => !/^[1-6]$/.test(n)))) usageError(USAGE, `--only=${args.only}: expected scenario numbers from 1 to 6, comma-separated`);
 const wants = (n: number) => !only || only.includes(String(n));
-const withMesh = !flag('no-mesh') && (wants(1) || wants(2));
-const runtime: Runtime = value('runtime') === 'tsx' ? 'tsx' : 'compiled';
-const profile = flag('profile');
+const withMesh = !args['no-mesh'] && (wants(1) || wants(2));
+if (args.runtime !== undefined && args.runtime !== 'compiled' && args.runtime !== 'tsx') usageError(USAGE, `--runtime=${args.runtime}: expected compiled or tsx`);
+const runtime: Runtime = args.runtime === 'tsx' ? 'tsx' : 'compiled';
+const profile = args.profile ?? false;
 /** Reuse bench/.build from the previous run (profiling experiments on the compiled output). */
-const noBuild = flag('no-build');
-const DURATION = Number(value('duration') ?? (quick ? 3 : 5));
+const noBuild = args['no-build'] ?? false;
+const chartOnly = args['chart-only'] ?? false;
+const DURATION = positive('duration', quick ? 3 : 5);
 const WARMUP = quick ? 1 : 2;
-const CONNECTIONS = Number(value('connections') ?? 50);
+const CONNECTIONS = positive('connections', 50);
 const S2_TOTAL = 200;
 const S2_DISTINCT = 50;
 const S2_LATENCY_MS = 20;
@@ -435,7 +471,7 @@ async function scenarioMemory(sims: Sims, cx: Cxgraph): Promise<void> {
 // --- main ----------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  if (flag('chart-only')) {
+  if (chartOnly) {
     // Re-draws latest.svg from latest.json (after a change to the chart, without running again).
     const saved = JSON.parse(readFileSync(join(RESULTS, 'latest.json'), 'utf8')) as Results;
     writeFileSync(join(RESULTS, 'latest.svg'), await renderChart('cxgraph benchmark', subtitleOf(saved), panelsOf(saved)));

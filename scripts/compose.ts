@@ -13,6 +13,7 @@ import { composeServices, type CompositionSuccess } from '@apollo/composition';
 import { parse, type DocumentNode } from 'graphql';
 import { parse as parseYaml } from 'yaml';
 import { loadTypeDefs } from '../src/graphql/schema.js';
+import { parseCommandLine, usageError } from './cli.js';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const SUPERGRAPH_CONFIG = resolve(ROOT, 'supergraph.yaml');
@@ -101,4 +102,15 @@ export function composeSubgraphs(subgraphs: readonly SubgraphSdl[]): Composed {
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+// Run by itself (`npx tsx scripts/compose.ts`), this module has nothing to do: say where its command is.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const USAGE = `scripts/compose.ts is the composition library behind \`npm run supergraph\` and the federation tests; it is not a
+command. To compose the subgraphs of supergraph.yaml:
+
+  npm run supergraph -- --help
+`;
+  parseCommandLine(USAGE, {});
+  usageError(USAGE, 'scripts/compose.ts takes no arguments and does nothing by itself');
 }

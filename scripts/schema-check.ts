@@ -13,13 +13,24 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parse, type DocumentNode } from 'graphql';
 import { loadTypeDefs } from '../src/graphql/schema.js';
+import { parseCommandLine } from './cli.js';
 import { BREAKING_CHANGE_MARKER, compareSchemas, intendsBreakingChange, lintSchema } from './schema-rules.js';
 import { ROOT } from './compose.js';
 
-const { values } = parseArgs({ options: { base: { type: 'string', default: 'HEAD~1' }, repo: { type: 'string' } } });
+const USAGE = `Usage: npm run schema:check -- [--base <revision>] [--repo <dir>]
+
+Lints schema/*.graphql (descriptions, naming, the federation @link, composes with no error or hint), then compares
+it with the schema at <base> and fails (exit 1) on a breaking change unless a commit message in <base>..HEAD says
+${BREAKING_CHANGE_MARKER}. With no schema at <base> (first commit, shallow clone) the comparison is skipped.
+
+  --base <revision>  what to compare with (default: HEAD~1; e.g. origin/main for a pull request)
+  --repo <dir>       check another checkout: its schema/ folder and git history (default: this one)
+  -h, --help         print this and exit
+`;
+
+const values = parseCommandLine(USAGE, { base: { type: 'string', default: 'HEAD~1' }, repo: { type: 'string' } });
 const repo = values.repo ? resolve(values.repo) : ROOT;
 const base = values.base!;
 

@@ -10,10 +10,21 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from './cli.js';
 import { composeSubgraphs, loadSubgraphs, readSupergraphConfig, SUPERGRAPH_CONFIG } from './compose.js';
 
-const { values } = parseArgs({ options: { config: { type: 'string' }, out: { type: 'string' } } });
+const USAGE = `Usage: npm run supergraph -- [--config <file>] [--out <file>]
+
+Composes the subgraphs listed in supergraph.yaml (cxgraph from schema/*.graphql) into a supergraph and prints its
+SDL, as \`rover supergraph compose --config supergraph.yaml\` does. Hints go to stderr; a composition error exits 1.
+
+  --config <file>  the subgraph list to compose (default: supergraph.yaml)
+  --out <file>     write the SDL to <file> instead of stdout
+                   (npm run supergraph -- --out supergraph.graphql updates the file the docker-compose router serves)
+  -h, --help       print this and exit
+`;
+
+const values = parseCommandLine(USAGE, { config: { type: 'string' }, out: { type: 'string' } });
 
 try {
   const config = readSupergraphConfig(values.config ? resolve(values.config) : SUPERGRAPH_CONFIG);
