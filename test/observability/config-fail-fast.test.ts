@@ -2,11 +2,15 @@
  * Fail-fast configuration as a user meets it: `npm start` (here `node --import tsx src/index.ts`, what
  * `npm start` runs) with several bad variables exits non-zero at once with one message naming every bad
  * variable and what it should be, and no secret value in any output. And `.env.example` documents every
- * variable config.ts reads.
+ * variable config.ts reads, and can be sourced by bash (`set -a; . ./.env.example`) without running anything,
+ * meaning to the shell what it means to Node's .env reader (`npm start`).
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -99,5 +103,64 @@ describe('.env.example', () => {
     expect(firstOfGroup.map(({ l }) => l)).toEqual([]);
     // No value that looks like a real secret is committed.
     for (const l of lines.filter((x) => /^[A-Z_]*(SECRET|PASSWORD|API_KEY|ENCRYPTION_KEYS|HEADERS)=/.test(x))) expect(l).toMatch(/=$/);
+  });
+});
+
+describe('.env.example sourced by bash', () => {
+  /** bash from this machine's PATH; the script itself then runs with an empty PATH, so no program can start. */
+  const bash = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'bash')).find((p) => existsSync(p));
+
+  it.skipIf(!bash)('neither errors nor runs anything, and sets exactly its variables, with the values Node reads, all of them read by cxgraph', () => {
+    const emptyPath = mkdtempSync(join(tmpdir(), 'cxgraph-no-programs-'));
+    try {
+      // Records (NUL-separated): the exported variables before, every command bash runs while sourcing (functrace
+      // makes the DEBUG trap fire inside `.`), its status, and the exported variables after.
+      const script = [
+        `for __v in $(compgen -e); do printf 'BEFORE %s=%s\\0' "$__v" "\${!__v}"; done`,
+        'set -a',
+        'set -T',
+        `trap 'printf "CMD %s\\0" "$BASH_COMMAND"' DEBUG`,
+        '. ./.env.example',
+        '__status=$?',
+        'trap - DEBUG',
+        'set +a',
+        `printf 'STATUS %s\\0' "$__status"`,
+        `for __v in $(compgen -e); do printf 'AFTER %s=%s\\0' "$__v" "\${!__v}"; done`,
+      ].join('\n');
+      const r = spawnSync(bash!, ['--noprofile', '--norc', '-c', script], { cwd: ROOT, env: { PATH: emptyPath }, encoding: 'utf8' });
+      expect(r.stderr, 'bash wrote to stderr while sourcing .env.example (a command not found, a syntax error)').toBe('');
+      expect(r.status).toBe(0);
+      const records = r.stdout.split('\0').filter(Boolean);
+      const unknown = records.filter((x) => !/^(BEFORE|CMD|STATUS|AFTER) /.test(x));
+      expect(unknown, 'output of a command run while sourcing').toEqual([]);
+      expect(records.filter((x) => x.startsWith('STATUS '))).toEqual(['STATUS 0']);
+
+      // Every command bash ran while sourcing is one whole NAME=value line of the file: nothing else ran.
+      const text = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+      const assignmentLines = new Set(text.split('\n').filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l)));
+      const ran = records.filter((x) => x.startsWith('CMD ')).map((x) => x.slice(4));
+      const outside = new Set(['. ./.env.example', '__status=$?', 'trap - DEBUG']);
+      expect(ran.filter((c) => !outside.has(c) && !assignmentLines.has(c))).toEqual([]);
+      expect(ran.filter((c) => assignmentLines.has(c))).toHaveLength(assignmentLines.size);
+
+      // What the shell ends up with is exactly what Node's .env reader (npm start) takes from the same file.
+      const vars = (kind: string) =>
+        new Map(records.filter((x) => x.startsWith(`${kind} `)).map((x) => [x.slice(kind.length + 1, x.indexOf('=')), x.slice(x.indexOf('=') + 1)] as const));
+      const before = vars('BEFORE');
+      const set = Object.fromEntries([...vars('AFTER')].filter(([k, v]) => k !== '_' && !k.startsWith('__') && before.get(k) !== v));
+      const node = parseEnv(text);
+      expect(set).toEqual(node);
+      expect(Object.keys(set).length).toBe(assignmentLines.size);
+
+      // And each is a variable cxgraph reads (named in src/, wherever the configuration code lives).
+      const sources = readdirSync(new URL('../../src/', import.meta.url), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.parentPath.includes('__generated__'))
+        .map((e) => readFileSync(join(e.parentPath, e.name), 'utf8'))
+        .join('\n');
+      const unread = Object.keys(set).filter((name) => !new RegExp(`['"\`]${name}['"\`]`).test(sources));
+      expect(unread, 'set by .env.example but read nowhere in src/').toEqual([]);
+    } finally {
+      rmSync(emptyPath, { recursive: true, force: true });
+    }
   });
 });
