@@ -12,6 +12,13 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
+  /**
+   * A point in time: an RFC 3339 / ISO 8601 date-time with a time zone offset, e.g. `2024-05-01T09:30:00Z` or
+   * `2024-05-01T12:30:00+03:00` (graphql-scalars' DateTime). cxgraph answers in UTC with milliseconds
+   * (`2024-05-01T09:30:00.000Z`). A value without a time or without an offset is refused before any resolver runs.
+   */
+  DateTime: { input: Date; output: Date | string; }
+  federation__Scope: { input: unknown; output: unknown; }
   link__Import: { input: unknown; output: unknown; }
   _FieldSet: { input: unknown; output: unknown; }
 };
@@ -32,8 +39,9 @@ export type Agent = {
   id: Scalars['ID']['output'];
   /**
    * Name to display: the NewVoiceMedia user's name (else login), or the PBX extension's label (else its name,
-   * e.g. `12*103`). Null for the agents listed on a call (`Call.agents`), which carry ids only: for
-   * NewVoiceMedia ask for `user { name }`, for PBX match the id against `agents(provider: PBX)`.
+   * e.g. `12*103`). For the agents of a call (`Call.agents`) it is looked up in the platform's agent list, once
+   * per request: null for an agent no longer listed, and null with the platform's error when the list cannot be
+   * fetched.
    */
   name?: Maybe<Scalars['String']['output']>;
   /** NEWVOICEMEDIA or PBX. */
@@ -71,7 +79,11 @@ export type AgentAvailability = {
  */
 export type Call = {
   __typename?: 'Call';
-  /** Agents who handled the call (ids only; see `Agent.name`). Empty when the platform names none. */
+  /**
+   * Agents who handled the call, in the platform's order; empty when the platform names none. The call carries
+   * their ids; `name` is looked up in the platform's agent list, fetched at most once per request however many
+   * calls are listed (null for an agent no longer in that list).
+   */
   agents: Array<Agent>;
   /** Which way the call went; null when unknown. */
   direction?: Maybe<CallDirection>;
@@ -89,14 +101,14 @@ export type Call = {
   /** NEWVOICEMEDIA or PBX. */
   provider: Provider;
   /**
-   * The CallJourney recording of this call's file in the given company, organisation and folder. The file name is
-   * `filename` when given, else the file name of the call's first recording, else `<id>.wav`. Checked through
-   * the same per-request loader as `recordings`: a page of calls makes one deduplicated batch of checks.
-   * Null with a PROVIDER_* error when the check failed.
+   * The CallJourney recording of this call's file at `key`: the file name is `key.filename` when given, else the
+   * file name of the call's first recording, else `<id>.wav`. Checked through the same per-request loader as
+   * `recordings`: a page of calls makes one deduplicated batch of checks. Null with a PROVIDER_* error when the
+   * check failed; BAD_USER_INPUT when a key field is blank.
    */
   recording?: Maybe<Recording>;
-  /** When the call started, ISO 8601 in UTC (e.g. `2024-05-01T09:30:00.000Z`); null when the platform did not say. */
-  startTime?: Maybe<Scalars['String']['output']>;
+  /** When the call started, in UTC (e.g. `2024-05-01T09:30:00.000Z`); null when the platform did not say. */
+  startTime?: Maybe<Scalars['DateTime']['output']>;
   /** Called party as the platform reports it (phone number or extension), not normalised. */
   to?: Maybe<Scalars['String']['output']>;
 };
@@ -115,10 +127,7 @@ export type Call = {
  * - Any other provider is BAD_USER_INPUT; a provider that is not configured is PROVIDER_NOT_CONFIGURED.
  */
 export type CallRecordingArgs = {
-  company: Scalars['String']['input'];
-  filename?: InputMaybe<Scalars['String']['input']>;
-  folder: Scalars['String']['input'];
-  organisation: Scalars['String']['input'];
+  key: CallRecordingKey;
 };
 
 /** One page of calls. */
@@ -157,6 +166,21 @@ export type CallMedia = {
   key: Scalars['ID']['output'];
   /** What it is: `callRecording`, `voicemail`, `transcript`, … (NewVoiceMedia content types; Telphin records are `callRecording`). */
   kind: Scalars['String']['output'];
+};
+
+/**
+ * Where a call's recording is filed in CallJourney: the same fields as `RecordingKey`, except that `filename` may be
+ * left out (then `Call.recording` uses the call's first recording file name, else `<id>.wav`).
+ */
+export type CallRecordingKey = {
+  /** Company name exactly as configured in CallJourney. */
+  company: Scalars['String']['input'];
+  /** File name to check, e.g. `call-0001.wav`; default: the call's first recording file name, else `<id>.wav`. */
+  filename?: InputMaybe<Scalars['String']['input']>;
+  /** Folder that holds the call's recordings, e.g. `2024-05`. */
+  folder: Scalars['String']['input'];
+  /** Organisation within the company. */
+  organisation: Scalars['String']['input'];
 };
 
 /** The outcome of asking Sangoma CX to place a call. */
@@ -328,8 +352,8 @@ export type ProviderConnection = {
    * unreachable (`healthy: false`) queries go on with each replica's own copies.
    */
   store: StoreStatus;
-  /** When the cached access token expires (ISO 8601, UTC); null when no token is cached (yet) or the provider uses none. */
-  tokenExpiresAt?: Maybe<Scalars['String']['output']>;
+  /** When the cached access token expires (UTC); null when no token is cached (yet) or the provider uses none. */
+  tokenExpiresAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
 /**
@@ -355,8 +379,8 @@ export type Query = {
    */
   agents?: Maybe<Array<Agent>>;
   /**
-   * Calls of one platform that started between `from` and `to`, ISO 8601 date-times such as
-   * `2024-05-01T00:00:00Z` (`to` after `from`). NEWVOICEMEDIA answers at most 7 days per query (BAD_USER_INPUT
+   * Calls of one platform that started between `from` and `to`, date-times such as `2024-05-01T00:00:00Z` (`to`
+   * after `from`). NEWVOICEMEDIA answers at most 7 days per query (BAD_USER_INPUT
    * beyond). PBX covers the call history of every connected account. `first` from 1 to 100. Pass the previous
    * page's `endCursor` as `after`, with the same `from` and `to` (and, for PBX, the same `first`); another cursor
    * is BAD_USER_INPUT. Other providers give BAD_USER_INPUT. Null, with its error, when the platform cannot answer;
@@ -430,9 +454,9 @@ export type QueryAgentsArgs = {
 export type QueryCallsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
-  from: Scalars['String']['input'];
+  from: Scalars['DateTime']['input'];
   provider: Provider;
-  to: Scalars['String']['input'];
+  to: Scalars['DateTime']['input'];
 };
 
 
@@ -536,8 +560,8 @@ export type StoreKind =
 /** Whether the shared store answers. A Redis outage degrades cxgraph but does not stop it; it recovers by itself. */
 export type StoreStatus = {
   __typename?: 'StoreStatus';
-  /** When the current outage began (ISO 8601, UTC); null while healthy. */
-  degradedSince?: Maybe<Scalars['String']['output']>;
+  /** When the current outage began (UTC); null while healthy. */
+  degradedSince?: Maybe<Scalars['DateTime']['output']>;
   /** False while Redis does not answer: tokens are fetched and kept per replica, and new PBX connections are not shared until it answers again. */
   healthy: Scalars['Boolean']['output'];
   /** Which store this is. */
@@ -714,9 +738,11 @@ export type ResolversTypes = ResolversObject<{
   CallConnection: ResolverTypeWrapper<CallConnectionModel>;
   CallDirection: CallDirection;
   CallMedia: ResolverTypeWrapper<CallMediaModel>;
+  CallRecordingKey: CallRecordingKey;
   CallStart: ResolverTypeWrapper<CallStartModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ConnectionStatus: ConnectionStatus;
+  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfoModel>;
   PbxAccount: ResolverTypeWrapper<PbxAccountModel>;
@@ -730,6 +756,7 @@ export type ResolversTypes = ResolversObject<{
   StoreStatus: ResolverTypeWrapper<StoreStatus>;
   User: ResolverTypeWrapper<UserModel>;
   UserPage: ResolverTypeWrapper<UserPageModel>;
+  federation__Scope: ResolverTypeWrapper<Scalars['federation__Scope']['output']>;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
@@ -743,8 +770,10 @@ export type ResolversParentTypes = ResolversObject<{
   Call: CallModel;
   CallConnection: CallConnectionModel;
   CallMedia: CallMediaModel;
+  CallRecordingKey: CallRecordingKey;
   CallStart: CallStartModel;
   Boolean: Scalars['Boolean']['output'];
+  DateTime: Scalars['DateTime']['output'];
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfoModel;
   PbxAccount: PbxAccountModel;
@@ -756,6 +785,7 @@ export type ResolversParentTypes = ResolversObject<{
   StoreStatus: StoreStatus;
   User: UserModel;
   UserPage: UserPageModel;
+  federation__Scope: Scalars['federation__Scope']['output'];
   link__Import: Scalars['link__Import']['output'];
   String: Scalars['String']['output'];
 }>;
@@ -770,6 +800,12 @@ export type LinkDirectiveArgs = {
 };
 
 export type LinkDirectiveResolver<Result, Parent, ContextType = Context, Args = LinkDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type RequiresScopesDirectiveArgs = {
+  scopes: Array<Array<Scalars['federation__Scope']['input']>>;
+};
+
+export type RequiresScopesDirectiveResolver<Result, Parent, ContextType = Context, Args = RequiresScopesDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ShareableDirectiveArgs = { };
 
@@ -806,8 +842,8 @@ export type CallResolvers<ContextType = Context, ParentType extends ResolversPar
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   media?: Resolver<Array<ResolversTypes['CallMedia']>, ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['Provider'], ParentType, ContextType>;
-  recording?: Resolver<Maybe<ResolversTypes['Recording']>, ParentType, ContextType, RequireFields<CallRecordingArgs, 'company' | 'folder' | 'organisation'>>;
-  startTime?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  recording?: Resolver<Maybe<ResolversTypes['Recording']>, ParentType, ContextType, RequireFields<CallRecordingArgs, 'key'>>;
+  startTime?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   to?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
@@ -831,6 +867,10 @@ export type CallStartResolvers<ContextType = Context, ParentType extends Resolve
   message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['Provider'], ParentType, ContextType>;
 }>;
+
+export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
+  name: 'DateTime';
+}
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   beginPbxConnection?: Resolver<Maybe<ResolversTypes['PbxConnectionStart']>, ParentType, ContextType>;
@@ -869,7 +909,7 @@ export type ProviderConnectionResolvers<ContextType = Context, ParentType extend
   provider?: Resolver<ResolversTypes['Provider'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ConnectionStatus'], ParentType, ContextType>;
   store?: Resolver<ResolversTypes['StoreStatus'], ParentType, ContextType>;
-  tokenExpiresAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  tokenExpiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
@@ -895,7 +935,7 @@ export type RecordingResolvers<ContextType = Context, ParentType extends Resolve
 }>;
 
 export type StoreStatusResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StoreStatus'] = ResolversParentTypes['StoreStatus']> = ResolversObject<{
-  degradedSince?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  degradedSince?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   healthy?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['StoreKind'], ParentType, ContextType>;
 }>;
@@ -922,6 +962,10 @@ export type UserPageResolvers<ContextType = Context, ParentType extends Resolver
   totalPages?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export interface Federation__ScopeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['federation__Scope'], any> {
+  name: 'federation__Scope';
+}
+
 export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
   name: 'link__Import';
 }
@@ -933,6 +977,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   CallConnection?: CallConnectionResolvers<ContextType>;
   CallMedia?: CallMediaResolvers<ContextType>;
   CallStart?: CallStartResolvers<ContextType>;
+  DateTime?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PbxAccount?: PbxAccountResolvers<ContextType>;
@@ -943,12 +988,14 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   StoreStatus?: StoreStatusResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserPage?: UserPageResolvers<ContextType>;
+  federation__Scope?: GraphQLScalarType;
   link__Import?: GraphQLScalarType;
 }>;
 
 export type DirectiveResolvers<ContextType = Context> = ResolversObject<{
   inaccessible?: InaccessibleDirectiveResolver<any, any, ContextType>;
   link?: LinkDirectiveResolver<any, any, ContextType>;
+  requiresScopes?: RequiresScopesDirectiveResolver<any, any, ContextType>;
   shareable?: ShareableDirectiveResolver<any, any, ContextType>;
   tag?: TagDirectiveResolver<any, any, ContextType>;
 }>;

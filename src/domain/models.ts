@@ -56,7 +56,11 @@ export interface UserPageModel {
 export interface AgentModel {
   provider: ProviderName;
   id: string;
-  name: string | null;
+  /**
+   * The name to display. Left out (undefined) on the agents a call names, which carry ids only: `Agent.name` then
+   * looks it up in the provider's agent list, fetched at most once per request.
+   */
+  name?: string | null;
   /** The user id behind the agent, resolved through the user loader (NewVoiceMedia); null for PBX extensions. */
   userId: string | null;
 }
@@ -97,6 +101,7 @@ export interface CallMediaModel {
 export interface CallModel {
   provider: ProviderName;
   id: string;
+  /** ISO 8601 in UTC (the DateTime scalar serialises it). */
   startTime: string | null;
   direction: 'INBOUND' | 'OUTBOUND' | 'INTERNAL' | null;
   from: string | null;

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { concatAST, Kind, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { concatAST, GraphQLScalarType, Kind, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { resolvers } from './resolvers/index.js';
 
 export const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url));
@@ -30,13 +30,26 @@ function withProviderValues(doc: DocumentNode, providers: readonly string[]): Do
   return missing.length === 0 ? doc : concatAST([doc, parse(`extend enum Provider { ${missing.join(' ')} }`)]);
 }
 
+/**
+ * The resolver map as buildSubgraphSchema takes it. A scalar contributes only its functions: @apollo/subgraph
+ * copies every property of a scalar resolver onto the schema's type, which would otherwise put graphql-scalars'
+ * name and description over the SDL's.
+ */
+function resolverMap(map: Record<string, unknown>): GraphQLResolverMap<unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [type, r] of Object.entries(map)) {
+    out[type] = r instanceof GraphQLScalarType ? { serialize: r.serialize, parseValue: r.parseValue, parseLiteral: r.parseLiteral } : r;
+  }
+  return out as GraphQLResolverMap<unknown>;
+}
+
 const cache = new Map<string, GraphQLSchema>();
 /** Built once per process (per module list). */
 export function subgraphSchema(providers: readonly string[] = []): GraphQLSchema {
   const key = providers.join(',');
   let schema = cache.get(key);
   if (!schema) {
-    schema = buildSubgraphSchema({ typeDefs: withProviderValues(loadTypeDefs(), providers), resolvers: resolvers as GraphQLResolverMap<unknown> });
+    schema = buildSubgraphSchema({ typeDefs: withProviderValues(loadTypeDefs(), providers), resolvers: resolverMap(resolvers as Record<string, unknown>) });
     cache.set(key, schema);
   }
   return schema;

@@ -237,7 +237,7 @@ describe('PBX entity references', () => {
     const reps = repeated(['uuid-a', 'uuid-b'], 6).map((id) => ({ __typename: 'Call', provider: 'PBX', id }));
     const r = await t.gql<Entities<Record<string, unknown>>>(
       ENTITIES(`... on Call { provider id startTime direction from to durationSeconds agents { id } media { key }
-        recording(company: "${known.company}", organisation: "${known.organisation}", folder: "${known.folder}", filename: "${known.filename}") { exists callId } }`),
+        recording(key: { company: "${known.company}", organisation: "${known.organisation}", folder: "${known.folder}", filename: "${known.filename}" }) { exists callId } }`),
       { reps },
     );
     expect(r.errors).toBeUndefined();

@@ -29,7 +29,7 @@ interface CallsPage {
   calls: { nodes: CallNode[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
 }
 
-const CALLS = `query ($from: String!, $to: String!, $first: Int, $after: String) {
+const CALLS = `query ($from: DateTime!, $to: DateTime!, $first: Int, $after: String) {
   calls(provider: NEWVOICEMEDIA, from: $from, to: $to, first: $first, after: $after) {
     nodes { id startTime direction from to agents { id } media { key kind contentType contentLength filename downloadUrl } }
     pageInfo { hasNextPage endCursor }
@@ -307,6 +307,46 @@ describe('NewVoiceMedia', () => {
       });
     });
 
+    it("names every call's agents from one agent listing per request, however many calls name them", async () => {
+      await start();
+      const q = `query ($from: DateTime!, $to: DateTime!) { calls(provider: NEWVOICEMEDIA, from: $from, to: $to, first: 40) { nodes { id agents { id name } } } }`;
+      const r = await t!.gql<{ calls: { nodes: { id: string; agents: { id: string; name: string | null }[] }[] } }>(q, WEEK);
+      expect(r.errors).toBeUndefined();
+      const nodes = r.data!.calls.nodes;
+      expect(nodes).toHaveLength(40);
+      const nameOf = (id: string) => nvm.users.find((u) => u.userId === id)!.name;
+      expect(nodes.flatMap((n) => n.agents).length).toBeGreaterThan(40);
+      for (const n of nodes) {
+        const i = nvm.interactions.find((x) => x.guid === n.id)!;
+        expect(n.agents).toEqual(i.handlingAgents.map((a) => ({ id: a.id, name: nameOf(a.id) })));
+      }
+      // One listing of the users (a single page here) for the whole request; no lookup per agent.
+      expect(nvm.server.count('users')).toBe(1);
+      expect(nvm.server.count('user')).toBe(0);
+      // Ids alone cost no listing at all.
+      nvm.server.resetCounts();
+      const ids = await t!.gql(q.replace('agents { id name }', 'agents { id }'), WEEK);
+      expect(ids.errors).toBeUndefined();
+      expect(nvm.server.count('users')).toBe(0);
+    });
+
+    it("a call's agents keep their ids when the agent listing fails: only each name is null, with its error", async () => {
+      await start();
+      nvm.server.inject({ kind: 'status', route: 'users', status: 503, times: 10 });
+      const r = await t!.gql<{ calls: { nodes: { id: string; agents: { id: string; name: string | null }[] }[] } }>(
+        `query ($from: DateTime!, $to: DateTime!) { calls(provider: NEWVOICEMEDIA, from: $from, to: $to, first: 3) { nodes { id agents { id name } } } }`,
+        WEEK,
+      );
+      const agents = r.data!.calls.nodes.flatMap((n) => n.agents);
+      expect(agents.length).toBeGreaterThan(0);
+      expect(agents.every((a) => a.id && a.name === null)).toBe(true);
+      expect(r.errors!.length).toBe(agents.length);
+      for (const e of r.errors!) {
+        expect(e.path!.at(-1)).toBe('name');
+        expect(e.extensions).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', provider: 'NEWVOICEMEDIA' });
+      }
+    });
+
     it('more than 7 days or a foreign cursor is BAD_USER_INPUT with no upstream call', async () => {
       await start();
       const long = await t!.gql(CALLS, { from: '2024-05-01T00:00:00Z', to: '2024-05-08T00:00:01Z' });
@@ -323,10 +363,10 @@ describe('NewVoiceMedia', () => {
     it('recording checks over a page of calls are one deduplicated CallJourney batch', async () => {
       await start();
       const r = await t!.gql<{ calls: { nodes: { id: string; a: { filename: string; exists: boolean }; b: { filename: string; exists: boolean } }[] } }>(
-        `query ($from: String!, $to: String!) { calls(provider: NEWVOICEMEDIA, from: $from, to: $to, first: 20) { nodes {
+        `query ($from: DateTime!, $to: DateTime!) { calls(provider: NEWVOICEMEDIA, from: $from, to: $to, first: 20) { nodes {
           id
-          a: recording(company: "acme", organisation: "support", folder: "2024/05/01") { filename exists }
-          b: recording(company: "acme", organisation: "support", folder: "2024/05/01") { filename exists }
+          a: recording(key: { company: "acme", organisation: "support", folder: "2024/05/01" }) { filename exists }
+          b: recording(key: { company: "acme", organisation: "support", folder: "2024/05/01" }) { filename exists }
         } } }`,
         WEEK,
       );

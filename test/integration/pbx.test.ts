@@ -20,6 +20,7 @@ import {
   createCallJourneySimulator,
   createPbxSimulator,
   SAMPLE_PBX_CALLS,
+  SAMPLE_PBX_EXTENSIONS,
   SAMPLE_RECORDINGS,
   type CallJourneySimulator,
   type PbxSimulator,
@@ -33,9 +34,9 @@ const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]+/;
 const ACCOUNTS = '{ pbxAccounts { id login admin access clientId dealerId extensionGroupId extensionId timezone status } }';
 const PROVIDER = '{ providers { provider status lastError } }';
 const AGENTS = '{ agents(provider: PBX) { provider id name user { id } } }';
-const CALLS = `query ($from: String!, $to: String!, $first: Int, $after: String) {
+const CALLS = `query ($from: DateTime!, $to: DateTime!, $first: Int, $after: String) {
   calls(provider: PBX, from: $from, to: $to, first: $first, after: $after) {
-    nodes { provider id startTime direction from to durationSeconds agents { id } media { key kind downloadUrl } }
+    nodes { provider id startTime direction from to durationSeconds agents { id name } media { key kind downloadUrl } }
     pageInfo { hasNextPage endCursor }
   }
 }`;
@@ -387,6 +388,10 @@ describe('PBX', () => {
       expect(r.errors).toBeUndefined();
       const expected = SAMPLE_PBX_CALLS.filter((c) => c.client_id === 12 && c.start_time_gmt >= '2024-05-01 12:00:00' && c.start_time_gmt < '2024-05-01 13:00:00').reverse();
       expect(expected).toHaveLength(2);
+      const labelOf = (id: number) => {
+        const e = SAMPLE_PBX_EXTENSIONS.find((x) => x.id === id)!;
+        return e.label || e.name;
+      };
       expect(r.data!.calls.nodes).toEqual(
         expected.map((c) => ({
           provider: 'PBX',
@@ -396,7 +401,8 @@ describe('PBX', () => {
           from: c.from_username,
           to: c.to_username,
           durationSeconds: c.duration,
-          agents: [{ id: String(c.extension_id) }],
+          // The extension's label (else its name), from one extension listing for the whole request.
+          agents: [{ id: String(c.extension_id), name: labelOf(c.extension_id) }],
           media: c.cdr.filter((l) => l.record_uuid).map((l) => ({ key: l.record_uuid, kind: 'callRecording', downloadUrl: `${t!.url}/media/pbx/20/${l.record_uuid}` })),
         })),
       );
@@ -479,10 +485,10 @@ describe('PBX', () => {
       });
       await connect(t);
       const known = SAMPLE_RECORDINGS[0]!;
-      const q = `query ($f: String!, $t: String!) { calls(provider: PBX, from: $f, to: $t, first: 8) { nodes {
+      const q = `query ($f: DateTime!, $t: DateTime!) { calls(provider: PBX, from: $f, to: $t, first: 8) { nodes {
         id
-        own: recording(company: "acme", organisation: "support", folder: "2024/05/01") { filename exists }
-        shared: recording(company: "${known.company}", organisation: "${known.organisation}", folder: "${known.folder}", filename: "${known.filename}") { exists callId }
+        own: recording(key: { company: "acme", organisation: "support", folder: "2024/05/01" }) { filename exists }
+        shared: recording(key: { company: "${known.company}", organisation: "${known.organisation}", folder: "${known.folder}", filename: "${known.filename}" }) { exists callId }
       } } }`;
       const r = await t.gql<{ calls: { nodes: { id: string; own: { filename: string; exists: boolean }; shared: { exists: boolean; callId: string } }[] } }>(q, { f: '2024-05-01T00:00:00Z', t: '2024-05-02T00:00:00Z' });
       expect(r.errors).toBeUndefined();

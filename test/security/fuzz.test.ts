@@ -103,8 +103,8 @@ const OPERATIONS: { query: string; vars: Record<string, fc.Arbitrary<unknown>> }
   { query: 'query ($p: Provider!) { agents(provider: $p) { provider id name user { id login } } }', vars: { p: mostly(provider) } },
   { query: 'query ($s: [String!]!) { agentAvailability(skillNames: $s) { skillNames ready away extendedAway loggedOut } }', vars: { s: mostly(fc.array(nastyString, { maxLength: 120 })) } },
   {
-    query: `query ($p: Provider!, $f: String!, $t: String!, $first: Int, $after: String) { calls(provider: $p, from: $f, to: $t, first: $first, after: $after) {
-      nodes { id startTime direction durationSeconds agents { id } media { key kind downloadUrl } recording(company: "acme", organisation: "support", folder: "x") { exists } }
+    query: `query ($p: Provider!, $f: DateTime!, $t: DateTime!, $first: Int, $after: String) { calls(provider: $p, from: $f, to: $t, first: $first, after: $after) {
+      nodes { id startTime direction durationSeconds agents { id } media { key kind downloadUrl } recording(key: { company: "acme", organisation: "support", folder: "x" }) { exists } }
       pageInfo { hasNextPage endCursor } } }`,
     vars: { p: mostly(fc.constantFrom('NEWVOICEMEDIA', 'PBX', 'SANGOMA')), f: mostly(nastyString), t: mostly(nastyString), first: mostly(int32), after: mostly(nastyString) },
   },

@@ -126,7 +126,7 @@ describe('no secret, token, code or state in any log line or response', () => {
   const known = SAMPLE_RECORDINGS[0]!;
   const KEYS = [known, { ...known, filename: 'missing.wav' }].map((r) => ({ company: r.company, organisation: r.organisation, folder: r.folder, filename: r.filename }));
   const WEEK = { from: '2024-05-01T00:00:00Z', to: '2024-05-07T00:00:00Z' };
-  const CALLS = `query ($p: Provider!, $from: String!, $to: String!) { calls(provider: $p, from: $from, to: $to, first: 5) {
+  const CALLS = `query ($p: Provider!, $from: DateTime!, $to: DateTime!) { calls(provider: $p, from: $from, to: $to, first: 5) {
     nodes { id from to agents { id name } media { key kind downloadUrl } } pageInfo { endCursor } } }`;
 
   /** Every provider, once. Returns the answers that must have succeeded. */

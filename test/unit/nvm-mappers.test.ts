@@ -81,8 +81,9 @@ describe('NewVoiceMedia mappers', () => {
       durationSeconds: null,
     });
     expect(call.agents).toEqual([
-      { provider: 'NEWVOICEMEDIA', id: 'agent-1', name: null, userId: 'agent-1' },
-      { provider: 'NEWVOICEMEDIA', id: '42', name: null, userId: '42' },
+      // Ids only: Agent.name looks names up in the agent list, once per request.
+      { provider: 'NEWVOICEMEDIA', id: 'agent-1', userId: 'agent-1' },
+      { provider: 'NEWVOICEMEDIA', id: '42', userId: '42' },
     ]);
     expect(call.media).toEqual([
       { key: 'rec-1', kind: 'callRecording', contentType: 'audio/wav', contentLength: 16044, filename: 'call-0001.wav', downloadPath: `/media/nvm/${interaction.guid}/rec-1` },

@@ -80,7 +80,7 @@ describe('call history → Call', () => {
       from: '+74951234567',
       to: '12*101',
       durationSeconds: 31,
-      agents: [{ provider: 'PBX', id: '1201', name: null, userId: null }],
+      agents: [{ provider: 'PBX', id: '1201', userId: null }],
       media: [
         { key: 'r-1', kind: 'callRecording', contentType: null, contentLength: null, filename: null, downloadPath: '/media/pbx/20/r-1' },
         { key: 'r-2', kind: 'callRecording', contentType: 'audio/mpeg', contentLength: 1234, filename: 'r-2.mp3', downloadPath: '/media/pbx/20/r-2' },

@@ -6,6 +6,15 @@ export const agentQueries: Pick<QueryResolvers, 'agents'> = {
 };
 
 export const Agent: AgentResolvers = {
+  /**
+   * An agent named on a call carries its id only: its name comes from the provider's agent list, fetched at most
+   * once per request (ctx.loaders.agentList) however many calls and agents ask. An id no longer listed has none.
+   */
+  name: async (agent, _, ctx) => {
+    if (agent.name !== undefined) return agent.name;
+    const agents = await ctx.loaders.agentList(agent.provider, ctx.services.capability('agents', agent.provider));
+    return agents.find((a) => a.id === agent.id)?.name ?? null;
+  },
   user: async (agent, _, ctx) => {
     if (!agent.userId) return null;
     const loader = ctx.loaders.user(agent.provider);

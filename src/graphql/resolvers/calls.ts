@@ -2,24 +2,23 @@ import type { CallMediaResolvers, CallResolvers, PageInfoResolvers, QueryResolve
 import { badInput } from '../../errors.js';
 import type { CallModel } from '../../domain/models.js';
 import { validateRecordingKey } from '../../providers/calljourney/validation.js';
-import { intInRange, isoDate } from './dispatch.js';
+import { intInRange } from './dispatch.js';
 
 export const callQueries: Pick<QueryResolvers, 'calls'> = {
+  // `from` and `to` arrive as Dates: the DateTime scalar (graphql-scalars) refused anything else before this runs.
   calls: async (_, { provider, from, to, first, after }, ctx) => {
     const history = ctx.services.capability('calls', provider);
-    const f = isoDate(from, 'from');
-    const t = isoDate(to, 'to');
-    if (t <= f) throw badInput('to must be after from', 'to', provider);
-    const page = await history.listCalls({ from: f, to: t, first: intInRange(first, 50, 1, 100, 'first'), after: after ?? undefined });
+    if (to <= from) throw badInput('to must be after from', 'to', provider);
+    const page = await history.listCalls({ from, to, first: intInRange(first, 50, 1, 100, 'first'), after: after ?? undefined });
     // A cursor is only handed out after a page of calls, so a page asked for with one has calls before it.
     return { ...page, pageInfo: { ...page.pageInfo, hasPreviousPage: after != null } };
   },
 };
 
 export const Call: CallResolvers = {
-  recording: (call, { company, organisation, folder, filename }, ctx) => {
-    const file = filename ?? call.media.find((m) => m.kind === 'callRecording' && m.filename)?.filename ?? `${call.id}.wav`;
-    return ctx.loaders.recording.load(validateRecordingKey({ company, organisation, folder, filename: file }, 'recording'));
+  recording: (call, { key }, ctx) => {
+    const filename = key.filename ?? call.media.find((m) => m.kind === 'callRecording' && m.filename)?.filename ?? `${call.id}.wav`;
+    return ctx.loaders.recording.load(validateRecordingKey({ ...key, filename }, 'key'));
   },
   /**
    * Through the per-request call loader (N references, one deduplicated batch). A platform without a get-by-id

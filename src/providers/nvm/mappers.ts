@@ -55,7 +55,8 @@ export function toAvailability(skillNames: string[], body: NvmAvailabilityBody):
 export function toCall(i: NvmInteraction): CallModel {
   const agents = (i.handlingAgents ?? [])
     .filter((a) => a && (typeof a.id === 'string' ? a.id !== '' : typeof a.id === 'number'))
-    .map((a): AgentModel => ({ provider: PROVIDER, id: String(a.id), name: null, userId: String(a.id) }));
+    // Ids only: Agent.name looks the name up in the agent list, once per request.
+    .map((a): AgentModel => ({ provider: PROVIDER, id: String(a.id), userId: String(a.id) }));
   return {
     provider: PROVIDER,
     id: i.guid,

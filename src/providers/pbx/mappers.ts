@@ -132,7 +132,8 @@ export function toCall(c: PbxCallBody, accountId: string): CallModel {
     from: typeof c.from_username === 'string' && c.from_username ? c.from_username : null,
     to: typeof c.to_username === 'string' && c.to_username ? c.to_username : null,
     durationSeconds: c.duration !== null && c.duration !== undefined && Number.isFinite(duration) && duration >= 0 ? Math.round(duration) : null,
-    agents: extensionId ? [{ provider: 'PBX', id: extensionId, name: null, userId: null }] : [],
+    // Id only: Agent.name looks the extension's label up in the agent list, once per request.
+    agents: extensionId ? [{ provider: 'PBX', id: extensionId, userId: null }] : [],
     media,
   };
 }
