@@ -1,5 +1,7 @@
 # syntax=docker/dockerfile:1
 # Multi-stage: compile TypeScript with dev dependencies, ship production dependencies only, run as non-root.
+# Node 24 LTS (cxgraph needs 22+). The runtime runs the compiled dist/ with plain node: tsx and esbuild are dev
+# dependencies, so `npm ci --omit=dev` leaves them out (test/observability/docker.test.ts checks the lock file).
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./

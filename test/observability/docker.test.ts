@@ -1,7 +1,8 @@
 /**
  * No container engine runs here, so the Dockerfile and docker-compose.yml are checked for the essentials an
- * operator relies on: a multi-stage build shipping production dependencies only, a non-root user, a health
- * check on /healthz, port 4001; Redis with persistence, cxgraph pointed at it, and the router when present.
+ * operator relies on: a multi-stage build on Node 24 shipping production dependencies only (no tsx, no esbuild), a
+ * non-root user, a health check on /healthz, port 4001; Redis with persistence, cxgraph pointed at it, and the
+ * router when present.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -44,12 +45,29 @@ describe('Dockerfile', () => {
     expect(has(build!, /^RUN npm ci\b/)).toBe(true);
     expect(has(build!, /^RUN npm run build\b/)).toBe(true);
     expect(has(runtime, /^COPY --from=build\b.*\bdist\b/)).toBe(true);
-    expect(runtime.from).toMatch(/^node:20/);
+  });
+
+  it('builds and runs on Node 24 LTS, which satisfies engines.node', () => {
+    for (const s of stages) expect(s.from, `FROM ${s.from}${s.name ? ` AS ${s.name}` : ''}`).toMatch(/^node:24(\.\d+)*(-[a-z0-9.-]+)?(@sha256:[0-9a-f]{64})?$/);
+    const engines = (JSON.parse(read('package.json')) as { engines?: { node?: string } }).engines?.node;
+    expect(engines).toBe('>=22');
   });
 
   it('installs production dependencies only in the runtime stage', () => {
     expect(has(runtime, /^RUN npm ci\b.*--omit=dev/)).toBe(true);
     expect(runtime.lines.filter((l) => /npm (ci|install)\b/.test(l)).every((l) => /--omit=dev/.test(l))).toBe(true);
+  });
+
+  it('ships no tsx or esbuild: the runtime runs dist/ with plain node, and both are dev-only in the lock file', () => {
+    expect(runtime.lines.filter((l) => /\b(tsx|esbuild)\b/.test(l))).toEqual([]);
+    const pkg = JSON.parse(read('package.json')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+    expect(Object.keys(pkg.dependencies ?? {})).not.toContain('tsx');
+    expect(Object.keys(pkg.devDependencies ?? {})).toContain('tsx');
+    // What `npm ci --omit=dev` installs is the lock file's entries without "dev": true; nothing there may pull them in.
+    const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, { dev?: boolean }> };
+    const toolchain = Object.entries(lock.packages).filter(([path]) => /(^|\/)node_modules\/(tsx|esbuild|@esbuild\/[^/]+)$/.test(path));
+    expect(toolchain.length).toBeGreaterThan(0);
+    expect(toolchain.filter(([, entry]) => entry.dev !== true).map(([path]) => path)).toEqual([]);
   });
 
   it('runs as a non-root user, checks /healthz, exposes 4001 and starts the compiled server', () => {
@@ -68,7 +86,7 @@ describe('Dockerfile', () => {
   it('keeps .env, node_modules and build output out of the build context', () => {
     expect(existsSync(new URL('../../.dockerignore', import.meta.url))).toBe(true);
     const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
-    for (const p of ['node_modules', '.env', 'dist', '.git']) expect(ignored).toContain(p);
+    for (const p of ['node_modules', '**/node_modules', '.env', '.env.*', 'dist', '.git']) expect(ignored).toContain(p);
   });
 });
 
