@@ -4,16 +4,13 @@
  * createServer; contexts hold a reference.
  */
 import { ConnectionStatus } from './auth/connection-status.js';
-import { TokenManager, systemClock, type Clock, type FetchLike } from './auth/token-manager.js';
+import { systemClock, type Clock, type FetchLike, type TokenManager } from './auth/token-manager.js';
 import type { Config } from './config.js';
 import type { Capabilities, CapabilityName, HttpRoute } from './domain/capabilities.js';
 import type { ProviderInstance, ProviderModule } from './domain/provider-module.js';
 import type { ProviderName } from './domain/provider-name.js';
 import { badInput, notConfigured } from './errors.js';
-import { CircuitBreaker } from './http/circuit-breaker.js';
-import { ConcurrencyLimit } from './http/concurrency-limit.js';
-import { UpstreamClient } from './http/upstream-client.js';
-import { createUpstreamFetch } from './http/upstream-fetch.js';
+import { createHttp } from './http/create-http.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import { createStore, type KvStore } from './store/kv-store.js';
@@ -65,47 +62,18 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
   const status = new ConnectionStatus(config.providers.map((p) => p.module.name));
   const clock = deps.clock ?? systemClock;
 
-  // Production fetch: undici with a connect time limit; tests may inject their own.
-  const upstreamFetch = deps.fetch ? undefined : createUpstreamFetch({ connectTimeoutMs: config.resilience.connectTimeoutMs });
-  const fetchFn = deps.fetch ?? upstreamFetch?.fetch;
-  const tokens = new TokenManager({
-    store,
+  // The token manager, and one upstream client and resilience policy per provider (src/http/create-http.ts).
+  const { tokens, client: http, close: closeHttp } = createHttp({
+    resilience: config.resilience,
+    limits: config.limits,
     logger,
     metrics,
     status,
-    fetch: fetchFn,
+    store,
+    fetch: deps.fetch,
     clock: deps.clock,
     random: deps.random,
-    timeoutMs: config.limits.upstreamTimeoutMs,
   });
-  // One breaker and one concurrency cap per provider, shared by all of its clients.
-  const http = (provider: ProviderName): UpstreamClient => {
-    const r = config.resilience;
-    metrics.circuitState.set({ provider }, 0);
-    return new UpstreamClient(provider, {
-      fetch: fetchFn,
-      tokens,
-      logger,
-      metrics,
-      status,
-      timeoutMs: config.limits.upstreamTimeoutMs,
-      retryAfterCapSeconds: config.limits.retryAfterCapSeconds,
-      breaker: new CircuitBreaker(provider, {
-        failureThreshold: r.breakerFailures,
-        windowMs: r.breakerWindowMs,
-        coolDownMs: r.breakerCoolDownMs,
-        onStateChange: (state) => {
-          metrics.circuitState.set({ provider }, state === 'closed' ? 0 : 1);
-          if (state === 'open') logger.warn({ provider, coolDownMs: r.breakerCoolDownMs }, 'circuit breaker open: failing fast until a probe succeeds');
-          else if (state === 'closed') logger.info({ provider }, 'circuit breaker closed: provider answers again');
-        },
-      }),
-      limiter: new ConcurrencyLimit(provider, { maxConcurrent: r.maxConcurrentPerProvider, maxQueued: r.maxQueuedPerProvider }),
-    });
-  };
-  const closeHttp = async () => {
-    await upstreamFetch?.close();
-  };
 
   const instances = new Map<ProviderName, ProviderInstance>();
   for (const { module, config: own } of config.providers) {

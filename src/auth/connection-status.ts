@@ -1,6 +1,7 @@
 /**
  * What `providers` reports: the outcome of the last token request or API call per provider, so the
- * answer is the truth of the last attempt rather than a guess from configuration.
+ * answer is the truth of the last attempt rather than a guess from configuration. Outcomes are recorded by
+ * the upstream client (src/http/upstream-client.ts) that made the request, never by provider code.
  */
 import type { CxError } from '../errors.js';
 import type { ProviderState } from '../domain/connection-state.js';
@@ -48,6 +49,15 @@ export class ConnectionStatus {
     s.status = 'CONNECTED';
     s.lastError = undefined;
     if (tokenExpiresAt !== undefined) s.tokenExpiresAt = tokenExpiresAt;
+  }
+
+  /**
+   * When the token in use expires (shown by `providers`). Not an outcome: the token request's success or failure is
+   * recorded by the upstream client that made it, like every request's.
+   */
+  tokenIssued(provider: ProviderName, expiresAt: number): void {
+    const s = this.states.get(provider);
+    if (s) s.tokenExpiresAt = expiresAt;
   }
 
   failed(provider: ProviderName, error: CxError): void {

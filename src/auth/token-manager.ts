@@ -1,5 +1,5 @@
 /**
- * The one token manager for every OAuth flavour (see DESIGN.md, "The token manager is the heart").
+ * The one token manager for every OAuth flavour (README, "How it is built").
  *
  * Lookup order: in-process copy → shared store (keyv: memory or Redis) → a token request. Concurrent callers
  * for one key share one in-flight request (single-flight); across replicas a store lock lets one replica
@@ -7,32 +7,49 @@
  * their lifetime (10% clamped to [1 s, 5 min], with jitter), in the background while callers keep using the
  * current token — except for grants whose platform forbids early renewal (Sangoma). A 401 invalidates exactly
  * the token that failed (a newer one fetched meanwhile is kept) and the call is retried once.
+ *
+ * Token requests are made by the provider's UpstreamClient (src/http/upstream-client.ts), the same path as its API
+ * calls: time limit, size cap, the provider's breaker and bulkhead, metrics, spans, connection status and error
+ * mapping (errors.ts `errorFromTokenResponse`). Nothing here speaks HTTP itself.
  */
 import { createHash } from 'node:crypto';
-import { CxError, errorFromTokenResponse, isCxError, unavailable } from '../errors.js';
+import { CxError, errorFromTokenResponse, isCxError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
-import { endUpstreamSpan, startUpstreamSpan } from '../observability/tracing.js';
 import type { KvStore } from '../store/kv-store.js';
+import type { ProviderName } from '../domain/provider-name.js';
+import { UpstreamClient, type UpstreamRequest } from '../http/upstream-client.js';
+import { ResiliencePolicy } from '../http/resilience.js';
+import type { FetchLike } from '../http/upstream-fetch.js';
 import type { ConnectionStatus } from './connection-status.js';
 import type { Grant, GrantIdentity, TokenHttpRequest } from './grant.js';
 import { tokenSetFromResponse, type TokenSet } from './token-set.js';
+
+export type { FetchLike } from '../http/upstream-fetch.js';
 
 export interface Clock {
   now(): number;
 }
 export const systemClock: Clock = { now: () => Date.now() };
 
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+/** What the token manager needs of a provider's upstream client. */
+export type TokenTransport = Pick<UpstreamClient, 'json'>;
 
 export interface TokenManagerOptions {
   store: KvStore;
   logger: Logger;
+  /**
+   * The upstream client of a provider, through which its token requests go (src/http/create-http.ts passes its
+   * clients). Without it, the manager makes a client per provider over `fetch` with a policy that only keeps the
+   * time limit (no retries, breaker or bulkhead): for tools and tests that use a token manager on its own.
+   */
+  http?: (provider: ProviderName) => TokenTransport;
+  /** The fetch of the manager's own clients, when `http` is not given. */
   fetch?: FetchLike;
   clock?: Clock;
   metrics?: Metrics;
   status?: ConnectionStatus;
-  /** Time limit of one token request. */
+  /** Time limit of one token request (of the manager's own clients), and the base of the lock lease. */
   timeoutMs?: number;
   /** Lease of the cross-replica lock: must outlive the slowest token request. */
   lockLeaseMs?: number;
@@ -59,7 +76,7 @@ export class TokenManager {
   private readonly rejected = new Set<string>();
   /** Grants whose refresh was refused (invalid_grant) with no other way to get a token: fail fast. */
   private readonly needsReauth = new Map<string, CxError>();
-  private readonly fetchFn: FetchLike;
+  private readonly http: (provider: ProviderName) => TokenTransport;
   private readonly clock: Clock;
   private readonly timeoutMs: number;
   private readonly lockLeaseMs: number;
@@ -68,9 +85,9 @@ export class TokenManager {
   private readonly refreshTokenTtlMs: number;
 
   constructor(private readonly opts: TokenManagerOptions) {
-    this.fetchFn = opts.fetch ?? ((url, init) => fetch(url, init));
     this.clock = opts.clock ?? systemClock;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.http = opts.http ?? this.ownClients();
     this.lockLeaseMs = opts.lockLeaseMs ?? this.timeoutMs + 5_000;
     this.lockPollMs = opts.lockPollMs ?? 50;
     this.random = opts.random ?? Math.random;
@@ -191,7 +208,7 @@ export class TokenManager {
       this.memory.set(key, cached);
       const ttl = cached.refreshToken ? Math.max(cached.expiresAt - this.clock.now(), this.refreshTokenTtlMs) : cached.expiresAt - this.clock.now();
       await this.opts.store.set(key, cached, Number.isFinite(ttl) ? Math.max(1, ttl) : undefined);
-      this.opts.status?.succeeded(grant.identity.provider, cached.expiresAt);
+      this.opts.status?.tokenIssued(grant.identity.provider, cached.expiresAt);
       return cached;
     } finally {
       await release();
@@ -244,55 +261,59 @@ export class TokenManager {
     }
   }
 
-  /** One token request: the only place a token endpoint is called. */
+  /**
+   * One token request: the only place a token endpoint is called, through the provider's upstream client. The
+   * client records the outcome in the connection status and logs failures; this counts them and logs successes.
+   *
+   * A form POST that never follows a redirect: a token endpoint that redirects is misconfigured, and the form
+   * carries credentials that must not be posted on to another URL.
+   *
+   * Retried (5xx, connection errors, one Retry-After wait) only when repeating it cannot cost the grant: the client
+   * credentials and password grants mint a new token from the same credentials each time, so a lost answer is
+   * simply asked for again. A refresh_token or authorization_code request is sent once: a code is single-use, and a
+   * refresh token may have been rotated by the request whose answer was lost — re-sending the spent one is, for
+   * servers that detect refresh-token reuse (RFC 9700 §4.14.2), a replay that revokes the whole grant. Such a failure
+   * reaches the caller, and the next token lookup tries again.
+   */
   private async exchange(grant: Grant, req: TokenHttpRequest): Promise<TokenSet> {
     const provider = grant.identity.provider;
     const requestedAt = this.clock.now();
-    const started = performance.now();
-    let status = 0;
-    const span = startUpstreamSpan({ provider, operation: 'token', method: 'POST', url: req.url });
+    const request: UpstreamRequest = {
+      method: 'POST',
+      url: req.url,
+      operation: 'token',
+      description: 'the token request',
+      headers: req.headers,
+      form: req.body,
+      auth: { none: true },
+      idempotent: REPEATABLE_GRANTS.has(req.body.get('grant_type') ?? ''),
+      followRedirects: false,
+      errorFromResponse: errorFromTokenResponse,
+    };
     try {
-      let res: Response;
-      try {
-        res = await this.fetchFn(req.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', ...req.headers },
-          body: req.body.toString(),
-          signal: AbortSignal.timeout(this.timeoutMs),
-        });
-      } catch (err) {
-        throw unavailable(provider, 'the token request', err);
-      }
-      status = res.status;
-      const text = await res.text().catch(() => '');
-      const body = parseJson(text);
-      if (!res.ok) {
-        throw errorFromTokenResponse({
-          provider,
-          operation: 'the token request',
-          status: res.status,
-          body: body ?? text,
-          retryAfter: retryAfterSeconds(res.headers.get('retry-after')),
-        });
-      }
-      if (body === undefined) {
-        throw new CxError(`${provider} token endpoint answered ${res.status} with a body that is not JSON`, { code: 'PROVIDER_ERROR', provider, upstreamStatus: res.status });
-      }
-      const token = grant.processResponse ? grant.processResponse(body, requestedAt) : tokenSetFromResponse(provider, body, requestedAt);
+      const token = await this.http(provider).json(request, (body) => (grant.processResponse ? grant.processResponse(body, requestedAt) : tokenSetFromResponse(provider, body, requestedAt)));
       this.opts.metrics?.tokenRequests.inc({ provider, outcome: 'success' });
       this.opts.metrics?.tokenCache.inc({ provider, result: 'fetch' });
       this.opts.logger.info({ provider, expiresInS: Math.round((token.expiresAt - requestedAt) / 1000) }, 'obtained access token');
       return token;
     } catch (e) {
-      const err = isCxError(e) ? e : unavailable(provider, 'the token request', e);
-      this.opts.metrics?.tokenRequests.inc({ provider, outcome: err.extensions.code });
-      this.opts.status?.failed(provider, err);
-      this.opts.logger.warn({ provider, code: err.extensions.code, oauthError: err.extensions.oauthError, upstreamStatus: err.extensions.upstreamStatus }, 'token request failed');
-      throw err;
-    } finally {
-      endUpstreamSpan(span, status || 'error');
-      this.opts.metrics?.upstreamDuration.observe({ provider, operation: 'token', status: String(status) }, (performance.now() - started) / 1000);
+      this.opts.metrics?.tokenRequests.inc({ provider, outcome: isCxError(e) ? e.extensions.code : 'PROVIDER_ERROR' });
+      throw e;
     }
+  }
+
+  /** Clients of the manager's own, one per provider, when none are given (see TokenManagerOptions.http). */
+  private ownClients(): (provider: ProviderName) => TokenTransport {
+    const clients = new Map<ProviderName, UpstreamClient>();
+    return (provider) => {
+      let c = clients.get(provider);
+      if (!c) {
+        const policy = ResiliencePolicy.timeLimitOnly(provider, this.timeoutMs);
+        c = new UpstreamClient(provider, { fetch: this.opts.fetch, tokens: this, logger: this.opts.logger, metrics: this.opts.metrics, status: this.opts.status, timeoutMs: this.timeoutMs, policy });
+        clients.set(provider, c);
+      }
+      return c;
+    };
   }
 
   private withRenewAt(t: TokenSet): CachedToken {
@@ -315,22 +336,8 @@ function fingerprint(token: string): string {
   return createHash('sha256').update(token).digest('base64url').slice(0, 22);
 }
 
-function parseJson(text: string): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-export function retryAfterSeconds(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const n = Number(header);
-  if (Number.isFinite(n) && n >= 0) return n;
-  const date = Date.parse(header);
-  return Number.isFinite(date) ? Math.max(0, Math.ceil((date - Date.now()) / 1000)) : undefined;
-}
+/** grant_types whose request may be sent again (see TokenManager.exchange). */
+const REPEATABLE_GRANTS = new Set(['client_credentials', 'password']);
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -16,7 +16,7 @@ export interface TokenSet {
   scope?: string;
 }
 
-/** Used when a token endpoint omits `expires_in` and the token is opaque (PROVIDERS.md: clients assume 3600 s). */
+/** Used when a token endpoint omits `expires_in` and the token is opaque (docs/providers/pbx.md, "token lifetimes"). */
 export const DEFAULT_LIFETIME_SECONDS = 3600;
 
 /**

@@ -1,35 +1,62 @@
 /**
- * The one way provider clients call their REST APIs: bearer tokens from the token manager (401 → new token,
- * once), time limits, retries only where a request is safe to repeat, Retry-After honoured within a cap,
- * metrics per provider/operation/status, and every failure mapped by errors.ts.
+ * The one way cxgraph calls a platform, API calls and token requests alike: bearer tokens from the token manager
+ * (401 → new token, once), the provider's resilience policy (src/http/resilience.ts: breaker, retries only where a
+ * request is safe to repeat, Retry-After within a cap, bulkhead), a time limit per attempt, a cap on the size of
+ * what is read, metrics and a span per attempt, and the connection status recorded for every outcome.
+ *
+ * Error mapping has hooks, as datasource-rest's `errorFromResponse`: a non-2xx answer becomes a CxError through the
+ * request's `errorFromResponse` (token requests: errors.ts `errorFromTokenResponse`), else the client's (default
+ * errors.ts `errorFromResponse`); a 2xx body becomes the result through json()'s `accept`, whose CxError is
+ * recorded like any other failure.
+ *
+ * Connection status (`providers`): the path records it, clients never do. Every answer the platform gave that is
+ * not a failure — a 2xx, or an answer the mapping does not call a failure of the connection (a 404 for a lookup, a
+ * 400 for bad input) — records success, in send(), stream() and json() alike. Failures thrown on the way (connection
+ * errors, timeouts, the breaker, the bulkhead, a body too large or malformed) are recorded where they are raised;
+ * a failure *answer* returned by send()/stream() is recorded when the caller maps it with fail() (json() does),
+ * because the caller may map it from a body it made safe first (CloudCX).
  */
-import { CxError, errorFromResponse, isCxError, unavailable } from '../errors.js';
+import { CxError, errorFromResponse, isCxError, unavailable, type UpstreamFailure } from '../errors.js';
 import type { Grant } from '../auth/grant.js';
 import type { ConnectionStatus } from '../auth/connection-status.js';
-import { retryAfterSeconds, type FetchLike, type TokenManager } from '../auth/token-manager.js';
+import type { TokenManager } from '../auth/token-manager.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { endUpstreamSpan, startUpstreamSpan } from '../observability/tracing.js';
 import type { ProviderName } from '../domain/provider-name.js';
-import type { CircuitBreaker, CircuitPermit } from './circuit-breaker.js';
-import type { ConcurrencyLimit } from './concurrency-limit.js';
-import { isTimedFetch, type TimedRequestInit } from './upstream-fetch.js';
+import { readTextCapped, ResponseTooLargeError } from './read-body.js';
+import { ResiliencePolicy, retryAfterSeconds, type AttemptContext } from './resilience.js';
+import type { FetchLike } from './upstream-fetch.js';
+
+export { wasNotSent, retryAfterSeconds } from './resilience.js';
 
 export type Auth = { grant: Grant } | { bearer: string } | { none: true };
+
+/** Turns a non-2xx answer into the CxError the caller gets (errors.ts has the two cxgraph uses). */
+export type ErrorFromResponse = (failure: UpstreamFailure) => CxError;
 
 export interface UpstreamRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
-  /** Short, stable name for metrics and messages, e.g. "POST /api/v1/search/conversationexists". */
+  /** Short, stable name for metrics, spans and messages, e.g. "POST /api/v1/search/conversationexists" or "token". */
   operation: string;
+  /** How messages name the request when it could not be made (default `operation`), e.g. "the token request". */
+  description?: string;
   headers?: Record<string, string>;
+  /** A JSON body (content-type application/json). */
   json?: unknown;
+  /** A form body (content-type application/x-www-form-urlencoded): token requests. Not together with `json`. */
+  form?: URLSearchParams;
   auth: Auth;
   /**
    * Safe to send again: reads, and read-only POSTs such as CallJourney's search. A request that is not
    * (Sangoma places real phone calls) is never re-sent once it may have reached the platform.
    */
   idempotent: boolean;
+  /** Follow redirects as fetch does (default true). Token requests do not: see TokenManager.exchange. */
+  followRedirects?: boolean;
+  /** Maps a non-2xx answer of this request; default the client's `errorFromResponse`. */
+  errorFromResponse?: ErrorFromResponse;
 }
 
 export interface UpstreamResponse {
@@ -45,79 +72,69 @@ export interface UpstreamResponse {
 
 export interface UpstreamClientOptions {
   fetch?: FetchLike;
+  /** Tokens for `auth: { grant }` requests. */
   tokens: TokenManager;
   logger: Logger;
   metrics?: Metrics;
   status?: ConnectionStatus;
+  /** Time limit of one attempt, from sending to the end of the body, when no `policy` is given (default 10 s). */
   timeoutMs?: number;
-  /** Longest Retry-After we wait for in-request before giving up with PROVIDER_RATE_LIMITED. */
-  retryAfterCapSeconds?: number;
-  /** Extra attempts for idempotent requests on 5xx / connection errors. */
-  maxRetries?: number;
-  /** Base of the exponential backoff between retries. */
-  backoffMs?: number;
-  /** The provider's circuit breaker (shared by every client of the provider): fails fast while it is down. */
-  breaker?: CircuitBreaker;
-  /** The provider's cap on requests in flight (shared by every client of the provider). */
-  limiter?: ConcurrencyLimit;
+  /** Longest body read (JSON and token answers, error bodies); longer fails with PROVIDER_ERROR (default 4 MiB). */
+  maxResponseBytes?: number;
+  /** The provider's resilience policy, shared by all its clients (default: one of its own with the defaults). */
+  policy?: ResiliencePolicy;
+  /** Maps non-2xx answers of requests without their own hook (default errors.ts `errorFromResponse`). */
+  errorFromResponse?: ErrorFromResponse;
 }
 
-/** Errors raised before a request left this process (breaker open, no free slot): safe to report as "not sent". */
-const NOT_SENT = new WeakSet<object>();
+export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
-/** True when `e` was raised before the request was sent, so the platform cannot have acted on it. */
-export function wasNotSent(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && NOT_SENT.has(e);
-}
-
-const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
+/** Error codes that say something about the connection itself (connection-status.ts changes the status for them). */
+const CONNECTION_FAILURES = new Set(['PROVIDER_AUTH_FAILED', 'PROVIDER_NEEDS_REAUTHORIZATION', 'PROVIDER_UNAVAILABLE', 'PROVIDER_RATE_LIMITED']);
 
 export class UpstreamClient {
+  readonly policy: ResiliencePolicy;
   private readonly fetchFn: FetchLike;
-  /** The production fetch (src/http/upstream-fetch.ts) keeps the time limit itself, without an AbortSignal. */
-  private readonly timedFetch: boolean;
-  private readonly timeoutMs: number;
-  private readonly retryAfterCap: number;
-  private readonly maxRetries: number;
-  private readonly backoffMs: number;
+  private readonly maxResponseBytes: number;
+  private readonly mapError: ErrorFromResponse;
 
   constructor(
     readonly provider: ProviderName,
     private readonly opts: UpstreamClientOptions,
   ) {
     this.fetchFn = opts.fetch ?? ((url, init) => fetch(url, init));
-    this.timedFetch = isTimedFetch(this.fetchFn);
-    this.timeoutMs = opts.timeoutMs ?? 10_000;
-    this.retryAfterCap = opts.retryAfterCapSeconds ?? 5;
-    this.maxRetries = opts.maxRetries ?? 2;
-    this.backoffMs = opts.backoffMs ?? 100;
+    this.maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.policy = opts.policy ?? new ResiliencePolicy(provider, { timeoutMs: opts.timeoutMs });
+    this.mapError = opts.errorFromResponse ?? errorFromResponse;
   }
 
-  /** Sends and returns a 2xx response's body; any other outcome throws a CxError. */
-  async json<T = unknown>(req: UpstreamRequest): Promise<T> {
+  /**
+   * Sends and returns a 2xx response's body, turned into the result by `accept` when given; any other outcome
+   * throws a CxError, recorded in the connection status (a CxError thrown by `accept` included).
+   */
+  async json<T = unknown>(req: UpstreamRequest, accept?: (body: unknown, res: UpstreamResponse) => T): Promise<T> {
     const res = await this.send(req);
     if (res.status < 200 || res.status >= 300) throw this.fail(req, res);
     if (!res.wellFormed) {
-      throw this.record(new CxError(`${this.provider} answered ${req.operation} with malformed JSON`, { code: 'PROVIDER_ERROR', provider: this.provider, upstreamStatus: res.status }));
+      throw this.record(req, new CxError(`${this.provider} answered ${req.description ?? req.operation} with malformed JSON`, { code: 'PROVIDER_ERROR', provider: this.provider, upstreamStatus: res.status }));
     }
-    this.opts.status?.succeeded(this.provider);
-    return res.body as T;
+    if (!accept) return res.body as T;
+    try {
+      return accept(res.body, res);
+    } catch (e) {
+      throw isCxError(e) ? this.record(req, e) : e;
+    }
   }
 
-  /** Maps a non-2xx response to a CxError (and records it in the connection status). */
+  /** Maps a non-2xx response to a CxError with the request's hook, and records it in the connection status. */
   fail(req: UpstreamRequest, res: UpstreamResponse): CxError {
-    return this.record(
-      errorFromResponse({
-        provider: this.provider,
-        operation: req.operation,
-        status: res.status,
-        body: res.body,
-        retryAfter: retryAfterSeconds(res.headers.get('retry-after')),
-      }),
-    );
+    return this.record(req, this.mapAnswer(req, res));
   }
 
-  /** Sends with auth, retries and Retry-After handling; returns whatever status the upstream finally answered. */
+  /**
+   * Sends with auth, the resilience policy and the size cap; returns whatever status the upstream finally answered
+   * (an answer that is not a failure is recorded as a success; map a failure answer with fail()).
+   */
   async send(req: UpstreamRequest): Promise<UpstreamResponse> {
     return this.sendAuthorised(req, false);
   }
@@ -131,102 +148,67 @@ export class UpstreamClient {
     return this.sendAuthorised(req, true);
   }
 
-  /** Through the circuit breaker: fails fast while it is open, and tells it whether the platform answered. */
   private async sendAuthorised(req: UpstreamRequest, streaming: boolean): Promise<UpstreamResponse> {
-    let permit: CircuitPermit | undefined;
-    try {
-      permit = this.opts.breaker?.admit();
-    } catch (e) {
-      throw this.record(notSent(e as CxError));
-    }
-    try {
-      const res = await this.sendAuthorisedUnguarded(req, streaming);
-      if (RETRYABLE_STATUS.has(res.status)) permit?.failure();
-      else permit?.success();
-      return res;
-    } catch (e) {
-      if (wasNotSent(e)) permit?.abandon();
-      else if (isCxError(e) && e.extensions.code === 'PROVIDER_UNAVAILABLE') permit?.failure();
-      else permit?.success(); // refused credentials, bad input, rate limit: the platform answered
-      throw e;
-    }
-  }
-
-  private async sendAuthorisedUnguarded(req: UpstreamRequest, streaming: boolean): Promise<UpstreamResponse> {
     const auth = req.auth;
-    if ('grant' in auth) {
-      return this.opts.tokens.withToken(auth.grant, (t) => this.sendWithRetries(req, `${t.tokenType === 'bearer' ? 'Bearer' : t.tokenType} ${t.accessToken}`, streaming), (r) => r.status === 401);
-    }
-    return this.sendWithRetries(req, 'bearer' in auth ? `Bearer ${auth.bearer}` : undefined, streaming);
+    // The token is had before the policy is entered, so a request never holds a slot of the bulkhead while its
+    // token request waits for one (the token request goes through the same policy).
+    const res =
+      'grant' in auth
+        ? await this.opts.tokens.withToken(auth.grant, (t) => this.guarded(req, `${t.tokenType === 'bearer' ? 'Bearer' : t.tokenType} ${t.accessToken}`, streaming), (r) => r.status === 401)
+        : await this.guarded(req, 'bearer' in auth ? `Bearer ${auth.bearer}` : undefined, streaming);
+    if (this.isAnswer(req, res)) this.opts.status?.succeeded(this.provider);
+    return res;
   }
 
-  private async sendWithRetries(req: UpstreamRequest, authorization: string | undefined, streaming = false): Promise<UpstreamResponse> {
-    let rateLimitedOnce = false;
-    for (let attempt = 0; ; attempt++) {
-      let res: UpstreamResponse;
-      // Waiting for a slot is bounded by the time limit of a request; a refusal means nothing was sent.
-      let release: (() => void) | undefined;
-      try {
-        release = await this.opts.limiter?.acquire(this.timeoutMs);
-      } catch (e) {
-        throw this.record(notSent(e as CxError));
-      }
-      try {
-        res = await this.attempt(req, authorization, streaming);
-      } catch (err) {
-        release?.(); // not held through the backoff
-        // A connection error after the request was written may mean the platform acted on it: only
-        // idempotent requests are sent again.
-        if (req.idempotent && attempt < this.maxRetries) {
-          await sleep(this.backoff(attempt));
-          continue;
-        }
-        throw this.record(isCxError(err) ? err : unavailable(this.provider, req.operation, err));
-      } finally {
-        // A streamed body is piped after this returns: its slot is given back once the headers are in.
-        release?.();
-      }
-      if (req.idempotent && RETRYABLE_STATUS.has(res.status) && attempt < this.maxRetries) {
-        await sleep(this.backoff(attempt));
-        continue;
-      }
-      if (res.status === 429 && req.idempotent && !rateLimitedOnce) {
-        const wait = retryAfterSeconds(res.headers.get('retry-after'));
-        if (wait !== undefined && wait <= this.retryAfterCap) {
-          rateLimitedOnce = true;
-          await sleep(wait * 1000);
-          attempt--; // a rate-limit wait is not one of the fault retries
-          continue;
-        }
-      }
-      return res;
+  /** The request under the provider's policy; a failure raised on the way is recorded here. */
+  private async guarded(req: UpstreamRequest, authorization: string | undefined, streaming: boolean): Promise<UpstreamResponse> {
+    try {
+      return await this.policy.execute(req.idempotent, (ctx) => this.attempt(req, authorization, streaming, ctx));
+    } catch (e) {
+      throw this.record(req, isCxError(e) ? e : unavailable(this.provider, req.description ?? req.operation, e));
     }
   }
 
-  private async attempt(req: UpstreamRequest, authorization: string | undefined, streaming = false): Promise<UpstreamResponse> {
+  /** A 2xx, or an answer whose mapped error says nothing about the connection (404 for a lookup, 400, 416, …). */
+  private isAnswer(req: UpstreamRequest, res: UpstreamResponse): boolean {
+    if (res.status >= 200 && res.status < 300) return true;
+    return !CONNECTION_FAILURES.has(this.mapAnswer(req, res).extensions.code);
+  }
+
+  private mapAnswer(req: UpstreamRequest, res: UpstreamResponse): CxError {
+    return (req.errorFromResponse ?? this.mapError)({
+      provider: this.provider,
+      operation: req.description ?? req.operation,
+      status: res.status,
+      body: res.body,
+      retryAfter: retryAfterSeconds(res.headers.get('retry-after')),
+    });
+  }
+
+  /** One attempt: send, then read the body within the time limit and the size cap. */
+  private async attempt(req: UpstreamRequest, authorization: string | undefined, streaming: boolean, ctx: AttemptContext): Promise<UpstreamResponse> {
     const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
     if (authorization) headers.authorization = authorization;
     let body: string | undefined;
     if (req.json !== undefined) {
       body = JSON.stringify(req.json);
       headers['content-type'] = 'application/json';
+    } else if (req.form !== undefined) {
+      body = req.form.toString();
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
     }
     const started = performance.now();
     let status = 'error';
     const span = startUpstreamSpan({ provider: this.provider, operation: req.operation, method: req.method, url: req.url });
-    // A streamed body may take longer than the time limit to transfer: only the headers are timed then. The
-    // production fetch keeps the limit itself, cheaper than a signal; any other (tests inject their own) gets one.
-    const limit = this.timedFetch ? undefined : new AbortController();
-    const timer = limit && setTimeout(() => limit.abort(new DOMException('The operation timed out.', 'TimeoutError')), this.timeoutMs);
-    const deadline: TimedRequestInit = limit ? { signal: limit.signal } : { timeoutMs: this.timeoutMs, headersOnly: streaming };
+    // ctx.signal fires at the time limit (resilience.ts). A streamed body may take longer than the limit to transfer:
+    // the signal is left alone once the attempt has returned with the headers.
     try {
-      const res = await this.fetchFn(req.url, { method: req.method, headers, body, ...deadline });
+      const res = await this.fetchFn(req.url, { method: req.method, headers, body, redirect: req.followRedirects === false ? 'manual' : 'follow', signal: ctx.signal });
       status = String(res.status);
       if (streaming && res.status >= 200 && res.status < 300) {
-        clearTimeout(timer);
         return { status: res.status, headers: res.headers, body: undefined, wellFormed: true, stream: res.body };
       }
-      const text = await res.text();
+      const text = await readTextCapped(res, this.maxResponseBytes);
       const isJson = (res.headers.get('content-type') ?? '').includes('json');
       let parsed: unknown = text;
       let wellFormed = true;
@@ -241,31 +223,29 @@ export class UpstreamClient {
       }
       return { status: res.status, headers: res.headers, body: parsed, wellFormed };
     } catch (err) {
-      throw unavailable(this.provider, req.operation, err instanceof Error && err.name === 'AbortError' && limit?.signal.aborted ? limit.signal.reason : err);
+      if (err instanceof ResponseTooLargeError) {
+        throw new CxError(`${this.provider} answered ${req.description ?? req.operation} with a body longer than ${this.maxResponseBytes} bytes: not read further`, {
+          code: 'PROVIDER_ERROR',
+          provider: this.provider,
+          upstreamStatus: Number(status) || undefined,
+        });
+      }
+      throw unavailable(this.provider, req.description ?? req.operation, ctx.signal.aborted ? timedOut() : err);
     } finally {
-      clearTimeout(timer);
       endUpstreamSpan(span, status);
       this.opts.metrics?.upstreamDuration.observe({ provider: this.provider, operation: req.operation, status }, (performance.now() - started) / 1000);
     }
   }
 
-  private backoff(attempt: number): number {
-    const base = this.backoffMs * 2 ** attempt;
-    return base / 2 + Math.random() * base; // full jitter around the exponential step
-  }
-
-  private record(e: CxError): CxError {
+  private record(req: UpstreamRequest, e: CxError): CxError {
     this.opts.status?.failed(this.provider, e);
-    this.opts.logger.warn({ provider: this.provider, code: e.extensions.code, upstreamStatus: e.extensions.upstreamStatus }, e.message);
+    const x = e.extensions;
+    this.opts.logger.warn({ provider: this.provider, operation: req.operation, code: x.code, upstreamStatus: x.upstreamStatus, oauthError: x.oauthError }, e.message);
     return e;
   }
 }
 
-function notSent(e: CxError): CxError {
-  NOT_SENT.add(e);
-  return e;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** What a fetch fails with when its time limit fires, so errors.ts says "timed out". */
+function timedOut(): DOMException {
+  return new DOMException('The operation timed out.', 'TimeoutError');
 }

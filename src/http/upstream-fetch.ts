@@ -2,39 +2,23 @@
  * The fetch every upstream request and token request goes through in production: undici's request API over one
  * Agent — a keep-alive connection pool per upstream origin — whose TCP/TLS connect has its own, short time limit.
  * A platform that does not accept connections is given up on after `connectTimeoutMs` (and the request, never
- * sent, may be retried), while the total time limit of a request is UpstreamClient's `timeoutMs` (TimedRequestInit)
- * or the AbortSignal of TokenManager.
+ * sent, may be retried), while the total time limit of an attempt is the AbortSignal of the provider's resilience
+ * policy (src/http/resilience.ts), which undici honours until the body has been read.
  * https://undici.nodejs.org/#/docs/api/Agent (connect.timeout), https://undici.nodejs.org/#/docs/api/Dispatcher (request)
  *
  * Why not undici's fetch: WHATWG fetch builds a Request, Headers, web streams for both bodies, and tees the request
  * body to be able to replay it on a redirect; on the benchmark's hot path that was ~0.3 ms of CPU per upstream call,
  * against ~0.04 ms for `request` (README, "Performance"). Callers keep the FetchLike contract: the answer offers what
  * they read of a Response (status, ok, headers, text(), json(), arrayBuffer(), body), and redirects are followed
- * as fetch follows them, with Authorization dropped when the origin changes.
+ * as fetch follows them, with Authorization dropped when the origin changes — unless the request says
+ * `redirect: 'manual'` (token requests: the 3xx is the answer).
  */
-import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
-import type { FetchLike } from '../auth/token-manager.js';
+import { declaredLength, READ_TEXT_CAPPED, ResponseTooLargeError } from './read-body.js';
 
-/**
- * What UpstreamClient passes instead of an AbortSignal when the fetch is this one (isTimedFetch): the time limit,
- * kept here with one timer and an EventEmitter, which undici accepts as a signal. An AbortController per request,
- * with the listener undici puts on it, cost ~15-25 µs of CPU per upstream call (README, "Performance").
- */
-export interface TimedRequestInit extends RequestInit {
-  /** Time limit of the request, ms: from sending it until its body has been read. */
-  timeoutMs?: number;
-  /** Limit only the wait for the headers (a streamed download may take longer than the limit). */
-  headersOnly?: boolean;
-}
-
-const TIMED = Symbol('cxgraph.timedFetch');
-
-/** True for the fetch of createUpstreamFetch, which honours TimedRequestInit. */
-export function isTimedFetch(f: FetchLike): boolean {
-  return (f as { [TIMED]?: boolean })[TIMED] === true;
-}
+/** The fetch signature UpstreamClient calls: the global fetch, this module's, or a test's own. */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
 export interface UpstreamFetch {
   fetch: FetchLike;
@@ -47,27 +31,17 @@ const MAX_REDIRECTIONS = 20;
 
 export function createUpstreamFetch(opts: { connectTimeoutMs: number }): UpstreamFetch {
   const agent = new Agent({ connect: { timeout: opts.connectTimeoutMs } });
-  const dispatcher = agent.compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }));
+  const following = agent.compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }));
   const fetch: FetchLike = async (url, init) => {
-    const { timeoutMs, headersOnly } = init as TimedRequestInit;
-    const deadline = timeoutMs === undefined ? undefined : new Deadline(timeoutMs);
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await request(url, {
-        method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
-        headers: headersOf(init.headers),
-        body: bodyOf(init.body),
-        signal: deadline ?? init.signal ?? undefined,
-        dispatcher,
-      });
-    } catch (e) {
-      deadline?.clear();
-      throw deadline?.expired ? timedOut() : e;
-    }
-    if (headersOnly) deadline?.clear();
-    return new UpstreamAnswer(res, deadline) as unknown as Response;
+    const res = await request(url, {
+      method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
+      headers: headersOf(init.headers),
+      body: bodyOf(init.body),
+      signal: init.signal ?? undefined,
+      dispatcher: init.redirect === 'manual' ? agent : following,
+    });
+    return new UpstreamAnswer(res) as unknown as Response;
   };
-  Object.defineProperty(fetch, TIMED, { value: true });
   return {
     fetch,
     async close() {
@@ -82,10 +56,7 @@ class UpstreamAnswer {
   readonly ok: boolean;
   private headerView: UpstreamHeaders | undefined;
 
-  constructor(
-    private readonly res: Dispatcher.ResponseData,
-    private readonly deadline: Deadline | undefined,
-  ) {
+  constructor(private readonly res: Dispatcher.ResponseData) {
     this.status = res.statusCode;
     this.ok = res.statusCode >= 200 && res.statusCode < 300;
   }
@@ -106,26 +77,43 @@ class UpstreamAnswer {
   }
 
   text(): Promise<string> {
-    return this.read(this.res.body.text());
+    return this.res.body.text();
   }
 
   json(): Promise<unknown> {
-    return this.read(this.res.body.json());
+    return this.res.body.json();
   }
 
   arrayBuffer(): Promise<ArrayBuffer> {
-    return this.read(this.res.body.arrayBuffer());
+    return this.res.body.arrayBuffer();
   }
 
-  /** The body read within the time limit, which ends with it. */
-  private async read<T>(body: Promise<T>): Promise<T> {
-    try {
-      return await body;
-    } catch (e) {
-      throw this.deadline?.expired ? timedOut() : e;
-    } finally {
-      this.deadline?.clear();
+  /**
+   * text() with a cap (read-body.ts): a declared length over the cap is refused before reading, a body without one
+   * is counted as it comes. Past the cap the body is destroyed, which makes undici drop the connection.
+   */
+  [READ_TEXT_CAPPED](maxBytes: number): Promise<string> {
+    const body = this.res.body;
+    const declared = declaredLength(this.res.headers['content-length']);
+    if (declared !== undefined && declared > maxBytes) {
+      body.destroy();
+      return Promise.reject(new ResponseTooLargeError(maxBytes, declared));
     }
+    // undici never reads past a declared length: its own text() is the cheap path.
+    if (declared !== undefined) return body.text();
+    return new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      body.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= maxBytes) return void chunks.push(chunk);
+        body.destroy();
+        reject(new ResponseTooLargeError(maxBytes));
+      });
+      body.once('end', () => resolve(Buffer.concat(chunks, size).toString('utf8')));
+      body.once('error', reject);
+      body.once('close', () => reject(new Error('the body ended early')));
+    });
   }
 }
 
@@ -164,32 +152,6 @@ class UpstreamHeaders {
   [Symbol.iterator](): IterableIterator<[string, string]> {
     return this.entries();
   }
-}
-
-/**
- * One request's time limit. undici takes an EventEmitter as its signal (it listens for 'abort'), which costs a
- * fraction of an AbortController; the request then fails as fetch fails when its signal times out.
- */
-class Deadline extends EventEmitter {
-  expired = false;
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(ms: number) {
-    super();
-    this.timer = setTimeout(() => {
-      this.expired = true;
-      this.emit('abort');
-    }, ms);
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-  }
-}
-
-/** What fetch rejects with when its signal times out, so errors.ts says "timed out". */
-function timedOut(): DOMException {
-  return new DOMException('The operation timed out.', 'TimeoutError');
 }
 
 function headersOf(h: RequestInit['headers']): Record<string, string> | undefined {

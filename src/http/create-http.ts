@@ -1,0 +1,110 @@
+/**
+ * The HTTP side of the services, built once: the production fetch (undici, src/http/upstream-fetch.ts) unless one is
+ * injected, one resilience policy and one UpstreamClient per provider (made on first use, then shared by every
+ * client of the provider and by its token requests), and the token manager whose token requests go through them.
+ */
+import type { ConnectionStatus } from '../auth/connection-status.js';
+import { TokenManager, type Clock } from '../auth/token-manager.js';
+import type { ProviderName } from '../domain/provider-name.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { KvStore } from '../store/kv-store.js';
+import { ResiliencePolicy } from './resilience.js';
+import { UpstreamClient } from './upstream-client.js';
+import { createUpstreamFetch, type FetchLike } from './upstream-fetch.js';
+
+/** The resilience settings (config.resilience). */
+export interface HttpResilience {
+  /** Time limit of the TCP/TLS connect, within the request's time limit. */
+  connectTimeoutMs: number;
+  maxConcurrentPerProvider: number;
+  maxQueuedPerProvider: number;
+  breakerFailures: number;
+  breakerWindowMs: number;
+  breakerCoolDownMs: number;
+}
+
+/** The upstream limits (config.limits). */
+export interface HttpLimits {
+  /** Time limit of one attempt (CXGRAPH_UPSTREAM_TIMEOUT_MS). */
+  upstreamTimeoutMs: number;
+  retryAfterCapSeconds: number;
+  /** Longest JSON or token body read (default 4 MiB). Proposed variable: CXGRAPH_MAX_RESPONSE_BYTES. */
+  maxResponseBytes?: number;
+}
+
+export interface HttpDeps {
+  resilience: HttpResilience;
+  limits: HttpLimits;
+  logger: Logger;
+  metrics?: Metrics;
+  status?: ConnectionStatus;
+  /** Where tokens are cached and locked across replicas. */
+  store: KvStore;
+  /** Injected fetch (tests); default the production fetch, closed by close(). */
+  fetch?: FetchLike;
+  clock?: Clock;
+  /** 0..1 random source (token renewal jitter). */
+  random?: () => number;
+}
+
+export interface Http {
+  tokens: TokenManager;
+  /** The provider's client (one per provider, shared). */
+  client(provider: ProviderName): UpstreamClient;
+  /** Cuts the connections left (after the HTTP server has drained). */
+  close(): Promise<void>;
+}
+
+export function createHttp(deps: HttpDeps): Http {
+  const { resilience: r, limits, logger, metrics, status } = deps;
+  const upstreamFetch = deps.fetch ? undefined : createUpstreamFetch({ connectTimeoutMs: r.connectTimeoutMs });
+  const fetch = deps.fetch ?? upstreamFetch!.fetch;
+  const clients = new Map<ProviderName, UpstreamClient>();
+
+  const client = (provider: ProviderName): UpstreamClient => {
+    let c = clients.get(provider);
+    if (c) return c;
+    metrics?.circuitState.set({ provider }, 0);
+    const policy = new ResiliencePolicy(provider, {
+      timeoutMs: limits.upstreamTimeoutMs,
+      retryAfterCapSeconds: limits.retryAfterCapSeconds,
+      breakerFailures: r.breakerFailures,
+      breakerWindowMs: r.breakerWindowMs,
+      breakerCoolDownMs: r.breakerCoolDownMs,
+      maxConcurrent: r.maxConcurrentPerProvider,
+      maxQueued: r.maxQueuedPerProvider,
+      onStateChange: (state) => {
+        metrics?.circuitState.set({ provider }, state === 'closed' ? 0 : 1);
+        if (state === 'open') logger.warn({ provider, coolDownMs: r.breakerCoolDownMs }, 'circuit breaker open: failing fast until a probe succeeds');
+        else if (state === 'closed') logger.info({ provider }, 'circuit breaker closed: provider answers again');
+      },
+    });
+    c = new UpstreamClient(provider, { fetch, tokens, logger, metrics, status, timeoutMs: limits.upstreamTimeoutMs, maxResponseBytes: limits.maxResponseBytes, policy });
+    clients.set(provider, c);
+    return c;
+  };
+
+  const tokens = new TokenManager({
+    store: deps.store,
+    logger,
+    metrics,
+    status,
+    http: client,
+    clock: deps.clock,
+    random: deps.random,
+    timeoutMs: limits.upstreamTimeoutMs,
+    // The lease outlives a token request that is sent once (refresh, authorization code): a wait for a slot and one
+    // attempt, each within the time limit. Retried requests (client credentials, password) may outlive it, and then
+    // another replica may ask too — harmless for exactly those grants.
+    lockLeaseMs: 2 * limits.upstreamTimeoutMs + 5_000,
+  });
+
+  return {
+    tokens,
+    client,
+    async close() {
+      await upstreamFetch?.close();
+    },
+  };
+}
