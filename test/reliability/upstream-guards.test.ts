@@ -2,7 +2,8 @@
  * The circuit breaker and the concurrency cap, per provider, in a running cxgraph: a provider that keeps failing
  * is no longer called (fail fast, PROVIDER_UNAVAILABLE with retryAfter, `cxgraph_circuit_breaker_open` 1) until a
  * probe after the cool-down finds it answering again; a burst never has more requests in flight to one provider
- * than CXGRAPH_UPSTREAM_CONCURRENCY, and what does not fit in the queue is refused without being sent.
+ * than CXGRAPH_UPSTREAM_CONCURRENCY, and what does not fit in the queue is refused without being sent. The connection
+ * status follows what the platform answers, recorded by the upstream path itself.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FetchLike } from '../../src/auth/token-manager.js';
@@ -130,6 +131,29 @@ describe('upstream guards in a running cxgraph', () => {
       expect(p.data!.providers.find((x) => x.provider === 'CALLJOURNEY')!.status).toBe('UNAVAILABLE');
     } finally {
       cj.server.clearFaults();
+      await t.close();
+    }
+  });
+
+  it('a provider marked UNAVAILABLE is CONNECTED again once a lookup is answered, even with a 404 ("no such user")', async () => {
+    const t = await startServer(nvmEnv(nvm));
+    const status = async () => (await t.gql<{ providers: { provider: string; status: string }[] }>('{ providers { provider status } }')).data!.providers.find((x) => x.provider === 'NEWVOICEMEDIA')!.status;
+    try {
+      expect((await t.gql('{ users(provider: NEWVOICEMEDIA) { totalCount } }')).errors).toBeUndefined();
+      nvm.server.inject({ kind: 'status', route: 'users', status: 503, times: 3 });
+      expect((await t.gql('{ users(provider: NEWVOICEMEDIA) { totalCount } }')).errors![0]!.extensions).toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+      expect(await status()).toBe('UNAVAILABLE');
+      // The platform is back; the only call made is a lookup it answers 404, which the client reads as null.
+      const before = nvm.server.count('user');
+      const r = await t.gql<{ _entities: unknown[] }>('query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on User { id } } }', {
+        reps: [{ __typename: 'User', provider: 'NEWVOICEMEDIA', id: 'no-such-user' }],
+      });
+      expect(r.errors).toBeUndefined();
+      expect(r.data!._entities).toEqual([null]);
+      expect(nvm.server.count('user')).toBe(before + 1);
+      expect(await status()).toBe('CONNECTED');
+    } finally {
+      nvm.server.clearFaults();
       await t.close();
     }
   });
