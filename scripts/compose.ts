@@ -14,6 +14,7 @@ import { parse, type DocumentNode } from 'graphql';
 import { parse as parseYaml } from 'yaml';
 import { loadTypeDefs } from '../src/graphql/schema.js';
 import { parseCommandLine, usageError } from './cli.js';
+import { isDesignedHint } from './schema-rules.js';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const SUPERGRAPH_CONFIG = resolve(ROOT, 'supergraph.yaml');
@@ -97,7 +98,8 @@ export async function fetchServiceSdl(url: string, fetchImpl: typeof fetch = fet
 export function composeSubgraphs(subgraphs: readonly SubgraphSdl[]): Composed {
   const result = composeServices(subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: s.typeDefs })));
   if (result.errors) return { ok: false, errors: result.errors.map((e) => e.message) };
-  return { ok: true, supergraphSdl: result.supergraphSdl, hints: result.hints };
+  // The hint cxgraph's @cacheControl declaration gives by design is left out (scripts/schema-rules.ts): what remains is news.
+  return { ok: true, supergraphSdl: result.supergraphSdl, hints: result.hints.filter((h) => !isDesignedHint(h)) };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -18,7 +18,6 @@ export type Scalars = {
    * (`2024-05-01T09:30:00.000Z`). A value without a time or without an offset is refused before any resolver runs.
    */
   DateTime: { input: Date; output: Date | string; }
-  federation__Scope: { input: unknown; output: unknown; }
   link__Import: { input: unknown; output: unknown; }
   _FieldSet: { input: unknown; output: unknown; }
 };
@@ -64,6 +63,13 @@ export type AgentAvailability = {
   /** The skills asked for, trimmed and without duplicates. */
   skillNames: Array<Scalars['String']['output']>;
 };
+
+/** Who may keep a cached answer. */
+export type CacheControlScope =
+  /** Only the caller's own cache may keep the answer. */
+  | 'PRIVATE'
+  /** Any cache (a router, a CDN) may keep the answer and give it to any caller. */
+  | 'PUBLIC';
 
 /**
  * A call: a NewVoiceMedia interaction or a Telphin PBX call history entry, with its media.
@@ -394,7 +400,7 @@ export type Query = {
    * with its error, when the PBX is not configured.
    */
   pbxAccounts?: Maybe<Array<PbxAccount>>;
-  /** The state of every provider, configured or not, always in the order of the Provider enum. */
+  /** The state of every provider, configured or not, always in the order of the Provider enum. Never cached: it is this replica's state now. */
   providers: Array<ProviderConnection>;
   /**
    * Checks one recording file. Fails with BAD_USER_INPUT when a key field is blank, and with a PROVIDER_* error
@@ -526,7 +532,10 @@ export type Recording = {
   callId?: Maybe<Scalars['ID']['output']>;
   /** Company name exactly as configured in CallJourney (case and spaces matter). */
   company: Scalars['String']['output'];
-  /** True when CallJourney holds this file; false when it does not (that is an answer, not an error). */
+  /**
+   * True when CallJourney holds this file; false when it does not (that is an answer, not an error). A file not
+   * found may be uploaded soon, so an answer holding `false` is cached for 30 seconds at most.
+   */
   exists: Scalars['Boolean']['output'];
   /** File name including its extension, e.g. `call-0001.wav`. */
   filename: Scalars['String']['output'];
@@ -733,14 +742,13 @@ export type ResolversTypes = ResolversObject<{
   Agent: ResolverTypeWrapper<AgentModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AgentAvailability: ResolverTypeWrapper<AgentAvailabilityModel>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  CacheControlScope: CacheControlScope;
   Call: ResolverTypeWrapper<CallModel>;
   CallConnection: ResolverTypeWrapper<CallConnectionModel>;
   CallDirection: CallDirection;
   CallMedia: ResolverTypeWrapper<CallMediaModel>;
   CallRecordingKey: CallRecordingKey;
   CallStart: ResolverTypeWrapper<CallStartModel>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ConnectionStatus: ConnectionStatus;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -756,8 +764,9 @@ export type ResolversTypes = ResolversObject<{
   StoreStatus: ResolverTypeWrapper<StoreStatus>;
   User: ResolverTypeWrapper<UserModel>;
   UserPage: ResolverTypeWrapper<UserPageModel>;
-  federation__Scope: ResolverTypeWrapper<Scalars['federation__Scope']['output']>;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
@@ -766,13 +775,11 @@ export type ResolversParentTypes = ResolversObject<{
   Agent: AgentModel;
   ID: Scalars['ID']['output'];
   AgentAvailability: AgentAvailabilityModel;
-  Int: Scalars['Int']['output'];
   Call: CallModel;
   CallConnection: CallConnectionModel;
   CallMedia: CallMediaModel;
   CallRecordingKey: CallRecordingKey;
   CallStart: CallStartModel;
-  Boolean: Scalars['Boolean']['output'];
   DateTime: Scalars['DateTime']['output'];
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfoModel;
@@ -785,10 +792,19 @@ export type ResolversParentTypes = ResolversObject<{
   StoreStatus: StoreStatus;
   User: UserModel;
   UserPage: UserPageModel;
-  federation__Scope: Scalars['federation__Scope']['output'];
   link__Import: Scalars['link__Import']['output'];
+  Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
 }>;
+
+export type CacheControlDirectiveArgs = {
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = Context, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type InaccessibleDirectiveArgs = { };
 
@@ -800,12 +816,6 @@ export type LinkDirectiveArgs = {
 };
 
 export type LinkDirectiveResolver<Result, Parent, ContextType = Context, Args = LinkDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
-
-export type RequiresScopesDirectiveArgs = {
-  scopes: Array<Array<Scalars['federation__Scope']['input']>>;
-};
-
-export type RequiresScopesDirectiveResolver<Result, Parent, ContextType = Context, Args = RequiresScopesDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ShareableDirectiveArgs = { };
 
@@ -962,10 +972,6 @@ export type UserPageResolvers<ContextType = Context, ParentType extends Resolver
   totalPages?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
-export interface Federation__ScopeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['federation__Scope'], any> {
-  name: 'federation__Scope';
-}
-
 export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
   name: 'link__Import';
 }
@@ -988,14 +994,13 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   StoreStatus?: StoreStatusResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserPage?: UserPageResolvers<ContextType>;
-  federation__Scope?: GraphQLScalarType;
   link__Import?: GraphQLScalarType;
 }>;
 
 export type DirectiveResolvers<ContextType = Context> = ResolversObject<{
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
   inaccessible?: InaccessibleDirectiveResolver<any, any, ContextType>;
   link?: LinkDirectiveResolver<any, any, ContextType>;
-  requiresScopes?: RequiresScopesDirectiveResolver<any, any, ContextType>;
   shareable?: ShareableDirectiveResolver<any, any, ContextType>;
   tag?: TagDirectiveResolver<any, any, ContextType>;
 }>;

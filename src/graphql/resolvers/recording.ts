@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import type { QueryResolvers, RecordingResolvers } from '../../__generated__/resolvers-types.js';
 import type { RecordingModel } from '../../domain/models.js';
 import { validateRecordingKey, validateRecordingKeys } from '../../providers/calljourney/validation.js';
@@ -13,7 +14,27 @@ export const recordingQueries: Pick<QueryResolvers, 'recording' | 'recordings'> 
   },
 };
 
+/** How long an answer saying a file is not there may be cached: the file may be uploaded right after the call. */
+export const NOT_FOUND_MAX_AGE_SECONDS = 30;
+
+/**
+ * Lowers the cache hint of the field being resolved (Apollo Server's cache-control plugin, which puts
+ * `info.cacheControl` on every field's info; absent when the plugin is off).
+ */
+function cacheAtMost(info: GraphQLResolveInfo, maxAge: number): void {
+  (info as { cacheControl?: { cacheHint: { restrict(hint: { maxAge: number }): void } } }).cacheControl?.cacheHint.restrict({ maxAge });
+}
+
 export const Recording: RecordingResolvers = {
+  // A found file is cached as long as the Recording type allows (schema/recording.graphql); "not there" briefly.
+  exists: (r, _, __, info) => {
+    if (!r.exists) cacheAtMost(info, NOT_FOUND_MAX_AGE_SECONDS);
+    return r.exists;
+  },
+  callId: (r, _, __, info) => {
+    if (!r.exists) cacheAtMost(info, NOT_FOUND_MAX_AGE_SECONDS);
+    return r.callId;
+  },
   // async: a bad representation must reject its own promise; a synchronous throw would fail the whole _entities batch.
   __resolveReference: async (ref, ctx) => ctx.loaders.recording.load(validateRecordingKey(ref, 'representation')),
 };
