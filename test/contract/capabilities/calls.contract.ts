@@ -60,7 +60,7 @@ interface CallPage {
 }
 
 /** Checks of this suite that a provider may be known to fail today (see KNOWN_DEFECTS in calls.test.ts). */
-export type CallsCheck = 'empty-cursor';
+export type CallsCheck = 'empty-cursor' | 'next-page-not-empty';
 
 /**
  * `knownDefects`: checks this provider is known to fail, each with what goes wrong. Such a check runs as
@@ -144,6 +144,16 @@ export function describeCallsContract(provider: string, start: FixtureStarter<Ca
         expect(new Set(ids).size, `first ${first}: a call on two pages`).toBe(ids.length);
         expect(pages.flatMap((p) => p.nodes), `first ${first}`).toEqual(everyCall);
         expect(pages.at(-1)!.pageInfo).toMatchObject({ hasNextPage: false, endCursor: null });
+      }
+    });
+
+    check('next-page-not-empty', 'hasNextPage promises more calls: the page its endCursor gives is never empty', async () => {
+      // schema/call.graphql: hasNextPage is "whether `after: endCursor` gives more results".
+      for (const first of [1, 2, 3, 4, 7]) {
+        const pages = await walk(first);
+        pages.forEach((p, i) => {
+          if (i > 0) expect(p.nodes.length, `first ${first}: page ${i + 1} of ${pages.length} is empty although page ${i} said hasNextPage`).toBeGreaterThan(0);
+        });
       }
     });
 
