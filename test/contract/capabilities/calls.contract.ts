@@ -33,7 +33,8 @@ export interface CallsFixture extends ProviderFixture {
   unknownIds: readonly string[];
 }
 
-const CALL_FIELDS = 'provider id startTime direction from to durationSeconds agents { id } media { key kind contentType contentLength filename downloadUrl }';
+// Not media.downloadUrl: a link signed per request (src/security/media-links.ts), so two answers differ by design.
+const CALL_FIELDS = 'provider id startTime direction from to durationSeconds agents { id } media { key kind contentType contentLength filename }';
 const ENTITIES = `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Call { ${CALL_FIELDS} } } }`;
 const callsQuery = (w: { from: string; to: string }) => `query ($provider: Provider!, $first: Int, $after: String) {
   calls(provider: $provider, from: ${dateLiteral(w.from)}, to: ${dateLiteral(w.to)}, first: $first, after: $after) {
