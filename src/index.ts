@@ -1,9 +1,8 @@
 /** Bootstrap only: loadConfig → (embedded simulators) → createServer → listen, and a graceful SIGTERM. */
-import { ConfigError, describeConfig, loadConfig, type Config } from './config.js';
+import { ConfigError, configuredProviders, describeConfig, loadConfig, type Config } from './config.js';
 import { createLogger } from './observability/logger.js';
 import { callerAuthWarning } from './security/caller-auth.js';
 import { createServer } from './server.js';
-import { configuredProviders } from './services.js';
 import type { EmbeddedSimulators } from './simulators/embedded.js';
 
 const TRACING_OFF = { enabled: false, exportsTo: undefined as string | undefined, shutdown: async () => {} };
@@ -62,7 +61,10 @@ async function main(): Promise<void> {
   }
 
   const server = await createServer(config, { logger });
-  const url = await server.listen();
+  const url = await server.listen().catch((err: unknown) => {
+    const problem = listenProblem(err, config);
+    throw problem ? new StartupProblem(problem) : err;
+  });
   logger.info(
     { url },
     `cxgraph listening on ${url}/ (GraphQL${config.nodeEnv === 'production' ? '' : ', Apollo Sandbox in a browser'}; /healthz, /readyz, /metrics)`,
@@ -90,7 +92,61 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+const USAGE = `Usage: npm start                (the sources, with tsx; reads ./.env when there is one)
+       npm run dev              (the same, restarting on changes)
+       node dist/index.js       (compiled by npm run build; what the Docker image runs)
+
+cxgraph takes no arguments: it is configured by environment variables, read and checked once at start-up.
+.env.example lists every one with its default and meaning. The ones most often set:
+
+  PORT, HOST       where it listens (default 4001 on 0.0.0.0)
+  NODE_ENV         production turns introspection and the Sandbox page off
+  LOG_LEVEL        fatal | error | warn | info (default) | debug | trace | silent
+  REDIS_URL        shared token cache and connection store (default: process memory, one replica)
+  CXGRAPH_AUTH     caller authentication: router-secret | jwt | none
+
+With no provider credentials set it serves built-in simulators of all five platforms (the embedded default).
+
+  -h, --help       print this and exit
+`;
+
+/** Command line: --help prints the usage (exit 0); anything else is a mistake (exit 2), caught before any work. */
+function readCommandLine(args: readonly string[]): void {
+  if (args.length === 0) return;
+  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const first = args.find((a) => a !== '--help' && a !== '-h') ?? args[0]!;
+  process.stderr.write(`cxgraph: ${first.startsWith('-') ? `unknown option ${first}` : `unexpected argument ${first}`}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+/** A start-up failure the operator fixes by changing a variable: said in one line, no stack trace. */
+class StartupProblem extends Error {}
+
+/** What to change when the listening socket cannot be opened: the variable, not a stack trace. */
+function listenProblem(err: unknown, config: Readonly<Config>): string | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const where = `${config.host}:${config.port}`;
+  switch (code) {
+    case 'EADDRINUSE':
+      return `cannot listen on ${where}: another process is already listening there. Set PORT to a free port (or HOST to another address), or stop the other process.`;
+    case 'EACCES':
+      return `cannot listen on ${where}: not allowed to open this port (ports below 1024 need privileges). Set PORT to 1024 or above.`;
+    case 'EADDRNOTAVAIL':
+      return `cannot listen on ${where}: HOST is not an address of this machine. Set HOST to one of its addresses (0.0.0.0 for all, 127.0.0.1 for loopback only).`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot listen on ${where}: HOST does not resolve to an address. Set HOST to an address of this machine (0.0.0.0 for all).`;
+    default:
+      return undefined;
+  }
+}
+
+readCommandLine(process.argv.slice(2));
 main().catch((err: unknown) => {
-  process.stderr.write(`cxgraph failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (err instanceof StartupProblem) process.stderr.write(`cxgraph: ${err.message}\n`);
+  else process.stderr.write(`cxgraph failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });
