@@ -6,6 +6,7 @@
 import type { ConfiguredProvider, ProviderModule } from './domain/provider-module.js';
 import { callerAuthOf, type CallerAuthConfig } from './config/caller-auth-config.js';
 import { ConfigError, EnvReader, type Env, type NodeEnv } from './config/env-reader.js';
+import { mediaLinksOf, type MediaLinksConfig } from './config/media-links-config.js';
 import { tracingOf, type TracingConfig } from './config/tracing-config.js';
 import { PROVIDERS } from './providers/index.js';
 
@@ -26,8 +27,12 @@ export interface Config {
   port: number;
   host: string;
   logLevel: string;
-  /** The public base URL of this service (for links it gives out); unset = derived from each request's Host. */
+  /** CXGRAPH_PUBLIC_URL: the public base URL of this service (links it gives out); unset = the listen address. */
   publicUrl?: string;
+  /** Signed media links (src/security/media-links.ts): base URL, lifetime, keys. */
+  media: MediaLinksConfig;
+  /** CXGRAPH_SCOPE_DIRECTIVES: whether `_service { sdl }` carries `@requiresScopes` (src/security/scopes.ts). */
+  scopeDirectives: boolean;
   redisUrl?: string;
   /** Seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES), set instead of redisUrl; the others are discovered. */
   redisClusterNodes?: string[];
@@ -150,6 +155,8 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
     host: r.str('HOST') ?? '0.0.0.0',
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     publicUrl: publicUrlOf(r),
+    media: { ttlSeconds: 300, keys: [], keySource: 'random' },
+    scopeDirectives: r.oneOf('CXGRAPH_SCOPE_DIRECTIVES', ['on', 'off'] as const, 'on') === 'on',
     redisUrl,
     redisClusterNodes,
     redisPrefix,
@@ -184,6 +191,12 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
   }
 
   config.auth = callerAuthOf(r, nodeEnv);
+  // Call histories carry media that cxgraph streams through its /media/ routes.
+  const mediaProviders = config.providers.filter((p) => p.module.capabilities.includes('calls')).map((p) => p.module.name);
+  config.media = mediaLinksOf(r, { nodeEnv, publicUrl: config.publicUrl, encryptionKeys, mediaProviders });
+  if (!config.scopeDirectives && nodeEnv === 'production' && config.auth.mode !== 'jwt') {
+    r.fail('CXGRAPH_SCOPE_DIRECTIVES', `off leaves @requiresScopes to no one when CXGRAPH_AUTH is ${config.auth.mode}: in production, turn it off only with CXGRAPH_AUTH=jwt (cxgraph then checks the scopes itself)`);
+  }
 
   const anyConfigured = config.providers.length > 0;
   const simulators = r.oneOf('CXGRAPH_SIMULATORS', ['auto', 'on', 'off'] as const, 'auto');
@@ -212,6 +225,8 @@ export function describeConfig(c: Config): Record<string, unknown> {
     introspection: c.introspection,
     landingPage: c.landingPage,
     callerAuth: c.auth.mode === 'jwt' ? { mode: 'jwt', issuer: c.auth.issuer, audience: c.auth.audience } : c.auth.mode,
+    scopeDirectives: c.scopeDirectives ? 'served' : 'left out of _service { sdl }',
+    mediaLinks: { publicUrl: c.publicUrl ?? 'the listen address', ttlSeconds: c.media.ttlSeconds, signingKey: c.media.keySource },
     providers: Object.fromEntries(
       c.modules.map((m) => {
         const configured = c.providers.find((p) => p.module === m);

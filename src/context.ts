@@ -5,6 +5,7 @@
 import DataLoader from 'dataloader';
 import type { AgentModel, CallModel, PbxAccountModel, RecordingKeyModel, RecordingModel, UserModel } from './domain/models.js';
 import type { Logger } from './observability/logger.js';
+import type { Caller } from './security/caller-auth.js';
 import { inBatchSpan } from './observability/tracing.js';
 import type { AgentDirectory } from './domain/capabilities.js';
 import type { ProviderName } from './domain/provider-name.js';
@@ -31,11 +32,22 @@ export interface Context {
   loaders: Loaders;
   requestId: string;
   logger: Logger;
-  /** Absolute base URL of this cxgraph as the caller reached it, for download links. */
-  publicUrl: string;
+  /** Who called (src/security/caller-auth.ts); fields with `@requiresScopes` check it (src/security/scopes.ts). */
+  caller: Caller;
+  /** False when `_service { sdl }` leaves `@requiresScopes` out (CXGRAPH_SCOPE_DIRECTIVES=off). */
+  serveScopeDirectives: boolean;
+  /** The absolute, signed link to a media path, on CXGRAPH_PUBLIC_URL (src/security/media-links.ts). */
+  mediaUrl(path: string): string;
 }
 
-export function createContext(services: Services, requestId: string, publicUrl: string): Context {
+/** What the HTTP layer knows of a request before GraphQL runs. */
+export interface RequestSecurity {
+  caller: Caller;
+  serveScopeDirectives: boolean;
+  mediaUrl(path: string): string;
+}
+
+export function createContext(services: Services, requestId: string, security: RequestSecurity): Context {
   let recording: RecordingLoader | undefined;
   let pbxAccount: PbxAccountLoader | undefined;
   const users = new Map<ProviderName, DataLoader<string, UserModel | null>>();
@@ -89,5 +101,5 @@ export function createContext(services: Services, requestId: string, publicUrl: 
     },
   };
   // The shared logger already stamps requestId on every line of the request (request-context mixin).
-  return { services, loaders, requestId, logger: services.logger, publicUrl };
+  return { services, loaders, requestId, logger: services.logger, caller: security.caller, serveScopeDirectives: security.serveScopeDirectives, mediaUrl: security.mediaUrl };
 }

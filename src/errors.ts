@@ -10,6 +10,8 @@ import type { ProviderName } from './domain/provider-name.js';
 export const ERROR_CODES = [
   'BAD_USER_INPUT',
   'UNAUTHENTICATED',
+  /** Authenticated, but without a scope the field needs (`@requiresScopes`), or a media link that does not verify. */
+  'FORBIDDEN',
   'PROVIDER_NOT_CONFIGURED',
   'PROVIDER_AUTH_FAILED',
   'PROVIDER_NEEDS_REAUTHORIZATION',

@@ -20,8 +20,10 @@ import { Metrics } from './observability/metrics.js';
 import { operationPlugin } from './observability/operation-plugin.js';
 import { currentRequestContext, runWithRequestContext } from './observability/request-context.js';
 import { incomingTraceId, inServerSpan } from './observability/tracing.js';
-import { createCallerAuth, requiresCallerAuth, sendAuthFailure } from './security/caller-auth.js';
+import { createCallerAuth, requiresCallerAuth, sendAuthFailure, type Caller } from './security/caller-auth.js';
+import { createMediaLinks, isMediaPath, sendMediaRefusal, type MediaLinks } from './security/media-links.js';
 import { costLimitPlugin, queryLimitRules, RESOLVER_SIZE_LIMITS } from './security/query-limits.js';
+import { enforceScopes } from './security/scopes.js';
 import { createServices, type ServiceDeps, type Services } from './services.js';
 
 export interface CreateServerDeps extends Partial<ServiceDeps> {
@@ -32,6 +34,8 @@ export interface CxServer {
   readonly services: Services;
   readonly httpServer: Server;
   readonly apollo: ApolloServer<Context>;
+  /** Signs and checks media links (`CallMedia.downloadUrl`); tests sign paths of their own with it. */
+  readonly mediaLinks: MediaLinks;
   /** Starts listening; resolves to the base URL (e.g. http://127.0.0.1:4001). */
   listen(port?: number, host?: string): Promise<string>;
   /** Stops accepting, drains in-flight requests, closes the store. */
@@ -42,7 +46,7 @@ export interface CxServer {
 const APOLLO_REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
 const OUR_CODES = new Set<string>(ERROR_CODES);
 
-type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL, caller: Caller) => Promise<void> | void;
 
 export async function createServer(config: Readonly<Config>, deps: CreateServerDeps = {}): Promise<CxServer> {
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
@@ -50,9 +54,17 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
   const services = createServices(config, { ...deps, logger, metrics });
   const callerAuth = createCallerAuth(config.auth, { logger });
   const maxBodyBytes = config.requestLimits.maxBodyBytes;
+  // Links point at CXGRAPH_PUBLIC_URL, else at the address listened on (known once listening): never at a
+  // request's Host header, which any client sets.
+  let listenUrl = `http://localhost:${config.port}`;
+  const mediaLinks = createMediaLinks({ publicUrl: () => config.media.publicUrl ?? listenUrl, ttlSeconds: config.media.ttlSeconds, keys: config.media.keys });
+  if (config.media.keySource === 'random' && config.providers.some((p) => p.module.capabilities.includes('calls'))) {
+    logger.warn('media links are signed with a random key of this process: another replica or a restart refuses them. Set CXGRAPH_MEDIA_SIGNING_KEY or CXGRAPH_ENCRYPTION_KEYS to share one');
+  }
 
   const apollo = new ApolloServer<Context>({
-    schema: subgraphSchema(config.modules.map((m) => m.name)),
+    // @requiresScopes of schema/*.graphql checked in front of their resolvers (src/security/scopes.ts).
+    schema: enforceScopes(subgraphSchema(config.modules.map((m) => m.name))),
     // CXGRAPH_INTROSPECTION / CXGRAPH_LANDING_PAGE: on outside production unless configured (README, "Explore it in Sandbox").
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
@@ -116,7 +128,7 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
     ],
   ]);
 
-  const graphql = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+  const graphql = async (req: IncomingMessage, res: ServerResponse, url: URL, caller: Caller): Promise<void> => {
     const requestId = currentRequestContext()?.requestId ?? requestIdOf(req);
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
@@ -136,7 +148,7 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
     await inServerSpan('graphql.operation', req.headers, spanAttributes, async (span) => {
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: async () => createContext(services, requestId, config.publicUrl ?? originOf(req)),
+        context: async () => createContext(services, requestId, { caller, serveScopeDirectives: config.scopeDirectives, mediaUrl: mediaLinks.url }),
       });
       const out: Record<string, string> = { 'x-request-id': requestId };
       for (const [k, v] of result.headers) out[k] = v;
@@ -169,16 +181,26 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
       services.routes.find((r) => r.method === req.method && (r.path.endsWith('/') ? url.pathname.startsWith(r.path) : url.pathname === r.path))?.handle;
     const handler = route ?? (url.pathname === '/' || url.pathname === '/graphql' ? graphql : undefined);
     const authorised = async (): Promise<void> => {
-      // Caller authentication comes first, before any body is read or route runs: deny unless public.
-      if (requiresCallerAuth(req.method, url, req.headers)) {
+      let caller: Caller = { kind: 'anonymous' };
+      if (isMediaPath(url.pathname)) {
+        // Media is reached through a signed link only, in every mode and with no header (a browser's <audio src>);
+        // a link that does not verify is refused here, before the route could ask the platform for anything.
+        const link = mediaLinks.verify(url);
+        if (!link.ok) {
+          logger.info({ path: url.pathname, reason: link.reason }, 'media link refused');
+          return sendMediaRefusal(res, link);
+        }
+      } else if (requiresCallerAuth(req.method, url, req.headers)) {
+        // Caller authentication comes first, before any body is read or route runs: deny unless public.
         const outcome = await callerAuth.authenticate(req.headers);
         if (!outcome.ok) {
           logger.info({ path: url.pathname, reason: outcome.reason, status: outcome.status }, 'caller refused');
           return sendAuthFailure(res, outcome);
         }
+        caller = outcome.caller;
       }
       if (!handler) return sendJson(res, 404, { message: `No route for ${req.method} ${url.pathname}` });
-      await handler(req, res, url);
+      await handler(req, res, url, caller);
     };
     authorised().catch((err: unknown) => {
       logger.error({ err: err instanceof Error ? err.message : String(err), path: url.pathname }, 'request failed');
@@ -203,13 +225,15 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
     services,
     httpServer,
     apollo,
+    mediaLinks,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => {
           const a = httpServer.address() as AddressInfo;
           const shownHost = a.address === '0.0.0.0' || a.address === '::' ? 'localhost' : a.family === 'IPv6' ? `[${a.address}]` : a.address;
-          resolve(`http://${shownHost}:${a.port}`);
+          listenUrl = `http://${shownHost}:${a.port}`;
+          resolve(listenUrl);
         });
       });
     },
@@ -256,12 +280,6 @@ function formatError(formatted: GraphQLFormattedError, error: unknown, logger: L
   logger.error({ err: original instanceof Error ? { message: original.message, stack: original.stack } : String(original), path: formatted.path }, 'unexpected resolver error');
   metrics.graphqlErrors.inc({ code: 'INTERNAL_SERVER_ERROR' });
   return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-}
-
-/** The origin the caller used (for links back to us), when no CXGRAPH_PUBLIC_URL is configured. */
-function originOf(req: IncomingMessage): string {
-  const host = typeof req.headers.host === 'string' && /^[\w.:[\]-]+$/.test(req.headers.host) ? req.headers.host : 'localhost';
-  return `http://${host}`;
 }
 
 function requestIdOf(req: IncomingMessage): string {

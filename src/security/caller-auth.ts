@@ -10,6 +10,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { CallerAuthConfig } from '../config/caller-auth-config.js';
 import type { Logger } from '../observability/logger.js';
+import { isMediaPath } from './media-links.js';
 
 export const ROUTER_SECRET_HEADER = 'x-router-secret';
 const REALM = 'cxgraph';
@@ -24,6 +25,12 @@ export const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS5
 export interface Caller {
   kind: 'anonymous' | 'router' | 'jwt';
   subject?: string;
+  /**
+   * The scopes a bearer JWT grants (`kind: 'jwt'` only): its `scope` claim (space-separated, RFC 8693 §4.2) and
+   * its `scp` claim (an array, or a space-separated string, as Azure AD and Okta send it), together. Fields with
+   * `@requiresScopes` check them (src/security/scopes.ts).
+   */
+  scopes?: ReadonlySet<string>;
 }
 
 export type AuthOutcome =
@@ -98,7 +105,7 @@ function jwtAuth(config: Extract<CallerAuthConfig, { mode: 'jwt' }>, opts: Calle
           requiredClaims: ['exp'],
           clockTolerance: config.clockToleranceSeconds,
         });
-        return { ok: true, caller: { kind: 'jwt', subject: typeof payload.sub === 'string' ? payload.sub.slice(0, 256) : undefined } };
+        return { ok: true, caller: { kind: 'jwt', subject: typeof payload.sub === 'string' ? payload.sub.slice(0, 256) : undefined, scopes: scopesOf(payload) } };
       } catch (e) {
         const why = tokenProblem(e);
         if (why) return refuse(401, `The bearer token was refused: ${why}`, why, invalidToken(bearer, why));
@@ -108,6 +115,16 @@ function jwtAuth(config: Extract<CallerAuthConfig, { mode: 'jwt' }>, opts: Calle
       }
     },
   };
+}
+
+/** The scopes of a verified token: `scope` and `scp` together; a claim of another shape grants nothing. */
+export function scopesOf(claims: Readonly<Record<string, unknown>>): ReadonlySet<string> {
+  const scopes = new Set<string>();
+  const words = (v: unknown) => (typeof v === 'string' ? v.split(/\s+/) : []);
+  for (const s of words(claims.scope)) if (s) scopes.add(s);
+  const scp = Array.isArray(claims.scp) ? claims.scp.filter((s): s is string => typeof s === 'string') : words(claims.scp);
+  for (const s of scp) if (s) scopes.add(s);
+  return scopes;
 }
 
 /** Why a token was refused, in words safe to send back; undefined when the failure is ours (key set unavailable). */
@@ -158,11 +175,12 @@ const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/oauth/pbx/cal
 const GRAPHQL_PATHS = new Set(['/', '/graphql']);
 
 /**
- * Whether a request must present credentials. Everything does but the public paths and a browser's GET of
- * the Sandbox landing page (static HTML; with no `query` or `extensions` parameter Apollo executes nothing).
+ * Whether a request must present credentials. Everything does but the public paths, a browser's GET of the
+ * Sandbox landing page (static HTML; with no `query` or `extensions` parameter Apollo executes nothing), and the
+ * media routes, which are reached through signed links instead (src/security/media-links.ts).
  */
 export function requiresCallerAuth(method: string | undefined, url: URL, headers: IncomingHttpHeaders): boolean {
-  if (PUBLIC_PATHS.has(url.pathname)) return false;
+  if (PUBLIC_PATHS.has(url.pathname) || isMediaPath(url.pathname)) return false;
   if (method === 'GET' && GRAPHQL_PATHS.has(url.pathname) && !url.searchParams.has('query') && !url.searchParams.has('extensions')) {
     const accept = single(headers.accept) ?? '';
     if (accept.includes('text/html')) return false;
@@ -174,6 +192,6 @@ export function requiresCallerAuth(method: string | undefined, url: URL, headers
 export function callerAuthWarning(config: CallerAuthConfig, production: boolean): string | undefined {
   if (config.mode !== 'none') return undefined;
   return production
-    ? 'CXGRAPH_AUTH=none: the GraphQL endpoint and media routes accept any caller. Put cxgraph behind a router that authenticates, or set CXGRAPH_AUTH=router-secret or jwt.'
-    : 'Caller authentication is off (CXGRAPH_AUTH unset): any caller can query the GraphQL endpoint and media routes. Set CXGRAPH_AUTH=router-secret or jwt before exposing cxgraph.';
+    ? 'CXGRAPH_AUTH=none: the GraphQL endpoint accepts any caller (and so hands anyone signed media links). Put cxgraph behind a router that authenticates, or set CXGRAPH_AUTH=router-secret or jwt.'
+    : 'Caller authentication is off (CXGRAPH_AUTH unset): any caller can query the GraphQL endpoint (and so get signed media links). Set CXGRAPH_AUTH=router-secret or jwt before exposing cxgraph.';
 }

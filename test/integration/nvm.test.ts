@@ -303,7 +303,8 @@ describe('NewVoiceMedia', () => {
         contentType: rec.contentType,
         contentLength: rec.contentLength,
         filename: 'call-0001.wav',
-        downloadUrl: `${t!.url}/media/nvm/${i0.guid}/${rec.contentKey}`,
+        // Signed for its path and a few minutes (test/security/media-links.test.ts).
+        downloadUrl: expect.stringMatching(new RegExp(`^${t!.url}/media/nvm/${i0.guid}/${rec.contentKey}\\?exp=\\d+&sig=[\\w-]{43}$`)),
       });
     });
 
@@ -444,17 +445,19 @@ describe('NewVoiceMedia', () => {
 
     it('checks the path before any upstream call and maps upstream failures', async () => {
       await start();
+      // Links signed by the server itself: what is checked here is the route, behind a valid signature.
+      const signed = (path: string) => t!.server.mediaLinks.url(path);
       for (const path of ['/media/nvm/not-a-guid/rec-0', `/media/nvm/${nvm.interactions[0]!.guid}/..`, `/media/nvm/${nvm.interactions[0]!.guid}/a/b`]) {
-        const res = await fetch(`${t!.url}${path}`);
+        const res = await fetch(signed(path));
         expect(res.status).toBe(400);
         const body = (await res.json()) as { errors: { extensions: { code: string } }[] };
         expect(body.errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
       }
       expect(nvm.server.counts()).toEqual({});
-      const missing = await fetch(`${t!.url}/media/nvm/${nvm.interactions[0]!.guid}/no-such-key`);
+      const missing = await fetch(signed(`/media/nvm/${nvm.interactions[0]!.guid}/no-such-key`));
       expect(missing.status).toBe(404);
       nvm.server.inject({ kind: 'status', route: 'content', status: 429, retryAfterSec: 90 });
-      const limited = await fetch(`${t!.url}/media/nvm/${nvm.interactions[0]!.guid}/rec-0`);
+      const limited = await fetch(signed(`/media/nvm/${nvm.interactions[0]!.guid}/rec-0`));
       expect(limited.status).toBe(429);
       expect(limited.headers.get('retry-after')).toBe('90');
     });
@@ -499,7 +502,7 @@ describe('NewVoiceMedia', () => {
         expect(r.errors![0]!.extensions).toMatchObject({ code: 'PROVIDER_NOT_CONFIGURED', provider: 'NEWVOICEMEDIA' });
         expect(r.errors![0]!.message).toContain('NVM_CLIENT_ID');
       }
-      expect((await fetch(`${t.url}/media/nvm/${nvm.interactions[0]!.guid}/rec-0`)).status).toBe(404);
+      expect((await fetch(t.server.mediaLinks.url(`/media/nvm/${nvm.interactions[0]!.guid}/rec-0`))).status).toBe(404);
     });
   });
 });

@@ -403,7 +403,7 @@ describe('PBX', () => {
           durationSeconds: c.duration,
           // The extension's label (else its name), from one extension listing for the whole request.
           agents: [{ id: String(c.extension_id), name: labelOf(c.extension_id) }],
-          media: c.cdr.filter((l) => l.record_uuid).map((l) => ({ key: l.record_uuid, kind: 'callRecording', downloadUrl: `${t!.url}/media/pbx/20/${l.record_uuid}` })),
+          media: c.cdr.filter((l) => l.record_uuid).map((l) => ({ key: l.record_uuid, kind: 'callRecording', downloadUrl: expect.stringMatching(new RegExp(`^${t!.url}/media/pbx/20/${l.record_uuid}\\?exp=\\d+&sig=[\\w-]{43}$`)) })),
         })),
       );
     });
@@ -443,10 +443,10 @@ describe('PBX', () => {
       expect(new Uint8Array(await res.arrayBuffer())).toEqual(sim.recordBytes(media.key));
       expect(sim.server.count('storage')).toBe(1); // the simulator's storage refuses any Authorization header
 
-      const missing = await fetch(`${t.url}/media/pbx/20/00000000-0000-4000-8000-000000000000`);
+      const missing = await fetch(t.server.mediaLinks.url('/media/pbx/20/00000000-0000-4000-8000-000000000000'));
       expect(missing.status).toBe(404);
       expect(await missing.json()).toMatchObject({ code: 'PROVIDER_ERROR' });
-      expect((await fetch(`${t.url}/media/pbx/999/${media.key}`)).status).toBe(404);
+      expect((await fetch(t.server.mediaLinks.url(`/media/pbx/999/${media.key}`))).status).toBe(404);
       expect(t.logs.text).not.toMatch(JWT);
     });
 

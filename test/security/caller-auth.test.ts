@@ -1,7 +1,8 @@
 /**
  * Caller authentication over real HTTP against the embedded simulators: the router shared secret and bearer
  * JWTs verified against a JWKS served by a tiny HTTP server of the test. A refused request is 401
- * UNAUTHENTICATED with a challenge, reaches no provider, and leaves no credential in the logs.
+ * UNAUTHENTICATED with a challenge, reaches no provider, and leaves no credential in the logs. Media routes are
+ * reached through signed links instead (test/security/media-links.test.ts); scopes in test/security/scopes.test.ts.
  */
 import type { webcrypto } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
@@ -86,15 +87,22 @@ describe('router shared secret', () => {
     }
   });
 
-  it('protects the media routes too, but not probes, metrics, the PBX callback or the Sandbox page', async () => {
+  it('media routes take a signed link instead of credentials; probes, metrics, the PBX callback and the Sandbox page take neither', async () => {
     const guid = sims.nvm.interactions[0]!.guid;
     const key = sims.nvm.interactions[0]!.content[0]!.contentKey;
-    for (const path of [`/media/nvm/${guid}/${key}`, '/media/pbx/20/00000000-0000-4000-8000-000000000000', '/no-such-route']) {
-      const res = await fetch(`${t.url}${path}`);
-      expect(res.status, path).toBe(401);
-      expect(((await res.json()) as { errors: { extensions: unknown }[] }).errors[0]!.extensions).toEqual({ code: 'UNAUTHENTICATED' });
+    const unknown = await fetch(`${t.url}/no-such-route`);
+    expect(unknown.status).toBe(401);
+    expect(((await unknown.json()) as { errors: { extensions: unknown }[] }).errors[0]!.extensions).toEqual({ code: 'UNAUTHENTICATED' });
+    // Unsigned media is refused with or without the secret (test/security/media-links.test.ts has the details)…
+    for (const path of [`/media/nvm/${guid}/${key}`, '/media/pbx/20/00000000-0000-4000-8000-000000000000']) {
+      for (const headers of [{}, { 'x-router-secret': SECRET }]) {
+        const res = await fetch(`${t.url}${path}`, { headers });
+        expect(res.status, path).toBe(403);
+        expect(((await res.json()) as { errors: { extensions: unknown }[] }).errors[0]!.extensions).toEqual({ code: 'FORBIDDEN' });
+      }
     }
-    const media = await fetch(`${t.url}/media/nvm/${guid}/${key}`, { headers: { 'x-router-secret': SECRET } });
+    // …and a signed link plays with no header at all, as <audio src> sends it.
+    const media = await fetch(t.server.mediaLinks.url(`/media/nvm/${guid}/${key}`));
     expect(media.status).toBe(200);
     expect(new Uint8Array(await media.arrayBuffer())).toEqual(new Uint8Array(sims.nvm.contentBytes(guid, key)!));
 
@@ -208,7 +216,7 @@ describe('bearer JWT', () => {
     expect(t.logs.text).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
   });
 
-  it('a request without a bearer token gets the plain challenge; the media routes need one too', async () => {
+  it('a request without a bearer token gets the plain challenge; the media routes need a signed link, not a token', async () => {
     const none = await post(t);
     expectUnauthenticated(none);
     expect(none.headers.get('www-authenticate')).toBe('Bearer realm="cxgraph"');
@@ -217,8 +225,9 @@ describe('bearer JWT', () => {
     expect(basic.body.errors![0]!.message).toContain('not a bearer token');
     const guid = sims.nvm.interactions[0]!.guid;
     const key = sims.nvm.interactions[0]!.content[0]!.contentKey;
-    expect((await fetch(`${t.url}/media/nvm/${guid}/${key}`)).status).toBe(401);
-    expect((await fetch(`${t.url}/media/nvm/${guid}/${key}`, { headers: { authorization: `Bearer ${await sign()}` } })).status).toBe(200);
+    expect((await fetch(`${t.url}/media/nvm/${guid}/${key}`)).status).toBe(403);
+    expect((await fetch(`${t.url}/media/nvm/${guid}/${key}`, { headers: { authorization: `Bearer ${await sign()}` } })).status).toBe(403);
+    expect((await fetch(t.server.mediaLinks.url(`/media/nvm/${guid}/${key}`))).status).toBe(200);
     expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
   });
 

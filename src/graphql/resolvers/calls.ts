@@ -43,5 +43,6 @@ export const PageInfo: PageInfoResolvers = {
 };
 
 export const CallMedia: CallMediaResolvers = {
-  downloadUrl: (media, _, ctx) => `${ctx.publicUrl}${media.downloadPath}`,
+  // Absolute on CXGRAPH_PUBLIC_URL, signed for this path and a few minutes (src/security/media-links.ts): usable as <audio src>.
+  downloadUrl: (media, _, ctx) => ctx.mediaUrl(media.downloadPath),
 };
