@@ -9,6 +9,7 @@ import { ConfigError, EnvReader, type Env, type NodeEnv } from './config/env-rea
 import { mediaLinksOf, type MediaLinksConfig } from './config/media-links-config.js';
 import { tracingOf, type TracingConfig } from './config/tracing-config.js';
 import { PROVIDERS } from './providers/index.js';
+import { keyId } from './store/secret-box.js';
 
 export { ConfigError, type NodeEnv };
 
@@ -40,7 +41,10 @@ export interface Config {
   redisPrefix: string;
   /** Upstream fault handling and shutdown (README, "Reliability"). */
   resilience: ResilienceConfig;
-  /** Base64 32-byte keys, newest first. Empty = values at rest are not encrypted (allowed outside production). */
+  /**
+   * The sealing key (CXGRAPH_ENCRYPTION_KEYS) first, then the read-only keys (CXGRAPH_DECRYPTION_KEYS, and any
+   * further CXGRAPH_ENCRYPTION_KEYS entry). Empty = values at rest are not encrypted (allowed outside production).
+   */
   encryptionKeys: Buffer[];
   limits: {
     maxKeysPerBatch: number;
@@ -126,19 +130,36 @@ const CALLJOURNEY_BASE: Record<'us' | 'ca', string> = {
   ca: 'https://platform-ca.calljourney.com',
 };
 
+/** A comma-separated list of base64 32-byte keys; every bad one is a problem naming its position, never its value. */
+function keysOf(r: EnvReader, name: string): Buffer[] {
+  const keys: Buffer[] = [];
+  (r.str(name) ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .forEach((k, i, all) => {
+      if (!k) {
+        if (all.length > 1) r.fail(name, `key #${i + 1} is empty (a stray comma?)`);
+        return;
+      }
+      const buf = Buffer.from(k, 'base64');
+      if (buf.length !== 32) r.fail(name, `key #${i + 1} must be 32 bytes in base64 (e.g. \`openssl rand -base64 32\`), got ${buf.length} bytes`);
+      else keys.push(buf);
+    });
+  return keys;
+}
+
 export function loadConfig(env: Env = process.env, modules: readonly ProviderModule[] = PROVIDERS): Readonly<Config> {
   const r = new EnvReader(env);
   const nodeEnv = r.oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development');
 
-  const encryptionKeys: Buffer[] = [];
-  const keysRaw = r.str('CXGRAPH_ENCRYPTION_KEYS');
-  if (keysRaw) {
-    keysRaw.split(',').forEach((k, i) => {
-      const buf = Buffer.from(k.trim(), 'base64');
-      if (buf.length !== 32) r.fail('CXGRAPH_ENCRYPTION_KEYS', `key #${i + 1} must be 32 bytes in base64 (e.g. \`openssl rand -base64 32\`), got ${buf.length} bytes`);
-      else encryptionKeys.push(buf);
-    });
+  const sealingKeys = keysOf(r, 'CXGRAPH_ENCRYPTION_KEYS');
+  const readOnlyKeys = keysOf(r, 'CXGRAPH_DECRYPTION_KEYS');
+  if (readOnlyKeys.length > 0 && sealingKeys.length === 0) {
+    r.fail('CXGRAPH_DECRYPTION_KEYS', 'read-only keys only open values: set CXGRAPH_ENCRYPTION_KEYS too, the key that seals (README, Security: rotating keys)');
   }
+  // The sealing key first, then every key that only opens (a second key in CXGRAPH_ENCRYPTION_KEYS is read-only too).
+  const encryptionKeys = [...sealingKeys, ...readOnlyKeys].filter((k, i, all) => all.findIndex((o) => o.equals(k)) === i);
+  const keysRaw = r.str('CXGRAPH_ENCRYPTION_KEYS');
   const redisUrl = r.str('REDIS_URL');
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) r.fail('REDIS_URL', 'expected redis:// or rediss:// URL');
   const redisClusterNodes = clusterNodesOf(r, redisUrl);
@@ -222,6 +243,8 @@ export function describeConfig(c: Config): Record<string, unknown> {
     nodeEnv: c.nodeEnv,
     store: c.redisClusterNodes ? 'redis-cluster' : c.redisUrl ? 'redis' : 'memory',
     encryptionAtRest: c.encryptionKeys.length > 0,
+    // Key ids (a hash prefix, not secret) say which rotation step a replica is at.
+    ...(c.encryptionKeys.length > 0 ? { sealingKeyId: keyId(c.encryptionKeys[0]!), readOnlyKeyIds: c.encryptionKeys.slice(1).map(keyId) } : {}),
     introspection: c.introspection,
     landingPage: c.landingPage,
     callerAuth: c.auth.mode === 'jwt' ? { mode: 'jwt', issuer: c.auth.issuer, audience: c.auth.audience } : c.auth.mode,
