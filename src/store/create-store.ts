@@ -11,6 +11,7 @@ export interface StoreOptions {
   redisUrl?: string;
   /** Seed nodes of a Redis Cluster (`redis://host:port` each); the rest of the cluster is discovered from them. */
   redisClusterNodes?: readonly string[];
+  /** The sealing key first, then keys that only open (read-only); none: values are stored as plain JSON. */
   encryptionKeys: readonly Buffer[];
   logger: Logger;
   /** Per-operation time limit, so an unresponsive Redis cannot stall requests. */
@@ -27,5 +28,5 @@ export function createStore(opts: StoreOptions): KvStore {
   const tuning = { opTimeoutMs: opts.opTimeoutMs ?? 500, probeIntervalMs: opts.probeIntervalMs ?? 500 };
   if (opts.redisClusterNodes?.length) return new RedisKvStore({ cluster: opts.redisClusterNodes }, box, opts.logger, tuning, ns);
   if (opts.redisUrl) return new RedisKvStore({ url: opts.redisUrl }, box, opts.logger, tuning, ns);
-  return new MemoryKvStore(box, ns);
+  return new MemoryKvStore(box, ns, undefined, opts.logger);
 }

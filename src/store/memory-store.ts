@@ -1,19 +1,23 @@
 /** The in-process store: one replica's memory, or several stores sharing one MemoryBacking as replicas share a Redis. */
 import { randomUUID } from 'node:crypto';
+import type { Logger } from '../observability/logger.js';
 import { canonicalJson } from './canonical-json.js';
-import type { KvStore, StoreKind } from './kv-store.js';
+import type { KvStore, ResealReport, StoreRead } from './kv-store.js';
 import { NAMESPACE } from './namespace.js';
 import { SecretBox } from './secret-box.js';
+import { problemOf, ValueCodec } from './value-codec.js';
 
 /**
  * What memory stores keep. Stores made over one MemoryBacking share it as replicas share one Redis (each with
  * its own namespace and keys); by default every MemoryKvStore has a backing of its own.
  */
 export class MemoryBacking {
-  /** Namespaced key → sealed string, with its expiry (epoch ms) if it has one. */
+  /** Full key (`<namespace>::<key>`) → stored string, with its expiry (epoch ms) if it has one. */
   readonly values = new Map<string, { stored: string; expiresAt?: number }>();
   /** Namespaced lock key → owner and end of lease. */
   readonly locks = new Map<string, { owner: string; until: number }>();
+  /** Namespaced set key → members. */
+  readonly sets = new Map<string, Set<string>>();
   private writes = 0;
 
   /** The stored string of a live entry; an expired one is removed and reads as absent. */
@@ -40,7 +44,7 @@ export class MemoryBacking {
 
 /**
  * The store without Redis: one process. Every operation runs synchronously on the backing (the promises
- * only match the interface), so compareAndSet and tryLock are atomic without further locking.
+ * only match the interface), so set, compareAndSet and tryLock are atomic without further locking.
  */
 export class MemoryKvStore implements KvStore {
   readonly kind = 'memory' as const;
@@ -48,33 +52,50 @@ export class MemoryKvStore implements KvStore {
   readonly degradedSince = undefined;
   /** Locks this store holds (lock key → owner id), released on close as the Redis store does. */
   private readonly held = new Map<string, string>();
+  private readonly codec: ValueCodec;
 
   constructor(
-    private readonly box: SecretBox = new SecretBox([]),
+    box: SecretBox = new SecretBox([]),
     private readonly namespace = NAMESPACE,
     private readonly backing = new MemoryBacking(),
-  ) {}
-
-  private valueKey(key: string): string {
-    return `${this.namespace}::${key}`;
+    logger?: Logger,
+  ) {
+    this.codec = new ValueCodec(box, namespace, logger);
   }
-  private open<T>(stored: string | undefined): T | undefined {
-    return stored === undefined ? undefined : this.box.open<T>(stored);
+
+  private readNow<T>(key: string): StoreRead<T> {
+    return this.codec.decode<T>(key, this.backing.read(this.codec.fullKey(key)));
+  }
+  async read<T>(key: string): Promise<StoreRead<T>> {
+    return this.readNow<T>(key);
   }
   async get<T>(key: string): Promise<T | undefined> {
-    return this.open<T>(this.backing.read(this.valueKey(key)));
+    const r = this.readNow<T>(key);
+    return r.status === 'found' ? r.value : undefined;
   }
   async set(key: string, value: unknown, ttlMs?: number): Promise<void> {
-    this.backing.write(this.valueKey(key), this.box.seal(value), ttlMs);
+    if (this.readNow(key).status === 'unreadable') return;
+    this.backing.write(this.codec.fullKey(key), this.codec.encode(key, value), ttlMs);
   }
   async delete(key: string): Promise<void> {
-    this.backing.values.delete(this.valueKey(key));
+    this.backing.values.delete(this.codec.fullKey(key));
   }
   async compareAndSet(key: string, expected: unknown, next: unknown, ttlMs?: number): Promise<boolean> {
-    const k = this.valueKey(key);
-    if (canonicalJson(this.open(this.backing.read(k))) !== canonicalJson(expected)) return false;
-    this.backing.write(k, this.box.seal(next), ttlMs);
+    const current = this.readNow(key);
+    if (current.status === 'unreadable') return false;
+    if (canonicalJson(current.status === 'found' ? current.value : undefined) !== canonicalJson(expected)) return false;
+    this.backing.write(this.codec.fullKey(key), this.codec.encode(key, next), ttlMs);
     return true;
+  }
+  async addMember(key: string, member: string): Promise<boolean> {
+    const setKey = `${this.namespace}:set:${key}`;
+    const set = this.backing.sets.get(setKey) ?? new Set<string>();
+    set.add(member);
+    this.backing.sets.set(setKey, set);
+    return true;
+  }
+  async members(key: string): Promise<string[]> {
+    return [...(this.backing.sets.get(`${this.namespace}:set:${key}`) ?? [])];
   }
   async tryLock(key: string, leaseMs: number): Promise<(() => Promise<void>) | undefined> {
     const lockKey = `${this.namespace}:lock:${key}`;
@@ -92,6 +113,25 @@ export class MemoryKvStore implements KvStore {
   private release(lockKey: string, owner: string): void {
     if (this.backing.locks.get(lockKey)?.owner === owner) this.backing.locks.delete(lockKey);
   }
+  async reseal(opts: { plaintext: boolean }): Promise<ResealReport> {
+    const report: ResealReport = { examined: 0, resealed: 0, plaintextLeft: 0, unreadable: [] };
+    const prefix = this.codec.fullKey('');
+    for (const [fullKey, entry] of this.backing.values) {
+      if (!fullKey.startsWith(prefix) || this.backing.read(fullKey) === undefined) continue;
+      const key = fullKey.slice(prefix.length);
+      report.examined++;
+      const legacy = this.codec.box.legacyValue(entry.stored, fullKey, opts);
+      if (legacy) {
+        entry.stored = this.codec.encode(key, legacy.value);
+        report.resealed++;
+        continue;
+      }
+      const state = this.codec.box.inspect(entry.stored, fullKey);
+      if (state === 'unsealed') report.plaintextLeft++;
+      else if (state !== 'current' && state !== 'older-key') report.unreadable.push(problemOf(this.codec.decode(key, entry.stored)));
+    }
+    return report;
+  }
   async ping(): Promise<boolean> {
     return true;
   }
@@ -100,3 +140,4 @@ export class MemoryKvStore implements KvStore {
     this.held.clear();
   }
 }
+

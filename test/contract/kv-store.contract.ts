@@ -7,9 +7,10 @@
  * To run it against another store, give `describeKvStoreContract` a name and a function that starts the
  * backend and returns a KvStoreBackend (see test/contract/kv-store.test.ts for the three existing ones).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createCipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { KvStore } from '../../src/store/kv-store.js';
+import { keyId } from '../../src/store/secret-box.js';
 
 export interface OpenOptions {
   namespace: string;
@@ -25,6 +26,10 @@ export interface KvStoreBackend {
    * backend itself sees them: the check that sealed values are not plaintext looks here.
    */
   rawValues(namespace: string): Promise<string[]>;
+  /** Copies exactly what the backend holds under `from` to `to` (store keys of `namespace`), as someone with access to it could. */
+  copyRaw(namespace: string, from: string, to: string): Promise<void>;
+  /** Writes `stored` (what SecretBox.seal makes, or anything else) under `key` the way the store lays out a value, without TTL. */
+  writeStored(namespace: string, key: string, stored: string): Promise<void>;
   /** Stops what the start function started. */
   stop?(): Promise<void>;
 }
@@ -37,6 +42,14 @@ export interface ContractOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A value as the previous version sealed it: format 1, not bound to its key. */
+function sealedV1(key: Buffer, value: unknown): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const ct = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+  return JSON.stringify({ $sealed: { v: 1, k: keyId(key), iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ct: ct.toString('base64') } });
+}
 
 /**
  * Lease and TTL lengths. Short enough to wait out, long enough that a loaded machine cannot let one run out
@@ -257,6 +270,110 @@ export function describeKvStoreContract(name: string, start: () => Promise<KvSto
         await rotated.set('k2', value);
         expect(await dropped.get('k2')).toEqual(value);
         expect(await open(ns, [oldKey]).get('k2')).toBeUndefined();
+      });
+    });
+
+    describe('integrity', () => {
+      it('read tells found, absent and unreadable apart (why, and the key id it needs); get reads the unreadable as undefined', async () => {
+        const ns = namespace();
+        const k1 = randomBytes(32);
+        const k2 = randomBytes(32);
+        await open(ns, [k2]).set('k', { v: 1 });
+        const other = open(ns, [k1]);
+        expect(await other.read('missing')).toEqual({ status: 'absent' });
+        expect(await open(ns, [k2]).read('k')).toEqual({ status: 'found', value: { v: 1 } });
+        expect(await other.read('k')).toEqual({
+          status: 'unreadable',
+          problem: { key: 'k', reason: 'unknown-key', keyId: keyId(k2), message: expect.stringContaining(keyId(k2)) },
+        });
+        expect(await other.get('k')).toBeUndefined();
+      });
+
+      it('binds each value to its key: a sealed value copied to another key does not open there', async () => {
+        const ns = namespace();
+        const keys = [randomBytes(32)];
+        const s = open(ns, keys);
+        await s.set('pbx:account:20', { login: 'client1' });
+        await s.set('pbx:account:30', { login: 'client2' });
+        await backend.copyRaw(ns, 'pbx:account:20', 'pbx:account:30');
+        expect(await open(ns, keys).read('pbx:account:30')).toMatchObject({ status: 'unreadable', problem: { reason: 'not-authentic' } });
+        expect(await open(ns, keys).get('pbx:account:20')).toEqual({ login: 'client1' });
+      });
+
+      it('with keys, a plaintext or a format-1 value is refused; without keys, plaintext is the format', async () => {
+        const ns = namespace();
+        const key = randomBytes(32);
+        await backend.writeStored(ns, 'plain', JSON.stringify({ status: 'CONNECTED' }));
+        await backend.writeStored(ns, 'v1', sealedV1(key, { status: 'CONNECTED' }));
+        const sealed = open(ns, [key]);
+        expect(await sealed.read('plain')).toMatchObject({ status: 'unreadable', problem: { reason: 'unsealed' } });
+        expect(await sealed.read('v1')).toMatchObject({ status: 'unreadable', problem: { reason: 'unbound', keyId: keyId(key) } });
+        expect(await open(ns).get('plain')).toEqual({ status: 'CONNECTED' });
+      });
+
+      it('neither set nor compareAndSet replaces a value it cannot open; a replica that can still reads it', async () => {
+        const ns = namespace();
+        const k1 = randomBytes(32);
+        const k2 = randomBytes(32);
+        const both = open(ns, [k2, k1]);
+        const old = open(ns, [k1]);
+        await both.set('index', ['20']);
+        await old.set('index', []);
+        expect(await old.compareAndSet('index', undefined, ['30'])).toBe(false);
+        expect(await old.compareAndSet('index', ['20'], ['30'])).toBe(false);
+        expect(await both.get('index')).toEqual(['20']);
+        // Replicas that can open it write as usual.
+        expect(await both.compareAndSet('index', ['20'], ['20', '30'])).toBe(true);
+        expect(await both.get('index')).toEqual(['20', '30']);
+      });
+    });
+
+    describe('sets', () => {
+      it('are shared by replicas, lose no member to concurrent adds, and stay within their namespace', async () => {
+        const [a, b] = replicas();
+        expect(await a.members('ids')).toEqual([]);
+        const adds = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).addMember('ids', String(i))));
+        expect(adds.every(Boolean)).toBe(true);
+        expect(await a.addMember('ids', '3')).toBe(true); // already there: still one member
+        expect((await b.members('ids'))!.map(Number).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+        expect(await open(namespace()).members('ids')).toEqual([]);
+        // A set and a value of the same name do not meet.
+        await a.set('ids', 'a value');
+        expect(await a.get('ids')).toBe('a value');
+        expect(await b.members('ids')).toHaveLength(20);
+      });
+    });
+
+    describe('reseal', () => {
+      it('seals again what an older key or the previous format sealed, keeping its TTL; plaintext only when asked; leaves the rest', async () => {
+        const ns = namespace();
+        const k1 = randomBytes(32);
+        const k2 = randomBytes(32);
+        await open(ns, [k1]).set('older', { v: 'older' }, LONG_MS);
+        await open(ns, [k1]).set('short', { v: 'short' }, SHORT_MS * 2);
+        await open(ns, [randomBytes(32)]).set('stranger', { v: 'stranger' });
+        await backend.writeStored(ns, 'v1', sealedV1(k1, { v: 'v1' }));
+        await backend.writeStored(ns, 'plain', JSON.stringify({ v: 'plain' }));
+        const rotated = open(ns, [k2, k1]);
+        await rotated.set('current', { v: 'current' });
+        await rotated.addMember('set', 'not a value');
+        const lock = await rotated.tryLock('held', LONG_MS);
+
+        const first = await rotated.reseal({ plaintext: false });
+        expect(first).toMatchObject({ examined: 6, resealed: 3, plaintextLeft: 1 });
+        expect(first.unreadable).toEqual([{ key: 'stranger', reason: 'unknown-key', keyId: expect.any(String) }]);
+        const onlyK2 = open(ns, [k2]);
+        for (const k of ['older', 'short', 'v1', 'current']) expect(await onlyK2.get(k), k).toEqual({ v: k });
+        expect(await onlyK2.read('plain')).toMatchObject({ status: 'unreadable', problem: { reason: 'unsealed' } });
+
+        expect(await rotated.reseal({ plaintext: true })).toMatchObject({ resealed: 1, plaintextLeft: 0 });
+        expect(await onlyK2.get('plain')).toEqual({ v: 'plain' });
+        expect(await rotated.reseal({ plaintext: true })).toMatchObject({ resealed: 0 });
+        // The expiry was kept.
+        await sleep(SHORT_MS * 2 + 400);
+        expect(await onlyK2.get('short')).toBeUndefined();
+        expect(await onlyK2.get('older')).toEqual({ v: 'older' });
+        await lock!();
       });
     });
 

@@ -2,6 +2,7 @@
  * The KvStore contract (kv-store.contract.ts) against every store cxgraph has: memory, one real Redis (the
  * one at REDIS_URL, under a namespace of the test's own) and a private three-node Redis Cluster.
  */
+import { createClient, createCluster } from '@keyv/redis';
 import { SecretBox } from '../../src/store/secret-box.js';
 import { createStore, type StoreOptions } from '../../src/store/create-store.js';
 import { MemoryBacking, MemoryKvStore } from '../../src/store/memory-store.js';
@@ -18,7 +19,10 @@ describeKvStoreContract('memory', async () => {
     rawValues: async (namespace) => [
       ...[...backing.values].filter(([k]) => k.startsWith(`${namespace}:`)).map(([, e]) => e.stored),
       ...[...backing.locks].filter(([k]) => k.startsWith(`${namespace}:`)).map(([, l]) => l.owner),
+      ...[...backing.sets].filter(([k]) => k.startsWith(`${namespace}:`)).flatMap(([, members]) => [...members]),
     ],
+    copyRaw: async (namespace, from, to) => void backing.values.set(`${namespace}::${to}`, { ...backing.values.get(`${namespace}::${from}`)! }),
+    writeStored: async (namespace, key, stored) => void backing.values.set(`${namespace}::${key}`, { stored }),
   };
 });
 
@@ -28,7 +32,21 @@ function redisBackend(target: Pick<StoreOptions, 'redisUrl' | 'redisClusterNodes
     open: ({ namespace, encryptionKeys = [] }: OpenOptions) =>
       createStore({ ...target, encryptionKeys, namespace, logger: new LogCapture().logger, opTimeoutMs: 5_000 }),
     rawValues: async (namespace) => (await rawEntries(nodeUrls, `${namespace}:`)).map((e) => e.value ?? ''),
+    copyRaw: (namespace, from, to) => withRedis(target, async (c) => void (await c.set(`${namespace}::${to}`, (await c.get(`${namespace}::${from}`))!))),
+    // keyv's layout: {"value": <stored string>}.
+    writeStored: (namespace, key, stored) => withRedis(target, async (c) => void (await c.set(`${namespace}::${key}`, JSON.stringify({ value: stored })))),
   };
+}
+
+/** One short-lived connection to the Redis (or the cluster) behind `target`. */
+async function withRedis<T>(target: Pick<StoreOptions, 'redisUrl' | 'redisClusterNodes'>, fn: (c: { get(k: string): Promise<string | null>; set(k: string, v: string): Promise<unknown> }) => Promise<T>): Promise<T> {
+  const c = target.redisClusterNodes ? createCluster({ rootNodes: target.redisClusterNodes.map((url) => ({ url })) }) : createClient({ url: target.redisUrl! });
+  await c.connect();
+  try {
+    return await fn(c as never);
+  } finally {
+    await c.close();
+  }
 }
 
 describeKvStoreContract('Redis', async () => redisBackend({ redisUrl: REDIS_URL }, [REDIS_URL]), { skip: !HAS_REDIS });

@@ -228,8 +228,8 @@ describe('PBX', () => {
       /** Records every string written to the store. */
       class RecordingBox extends SecretBox {
         readonly sealed: string[] = [];
-        override seal(value: unknown): string {
-          const s = super.seal(value);
+        override seal(value: unknown, storeKey: string): string {
+          const s = super.seal(value, storeKey);
           this.sealed.push(s);
           return s;
         }

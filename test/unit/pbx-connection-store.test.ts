@@ -9,8 +9,8 @@ import { SecretBox } from '../../src/store/secret-box.js';
 /** Records exactly what reaches the store: every key and every sealed string. */
 class RecordingBox extends SecretBox {
   readonly sealed: string[] = [];
-  override seal(value: unknown): string {
-    const s = super.seal(value);
+  override seal(value: unknown, storeKey: string): string {
+    const s = super.seal(value, storeKey);
     this.sealed.push(s);
     return s;
   }
