@@ -28,7 +28,8 @@ export class NvmCallHistory implements CallHistory {
         'NEWVOICEMEDIA',
       );
     }
-    let pos: CallCursor = q.after ? decodeCursor(q.after, q.from, q.to) : { token: null, offset: 0 };
+    // Any cursor given is checked, the empty string too: it is not "no cursor".
+    let pos: CallCursor = q.after !== undefined ? decodeCursor(q.after, q.from, q.to) : { token: null, offset: 0 };
     const nodes: CallModel[] = [];
     for (let fetches = 1; ; fetches++) {
       const page = await this.client.listInteractions({ start: q.from, end: q.to, continuationToken: pos.token });

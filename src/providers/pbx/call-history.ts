@@ -37,20 +37,34 @@ export class PbxCallHistory implements CallHistory {
     let page = cursor && clients[index]?.key === cursor.client ? cursor.page : 1;
     if (index < 0) index = clients.length;
     const refused: PbxConnectionRecord[] = [];
+    const window = { start: toPbxDate(new Date(from)), end: toPbxDate(new Date(to)) };
     for (; index < clients.length; index++, page = 1) {
       const client = clients[index]!;
-      const got = await this.page(client, { start: toPbxDate(new Date(from)), end: toPbxDate(new Date(to)), page, perPage: q.first }, refused);
+      const got = await this.page(client, { ...window, page, perPage: q.first }, refused);
       if (!got || got.calls.length === 0) continue;
-      const full = got.calls.length >= q.first;
-      const next = full ? { client: client.key, page: page + 1 } : clients[index + 1] ? { client: clients[index + 1]!.key, page: 1 } : undefined;
+      const next = await this.nextPosition(clients, index, got.calls.length >= q.first ? page * q.first + 1 : undefined, window, refused);
+      const nextCursor = next && { client: clients[next.index]!.key, page: next.index === index ? page + 1 : 1 };
       return {
         nodes: got.calls.slice(0, q.first).map((c) => toCall(c, got.accountId)),
-        pageInfo: { hasNextPage: next !== undefined, endCursor: next ? encodeCallCursor({ ...next, first: q.first, from, to }) : null },
+        pageInfo: { hasNextPage: nextCursor !== undefined, endCursor: nextCursor ? encodeCallCursor({ ...nextCursor, first: q.first, from, to }) : null },
       };
     }
     const accounts = clients.flatMap((c) => c.accounts);
     if (accounts.length > 0 && refused.length === accounts.length) throw needsReauthorization(refused);
     return { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } };
+  }
+
+  /**
+   * Where the next non-empty page starts, so `hasNextPage` promises calls (the schema's contract): the same client
+   * when its page was full and it holds a call past it (`itemAfter`, 1-based), else the first later client holding
+   * any call in the window. Each look is one call of one item (`per_page=1`), which the PBX pages like any other.
+   */
+  private async nextPosition(clients: PbxClientRef[], index: number, itemAfter: number | undefined, window: { start: string; end: string }, refused: PbxConnectionRecord[]): Promise<{ index: number } | undefined> {
+    if (itemAfter !== undefined && (await this.page(clients[index]!, { ...window, page: itemAfter, perPage: 1 }, refused))?.calls.length) return { index };
+    for (let j = index + 1; j < clients.length; j++) {
+      if ((await this.page(clients[j]!, { ...window, page: 1, perPage: 1 }, refused))?.calls.length) return { index: j };
+    }
+    return undefined;
   }
 
   /** One page of one client, with the first of its accounts the PBX accepts; undefined when it accepts none. */

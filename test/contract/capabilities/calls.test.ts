@@ -16,14 +16,6 @@ const FIXTURES: Record<string, FixtureStarter<CallsFixture>> = {
  * Contract checks a provider fails today: bugs, reported, not differences (those are fixture fields). Each runs
  * as it.fails and turns red once fixed: then remove its entry.
  */
-const KNOWN_DEFECTS: Record<string, Partial<Record<CallsCheck, string>>> = {
-  NEWVOICEMEDIA: {
-    'empty-cursor': 'after: "" answers the first page with hasPreviousPage true (NvmCallHistory.listCalls tests `q.after` for truthiness)',
-  },
-  PBX: {
-    'next-page-not-empty':
-      "when the last client's calls in the window fill its last page exactly, that page says hasNextPage and the next is empty (PbxCallHistory.listCalls takes a full page to mean more of the same client)",
-  },
-};
+const KNOWN_DEFECTS: Record<string, Partial<Record<CallsCheck, string>>> = {};
 
 describeContractForEveryProvider('calls', 'test/contract/capabilities/calls.test.ts', FIXTURES, (provider, start) => describeCallsContract(provider, start, KNOWN_DEFECTS[provider]));
