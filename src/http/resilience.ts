@@ -13,10 +13,11 @@
  *   through. Only "the platform is unreachable or failing" is a failure (connection errors, timeouts, 500/502/503/504);
  *   a 4xx, a 429 or a refused credential proves the platform answers. https://martinfowler.com/bliki/CircuitBreaker.html
  * - While the probe is in flight, cockatiel would make the other callers wait for its verdict; they fail fast
- *   instead (checked before entering the breaker), as they do while it is open.
+ *   instead (checked before entering the breaker), as they do while it is open. A probe that our own bulkhead refuses
+ *   never reached the platform: the next request is the probe (cockatiel has no "abandon": see coolDown below).
  * - rateLimitWait: a 429 whose Retry-After is within `retryAfterCapSeconds` is waited out once; faultRetry: 5xx and
  *   connection errors are retried `maxRetries` times with jittered exponential backoff. Both only for idempotent
- *   requests; a 429 wait is not one of the fault retries.
+ *   requests; a 429 wait is not one of the fault retries (after it they start over).
  * - The bulkhead is inside the retries, so a slot is not held through a backoff or a Retry-After wait; the wait for
  *   a slot is bounded by the request time limit (cockatiel's queue has no time bound: BoundedBulkhead below).
  * - The time limit (cockatiel's TimeoutPolicy) covers one attempt, from sending to the end of the body (streamed
