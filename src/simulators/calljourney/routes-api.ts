@@ -4,16 +4,16 @@ import { checkBearer } from '../common/bearer.js';
 import { isJson } from '../common/content-type.js';
 import type { SimRequest, SimResponse } from '../common/sim-http.js';
 import { CALLJOURNEY_ROLE } from './data.js';
-import type { CallJourneySim } from './simulator.js';
+import type { CallJourneyState } from './state.js';
 
 const UNAUTHORIZED_BODY = { message: 'Unauthorized' };
 const RECORDING_FIELDS = ['company', 'organisation', 'folder', 'filename'] as const;
 
-export function apiRoutes(sim: CallJourneySim): void {
+export function apiRoutes(sim: CallJourneyState): void {
   sim.server.route('POST', '/api/v1/search/conversationexists', 'conversationexists', (req) => conversationExists(sim, req));
 }
 
-async function conversationExists(sim: CallJourneySim, req: SimRequest): Promise<SimResponse> {
+async function conversationExists(sim: CallJourneyState, req: SimRequest): Promise<SimResponse> {
   const auth = await checkBearer(req, sim.issuer, { body: UNAUTHORIZED_BODY, accept: (claims) => acceptsClaims(sim, claims) });
   if (!auth.ok) return auth.response;
 
@@ -37,7 +37,7 @@ async function conversationExists(sim: CallJourneySim, req: SimRequest): Promise
 }
 
 /** A token of this tenant, for a registered client's API, carrying the app role. */
-function acceptsClaims(sim: CallJourneySim, claims: JWTPayload): boolean {
+function acceptsClaims(sim: CallJourneyState, claims: JWTPayload): boolean {
   const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
   const roles = claims['roles'];
   return (

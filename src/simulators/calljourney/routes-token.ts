@@ -5,13 +5,13 @@ import { basicCredentials, NO_STORE_NO_CACHE, sameSecret } from '../common/oauth
 import type { SimRequest, SimResponse } from '../common/sim-http.js';
 import { stableUuid } from '../common/stable-uuid.js';
 import { CALLJOURNEY_ROLE } from './data.js';
-import type { CallJourneySim } from './simulator.js';
+import type { CallJourneyState } from './state.js';
 
-export function tokenRoutes(sim: CallJourneySim): void {
+export function tokenRoutes(sim: CallJourneyState): void {
   sim.server.route('POST', '/:tenant/oauth2/v2.0/token', 'token', (req) => token(sim, req));
 }
 
-async function token(sim: CallJourneySim, req: SimRequest): Promise<SimResponse> {
+async function token(sim: CallJourneyState, req: SimRequest): Promise<SimResponse> {
   const tenant = req.params['tenant'] ?? '';
   if (tenant.toLowerCase() !== sim.tenantId) {
     return aadError(400, 'invalid_request', 90002,

@@ -26,6 +26,7 @@ import { SimulatorShell, type Simulator } from '../common/simulator-shell.js';
 import { DEFAULT_CALLJOURNEY_CLIENT, DEFAULT_CALLJOURNEY_TENANT_ID, SAMPLE_RECORDINGS, type CallJourneyClient, type SimRecording } from './data.js';
 import { apiRoutes } from './routes-api.js';
 import { tokenRoutes } from './routes-token.js';
+import type { CallJourneyState } from './state.js';
 
 export interface CallJourneySimulatorOptions {
   tenantId?: string;
@@ -53,7 +54,7 @@ export function createCallJourneySimulator(opts: CallJourneySimulatorOptions = {
   return new CallJourneySim(opts);
 }
 
-export class CallJourneySim extends SimulatorShell<CallJourneyEnv> implements CallJourneySimulator {
+export class CallJourneySim extends SimulatorShell<CallJourneyEnv> implements CallJourneySimulator, CallJourneyState {
   readonly tenantId: string;
   readonly clients: readonly CallJourneyClient[];
   private readonly recordings = new Map<string, string>();

@@ -5,16 +5,16 @@ import { sameSecret } from '../common/oauth.js';
 import type { SimRequest, SimResponse } from '../common/sim-http.js';
 import { CLOUDCX_ISSUER, USER_PAGE_PATH, type CloudCxSimUser } from './data.js';
 import { FULL_AUTH } from './routes-token.js';
-import type { CloudCxSim } from './simulator.js';
+import type { CloudCxState } from './state.js';
 
 const DEFAULT_PAGE_SIZE = 10;
 const MAX_PAGE_SIZE = 1000;
 
-export function apiRoutes(sim: CloudCxSim): void {
+export function apiRoutes(sim: CloudCxState): void {
   sim.server.route('GET', USER_PAGE_PATH, 'userpage', (req) => userPage(sim, req));
 }
 
-async function userPage(sim: CloudCxSim, req: SimRequest): Promise<SimResponse> {
+async function userPage(sim: CloudCxState, req: SimRequest): Promise<SimResponse> {
   const denied = await authorise(sim, req);
   if (denied) return denied;
 
@@ -48,7 +48,7 @@ async function userPage(sim: CloudCxSim, req: SimRequest): Promise<SimResponse> 
 }
 
 /** Undefined when the bearer is a live token of this server or a configured API key; else the 401. */
-async function authorise(sim: CloudCxSim, req: SimRequest): Promise<SimResponse | undefined> {
+async function authorise(sim: CloudCxState, req: SimRequest): Promise<SimResponse | undefined> {
   const token = bearerToken(req);
   if (token === null) return unauthorized('unauthorized', FULL_AUTH);
   if (sim.apiKeys.some((k) => sameSecret(token, k))) return undefined;
@@ -58,7 +58,7 @@ async function authorise(sim: CloudCxSim, req: SimRequest): Promise<SimResponse 
   return unauthorized('invalid_token', `${expired ? 'Access token expired' : 'Invalid access token'}: ${token}`);
 }
 
-function acceptsClaims(sim: CloudCxSim, claims: JWTPayload): boolean {
+function acceptsClaims(sim: CloudCxState, claims: JWTPayload): boolean {
   return (
     claims.iss === CLOUDCX_ISSUER &&
     typeof claims['user-id'] === 'string' &&

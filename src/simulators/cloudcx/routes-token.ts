@@ -5,16 +5,16 @@ import { basicCredentials, NO_STORE, oauthError, sameSecret } from '../common/oa
 import type { SimRequest, SimResponse } from '../common/sim-http.js';
 import { stableUuid } from '../common/stable-uuid.js';
 import { CLOUDCX_ISSUER, type CloudCxOAuthClient } from './data.js';
-import type { CloudCxSim } from './simulator.js';
+import type { CloudCxState } from './state.js';
 
 /** Spring Security's answer to a request without any client authentication. */
 export const FULL_AUTH = 'Full authentication is required to access this resource';
 
-export function tokenRoutes(sim: CloudCxSim): void {
+export function tokenRoutes(sim: CloudCxState): void {
   sim.server.route('POST', '/oauth/token', 'token', (req) => token(sim, req));
 }
 
-async function token(sim: CloudCxSim, req: SimRequest): Promise<SimResponse> {
+async function token(sim: CloudCxState, req: SimRequest): Promise<SimResponse> {
   const form = isFormEncoded(req.headers['content-type']) ? req.form() : new URLSearchParams();
   const grantType = form.get('grant_type');
   if (grantType === 'password' || grantType === 'refresh_token') sim.grants[grantType] += 1;
@@ -32,7 +32,7 @@ async function token(sim: CloudCxSim, req: SimRequest): Promise<SimResponse> {
   return oauthError(400, 'unsupported_grant_type', `Unsupported grant type: ${grantType}`);
 }
 
-function passwordGrant(sim: CloudCxSim, client: CloudCxOAuthClient, form: URLSearchParams): Promise<SimResponse> | SimResponse {
+function passwordGrant(sim: CloudCxState, client: CloudCxOAuthClient, form: URLSearchParams): Promise<SimResponse> | SimResponse {
   const username = form.get('username') ?? '';
   const password = form.get('password') ?? '';
   const account = sim.accounts.find((a) => a.username === username);
@@ -43,7 +43,7 @@ function passwordGrant(sim: CloudCxSim, client: CloudCxOAuthClient, form: URLSea
   return issueTokens(sim, client.clientId, account.username, user?.id ?? stableUuid(`cloudcx-user/${account.username}`));
 }
 
-function refreshGrant(sim: CloudCxSim, client: CloudCxOAuthClient, form: URLSearchParams): Promise<SimResponse> | SimResponse {
+function refreshGrant(sim: CloudCxState, client: CloudCxOAuthClient, form: URLSearchParams): Promise<SimResponse> | SimResponse {
   const token = form.get('refresh_token');
   if (!token) return oauthError(400, 'invalid_request', 'Missing refresh token');
   const grant = sim.refreshGrantOf(token);
@@ -54,7 +54,7 @@ function refreshGrant(sim: CloudCxSim, client: CloudCxOAuthClient, form: URLSear
   return issueTokens(sim, grant.clientId, grant.username, grant.userId);
 }
 
-async function issueTokens(sim: CloudCxSim, clientId: string, username: string, userId: string): Promise<SimResponse> {
+async function issueTokens(sim: CloudCxState, clientId: string, username: string, userId: string): Promise<SimResponse> {
   const expiresIn = sim.tokenLifetimeSec;
   const accessToken = await sim.issuer.issue({ sub: clientId, aud: clientId, 'user-id': userId, iss: CLOUDCX_ISSUER }, expiresIn + 1);
   const refreshToken = sim.issueRefreshToken({ clientId, username, userId });

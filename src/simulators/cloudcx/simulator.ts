@@ -59,6 +59,9 @@ import {
 } from './data.js';
 import { apiRoutes } from './routes-api.js';
 import { tokenRoutes } from './routes-token.js';
+import type { CloudCxGrantType, CloudCxState, RefreshGrant } from './state.js';
+
+export type { CloudCxGrantType } from './state.js';
 
 export interface CloudCxSimulatorOptions {
   clients?: CloudCxOAuthClient[];
@@ -76,8 +79,6 @@ export interface CloudCxErrorEnvelope {
   /** How many API answers get it (default 1). */
   times?: number;
 }
-
-export type CloudCxGrantType = 'password' | 'refresh_token';
 
 type EnvKey = 'CLOUDCX_BASE_URL' | 'CLOUDCX_API_KEY' | 'CLOUDCX_CLIENT_ID' | 'CLOUDCX_CLIENT_SECRET' | 'CLOUDCX_USERNAME' | 'CLOUDCX_PASSWORD';
 /** CLOUDCX_BASE_URL with either CLOUDCX_API_KEY or the four password-grant variables. */
@@ -111,13 +112,6 @@ export interface CloudCxSimulator extends Simulator<CloudCxEnv> {
   readonly users: readonly CloudCxSimUser[];
 }
 
-export interface RefreshGrant {
-  clientId: string;
-  username: string;
-  userId: string;
-  expiresAt: number;
-}
-
 const ERROR_DEFAULT = { code: '1001', message: 'Invalid parameter' };
 const MAX_LIFETIME_SEC = 365 * 86_400;
 
@@ -125,7 +119,7 @@ export function createCloudCxSimulator(opts: CloudCxSimulatorOptions = {}): Clou
   return new CloudCxSim(opts);
 }
 
-export class CloudCxSim extends SimulatorShell<CloudCxEnv> implements CloudCxSimulator {
+export class CloudCxSim extends SimulatorShell<CloudCxEnv> implements CloudCxSimulator, CloudCxState {
   readonly clients: readonly CloudCxOAuthClient[];
   readonly accounts: readonly CloudCxAccount[];
   readonly apiKeys: readonly string[];

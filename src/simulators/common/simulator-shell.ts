@@ -11,6 +11,16 @@ import { TokenIssuer } from './token-issuer.js';
 /** Variables (names as in `.env.example`) that point cxgraph's provider at a running simulator. */
 export type ProviderEnv = Readonly<Record<string, string>>;
 
+/**
+ * What a simulator's routes use of its shell: the server they register on, the token issuer, and the lifetime of
+ * the tokens they issue. Each simulator's `state.ts` extends it with the state and settings its routes read.
+ */
+export interface ShellState {
+  readonly server: SimServer;
+  readonly issuer: TokenIssuer;
+  readonly tokenLifetimeSec: number;
+}
+
 /** What tests, benchmarks and the embedded default use of any simulator. */
 export interface Simulator<Env extends ProviderEnv = ProviderEnv> {
   readonly server: SimServer;

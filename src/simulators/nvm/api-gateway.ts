@@ -4,7 +4,7 @@
  */
 import { checkBearer, insufficientScopeResponse } from '../common/bearer.js';
 import type { SimHandler, SimRequest, SimResponse } from '../common/sim-http.js';
-import type { NvmSim } from './simulator.js';
+import type { NvmState } from './state.js';
 
 const API_VERSION = { availability: 1, users: 4, interactions: 3 } as const;
 const API_SCOPE = { availability: 'agents-availability:read', users: 'users:read', interactions: 'interaction-content:read' } as const;
@@ -13,12 +13,12 @@ export type Api = keyof typeof API_VERSION;
 const INVALID_TOKEN_BODY = { message: 'The access token is invalid or has expired' };
 
 /** Registers a `GET` route of one API behind the gateway's checks. */
-export function apiRoute(sim: NvmSim, api: Api, path: string, name: string, handler: (req: SimRequest) => SimResponse): void {
+export function apiRoute(sim: NvmState, api: Api, path: string, name: string, handler: (req: SimRequest) => SimResponse): void {
   const gated: SimHandler = async (req) => (await gatewayRefusal(sim, api, req)) ?? handler(req);
   sim.server.route('GET', path, name, gated);
 }
 
-async function gatewayRefusal(sim: NvmSim, api: Api, req: SimRequest): Promise<SimResponse | null> {
+async function gatewayRefusal(sim: NvmState, api: Api, req: SimRequest): Promise<SimResponse | null> {
   const limited = sim.takeFromLimit();
   if (limited) return limited;
 

@@ -6,19 +6,19 @@
 import { createHash } from 'node:crypto';
 import type { SimRequest, SimResponse } from '../common/sim-http.js';
 import { apiRoute, queryParam } from './api-gateway.js';
-import type { NvmSim } from './simulator.js';
+import type { NvmState } from './state.js';
 
 const BASE = '/interaction-content/interactions';
 const MAX_RANGE_MS = 7 * 24 * 3600_000;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function interactionRoutes(sim: NvmSim): void {
+export function interactionRoutes(sim: NvmState): void {
   apiRoute(sim, 'interactions', BASE, 'interactions', (req) => listInteractions(sim, req));
   apiRoute(sim, 'interactions', `${BASE}/:guid`, 'interaction', (req) => getInteraction(sim, req));
   apiRoute(sim, 'interactions', `${BASE}/:guid/content/:contentKey`, 'content', (req) => content(sim, req));
 }
 
-function listInteractions(sim: NvmSim, req: SimRequest): SimResponse {
+function listInteractions(sim: NvmState, req: SimRequest): SimResponse {
   const startRaw = queryParam(req.query, 'start');
   const endRaw = queryParam(req.query, 'end');
   const problems: Record<string, string[]> = {};
@@ -60,12 +60,12 @@ function listInteractions(sim: NvmSim, req: SimRequest): SimResponse {
   return { status: 200, json: { meta: { nextContinuationToken: next }, items } };
 }
 
-function getInteraction(sim: NvmSim, req: SimRequest): SimResponse {
+function getInteraction(sim: NvmState, req: SimRequest): SimResponse {
   const i = sim.interactions.find((x) => x.guid.toLowerCase() === (req.params['guid'] ?? '').toLowerCase());
   return i ? { status: 200, json: i } : { status: 404, json: { message: 'Interaction not found' } };
 }
 
-function content(sim: NvmSim, req: SimRequest): SimResponse {
+function content(sim: NvmState, req: SimRequest): SimResponse {
   const guid = req.params['guid'] ?? '';
   const i = GUID.test(guid) ? sim.interactions.find((x) => x.guid.toLowerCase() === guid.toLowerCase()) : undefined;
   const c = i?.content.find((x) => x.contentKey === req.params['contentKey']);

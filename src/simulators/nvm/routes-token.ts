@@ -3,13 +3,13 @@ import { mediaType } from '../common/content-type.js';
 import { basicCredentials, NO_STORE_NO_CACHE, sameSecret } from '../common/oauth.js';
 import type { SimRequest, SimResponse } from '../common/sim-http.js';
 import { NVM_KNOWN_SCOPES } from './data.js';
-import type { NvmSim } from './simulator.js';
+import type { NvmState } from './state.js';
 
-export function tokenRoutes(sim: NvmSim): void {
+export function tokenRoutes(sim: NvmState): void {
   sim.server.route('POST', '/Auth/connect/token', 'token', (req) => token(sim, req));
 }
 
-async function token(sim: NvmSim, req: SimRequest): Promise<SimResponse> {
+async function token(sim: NvmState, req: SimRequest): Promise<SimResponse> {
   if (mediaType(req.headers['content-type']) !== 'application/x-www-form-urlencoded') return tokenError('invalid_request');
   const form = req.form();
   const scopeParam = form.get('scope');

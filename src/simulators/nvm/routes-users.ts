@@ -5,15 +5,15 @@
 import type { SimRequest, SimResponse } from '../common/sim-http.js';
 import { apiRoute, intParam, queryParam } from './api-gateway.js';
 import type { AgentState, NvmSimUser } from './data.js';
-import type { NvmSim } from './simulator.js';
+import type { NvmState } from './state.js';
 
-export function userRoutes(sim: NvmSim): void {
+export function userRoutes(sim: NvmState): void {
   apiRoute(sim, 'availability', '/agents-availability', 'agents-availability', (req) => availability(sim, req));
   apiRoute(sim, 'users', '/useradmin/users', 'users', (req) => listUsers(sim, req));
   apiRoute(sim, 'users', '/useradmin/users/:userId', 'user', (req) => getUser(sim, req));
 }
 
-function availability(sim: NvmSim, req: SimRequest): SimResponse {
+function availability(sim: NvmState, req: SimRequest): SimResponse {
   const raw = queryParam(req.query, 'skillNames');
   const wanted = (raw ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   if (wanted.length === 0) return { status: 400, json: { SkillNames: ['The SkillNames field is required.'] } };
@@ -25,7 +25,7 @@ function availability(sim: NvmSim, req: SimRequest): SimResponse {
   return { status: 200, json: counts };
 }
 
-function listUsers(sim: NvmSim, req: SimRequest): SimResponse {
+function listUsers(sim: NvmState, req: SimRequest): SimResponse {
   const includeRaw = queryParam(req.query, 'include') ?? 'Active';
   const include = ['Active', 'Archived', 'All'].find((v) => v.toLowerCase() === includeRaw.toLowerCase());
   if (!include) return { status: 400, json: { include: [`The value '${includeRaw}' is not valid for include.`] } };
@@ -43,7 +43,7 @@ function listUsers(sim: NvmSim, req: SimRequest): SimResponse {
   };
 }
 
-function getUser(sim: NvmSim, req: SimRequest): SimResponse {
+function getUser(sim: NvmState, req: SimRequest): SimResponse {
   const user = sim.users.find((u) => u.userId === req.params['userId']);
   return user ? { status: 200, json: publicUser(user) } : { status: 404, json: { message: 'User not found' } };
 }

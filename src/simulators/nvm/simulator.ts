@@ -58,6 +58,9 @@ import {
 import { interactionRoutes } from './routes-interactions.js';
 import { tokenRoutes } from './routes-token.js';
 import { userRoutes } from './routes-users.js';
+import type { NvmState, UsersEnvelope } from './state.js';
+
+export type { UsersEnvelope } from './state.js';
 
 export interface NvmSimulatorOptions {
   clients?: NvmSimClient[];
@@ -69,8 +72,6 @@ export interface NvmSimulatorOptions {
   interactionsPageSize?: number;
   usersEnvelope?: UsersEnvelope;
 }
-
-export type UsersEnvelope = 'meta' | 'users';
 
 export interface RateLimit {
   requests: number;
@@ -106,7 +107,7 @@ export function createNvmSimulator(opts: NvmSimulatorOptions = {}): NvmSimulator
   return new NvmSim(opts);
 }
 
-export class NvmSim extends SimulatorShell<NvmEnv> implements NvmSimulator {
+export class NvmSim extends SimulatorShell<NvmEnv> implements NvmSimulator, NvmState {
   readonly clients: readonly NvmSimClient[];
   readonly users: readonly NvmSimUser[];
   usersEnvelope: UsersEnvelope;

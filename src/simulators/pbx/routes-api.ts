@@ -10,14 +10,14 @@ import { mediaType } from '../common/content-type.js';
 import type { SimRequest, SimResponse } from '../common/sim-http.js';
 import type { PbxSimUser } from './data.js';
 import { STORAGE_PATH } from './routes-storage.js';
-import type { PbxSim, TrustedAppEntry } from './simulator.js';
+import type { PbxState, TrustedAppEntry } from './state.js';
 
 const UNAUTHORIZED_BODY = { message: 'Authorization required' };
 const API = '/api/ver1.0';
 const PBX_DATE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 const STORAGE_LINK_LIFETIME_SEC = 300;
 
-export function apiRoutes(sim: PbxSim): void {
+export function apiRoutes(sim: PbxState): void {
   sim.server.route('POST', `${API}/application/`, 'application_create', (req) => createApplication(sim, req));
   sim.server.route('GET', `${API}/user/`, 'user', (req) => api(sim, req, (user) => ({ status: 200, json: userBody(user) })));
   sim.server.route('GET', `${API}/client/:client/extension/`, 'extensions', (req) => api(sim, req, (user) => listExtensions(sim, req, user)));
@@ -27,14 +27,14 @@ export function apiRoutes(sim: PbxSim): void {
 }
 
 /** Bearer check (signature, exp, revocation, app still present), then the handler with the token's user. */
-async function api(sim: PbxSim, req: SimRequest, handler: (user: PbxSimUser, claims: JWTPayload) => SimResponse | Promise<SimResponse>): Promise<SimResponse> {
+async function api(sim: PbxState, req: SimRequest, handler: (user: PbxSimUser, claims: JWTPayload) => SimResponse | Promise<SimResponse>): Promise<SimResponse> {
   const auth = await checkBearer(req, sim.issuer, { body: UNAUTHORIZED_BODY, accept: (claims) => acceptsClaims(sim, claims) });
   if (!auth.ok) return auth.response;
   const user = sim.users.find((u) => String(u.id) === auth.claims.sub)!;
   return handler(user, auth.claims);
 }
 
-function acceptsClaims(sim: PbxSim, claims: JWTPayload): boolean {
+function acceptsClaims(sim: PbxState, claims: JWTPayload): boolean {
   if (claims.iss !== sim.server.url || !sim.users.some((u) => String(u.id) === claims.sub)) return false;
   const clientId = claims['client_id'];
   if (typeof clientId !== 'string') return false;
@@ -43,7 +43,7 @@ function acceptsClaims(sim: PbxSim, claims: JWTPayload): boolean {
   return app !== undefined && !app.revoked;
 }
 
-function createApplication(sim: PbxSim, req: SimRequest): Promise<SimResponse> {
+function createApplication(sim: PbxState, req: SimRequest): Promise<SimResponse> {
   return api(sim, req, (user) => {
     if (!mediaType(req.headers['content-type']).includes('json')) return { status: 415, json: { message: 'Content-Type must be application/json' } };
     let body: unknown;
@@ -65,7 +65,7 @@ function createApplication(sim: PbxSim, req: SimRequest): Promise<SimResponse> {
 }
 
 /** `@me` or the user's own client id; another existing client is 403, an unknown one 404. */
-function clientOf(sim: PbxSim, req: SimRequest, user: PbxSimUser): number | SimResponse {
+function clientOf(sim: PbxState, req: SimRequest, user: PbxSimUser): number | SimResponse {
   const c = req.params['client'] ?? '';
   if (c === '@me') return user.client_id ?? ({ status: 404, json: { message: 'Client not found' } } as SimResponse);
   const id = Number(c);
@@ -75,7 +75,7 @@ function clientOf(sim: PbxSim, req: SimRequest, user: PbxSimUser): number | SimR
   return exists ? { status: 403, json: { message: 'Permission denied' } } : { status: 404, json: { message: 'Client not found' } };
 }
 
-function listExtensions(sim: PbxSim, req: SimRequest, user: PbxSimUser): SimResponse {
+function listExtensions(sim: PbxState, req: SimRequest, user: PbxSimUser): SimResponse {
   const client = clientOf(sim, req, user);
   if (typeof client !== 'number') return client;
   const paging = pagingOf(req.query);
@@ -86,7 +86,7 @@ function listExtensions(sim: PbxSim, req: SimRequest, user: PbxSimUser): SimResp
   return { status: 200, json: pageOf(list, paging).map(({ client_id: _c, ...e }) => e) };
 }
 
-function callHistory(sim: PbxSim, req: SimRequest, user: PbxSimUser): SimResponse {
+function callHistory(sim: PbxState, req: SimRequest, user: PbxSimUser): SimResponse {
   const client = clientOf(sim, req, user);
   if (typeof client !== 'number') return client;
   const paging = pagingOf(req.query);
@@ -107,7 +107,7 @@ function callHistory(sim: PbxSim, req: SimRequest, user: PbxSimUser): SimRespons
   };
 }
 
-function extensionRecords(sim: PbxSim, req: SimRequest, user: PbxSimUser): SimResponse {
+function extensionRecords(sim: PbxState, req: SimRequest, user: PbxSimUser): SimResponse {
   const id = Number(req.params['id']);
   const ext = sim.extensions.find((e) => e.id === id);
   if (!ext) return { status: 404, json: { message: 'Extension not found' } };
@@ -121,7 +121,7 @@ function extensionRecords(sim: PbxSim, req: SimRequest, user: PbxSimUser): SimRe
   return { status: 200, json: list.map(({ client_id: _c, ...r }) => r) };
 }
 
-function storageUrl(sim: PbxSim, req: SimRequest, user: PbxSimUser): SimResponse {
+function storageUrl(sim: PbxState, req: SimRequest, user: PbxSimUser): SimResponse {
   const client = clientOf(sim, req, user);
   if (typeof client !== 'number') return client;
   const uuid = req.params['uuid'] ?? '';

@@ -6,15 +6,15 @@ import { randomBytes } from 'node:crypto';
 import type { SimRequest, SimResponse } from '../common/sim-http.js';
 import { CONSENT_FIELDS, CONSENT_PATH, renderConsentPage, renderErrorPage } from './consent-page.js';
 import type { PbxSimPublicApp } from './data.js';
-import type { PbxSim } from './simulator.js';
+import type { PbxState } from './state.js';
 
-export function consentRoutes(sim: PbxSim): void {
+export function consentRoutes(sim: PbxState): void {
   sim.server.route('GET', CONSENT_PATH, 'authorize', (req) => authorizePage(sim, req));
   sim.server.route('POST', CONSENT_PATH, 'authorize_decision', (req) => authorizeDecision(sim, req));
 }
 
 /** Validates client and redirect URI; an invalid one is answered with a page, never a redirect (RFC 6749 §4.1.2.1). */
-function consentTarget(sim: PbxSim, params: URLSearchParams): { app: PbxSimPublicApp; redirectUri: string } | SimResponse {
+function consentTarget(sim: PbxState, params: URLSearchParams): { app: PbxSimPublicApp; redirectUri: string } | SimResponse {
   const clientId = params.get('client_id');
   const app = clientId ? sim.publicApps.find((a) => a.clientId === clientId) : undefined;
   if (!app) {
@@ -28,7 +28,7 @@ function consentTarget(sim: PbxSim, params: URLSearchParams): { app: PbxSimPubli
   return { app, redirectUri };
 }
 
-function authorizePage(sim: PbxSim, req: SimRequest): SimResponse {
+function authorizePage(sim: PbxState, req: SimRequest): SimResponse {
   const target = consentTarget(sim, req.query);
   if ('status' in target) return target;
   const problem = requestProblem(req.query);
@@ -41,7 +41,7 @@ function authorizePage(sim: PbxSim, req: SimRequest): SimResponse {
   };
 }
 
-function authorizeDecision(sim: PbxSim, req: SimRequest): SimResponse {
+function authorizeDecision(sim: PbxState, req: SimRequest): SimResponse {
   const form = req.form();
   const target = consentTarget(sim, form);
   if ('status' in target) return target;

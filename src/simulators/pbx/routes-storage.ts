@@ -5,15 +5,15 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { SimRequest, SimResponse } from '../common/sim-http.js';
 import { recordWav } from './data.js';
-import type { PbxSim } from './simulator.js';
+import type { PbxState } from './state.js';
 
 export const STORAGE_PATH = '/storage/records';
 
-export function storageRoutes(sim: PbxSim): void {
+export function storageRoutes(sim: PbxState): void {
   sim.server.route('GET', `${STORAGE_PATH}/:uuid`, 'storage', (req) => storage(sim, req));
 }
 
-function storage(sim: PbxSim, req: SimRequest): SimResponse {
+function storage(sim: PbxState, req: SimRequest): SimResponse {
   // Like object stores serving pre-signed links: a second credential is an error, so a client that leaks its
   // PBX token to the storage host fails loudly here.
   if (req.headers.authorization !== undefined) return { status: 400, text: 'Only one auth mechanism allowed: the signature is in the query string' };

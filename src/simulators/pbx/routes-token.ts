@@ -6,15 +6,15 @@ import { mediaType } from '../common/content-type.js';
 import { NO_STORE, oauthError, sameSecret } from '../common/oauth.js';
 import type { SimRequest, SimResponse } from '../common/sim-http.js';
 import { randomCode } from './routes-consent.js';
-import type { PbxSim } from './simulator.js';
+import type { PbxState } from './state.js';
 
 const REFRESH_LIFETIME_MS = 30 * 24 * 3600_000;
 
-export function tokenRoutes(sim: PbxSim): void {
+export function tokenRoutes(sim: PbxState): void {
   sim.server.route('POST', '/oauth/token', 'token', (req) => token(sim, req));
 }
 
-async function token(sim: PbxSim, req: SimRequest): Promise<SimResponse> {
+async function token(sim: PbxState, req: SimRequest): Promise<SimResponse> {
   const form = mediaType(req.headers['content-type']) === 'application/x-www-form-urlencoded' ? req.form() : new URLSearchParams();
   const grantType = form.get('grant_type');
   if (!grantType) return oauthError(400, 'invalid_request', 'Missing grant_type parameter.');
@@ -64,13 +64,13 @@ async function token(sim: PbxSim, req: SimRequest): Promise<SimResponse> {
   return { status: 200, headers: NO_STORE, json: body };
 }
 
-async function issueUserTokens(sim: PbxSim, userId: number, clientId: string): Promise<{ body: Record<string, unknown>; accessToken: string; refreshToken: string }> {
+async function issueUserTokens(sim: PbxState, userId: number, clientId: string): Promise<{ body: Record<string, unknown>; accessToken: string; refreshToken: string }> {
   const accessToken = await issueAccess(sim, userId, clientId, 'public');
   const refreshToken = randomCode(30);
   sim.refreshTokens.set(refreshToken, { clientId, userId, expiresAt: Date.now() + REFRESH_LIFETIME_MS });
   return { body: { access_token: accessToken, expires_in: sim.tokenLifetimeSec, token_type: 'Bearer', refresh_token: refreshToken, scope: 'all' }, accessToken, refreshToken };
 }
 
-function issueAccess(sim: PbxSim, userId: number, clientId: string, appType: 'public' | 'trusted'): Promise<string> {
+function issueAccess(sim: PbxState, userId: number, clientId: string, appType: 'public' | 'trusted'): Promise<string> {
   return sim.issuer.issue({ iss: sim.server.url, sub: String(userId), client_id: clientId, app_type: appType, scope: 'all' }, sim.tokenLifetimeSec);
 }

@@ -60,6 +60,7 @@ import { apiRoutes } from './routes-api.js';
 import { consentRoutes } from './routes-consent.js';
 import { storageRoutes } from './routes-storage.js';
 import { tokenRoutes } from './routes-token.js';
+import type { CodeGrant, PbxState, RefreshGrant, TrustedAppEntry } from './state.js';
 
 export interface PbxSimulatorOptions {
   publicApps?: PbxSimPublicApp[];
@@ -102,35 +103,13 @@ export interface PbxSimulator extends Simulator<PbxEnv> {
   recordBytes(recordUuid: string): Uint8Array;
 }
 
-/** What an authorization code stands for until it is exchanged (once). */
-export interface CodeGrant {
-  clientId: string;
-  redirectUri: string;
-  userId: number;
-  expiresAt: number;
-  used: boolean;
-  /** Access tokens and refresh tokens issued from this code, revoked if the code is replayed. */
-  accessTokens: string[];
-  refreshTokens: string[];
-}
-
-export interface RefreshGrant {
-  clientId: string;
-  userId: number;
-  expiresAt: number;
-}
-
-export interface TrustedAppEntry extends PbxSimTrustedApp {
-  secret: string;
-}
-
 const RATE_LIMITED_BODY = { message: 'Too many requests: concurrent request not allowed' };
 
 export function createPbxSimulator(opts: PbxSimulatorOptions = {}): PbxSimulator {
   return new PbxSim(opts);
 }
 
-export class PbxSim extends SimulatorShell<PbxEnv> implements PbxSimulator {
+export class PbxSim extends SimulatorShell<PbxEnv> implements PbxSimulator, PbxState {
   readonly publicApps: PbxSimPublicApp[];
   readonly users: readonly PbxSimUser[];
   readonly extensions: readonly PbxSimExtension[];

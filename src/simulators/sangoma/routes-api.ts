@@ -8,16 +8,16 @@ import { checkBearer, insufficientScopeResponse } from '../common/bearer.js';
 import { isJson } from '../common/content-type.js';
 import type { SimRequest, SimResponse } from '../common/sim-http.js';
 import { SANGOMA_AUDIENCE, SANGOMA_ISSUER } from './data.js';
-import type { SangomaSim } from './simulator.js';
+import type { SangomaState } from './state.js';
 
 const DESTINATION = /^(\+?[0-9*#]{2,20}|sips?:[^\s<>"]+|tel:[^\s<>"]+)$/i;
 
-export function apiRoutes(sim: SangomaSim): void {
+export function apiRoutes(sim: SangomaState): void {
   sim.server.route('POST', '/cx/api/v1/agents/call/', 'agents-call', (req) => call(sim, req, 'agent'));
   sim.server.route('POST', '/cx/api/v1/queues/call/', 'queues-call', (req) => call(sim, req, 'queue'));
 }
 
-async function call(sim: SangomaSim, req: SimRequest, kind: 'agent' | 'queue'): Promise<SimResponse> {
+async function call(sim: SangomaState, req: SimRequest, kind: 'agent' | 'queue'): Promise<SimResponse> {
   const auth = await checkBearer(req, sim.issuer, {
     body: { success: false, message: 'Invalid or expired access token' },
     accept: (claims) => acceptsClaims(sim, claims),
@@ -61,7 +61,7 @@ async function call(sim: SangomaSim, req: SimRequest, kind: 'agent' | 'queue'): 
 }
 
 /** A token this auth server issued for the CX API to a client that still exists. */
-function acceptsClaims(sim: SangomaSim, claims: JWTPayload): boolean {
+function acceptsClaims(sim: SangomaState, claims: JWTPayload): boolean {
   const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
   return claims.iss === SANGOMA_ISSUER && audiences.includes(SANGOMA_AUDIENCE) && sim.clients.some((c) => c.clientId === claims['client_id']);
 }

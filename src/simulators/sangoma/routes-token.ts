@@ -3,15 +3,15 @@ import { isFormEncoded } from '../common/content-type.js';
 import { basicCredentials, NO_STORE, oauthError, sameSecret } from '../common/oauth.js';
 import type { SimRequest, SimResponse } from '../common/sim-http.js';
 import { SANGOMA_AUDIENCE, SANGOMA_ISSUER, SANGOMA_KNOWN_SCOPES } from './data.js';
-import type { SangomaSim } from './simulator.js';
+import type { SangomaState } from './state.js';
 
 const BASIC_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="Sangoma"' };
 
-export function tokenRoutes(sim: SangomaSim): void {
+export function tokenRoutes(sim: SangomaState): void {
   sim.server.route('POST', '/oauth/token', 'token', (req) => token(sim, req));
 }
 
-async function token(sim: SangomaSim, req: SimRequest): Promise<SimResponse> {
+async function token(sim: SangomaState, req: SimRequest): Promise<SimResponse> {
   const form = isFormEncoded(req.headers['content-type']) ? req.form() : new URLSearchParams();
 
   // 1. Client authentication: HTTP Basic only.

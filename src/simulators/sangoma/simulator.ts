@@ -40,16 +40,9 @@ import { SimulatorShell, type Simulator } from '../common/simulator-shell.js';
 import { DEFAULT_SANGOMA_CLIENT, SAMPLE_SANGOMA_TENANTS, SANGOMA_TOKEN_LIFETIME_SEC, type SangomaSimClient, type SangomaSimTenant } from './data.js';
 import { apiRoutes } from './routes-api.js';
 import { tokenRoutes } from './routes-token.js';
+import type { SangomaPlacedCall, SangomaState } from './state.js';
 
-export interface SangomaPlacedCall {
-  kind: 'agent' | 'queue';
-  callId: string;
-  tenantDomain: string;
-  /** The agent or queue name. */
-  name: string;
-  destination: string;
-  at: Date;
-}
+export type { SangomaPlacedCall } from './state.js';
 
 export interface SangomaSimulatorOptions {
   clients?: SangomaSimClient[];
@@ -78,7 +71,7 @@ export function createSangomaSimulator(opts: SangomaSimulatorOptions = {}): Sang
   return new SangomaSim(opts);
 }
 
-export class SangomaSim extends SimulatorShell<SangomaEnv> implements SangomaSimulator {
+export class SangomaSim extends SimulatorShell<SangomaEnv> implements SangomaSimulator, SangomaState {
   readonly clients: readonly SangomaSimClient[];
   readonly tenants: readonly SangomaSimTenant[];
   private readonly placed: SangomaPlacedCall[] = [];
