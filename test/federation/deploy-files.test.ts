@@ -2,16 +2,91 @@
  * The files behind `docker compose up` and `rover supergraph compose`, checked without a Docker engine:
  * docker-compose.yml, router.yaml, supergraph.yaml and the committed supergraph.graphql must parse and agree
  * with each other on service names, ports, mounted paths and URLs — the mistakes that otherwise only show as
- * a router that cannot reach cxgraph.
+ * a router that cannot reach cxgraph. router.yaml is checked against the configuration keys of the Router version
+ * docker-compose.yml pins (ROUTER_CONFIG below).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Kind, parse, print, type ObjectTypeDefinitionNode } from 'graphql';
 import { parseDocument } from 'yaml';
 import { composeSubgraphs, CXGRAPH, loadSubgraphs, readSupergraphConfig, ROOT, SUPERGRAPH_CONFIG, SUPERGRAPH_FILE } from '../../scripts/compose.js';
 
 type Yaml = Record<string, unknown>;
+
+/**
+ * The Router configuration reference, as far as router.yaml uses it: every key of those sections, with its type.
+ * Where it comes from: the Router's configuration JSON schema snapshot (apollo-router/src/configuration/snapshots/
+ * …schema_generation.snap) was found for 2.13 only, whose header rules are still the flat list, so this is the
+ * documented keys of the pinned 2.x line — the sections' structs (plugins/authentication JWTConf and JwksConf,
+ * plugins/authorization Conf, Directives and ErrorConfig, include_subgraph_errors, health_check, sandbox,
+ * homepage, supergraph) and, for headers, the 2.16 form: `request: { operations: [rules] }` (the 2.16.0 plugin
+ * fixtures, and its migration "flat headers.all.request migrates under an operations key"; Router 3 drops the
+ * flat list). Closed objects: an unknown key is a mistake the router would report at start-up.
+ */
+type Shape = 'string' | 'boolean' | 'integer' | { enum: readonly string[] } | { list: Shape } | { map: Shape } | { keys: Record<string, Shape> } | { oneOf: Shape[] };
+const ROUTER_CONFIG_SINCE = '2.16';
+const headerRule: Shape = {
+  oneOf: [
+    { keys: { propagate: { oneOf: [{ keys: { named: 'string', rename: 'string', default: 'string' } }, { keys: { matching: 'string' } }] } } },
+    { keys: { insert: { oneOf: [{ keys: { name: 'string', value: 'string' } }, { keys: { name: 'string', from_context: 'string' } }, { keys: { name: 'string', path: 'string', default: 'string' } }] } } },
+    { keys: { remove: { oneOf: [{ keys: { named: 'string' } }, { keys: { matching: 'string' } }] } } },
+  ],
+};
+const headerLocation: Shape = { keys: { request: { keys: { operations: { list: headerRule } } } } };
+const ROUTER_CONFIG: Shape = {
+  keys: {
+    supergraph: { keys: { listen: 'string', path: 'string', introspection: 'boolean', redact_query_validation_errors: 'boolean', generate_query_fragments: 'boolean', defer_support: 'boolean', early_cancel: 'boolean' } },
+    sandbox: { keys: { enabled: 'boolean' } },
+    homepage: { keys: { enabled: 'boolean', graph_ref: 'string' } },
+    include_subgraph_errors: { keys: { all: 'boolean', subgraphs: { map: 'boolean' } } },
+    health_check: { keys: { listen: 'string', enabled: 'boolean', path: 'string' } },
+    authentication: {
+      keys: {
+        router: {
+          keys: {
+            jwt: {
+              keys: {
+                jwks: { list: { keys: { url: 'string', issuers: { list: 'string' }, audiences: { list: 'string' }, algorithms: { list: 'string' }, poll_interval: 'string', allow_missing_exp: 'boolean' } } },
+                header_name: 'string',
+                header_value_prefix: 'string',
+                ignore_other_prefixes: 'boolean',
+                on_error: { enum: ['Continue', 'Error'] },
+              },
+            },
+          },
+        },
+      },
+    },
+    authorization: {
+      keys: {
+        require_authentication: 'boolean',
+        directives: { keys: { enabled: 'boolean', dry_run: 'boolean', reject_unauthorized: 'boolean', errors: { keys: { log: 'boolean', response: { enum: ['errors', 'extensions', 'disabled'] } } } } },
+      },
+    },
+    headers: { keys: { all: headerLocation, subgraphs: { map: headerLocation } } },
+  },
+};
+
+/** Every place `value` departs from `shape`, as `path: problem`; [] when it fits. */
+function checkShape(value: unknown, shape: Shape, path = ''): string[] {
+  const here = path || '(root)';
+  const kind = Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+  if (shape === 'string' || shape === 'boolean') return typeof value === shape ? [] : [`${here}: expected a ${shape}, got ${kind}`];
+  if (shape === 'integer') return Number.isInteger(value) ? [] : [`${here}: expected an integer, got ${kind}`];
+  if ('enum' in shape) return shape.enum.includes(value as string) ? [] : [`${here}: expected one of ${shape.enum.join(', ')}`];
+  if ('oneOf' in shape) return shape.oneOf.some((s) => checkShape(value, s, path).length === 0) ? [] : [`${here}: matches none of the documented forms`];
+  if ('list' in shape) return Array.isArray(value) ? value.flatMap((v, i) => checkShape(v, shape.list, `${path}[${i}]`)) : [`${here}: expected a list, got ${kind}`];
+  if (kind !== 'an object') return [`${here}: expected an object, got ${kind}`];
+  const entries = Object.entries(value as Yaml);
+  if ('map' in shape) return entries.flatMap(([k, v]) => checkShape(v, shape.map, path ? `${path}.${k}` : k));
+  return entries.flatMap(([k, v]) => {
+    const at = path ? `${path}.${k}` : k;
+    const sub = shape.keys[k];
+    return sub ? checkShape(v, sub, at) : [`${at}: not a key of this section`];
+  });
+}
 
 function readYaml(file: string): Yaml {
   const doc = parseDocument(readFileSync(resolve(ROOT, file), 'utf8'), { uniqueKeys: true });
@@ -38,10 +113,23 @@ const flag = (name: string) => {
 };
 
 describe('docker-compose.yml', () => {
-  it('runs Redis, cxgraph and the official Apollo Router image, pinned to a v2 release', () => {
+  it('runs Redis, cxgraph and the official Apollo Router image, pinned to a v2 release that reads router.yaml\'s form', () => {
     expect(Object.keys(services).sort()).toEqual(['cxgraph', 'redis', 'router']);
     expect(routerService.image).toMatch(/^ghcr\.io\/apollographql\/router:v2\.\d+\.\d+$/);
+    const [minor, patch] = String(routerService.image).split(':v2.')[1]!.split('.').map(Number);
+    expect(minor! * 1000 + patch!, `header rules under request.operations need Router ${ROUTER_CONFIG_SINCE}`).toBeGreaterThanOrEqual(16_000);
     expect(at(routerService, 'depends_on', 'cxgraph', 'condition')).toBe('service_healthy');
+  });
+
+  it('gives the router its GraphOS graph (pass-through) and cxgraph the public URL its media links use', () => {
+    const env = routerService.environment as Yaml;
+    // Null values: passed through from the shell or .env only when set (JWT authentication and authorization
+    // directives are GraphOS features the router refuses to start without).
+    expect(env).toHaveProperty('APOLLO_KEY', null);
+    expect(env).toHaveProperty('APOLLO_GRAPH_REF', null);
+    const publicUrl = String(at(cxService, 'environment', 'CXGRAPH_PUBLIC_URL'));
+    expect(publicUrl).toBe(`\${CXGRAPH_PUBLIC_URL:-http://localhost:${String(at(cxService, 'environment', 'PORT'))}}`);
+    expect(cxService.ports).toContain(`${String(at(cxService, 'environment', 'PORT'))}:${String(at(cxService, 'environment', 'PORT'))}`);
   });
 
   it('mounts router.yaml and supergraph.graphql where the router command reads them', () => {
@@ -70,20 +158,52 @@ describe('docker-compose.yml', () => {
 });
 
 describe('router.yaml', () => {
+  it(`uses only keys of the Router ${ROUTER_CONFIG_SINCE}+ configuration, with their types`, () => {
+    expect(checkShape(router, ROUTER_CONFIG)).toEqual([]);
+  });
+
+  it('the check refuses the pre-2.16 flat header list and unknown keys (so the test above can fail)', () => {
+    const flat = structuredClone(router);
+    (flat.headers as Yaml).all = { request: [{ propagate: { named: 'authorization' } }] };
+    expect(checkShape(flat, ROUTER_CONFIG)).toEqual(['headers.all.request: expected an object, got an array']);
+    const typo = structuredClone(router);
+    (typo.authorization as Yaml).directive = { enabled: true };
+    expect(checkShape(typo, ROUTER_CONFIG)).toEqual(['authorization.directive: not a key of this section']);
+  });
+
   it("keeps cxgraph's typed errors, serves Sandbox with introspection, and forwards the caller's credentials", () => {
     expect(at(router, 'include_subgraph_errors', 'all')).toBe(true);
     expect(at(router, 'sandbox', 'enabled')).toBe(true);
     expect(at(router, 'supergraph', 'introspection')).toBe(true);
     expect(at(router, 'homepage', 'enabled')).toBe(false);
-    const propagated = ((at(router, 'headers', 'all', 'request') as Yaml[]) ?? []).map((r) => at(r, 'propagate', 'named'));
+    const propagated = ((at(router, 'headers', 'all', 'request', 'operations') as Yaml[]) ?? []).map((r) => at(r, 'propagate', 'named'));
     expect(propagated).toEqual(expect.arrayContaining(['authorization', 'x-request-id']));
   });
 
   it('configures headers only for subgraphs supergraph.yaml names', () => {
     const names = readSupergraphConfig().subgraphs.map((s) => s.name);
     for (const s of Object.keys((at(router, 'headers', 'subgraphs') as Yaml | undefined) ?? {})) expect(names).toContain(s);
-    const inserted = ((at(router, 'headers', 'subgraphs', CXGRAPH, 'request') as Yaml[]) ?? []).map((r) => at(r, 'insert', 'name'));
+    const inserted = ((at(router, 'headers', 'subgraphs', CXGRAPH, 'request', 'operations') as Yaml[]) ?? []).map((r) => at(r, 'insert', 'name'));
     expect(inserted).toEqual(['x-router-secret']);
+  });
+
+  it("verifies callers' JWTs from the environment and enforces the supergraph's @requiresScopes", () => {
+    const jwks = at(router, 'authentication', 'router', 'jwt', 'jwks') as Yaml[];
+    expect(jwks).toEqual([{ url: '${env.ROUTER_JWT_JWKS_URL}', issuers: ['${env.ROUTER_JWT_ISSUER}'], audiences: ['${env.ROUTER_JWT_AUDIENCE}'] }]);
+    expect(at(router, 'authorization', 'require_authentication')).toBe(true);
+    expect(at(router, 'authorization', 'directives')).toEqual({ enabled: true, reject_unauthorized: false, errors: { log: true, response: 'errors' } });
+    // …and the supergraph it serves carries them.
+    const supergraph = readFileSync(SUPERGRAPH_FILE, 'utf8');
+    expect(supergraph).toContain('@link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY)');
+    const mutation = parse(supergraph).definitions.find((d) => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === 'Mutation') as ObjectTypeDefinitionNode;
+    const scoped = Object.fromEntries(
+      (mutation.fields ?? []).flatMap((f) => f.directives?.filter((d) => d.name.value === 'requiresScopes').map((d) => [f.name.value, print(d)]) ?? []),
+    );
+    expect(scoped).toEqual({
+      startAgentCall: '@requiresScopes(scopes: [["calls:write"]])',
+      startQueueCallback: '@requiresScopes(scopes: [["calls:write"]])',
+      beginPbxConnection: '@requiresScopes(scopes: [["pbx:admin"]])',
+    });
   });
 });
 
@@ -97,6 +217,14 @@ describe('supergraph.yaml', () => {
     expect(cx.routingUrl).toBe(`http://${CXGRAPH}:${port}/`);
     const raw = readYaml('supergraph.yaml');
     expect(at(raw, 'subgraphs', CXGRAPH, 'schema', 'subgraph_url')).toBe(`http://localhost:${port}/`);
+  });
+
+  it("sends Rover's introspection the credentials cxgraph asks for, from the environment (empty when unset)", () => {
+    const raw = readYaml('supergraph.yaml');
+    expect(at(raw, 'subgraphs', CXGRAPH, 'schema', 'introspection_headers')).toEqual({
+      'x-router-secret': '${env.CXGRAPH_ROUTER_SECRET:-}',
+      authorization: '${env.CXGRAPH_INTROSPECTION_AUTHORIZATION:-}',
+    });
   });
 
   it('pins the same Federation composition version the tests and `npm run supergraph` use', () => {
