@@ -12,9 +12,9 @@ import type { PbxAccountModel } from '../../domain/models.js';
 import type { Logger } from '../../observability/logger.js';
 import type { KvStore } from '../../store/kv-store.js';
 import type { PbxClient } from './client.js';
-import { PbxConnectionStore, type ConnectionStoreOptions } from './connection-store.js';
+import { compareIds, PbxConnectionStore, unreadableRecord, type ConnectionStoreOptions } from './connection-store.js';
 import { toPbxAccount } from './mappers.js';
-import type { PbxConnectionRecord } from './types.js';
+import type { PbxConnectionRecord, PbxUnreadableAccount } from './types.js';
 
 export interface PbxAccountsDeps {
   client: PbxClient;
@@ -56,22 +56,27 @@ export class PbxAccounts {
     if (previous) await this.d.tokens.forget(this.d.client.trustedGrant(previous));
   }
 
+  /** Every account, ordered by id; one whose stored record cannot be opened here is listed as UNAVAILABLE, by its id only. */
   async listAccounts(): Promise<PbxAccountModel[]> {
-    return (await this.connections.list()).map(toPbxAccount);
+    const { records, unreadable } = await this.connections.list();
+    const all = [...records.map(toPbxAccount), ...unreadable.map(unavailableAccount)];
+    return unreadable.length === 0 ? all : all.sort((a, b) => compareIds(a.id, b.id));
   }
 
   async getAccount(id: string): Promise<PbxAccountModel | null> {
-    const r = await this.connections.get(id);
-    return r ? toPbxAccount(r) : null;
+    const r = await this.connections.lookup(id);
+    return !r ? null : 'trustedApp' in r ? toPbxAccount(r) : unavailableAccount(r);
   }
 
   /**
    * The accounts calls can use. Accounts that need authorising again are left out (their state is what
    * `pbxAccounts` and `providers` report); when there are accounts but none is usable, that is the answer:
-   * PROVIDER_NEEDS_REAUTHORIZATION.
+   * PROVIDER_NEEDS_REAUTHORIZATION. An account whose record cannot be opened here fails the field with
+   * PROVIDER_UNAVAILABLE naming why, so a partial answer is never passed off as complete.
    */
   async usableAccounts(): Promise<PbxConnectionRecord[]> {
-    const all = await this.connections.list();
+    const { records: all, unreadable } = await this.connections.list();
+    if (unreadable[0]) throw unreadableRecord(unreadable[0]);
     const usable = all.filter((a) => a.status === 'CONNECTED');
     if (all.length > 0 && usable.length === 0) throw needsReauthorization(all);
     return usable;
@@ -105,17 +110,23 @@ export class PbxAccounts {
   /**
    * What `providers` reports for PBX (when configured):
    * NEEDS_REAUTHORIZATION while any connected account needs its user to consent again, or while the PBX refuses
-   * the public app's own credentials; else UNAVAILABLE when the last PBX call could not reach the platform or was
-   * rate-limited; else CONNECTED (also with no account connected yet). A refused consent attempt (an expired
-   * code, a Deny) concerns one attempt, not the connection: it shows only as lastError.
+   * the public app's own credentials; else UNAVAILABLE while a stored connection cannot be opened here (lastError
+   * names the account, the reason and the key id it needs), or when the last PBX call could not reach the
+   * platform or was rate-limited; else CONNECTED (also with no account connected yet). A refused consent attempt
+   * (an expired code, a Deny) concerns one attempt, not the connection: it shows only as lastError.
    */
   async providerState(base: ProviderState): Promise<ProviderState> {
-    const needing = (await this.connections.list()).filter((a) => a.status !== 'CONNECTED');
+    const { records, unreadable } = await this.connections.list();
+    const needing = records.filter((a) => a.status !== 'CONNECTED');
     if (needing.length > 0) {
       const who = needing.slice(0, 5).map((a) => `${a.id} (${a.login})`).join(', ');
       return { ...base, status: 'NEEDS_REAUTHORIZATION', lastError: `PBX account${needing.length > 1 ? 's' : ''} ${who}${needing.length > 5 ? ', …' : ''} must be connected again (beginPbxConnection)` };
     }
     if (this.appRejected) return { ...base, status: 'NEEDS_REAUTHORIZATION', lastError: this.appRejected.message };
+    if (unreadable.length > 0) {
+      const more = unreadable.length > 1 ? ` (and ${unreadable.length - 1} more account${unreadable.length > 2 ? 's' : ''}: ${unreadable.slice(1, 6).map((u) => u.id).join(', ')}${unreadable.length > 6 ? ', …' : ''})` : '';
+      return { ...base, status: 'UNAVAILABLE', lastError: `${capitalised(unreadable[0]!.problem)}${more}` };
+    }
     if (base.status === 'UNAVAILABLE') return base;
     return { ...base, status: 'CONNECTED' };
   }
@@ -133,6 +144,15 @@ export class PbxAccounts {
     });
     return run;
   }
+}
+
+/** An account known by its id only: its record cannot be opened here. */
+function unavailableAccount(a: PbxUnreadableAccount): PbxAccountModel {
+  return { id: a.id, login: '', admin: false, access: null, clientId: null, dealerId: null, extensionGroupId: null, extensionId: null, timezone: null, status: 'UNAVAILABLE' };
+}
+
+function capitalised(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 /** PROVIDER_NEEDS_REAUTHORIZATION naming the accounts (ids and logins only). */

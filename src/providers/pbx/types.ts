@@ -97,3 +97,13 @@ export interface PbxConnectionRecord {
   /** ISO 8601 */
   connectedAt: string;
 }
+
+/**
+ * A connected account whose stored record this replica cannot open (sealed with a key it lacks, altered, copied
+ * from another key, or not sealed although keys are set): known by its id only, listed as UNAVAILABLE, never used
+ * and never overwritten. `problem` says why and what to do (no secret).
+ */
+export interface PbxUnreadableAccount {
+  id: string;
+  problem: string;
+}

@@ -1,0 +1,89 @@
+/**
+ * PBX consent during a Redis outage (issue #11, item 9): a private redis-server, SIGKILLed. The replica that begins
+ * a consent keeps its state in process when the store cannot take it, so the same replica finishes the flow — the
+ * state still single-use — and the new connection is written to Redis once it is back, for every replica.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { consent, createPbxSimulator, type PbxSimulator } from '../../src/simulators/index.js';
+import type { TestServer } from '../support/harness.js';
+import { startWithPbx } from '../support/pbx.js';
+import { uniqueNamespace } from '../support/redis.js';
+import { HAS_REDIS_SERVER, startPrivateRedis, waitFor, type PrivateRedis } from './support.js';
+
+const ACCOUNTS = '{ pbxAccounts { id login status } }';
+const AGENTS = '{ agents(provider: PBX) { id } }';
+
+describe.skipIf(!HAS_REDIS_SERVER)('PBX consent while Redis is down', () => {
+  let sim: PbxSimulator;
+  let redis: PrivateRedis;
+  const servers: TestServer[] = [];
+  const ns = uniqueNamespace();
+  const key = randomBytes(32).toString('base64');
+
+  beforeAll(async () => {
+    sim = createPbxSimulator();
+    await sim.start();
+    redis = await startPrivateRedis();
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    await redis?.stop();
+    await sim?.stop();
+  });
+
+  const env = () => ({ REDIS_URL: redis.url, CXGRAPH_REDIS_PREFIX: ns, CXGRAPH_ENCRYPTION_KEYS: key });
+  const start = async () => {
+    const t = await startWithPbx(sim, env());
+    servers.push(t);
+    return t;
+  };
+  const degraded = async (t: TestServer) => ((await (await fetch(`${t.url}/readyz`)).json()) as { status: string }).status === 'degraded';
+  const begin = async (t: TestServer) => {
+    const r = await t.gql<{ beginPbxConnection: { authorizationUrl: string } }>('mutation { beginPbxConnection { authorizationUrl } }');
+    expect(r.errors).toBeUndefined();
+    return consent(r.data!.beginPbxConnection.authorizationUrl, { login: 'client1', decision: 'allow' });
+  };
+
+  it('the replica that began the consent finishes it, the state stays single-use, and the connection reaches Redis once it is back', async () => {
+    const a = await start();
+    const other = await start();
+    // One consent begun while Redis still answers: its state lives in Redis only.
+    const beforeOutage = await begin(a);
+
+    await redis.kill();
+    await waitFor('both replicas to report the store degraded', async () => (await degraded(a)) && (await degraded(other)));
+
+    const callback = await begin(a);
+    const viaOther = new URL(callback.pathname + callback.search, other.url);
+    // Another replica never saw the state: refused before any token request.
+    const tokens = sim.server.count('token');
+    expect((await fetch(viaOther)).status).toBe(400);
+    expect(sim.server.count('token')).toBe(tokens);
+
+    const done = await fetch(callback);
+    expect(done.status, await done.text()).toBe(200);
+    expect((await a.gql(ACCOUNTS)).data).toEqual({ pbxAccounts: [{ id: '20', login: 'client1', status: 'CONNECTED' }] });
+    expect((await a.gql(AGENTS)).errors).toBeUndefined();
+    // Single-use: the same callback again is refused.
+    expect((await fetch(callback)).status).toBe(400);
+    // A state that reached Redis before the outage cannot be checked for single use while Redis is down: refused.
+    expect((await fetch(beforeOutage)).status).toBe(400);
+
+    await redis.restart(); // same port, empty
+    await waitFor('the store to recover', async () => !(await degraded(a)), 10_000, 100);
+    // Written back from the replica that made it: a replica started now sees the account.
+    await waitFor('the connection to reach Redis', async () => {
+      await a.gql(ACCOUNTS);
+      const probe = await startWithPbx(sim, env());
+      try {
+        return (await probe.gql<{ pbxAccounts: { id: string }[] }>(ACCOUNTS)).data!.pbxAccounts.length === 1;
+      } finally {
+        await probe.close();
+      }
+    }, 10_000, 200);
+    const fresh = await start();
+    expect((await fresh.gql(ACCOUNTS)).data).toEqual({ pbxAccounts: [{ id: '20', login: 'client1', status: 'CONNECTED' }] });
+    expect((await fresh.gql(AGENTS)).errors).toBeUndefined();
+  });
+});
