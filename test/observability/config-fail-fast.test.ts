@@ -88,8 +88,14 @@ describe('configuration fails fast', () => {
 });
 
 describe('.env.example', () => {
-  it('documents every variable config.ts reads, with a comment', () => {
-    const source = readFileSync(new URL('../../src/config.ts', import.meta.url), 'utf8');
+  it('documents every variable the configuration code reads, with a comment', () => {
+    // The configuration code: src/config.ts, src/config/ and each provider's config.ts.
+    const source = readdirSync(new URL('../../src/', import.meta.url), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+      .map((e) => join(e.parentPath, e.name))
+      .filter((f) => /[/\\]src[/\\](config\.ts$|config[/\\])|[/\\]providers[/\\][^/\\]+[/\\]config\.ts$/.test(f))
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
     const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
     const read = new Set([...source.matchAll(/'([A-Z][A-Z0-9]*_[A-Z0-9_]+)'/g)].map((m) => m[1]!));
     read.add('PORT');
@@ -102,7 +108,7 @@ describe('.env.example', () => {
     const firstOfGroup = lines.map((l, i) => ({ l, i })).filter(({ l, i }) => /^[A-Z][A-Z0-9_]*=/.test(l) && !/^([A-Z][A-Z0-9_]*=|#)/.test(lines[i - 1] ?? ''));
     expect(firstOfGroup.map(({ l }) => l)).toEqual([]);
     // No value that looks like a real secret is committed.
-    for (const l of lines.filter((x) => /^[A-Z_]*(SECRET|PASSWORD|API_KEY|ENCRYPTION_KEYS|HEADERS)=/.test(x))) expect(l).toMatch(/=$/);
+    for (const l of lines.filter((x) => /^[A-Z_]*(SECRET|PASSWORD|API_KEY|_KEYS|SIGNING_KEY|HEADERS|AUTHORIZATION)=/.test(x))) expect(l).toMatch(/=$/);
   });
 });
 
