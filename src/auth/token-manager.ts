@@ -23,6 +23,7 @@ import { ResiliencePolicy } from '../http/resilience.js';
 import type { FetchLike } from '../http/upstream-fetch.js';
 import type { ConnectionStatus } from './connection-status.js';
 import type { Grant, GrantIdentity, TokenHttpRequest } from './grant.js';
+import type { TokenSource } from './token-source.js';
 import { tokenSetFromResponse, type TokenSet } from './token-set.js';
 
 export type { FetchLike } from '../http/upstream-fetch.js';
@@ -69,7 +70,7 @@ interface CachedToken extends TokenSet {
 const MIN_MARGIN_MS = 1_000;
 const MAX_MARGIN_MS = 5 * 60_000;
 
-export class TokenManager {
+export class TokenManager implements TokenSource {
   private readonly memory = new Map<string, CachedToken>();
   private readonly inflight = new Map<string, Promise<CachedToken>>();
   /** Fingerprints of tokens an API rejected, so a stale store copy is never served again. */

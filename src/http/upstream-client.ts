@@ -19,7 +19,7 @@
 import { CxError, errorFromResponse, isCxError, unavailable, type UpstreamFailure } from '../errors.js';
 import type { Grant } from '../auth/grant.js';
 import type { ConnectionStatus } from '../auth/connection-status.js';
-import type { TokenManager } from '../auth/token-manager.js';
+import type { TokenSource } from '../auth/token-source.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { endUpstreamSpan, startUpstreamSpan } from '../observability/tracing.js';
@@ -73,7 +73,7 @@ export interface UpstreamResponse {
 export interface UpstreamClientOptions {
   fetch?: FetchLike;
   /** Tokens for `auth: { grant }` requests. */
-  tokens: TokenManager;
+  tokens: TokenSource;
   logger: Logger;
   metrics?: Metrics;
   status?: ConnectionStatus;

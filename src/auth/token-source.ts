@@ -1,0 +1,11 @@
+/**
+ * What the upstream client needs of the token manager: a token for a grant around one call, with one retry on a
+ * fresh token when the platform says the first was not accepted. Declared on its own so src/http depends on this
+ * contract, not on the token manager (which sends its token requests through src/http).
+ */
+import type { Grant } from './grant.js';
+import type { TokenSet } from './token-set.js';
+
+export interface TokenSource {
+  withToken<T>(grant: Grant, fn: (token: TokenSet) => Promise<T>, isUnauthorized: (result: T) => boolean): Promise<T>;
+}
