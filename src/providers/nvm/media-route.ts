@@ -3,7 +3,8 @@
  * from `GET /interaction-content/interactions/{guid}/content/{contentKey}` through cxgraph. The platform token
  * is added here, server-side, so download links (`CallMedia.downloadUrl`) never carry it. `Range` goes
  * through and the status, Content-Type, Content-Length and Content-Range come back, so players can seek.
- * The file is piped, never buffered.
+ * The file is piped, never buffered. Requests reach this route only through a signed link (CallMedia.downloadUrl):
+ * server.ts checks it (src/security/media-links.ts) and answers 403 before this runs otherwise.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';

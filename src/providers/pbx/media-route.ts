@@ -3,7 +3,9 @@
  * the record's storage URL with the account's trusted-app token (`GET /api/ver1.0/client/{id}/record/{uuid}/storage_url/`)
  * and pipes the file from there: the client never sees the token, the storage URL or the PBX host.
  * Failures answer JSON `{message, code}`: 404 for an unknown account or record, 409 for an account that must be
- * connected again, 429 (with Retry-After) when the PBX rate-limits, 502 for other upstream failures.
+ * connected again, 429 (with Retry-After) when the PBX rate-limits, 502 for other upstream failures. Requests reach
+ * this route only through a signed link (CallMedia.downloadUrl): server.ts checks it (src/security/media-links.ts)
+ * and answers 403 before this runs otherwise, so the PBX is never asked for an unsigned path.
  */
 import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
