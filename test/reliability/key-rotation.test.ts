@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { createClient } from '@keyv/redis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError, describeConfig, loadConfig } from '../../src/config.js';
 import { keyId } from '../../src/store/secret-box.js';
 import { createPbxSimulator, type PbxSimulator } from '../../src/simulators/index.js';
 import type { TestServer } from '../support/harness.js';
@@ -20,6 +21,8 @@ import { HAS_REDIS, REDIS_URL, uniqueNamespace } from '../support/redis.js';
 const ACCOUNTS = '{ pbxAccounts { id login status } }';
 const AGENTS = '{ agents(provider: PBX) { id } }';
 const PROVIDERS = '{ providers { provider status lastError } }';
+const CALLS = 'query ($from: DateTime!, $to: DateTime!) { calls(provider: PBX, from: $from, to: $to, first: 50) { nodes { id } } }';
+const MAY_2024 = { from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' };
 
 interface Account {
   id: string;
@@ -74,12 +77,15 @@ describe.skipIf(!HAS_REDIS)('encryption keys across replicas: PBX connections', 
   };
   const pbxProvider = async (t: TestServer) =>
     (await t.gql<{ providers: { provider: string; status: string; lastError: string | null }[] }>(PROVIDERS)).data!.providers.find((p) => p.provider === 'PBX')!;
-  /** Every account listed as CONNECTED, and usable: `agents(provider: PBX)` asks the PBX with each account's own token. */
+  /** Every account listed as CONNECTED, and usable: `agents` asks the PBX with each account's own token, `calls` with one per client. */
   const allUsable = async (t: TestServer, ids: string[], step: string) => {
     expect(await accounts(t), step).toEqual(connected(...ids));
     const agents = await t.gql<{ agents: { id: string }[] }>(AGENTS);
     expect(agents.errors, step).toBeUndefined();
     expect(agents.data!.agents.map((a) => a.id).sort(), step).toEqual(['1201', '1202', '1203', '1301']);
+    const calls = await t.gql<{ calls: { nodes: unknown[] } }>(CALLS, MAY_2024);
+    expect(calls.errors, step).toBeUndefined();
+    expect(calls.data!.calls.nodes.length, step).toBeGreaterThan(0);
     expect((await pbxProvider(t)).status, step).toBe('CONNECTED');
   };
 
@@ -122,6 +128,8 @@ describe.skipIf(!HAS_REDIS)('encryption keys across replicas: PBX connections', 
     const agents = await fresh.gql(AGENTS);
     expect(agents.errors?.[0]?.extensions).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', provider: 'PBX' });
     expect(agents.errors?.[0]?.message).toContain(keyId(k1));
+    const calls = await fresh.gql(CALLS, MAY_2024);
+    expect(calls.errors?.[0]?.extensions).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', provider: 'PBX' });
 
     // Logged once per value, at error level, with the store key and the key id it needs.
     const unreadable = fresh.logs.json().filter((l) => l.msg === 'stored value cannot be opened');
@@ -180,5 +188,25 @@ describe.skipIf(!HAS_REDIS)('encryption keys across replicas: PBX connections', 
     b = await restart(b, K2);
     await step('K1 dropped', ['client2'], ['client1-supervisor']);
     for (const t of [a, b]) expect(t.logs.text).not.toContain('stored value cannot be opened');
+  });
+
+  it('configuration: read-only keys need a sealing key, a bad key is named by position (never shown), and the start-up summary names the key ids', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ NODE_ENV: 'test', ...env });
+      } catch (e) {
+        if (e instanceof ConfigError) return e.problems;
+        throw e;
+      }
+      return [];
+    };
+    expect(problems({ CXGRAPH_DECRYPTION_KEYS: b64(k1) })).toEqual([{ variable: 'CXGRAPH_DECRYPTION_KEYS', problem: expect.stringContaining('set CXGRAPH_ENCRYPTION_KEYS too') }]);
+    const short = Buffer.alloc(16, 7).toString('base64');
+    const bad = problems({ CXGRAPH_ENCRYPTION_KEYS: b64(k2), CXGRAPH_DECRYPTION_KEYS: `${b64(k1)},${short}` });
+    expect(bad).toEqual([{ variable: 'CXGRAPH_DECRYPTION_KEYS', problem: expect.stringContaining('key #2 must be 32 bytes') }]);
+    expect(JSON.stringify(bad)).not.toContain(short);
+    const summary = describeConfig(loadConfig({ NODE_ENV: 'test', CXGRAPH_ENCRYPTION_KEYS: b64(k2), CXGRAPH_DECRYPTION_KEYS: `${b64(k1)},${b64(k2)}` }));
+    expect(summary).toMatchObject({ encryptionAtRest: true, sealingKeyId: keyId(k2), readOnlyKeyIds: [keyId(k1)] });
+    expect(JSON.stringify(summary)).not.toContain(b64(k1));
   });
 });
