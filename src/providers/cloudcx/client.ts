@@ -9,12 +9,10 @@
  * HTTP 200, and carries the platform's code into `extensions.providerCode`. CloudCX documents no
  * get-user-by-id endpoint, so this directory has no `getUsers`: User references resolve to their keys.
  */
-import type { ConnectionStatus } from '../../auth/connection-status.js';
 import { PasswordGrant } from '../../auth/grants/password-grant.js';
 import type { CloudCxConfig } from './config.js';
-import { CxError } from '../../errors.js';
-import type { Auth, UpstreamClient, UpstreamRequest, UpstreamResponse } from '../../http/upstream-client.js';
-import type { Logger } from '../../observability/logger.js';
+import { CxError, errorFromResponse, type UpstreamFailure } from '../../errors.js';
+import type { Auth, UpstreamClient, UpstreamRequest } from '../../http/upstream-client.js';
 import type { UserPageModel } from '../../domain/models.js';
 import type { UserDirectory, UserQuery } from '../../domain/capabilities.js';
 import { toUserPage } from './mappers.js';
@@ -33,8 +31,6 @@ export class CloudCxClient implements UserDirectory {
   constructor(
     private readonly config: CloudCxConfig,
     private readonly http: UpstreamClient,
-    private readonly status?: ConnectionStatus,
-    private readonly logger?: Logger,
   ) {
     const a = config.auth;
     this.apiKeyMode = a.kind === 'apiKey';
@@ -60,18 +56,22 @@ export class CloudCxClient implements UserDirectory {
     url.searchParams.set('pageIndex', String(q.page));
     url.searchParams.set('pageSize', String(q.pageSize));
     if (q.search) url.searchParams.set('keywords', q.search);
-    const req: UpstreamRequest = { method: 'GET', url: url.toString(), operation: OPERATION, auth: this.auth, idempotent: true };
-
-    const res = await this.http.send(req);
-    if (res.status < 200 || res.status >= 300) throw this.httpFailure(req, res);
-    if (!res.wellFormed || !isEnvelope(res.body)) throw this.unexpected(res.status, 'a {code, message, data} envelope');
-    const envelope = res.body;
-    if (envelope.code !== CLOUDCX_SUCCESS_CODE) throw this.envelopeFailure(envelope, res.status);
-    if (!isUserPage(envelope.data)) {
-      throw this.unexpected(res.status, 'data with totalElements, totalPages, size, number and a content list of users with an id');
-    }
-    this.status?.succeeded(PROVIDER);
-    return toUserPage(envelope.data);
+    const req: UpstreamRequest = {
+      method: 'GET',
+      url: url.toString(),
+      operation: OPERATION,
+      auth: this.auth,
+      idempotent: true,
+      errorFromResponse: (f) => this.httpFailure(f),
+    };
+    // The upstream client records the outcome in the connection status, the envelope's verdict included.
+    const page = await this.http.json(req, (body, res) => {
+      if (!isEnvelope(body)) throw this.unexpected(res.status, 'a {code, message, data} envelope');
+      if (body.code !== CLOUDCX_SUCCESS_CODE) throw this.envelopeFailure(body, res.status);
+      if (!isUserPage(body.data)) throw this.unexpected(res.status, 'data with totalElements, totalPages, size, number and a content list of users with an id');
+      return body.data;
+    });
+    return toUserPage(page);
   }
 
   /**
@@ -79,8 +79,8 @@ export class CloudCxClient implements UserDirectory {
    * message, or an OAuth error's code without its description — Spring's OAuth 2 resource server echoes
    * the rejected token there ("Invalid access token: …"), and in API-key mode that token is the key.
    */
-  private httpFailure(req: UpstreamRequest, res: UpstreamResponse): CxError {
-    const body = res.body;
+  private httpFailure(f: UpstreamFailure): CxError {
+    const body = f.body;
     let safe: unknown = typeof body === 'string' ? body : undefined;
     let providerCode: string | undefined;
     if (body && typeof body === 'object' && !Array.isArray(body)) {
@@ -92,7 +92,7 @@ export class CloudCxClient implements UserDirectory {
         safe = { error: b.error };
       }
     }
-    const e = this.http.fail(req, { ...res, body: safe });
+    const e = errorFromResponse({ ...f, body: safe });
     const hint = this.apiKeyMode && e.extensions.code === 'PROVIDER_AUTH_FAILED' ? '; check CLOUDCX_API_KEY (keys are managed under Global Settings > Security > API Key)' : '';
     if (!providerCode && !hint) return e;
     return new CxError(`${e.message}${hint}`, { ...e.extensions, providerCode: providerCode ?? e.extensions.providerCode });
@@ -101,27 +101,16 @@ export class CloudCxClient implements UserDirectory {
   /** HTTP 200 with a code other than "0000": the platform refused the request. */
   private envelopeFailure(envelope: CloudCxEnvelope<unknown>, status: number): CxError {
     const said = typeof envelope.message === 'string' && envelope.message.trim() ? `: ${firstLine(envelope.message)}` : '';
-    const e = new CxError(`${PROVIDER} refused ${OPERATION} with code ${envelope.code}${said}`, {
+    return new CxError(`${PROVIDER} refused ${OPERATION} with code ${envelope.code}${said}`, {
       code: 'PROVIDER_ERROR',
       provider: PROVIDER,
       upstreamStatus: status,
       providerCode: envelope.code,
     });
-    return this.record(e);
   }
 
   private unexpected(status: number, expected: string): CxError {
-    return this.record(
-      new CxError(`${PROVIDER} answered ${OPERATION} with an unexpected body: expected ${expected}`, { code: 'PROVIDER_ERROR', provider: PROVIDER, upstreamStatus: status }),
-    );
-  }
-
-  private record(e: CxError): CxError {
-    // The connection itself worked (the platform answered an authorised request); the status keeps the message.
-    this.status?.succeeded(PROVIDER);
-    this.status?.failed(PROVIDER, e);
-    this.logger?.warn({ provider: PROVIDER, providerCode: e.extensions.providerCode, upstreamStatus: e.extensions.upstreamStatus }, e.message);
-    return e;
+    return new CxError(`${PROVIDER} answered ${OPERATION} with an unexpected body: expected ${expected}`, { code: 'PROVIDER_ERROR', provider: PROVIDER, upstreamStatus: status });
   }
 }
 

@@ -15,6 +15,6 @@ export const cloudCx = defineProvider({
   loadConfig: loadCloudCxConfig,
   describe: (c) => ({ baseUrl: c.baseUrl, auth: c.auth.kind }),
   create(config, ports) {
-    return { capabilities: { users: new CloudCxClient(config, ports.http, ports.status, ports.logger) } };
+    return { capabilities: { users: new CloudCxClient(config, ports.http) } };
   },
 });

@@ -14,7 +14,6 @@
  * request may have reached the platform, whereas a token failure means no call was placed — and the caller
  * must be told which, so they know whether trying again could ring someone twice.
  */
-import type { ConnectionStatus } from '../../auth/connection-status.js';
 import { BasicClientCredentialsGrant } from '../../auth/grants/basic-client-credentials.js';
 import type { TokenManager } from '../../auth/token-manager.js';
 import type { SangomaConfig } from './config.js';
@@ -34,7 +33,6 @@ const UNKNOWN_OUTCOME = 'The call may have been placed: check on Sangoma CX befo
 export interface SangomaClientDeps {
   http: UpstreamClient;
   tokens: TokenManager;
-  status: ConnectionStatus;
   logger: Logger;
 }
 
@@ -92,7 +90,7 @@ export class SangomaClient {
       auth: { grant: this.grant },
       idempotent: false,
     };
-    const { http, tokens, status } = this.deps;
+    const { http, tokens } = this.deps;
     // Token failures are thrown by withToken before the attempt: no call was placed. Anything thrown by the
     // attempt itself (reset, timeout) came after the request may have been written.
     const res: UpstreamResponse = await tokens.withToken(
@@ -121,7 +119,6 @@ export class SangomaClient {
       this.deps.logger.warn({ provider: 'SANGOMA', code: e.extensions.code, upstreamStatus: res.status }, e.message);
       throw outcomeUnknown(e);
     }
-    status.succeeded('SANGOMA');
     return toCallStart(res.body);
   }
 }

@@ -15,7 +15,7 @@ export const sangoma = defineProvider({
   loadConfig: loadSangomaConfig,
   describe: (c) => ({ baseUrl: c.baseUrl, scopes: c.scopes }),
   create(config, ports) {
-    const client = new SangomaClient(config, { http: ports.http, tokens: ports.tokens, status: ports.status, logger: ports.logger });
+    const client = new SangomaClient(config, { http: ports.http, tokens: ports.tokens, logger: ports.logger });
     return { capabilities: { callPlacement: client } };
   },
 });
