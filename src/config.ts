@@ -39,6 +39,11 @@ export interface Config {
   redisClusterNodes?: string[];
   /** Prefix of every key cxgraph writes to Redis (CXGRAPH_REDIS_PREFIX), so deployments can share one Redis. */
   redisPrefix: string;
+  /**
+   * CXGRAPH_SCHEMA_PREFIX: put in front of every type name cxgraph defines, and (camelCased) of every root field, so
+   * cxgraph composes next to a supergraph's own User, Call, users… (src/graphql/schema.ts). '' = names as written.
+   */
+  schemaPrefix: string;
   /** Upstream fault handling and shutdown (README, "Reliability"). */
   resilience: ResilienceConfig;
   /**
@@ -50,6 +55,8 @@ export interface Config {
     maxKeysPerBatch: number;
     upstreamTimeoutMs: number;
     retryAfterCapSeconds: number;
+    /** Largest upstream JSON or token answer read (CXGRAPH_MAX_RESPONSE_BYTES); media streams are not capped. */
+    maxResponseBytes: number;
   };
   /** True when no provider is configured and the built-in simulators should be started. */
   embeddedSimulators: boolean;
@@ -105,6 +112,19 @@ function resilienceOf(r: EnvReader): ResilienceConfig {
     breakerCoolDownMs: r.int('CXGRAPH_BREAKER_COOLDOWN_MS', 10_000, 100, 3_600_000),
     shutdownGraceMs: r.int('CXGRAPH_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
   };
+}
+
+/** What CXGRAPH_SCHEMA_PREFIX may be: the start of a GraphQL type name, e.g. `Cx` (served `CxUser`, `cxUsers`). */
+export const SCHEMA_PREFIX_PATTERN = /^[A-Z][A-Za-z0-9]*$/;
+
+function schemaPrefixOf(r: EnvReader): string {
+  const raw = r.str('CXGRAPH_SCHEMA_PREFIX');
+  if (raw === undefined) return '';
+  if (!SCHEMA_PREFIX_PATTERN.test(raw) || raw.length > 32) {
+    r.fail('CXGRAPH_SCHEMA_PREFIX', `expected the start of a GraphQL type name: a capital letter, then up to 31 letters or digits (e.g. Cx), got ${r.shown('CXGRAPH_SCHEMA_PREFIX', raw)}`);
+    return '';
+  }
+  return raw;
 }
 
 /** REDIS_CLUSTER_NODES: comma-separated seed URLs. Values are never echoed (they may hold a password). */
@@ -181,12 +201,14 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
     redisUrl,
     redisClusterNodes,
     redisPrefix,
+    schemaPrefix: schemaPrefixOf(r),
     resilience: resilienceOf(r),
     encryptionKeys,
     limits: {
       maxKeysPerBatch: r.int('CXGRAPH_MAX_KEYS_PER_BATCH', 500, 1, 100_000),
       upstreamTimeoutMs: r.int('CXGRAPH_UPSTREAM_TIMEOUT_MS', 10_000, 100, 300_000),
       retryAfterCapSeconds: r.int('CXGRAPH_RETRY_AFTER_CAP_SECONDS', 5, 0, 3600),
+      maxResponseBytes: r.int('CXGRAPH_MAX_RESPONSE_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     },
     embeddedSimulators: false,
     introspection: onUnlessProduction(r, 'CXGRAPH_INTROSPECTION', nodeEnv),

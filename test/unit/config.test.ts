@@ -17,7 +17,7 @@ describe('loadConfig', () => {
     expect(c.port).toBe(4001);
     expect(c.redisUrl).toBeUndefined();
     expect(c.embeddedSimulators).toBe(true);
-    expect(c.limits).toEqual({ maxKeysPerBatch: 500, upstreamTimeoutMs: 10_000, retryAfterCapSeconds: 5 });
+    expect(c.limits).toEqual({ maxKeysPerBatch: 500, upstreamTimeoutMs: 10_000, retryAfterCapSeconds: 5, maxResponseBytes: 4 * 1024 * 1024 });
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.limits)).toBe(true);
   });
