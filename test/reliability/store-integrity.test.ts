@@ -6,9 +6,10 @@
  * was enabled is brought over once, explicitly, by the reseal command.
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { createClient } from '@keyv/redis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { keyId, SecretBox } from '../../src/store/secret-box.js';
 import { createPbxSimulator, type PbxSimulator } from '../../src/simulators/index.js';
 import type { TestServer } from '../support/harness.js';
 import { connectPbxUser, startWithPbx } from '../support/pbx.js';
@@ -19,6 +20,16 @@ const ACCOUNTS = '{ pbxAccounts { id login status } }';
 const ACCOUNT = 'query ($id: ID!) { pbxAccount(id: $id) { id login status } }';
 const AGENTS = '{ agents(provider: PBX) { id } }';
 const PROVIDERS = '{ providers { provider status lastError } }';
+const CALLS = 'query ($from: DateTime!, $to: DateTime!) { calls(provider: PBX, from: $from, to: $to) { nodes { id } } }';
+
+/** A value sealed as the version before key binding sealed it: format 1, no associated data, in keyv's envelope. */
+function sealedV1(key: Buffer, value: unknown): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const ct = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+  const sealed = { v: 1, k: keyId(key), iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ct: ct.toString('base64') };
+  return JSON.stringify({ value: JSON.stringify({ $sealed: sealed }) });
+}
 
 describe.skipIf(!HAS_REDIS)('integrity of the shared store', () => {
   let sim: PbxSimulator;
@@ -56,6 +67,11 @@ describe.skipIf(!HAS_REDIS)('integrity of the shared store', () => {
     expect(k, `the record of account ${id} in Redis`).toBeDefined();
     expect(more).toEqual([]);
     return k!;
+  };
+  /** The reseal command, run as an operator would, with the replicas' environment. */
+  const run = (...args: string[]) => {
+    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'test', REDIS_URL, CXGRAPH_REDIS_PREFIX: ns, CXGRAPH_ENCRYPTION_KEYS: key };
+    return spawnSync(process.execPath, ['--import', 'tsx', 'src/store/reseal-command.ts', ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 30_000 });
   };
   const accounts = async (t: TestServer) => (await t.gql<{ pbxAccounts: { id: string; login: string; status: string }[] }>(ACCOUNTS)).data!.pbxAccounts;
   const pbxProvider = async (t: TestServer) =>
@@ -132,8 +148,6 @@ describe.skipIf(!HAS_REDIS)('integrity of the shared store', () => {
     expect(await accounts(after)).toEqual([{ id: '20', login: '', status: 'UNAVAILABLE' }]);
     expect((await pbxProvider(after)).lastError).toMatch(/reseal/);
 
-    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'test', REDIS_URL, CXGRAPH_REDIS_PREFIX: ns, CXGRAPH_ENCRYPTION_KEYS: key };
-    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/store/reseal-command.ts', ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 30_000 });
     // Without --plaintext, plaintext values are reported and left alone.
     const dry = run();
     expect(dry.status, dry.stderr).toBe(0);
@@ -150,5 +164,37 @@ describe.skipIf(!HAS_REDIS)('integrity of the shared store', () => {
     expect((await after.gql(AGENTS)).errors).toBeUndefined();
     // Nothing left to do the second time.
     expect(run('--plaintext').stdout).toMatch(/resealed 0 values/);
+  });
+
+  it('data from the version before key binding (format 1, a sealed index) is refused, said so, and readable again after the reseal command', async () => {
+    const a = await replica();
+    await connectPbxUser(a, 'client1');
+    await a.close();
+    open = [];
+    // Rewrite what Redis holds as the earlier version wrote it: the record in format 1, the index a sealed list.
+    const k = await accountKey('20');
+    const box = new SecretBox([Buffer.from(key, 'base64')]);
+    const opened = box.open<Record<string, unknown>>((JSON.parse((await redis.get(k))!) as { value: string }).value, k);
+    expect(opened.ok).toBe(true);
+    await redis.set(k, sealedV1(Buffer.from(key, 'base64'), opened.ok && opened.value));
+    const [set] = await redis.keys(`${ns}:set:*:accounts`);
+    await redis.del(set!);
+    await redis.set(`${ns}::${set!.slice(`${ns}:set:`.length)}`, sealedV1(Buffer.from(key, 'base64'), ['20']));
+
+    const b = await replica();
+    const listed = await b.gql(ACCOUNTS);
+    expect(listed.errors?.[0]?.extensions).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', provider: 'PBX' });
+    expect(listed.errors?.[0]?.message).toMatch(/index an earlier version wrote cannot be opened.*reseal command/);
+    expect((await pbxProvider(b)).status).toBe('UNAVAILABLE');
+    expect((await b.gql(AGENTS)).errors?.[0]?.extensions).toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+    expect((await b.gql(CALLS, { from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' })).errors?.[0]?.extensions).toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+
+    const r = run();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/resealed 2 values/);
+    expect(await accounts(b)).toEqual([{ id: '20', login: 'client1', status: 'CONNECTED' }]);
+    expect((await b.gql(AGENTS)).errors).toBeUndefined();
+    expect((await pbxProvider(b)).status).toBe('CONNECTED');
+    expect(await redis.sMembers(set!)).toEqual(['20']); // the old index's ids joined the set
   });
 });

@@ -56,9 +56,13 @@ export class PbxAccounts {
     if (previous) await this.d.tokens.forget(this.d.client.trustedGrant(previous));
   }
 
-  /** Every account, ordered by id; one whose stored record cannot be opened here is listed as UNAVAILABLE, by its id only. */
+  /**
+   * Every account, ordered by id; one whose stored record cannot be opened here is listed as UNAVAILABLE, by its id
+   * only. When the index an earlier version kept cannot be opened, PROVIDER_UNAVAILABLE: the list could be partial.
+   */
   async listAccounts(): Promise<PbxAccountModel[]> {
-    const { records, unreadable } = await this.connections.list();
+    const { records, unreadable, indexProblem } = await this.connections.list();
+    if (indexProblem) throw unreadableRecord({ problem: indexProblem });
     const all = [...records.map(toPbxAccount), ...unreadable.map(unavailableAccount)];
     return unreadable.length === 0 ? all : all.sort((a, b) => compareIds(a.id, b.id));
   }
@@ -75,7 +79,8 @@ export class PbxAccounts {
    * PROVIDER_UNAVAILABLE naming why, so a partial answer is never passed off as complete.
    */
   async usableAccounts(): Promise<PbxConnectionRecord[]> {
-    const { records: all, unreadable } = await this.connections.list();
+    const { records: all, unreadable, indexProblem } = await this.connections.list();
+    if (indexProblem) throw unreadableRecord({ problem: indexProblem });
     if (unreadable[0]) throw unreadableRecord(unreadable[0]);
     const usable = all.filter((a) => a.status === 'CONNECTED');
     if (all.length > 0 && usable.length === 0) throw needsReauthorization(all);
@@ -116,13 +121,14 @@ export class PbxAccounts {
    * (an expired code, a Deny) concerns one attempt, not the connection: it shows only as lastError.
    */
   async providerState(base: ProviderState): Promise<ProviderState> {
-    const { records, unreadable } = await this.connections.list();
+    const { records, unreadable, indexProblem } = await this.connections.list();
     const needing = records.filter((a) => a.status !== 'CONNECTED');
     if (needing.length > 0) {
       const who = needing.slice(0, 5).map((a) => `${a.id} (${a.login})`).join(', ');
       return { ...base, status: 'NEEDS_REAUTHORIZATION', lastError: `PBX account${needing.length > 1 ? 's' : ''} ${who}${needing.length > 5 ? ', …' : ''} must be connected again (beginPbxConnection)` };
     }
     if (this.appRejected) return { ...base, status: 'NEEDS_REAUTHORIZATION', lastError: this.appRejected.message };
+    if (indexProblem) return { ...base, status: 'UNAVAILABLE', lastError: capitalised(indexProblem) };
     if (unreadable.length > 0) {
       const more = unreadable.length > 1 ? ` (and ${unreadable.length - 1} more account${unreadable.length > 2 ? 's' : ''}: ${unreadable.slice(1, 6).map((u) => u.id).join(', ')}${unreadable.length > 6 ? ', …' : ''})` : '';
       return { ...base, status: 'UNAVAILABLE', lastError: `${capitalised(unreadable[0]!.problem)}${more}` };

@@ -37,6 +37,8 @@ export interface ConnectionStoreOptions {
 export interface PbxListing {
   records: PbxConnectionRecord[];
   unreadable: PbxUnreadableAccount[];
+  /** Set when the index an earlier version kept cannot be opened: accounts may be missing, and why. */
+  indexProblem?: string;
 }
 
 export class PbxConnectionStore {
@@ -119,10 +121,11 @@ export class PbxConnectionStore {
   async list(): Promise<PbxListing> {
     await this.flush();
     const ids = await this.store.members(this.indexKey());
+    const legacy = ids === undefined ? { ids: [] } : await this.legacyIndex();
     // The store cannot answer: what this replica holds in process.
-    const known = ids === undefined ? [...this.memory.keys()] : [...ids, ...(await this.legacyIndex()), ...this.unsaved.keys()];
+    const known = ids === undefined ? [...this.memory.keys()] : [...ids, ...legacy.ids, ...this.unsaved.keys()];
     const found = await Promise.all([...new Set(known)].map((id) => this.lookupNow(id)));
-    const listing: PbxListing = { records: [], unreadable: [] };
+    const listing: PbxListing = { records: [], unreadable: [], ...(legacy.problem ? { indexProblem: legacy.problem } : {}) };
     for (const f of found) {
       if (f && 'trustedApp' in f) listing.records.push(f);
       else if (f) listing.unreadable.push(f);
@@ -203,13 +206,17 @@ export class PbxConnectionStore {
     }
   }
 
-  /** Ids in the index earlier versions kept (a sealed list), so their accounts stay listed; added to the set. */
-  private async legacyIndex(): Promise<string[]> {
+  /**
+   * Ids in the index earlier versions kept (a sealed list), so their accounts stay listed; added to the set. When it
+   * cannot be opened (sealed in format 1 before the reseal command ran, say), accounts may be missing: the problem.
+   */
+  private async legacyIndex(): Promise<{ ids: string[]; problem?: string }> {
     const r = await this.store.read<unknown>(this.indexKey());
-    if (r.status !== 'found' || !Array.isArray(r.value)) return [];
+    if (r.status === 'unreadable') return { ids: [], problem: `the PBX account index an earlier version wrote cannot be opened, so accounts may be missing: ${r.problem.message}` };
+    if (r.status !== 'found' || !Array.isArray(r.value)) return { ids: [] };
     const ids = r.value.filter((id): id is string => typeof id === 'string');
     await Promise.all(ids.map((id) => this.store.addMember(this.indexKey(), id)));
-    return ids;
+    return { ids };
   }
 
   private keep(record: PbxConnectionRecord, unsaved: boolean): void {
@@ -253,8 +260,8 @@ function unreadableAccount(id: string, why: string): PbxUnreadableAccount {
   return { id, problem: `the stored connection of PBX account ${id} cannot be opened: ${why}` };
 }
 
-/** PROVIDER_UNAVAILABLE for an account whose stored record cannot be opened here. */
-export function unreadableRecord(a: PbxUnreadableAccount): CxError {
+/** PROVIDER_UNAVAILABLE for an account whose stored record cannot be opened here (no id: the index). */
+export function unreadableRecord(a: { id?: string; problem: string }): CxError {
   return new CxError(`${a.problem.charAt(0).toUpperCase()}${a.problem.slice(1)}`, { code: 'PROVIDER_UNAVAILABLE', provider: 'PBX', accountId: a.id });
 }
 
