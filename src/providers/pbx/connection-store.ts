@@ -51,6 +51,7 @@ export class PbxConnectionStore {
   /** Consent states the store could not take (state key → createdAt): this replica's alone. */
   private readonly states = new Map<string, number>();
   private flushing: Promise<void> | undefined;
+  private listening = false;
 
   constructor(
     private readonly store: KvStore,
@@ -221,8 +222,15 @@ export class PbxConnectionStore {
 
   private keep(record: PbxConnectionRecord, unsaved: boolean): void {
     this.memory.set(record.id, record);
-    if (unsaved) this.unsaved.set(record.id, record);
-    else this.unsaved.delete(record.id);
+    if (!unsaved) return void this.unsaved.delete(record.id);
+    this.unsaved.set(record.id, record);
+    if (!this.listening) {
+      // Written back as soon as the store says it answers again (and, failing that, on the next read).
+      this.listening = true;
+      this.store.onHealthChange?.((healthy) => {
+        if (healthy) void this.flush();
+      });
+    }
   }
 
   /** Writes the records made while the store was down, where no other replica stored one since; then indexes them. */
