@@ -4,6 +4,7 @@
  * output with plain node (what the Dockerfile ships); `tsx` runs the sources as `npm start` does.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -59,6 +60,9 @@ export interface StartOptions {
   build?: string;
 }
 
+/** Every cxgraph process of a run signs media links with the same key, as replicas of one deployment would. */
+const MEDIA_SIGNING_KEY = randomBytes(32).toString('base64');
+
 export function cxgraphEnv(opts: Pick<StartOptions, 'port' | 'providerEnv' | 'extraEnv'>): NodeJS.ProcessEnv {
   // CXGRAPH_* set for the benchmark (e.g. CXGRAPH_RECORDING_CONCURRENCY) reach cxgraph; nothing else of this shell does.
   const tuning = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CXGRAPH_')));
@@ -69,6 +73,9 @@ export function cxgraphEnv(opts: Pick<StartOptions, 'port' | 'providerEnv' | 'ex
     NODE_ENV: 'production',
     // Production requires choosing an inbound auth mode; the benchmark measures the data path, not caller auth.
     CXGRAPH_AUTH: 'none',
+    // ...and, with NewVoiceMedia or the PBX, where media links point and the key that signs them (one per run).
+    CXGRAPH_PUBLIC_URL: `http://127.0.0.1:${opts.port}`,
+    CXGRAPH_MEDIA_SIGNING_KEY: MEDIA_SIGNING_KEY,
     CXGRAPH_SIMULATORS: 'off',
     HOST: '127.0.0.1',
     PORT: String(opts.port),

@@ -31,9 +31,9 @@ export function mediaLinksOf(
 ): MediaLinksConfig {
   const ttlSeconds = r.int('CXGRAPH_MEDIA_URL_TTL_SECONDS', 300, 1, 86_400);
   const production = opts.nodeEnv === 'production' && opts.mediaProviders.length > 0;
-  const which = opts.mediaProviders.join(' and ');
+  const which = `${opts.mediaProviders.join(' and ')} ${opts.mediaProviders.length > 1 ? 'are' : 'is'}`;
   if (production && !opts.publicUrl) {
-    r.fail('CXGRAPH_PUBLIC_URL', `required in production when ${which} is configured: the base URL at which browsers reach cxgraph's /media/ routes, e.g. https://cx.example.com`);
+    r.fail('CXGRAPH_PUBLIC_URL', `required in production when ${which} configured: the base URL at which browsers reach cxgraph's /media/ routes, e.g. https://cx.example.com`);
   }
 
   const raw = r.str('CXGRAPH_MEDIA_SIGNING_KEY');
@@ -51,7 +51,7 @@ export function mediaLinksOf(
     return { publicUrl: opts.publicUrl, ttlSeconds, keys: opts.encryptionKeys.map(mediaKeyFromEncryptionKey), keySource: 'CXGRAPH_ENCRYPTION_KEYS' };
   }
   if (production) {
-    r.fail('CXGRAPH_MEDIA_SIGNING_KEY', `required in production when ${which} is configured, so that every replica accepts the media links of every other: set it (\`openssl rand -base64 32\`) or CXGRAPH_ENCRYPTION_KEYS`);
+    r.fail('CXGRAPH_MEDIA_SIGNING_KEY', `required in production when ${which} configured, so that every replica accepts the media links of every other: set it (\`openssl rand -base64 32\`) or CXGRAPH_ENCRYPTION_KEYS`);
   }
   return { publicUrl: opts.publicUrl, ttlSeconds, keys: [randomBytes(32)], keySource: 'random' };
 }

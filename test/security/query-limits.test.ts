@@ -181,8 +181,10 @@ describe('errors carry no stack trace', () => {
 
   for (const nodeEnv of ['production', 'development']) {
     it(`in ${nodeEnv}: parse, validation, limits, input, upstream and internal errors`, async () => {
-      const t = await startServer({ ...sims.env, NODE_ENV: nodeEnv, CXGRAPH_AUTH: 'none', CXGRAPH_MAX_ALIASES: '1' });
-      const broken = await startServer({ ...sims.env, NODE_ENV: nodeEnv, CXGRAPH_AUTH: 'none' }, { store: new BrokenStore() });
+      // Production with NewVoiceMedia and the PBX needs where media links point and the key that signs them.
+      const media = { CXGRAPH_PUBLIC_URL: 'https://cx.example.com', CXGRAPH_MEDIA_SIGNING_KEY: Buffer.alloc(32, 7).toString('base64') };
+      const t = await startServer({ ...sims.env, ...media, NODE_ENV: nodeEnv, CXGRAPH_AUTH: 'none', CXGRAPH_MAX_ALIASES: '1' });
+      const broken = await startServer({ ...sims.env, ...media, NODE_ENV: nodeEnv, CXGRAPH_AUTH: 'none' }, { store: new BrokenStore() });
       try {
         sims.nvm.server.inject({ kind: 'status', status: 503, times: 10 });
         const results = [
