@@ -169,10 +169,10 @@ describe('PBX entity references', () => {
     const inner = new MemoryKvStore();
     return new Proxy(inner, {
       get(target, prop) {
-        if (prop === 'get') {
+        if (prop === 'get' || prop === 'read') {
           return (key: string) => {
             reads.push(key);
-            return target.get(key);
+            return target[prop](key);
           };
         }
         const v: unknown = Reflect.get(target, prop, target);
