@@ -3,7 +3,8 @@
  * `npm run supergraph` (scripts/supergraph.ts) and the federation tests, so what they check is what users get.
  *
  * The subgraph list comes from `supergraph.yaml`, the file `rover supergraph compose --config` reads. cxgraph
- * itself is composed from `schema/*.graphql` (no server needed); another subgraph from its `schema.file`, or
+ * itself is composed from `schema/*.graphql` (no server needed; under a schema prefix when asked, as
+ * CXGRAPH_SCHEMA_PREFIX serves it); another subgraph from its `schema.file`, or
  * from `schema.subgraph_url` (its `_service { sdl }`), as Rover does.
  */
 import { readFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { composeServices, type CompositionSuccess } from '@apollo/composition';
 import { parse, type DocumentNode } from 'graphql';
 import { parse as parseYaml } from 'yaml';
-import { loadTypeDefs } from '../src/graphql/schema.js';
+import { servedTypeDefs } from '../src/graphql/schema.js';
 import { parseCommandLine, usageError } from './cli.js';
 import { isDesignedHint } from './schema-rules.js';
 
@@ -70,12 +71,15 @@ export function readSupergraphConfig(path = SUPERGRAPH_CONFIG): SupergraphConfig
   return { federationVersion, subgraphs };
 }
 
-/** The SDL of each subgraph: cxgraph from schema/*.graphql, the others from their file or running server. */
-export async function loadSubgraphs(config: SupergraphConfig, fetchImpl: typeof fetch = fetch): Promise<SubgraphSdl[]> {
+/**
+ * The SDL of each subgraph: cxgraph from schema/*.graphql (served under `prefix`, as CXGRAPH_SCHEMA_PREFIX would
+ * serve it; '' = names as written), the others from their file or running server.
+ */
+export async function loadSubgraphs(config: SupergraphConfig, fetchImpl: typeof fetch = fetch, prefix = ''): Promise<SubgraphSdl[]> {
   return Promise.all(
     config.subgraphs.map(async (s): Promise<SubgraphSdl> => {
       const url = s.routingUrl;
-      if ('local' in s.schema) return { name: s.name, url, typeDefs: loadTypeDefs() };
+      if ('local' in s.schema) return { name: s.name, url, typeDefs: servedTypeDefs([], prefix) };
       if ('file' in s.schema) return { name: s.name, url, typeDefs: parse(readFileSync(s.schema.file, 'utf8')) };
       return { name: s.name, url, typeDefs: parse(await fetchServiceSdl(s.schema.subgraphUrl, fetchImpl)) };
     }),

@@ -5,15 +5,17 @@
  *   npm run --silent supergraph                                  print to stdout
  *   npm run supergraph -- --out supergraph.graphql               write the file the docker-compose router serves
  *   npm run supergraph -- --config other.yaml                    another subgraph list
+ *   npm run supergraph -- --prefix Cx                            cxgraph's names as CXGRAPH_SCHEMA_PREFIX=Cx serves them
  *
  * Composition hints go to stderr; errors exit 1.
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseCommandLine } from './cli.js';
+import { SCHEMA_PREFIX_PATTERN } from '../src/config.js';
+import { parseCommandLine, usageError } from './cli.js';
 import { composeSubgraphs, loadSubgraphs, readSupergraphConfig, SUPERGRAPH_CONFIG } from './compose.js';
 
-const USAGE = `Usage: npm run supergraph -- [--config <file>] [--out <file>]
+const USAGE = `Usage: npm run supergraph -- [--config <file>] [--out <file>] [--prefix <Prefix>]
 
 Composes the subgraphs listed in supergraph.yaml (cxgraph from schema/*.graphql) into a supergraph and prints its
 SDL, as \`rover supergraph compose --config supergraph.yaml\` does. Hints go to stderr; a composition error exits 1.
@@ -21,14 +23,18 @@ SDL, as \`rover supergraph compose --config supergraph.yaml\` does. Hints go to 
   --config <file>  the subgraph list to compose (default: supergraph.yaml)
   --out <file>     write the SDL to <file> instead of stdout
                    (npm run supergraph -- --out supergraph.graphql updates the file the docker-compose router serves)
+  --prefix <Prefix>  compose cxgraph as it serves itself with CXGRAPH_SCHEMA_PREFIX=<Prefix> (e.g. Cx: CxUser,
+                   cxUsers); give the running cxgraph the same value. Default: no prefix
   -h, --help       print this and exit
 `;
 
-const values = parseCommandLine(USAGE, { config: { type: 'string' }, out: { type: 'string' } });
+const values = parseCommandLine(USAGE, { config: { type: 'string' }, out: { type: 'string' }, prefix: { type: 'string' } });
+const prefix = values.prefix ?? '';
+if (prefix && !SCHEMA_PREFIX_PATTERN.test(prefix)) usageError(USAGE, `--prefix must be the start of a GraphQL type name (a capital letter, then letters or digits, e.g. Cx), got ${JSON.stringify(prefix)}`);
 
 try {
   const config = readSupergraphConfig(values.config ? resolve(values.config) : SUPERGRAPH_CONFIG);
-  const composed = composeSubgraphs(await loadSubgraphs(config));
+  const composed = composeSubgraphs(await loadSubgraphs(config, fetch, prefix));
   if (!composed.ok) {
     process.stderr.write(`Composition failed:\n${composed.errors.map((e) => `  - ${e}`).join('\n')}\n`);
     process.exit(1);

@@ -64,7 +64,8 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
 
   const apollo = new ApolloServer<Context>({
     // @requiresScopes of schema/*.graphql checked in front of their resolvers (src/security/scopes.ts).
-    schema: enforceScopes(subgraphSchema(config.modules.map((m) => m.name))),
+    // CXGRAPH_SCHEMA_PREFIX renames what the schema files define (src/graphql/schema.ts); resolvers stay as written.
+    schema: enforceScopes(subgraphSchema(config.modules.map((m) => m.name), config.schemaPrefix)),
     // CXGRAPH_INTROSPECTION / CXGRAPH_LANDING_PAGE: on outside production unless configured (README, "Explore it in Sandbox").
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
