@@ -4,6 +4,7 @@
  * give has been read and designed away, so a new one fails here and gets read too.
  */
 import { spawnSync } from 'node:child_process';
+import { ROUTER_SUPPORTED_SUPERGRAPH_FEATURES, Supergraph } from '@apollo/federation-internals';
 import { ApolloGateway } from '@apollo/gateway';
 import { Kind, parse, print, visit, type DirectiveNode, type DocumentNode, type ObjectTypeDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
@@ -67,8 +68,8 @@ describe('composition', () => {
         else if (d.name.value !== 'cacheControl') used.add(`@${d.name.value}`);
       },
     });
-    expect(links).toEqual(['@link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@tag"])']);
-    expect([...used].sort()).toEqual(['@key', '@shareable', '@tag']);
+    expect(links).toEqual(['@link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@tag", "@requiresScopes"])']);
+    expect([...used].sort()).toEqual(['@key', '@requiresScopes', '@shareable', '@tag']);
   });
 
   it('@tag marks only the mutations that place phone calls and the one that connects a PBX account', () => {
@@ -111,15 +112,24 @@ describe('composition', () => {
     if (!r.ok) expect(r.errors.join('\n')).toMatch(/Non-shareable field "PageInfo\.hasNextPage" is resolved from multiple subgraphs/);
   });
 
-  it('npm run supergraph prints a supergraph that @apollo/gateway loads', async () => {
+  it('npm run supergraph prints a supergraph that Apollo Router loads, and @apollo/gateway without the scope directives', async () => {
     const run = spawnSync('npm', ['run', '--silent', 'supergraph'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, APOLLO_TELEMETRY_DISABLED: 'true' } });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain('@link(url: "https://specs.apollo.dev/join/');
     expect(run.stdout).toContain('@join__graph(name: "cxgraph", url: "http://cxgraph:4001/")');
+    // The Router supports @requiresScopes (its authorization plugin); @apollo/gateway refuses the feature, so a
+    // gateway gets a supergraph composed without it (CXGRAPH_SCOPE_DIRECTIVES=off, README "Scopes").
+    const api = Supergraph.build(run.stdout, { supportedFeatures: ROUTER_SUPPORTED_SUPERGRAPH_FEATURES }).apiSchema().toGraphQLJSSchema();
+    const roots = ['recording', 'recordings', 'users', 'agents', 'calls', 'pbxAccounts', 'providers'];
+    expect(Object.keys(api.getQueryType()!.getFields())).toEqual(expect.arrayContaining(roots));
     process.env.APOLLO_TELEMETRY_DISABLED = 'true';
-    const gateway = new ApolloGateway({ supergraphSdl: run.stdout });
+    const withoutScopes = visit(loadTypeDefs(), { Directive: (d) => (d.name.value === 'requiresScopes' ? null : undefined) });
+    const unscoped = parse(print(withoutScopes).replace(', "@requiresScopes"', ''));
+    const composed = composeSubgraphs([cxgraph(unscoped)]);
+    if (!composed.ok) throw new Error(composed.errors.join('\n'));
+    const gateway = new ApolloGateway({ supergraphSdl: composed.supergraphSdl });
     const { schema } = await gateway.load();
-    expect(Object.keys(schema.getQueryType()!.getFields())).toEqual(expect.arrayContaining(['recording', 'recordings', 'users', 'agents', 'calls', 'pbxAccounts', 'providers']));
+    expect(Object.keys(schema.getQueryType()!.getFields())).toEqual(expect.arrayContaining(roots));
     await gateway.stop();
   });
 });
