@@ -22,7 +22,7 @@ import { currentRequestContext, runWithRequestContext } from './observability/re
 import { incomingTraceId, inServerSpan } from './observability/tracing.js';
 import { createCallerAuth, requiresCallerAuth, sendAuthFailure, type Caller } from './security/caller-auth.js';
 import { createMediaLinks, isMediaPath, sendMediaRefusal, type MediaLinks } from './security/media-links.js';
-import { costLimitPlugin, queryLimitRules, RESOLVER_SIZE_LIMITS } from './security/query-limits.js';
+import { costLimitPlugin, queryLimitParseOptions, queryLimitRules, RESOLVER_SIZE_LIMITS } from './security/query-limits.js';
 import { enforceScopes } from './security/scopes.js';
 import { createServices, type ServiceDeps, type Services } from './services.js';
 
@@ -73,9 +73,10 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
     // src/index.ts owns SIGTERM/SIGINT: HTTP drains first, then Apollo stops. Apollo's own handlers would stop it
     // underneath the drain and re-send the signal.
     stopOnTerminationSignals: false,
-    // Depth and aliases are checked with the document; cost once the variables are known (list sizes).
+    // Tokens while parsing (graphql-js's parser), depth and aliases with the document (graphql-armor's rules),
+    // cost once the variables are known (list sizes).
     validationRules: queryLimitRules(config.requestLimits),
-    parseOptions: { maxTokens: config.requestLimits.maxTokens },
+    parseOptions: queryLimitParseOptions(config.requestLimits),
     plugins: [
       config.landingPage ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
       // Federated (ftv1) traces for the router, as Apollo would install by itself, minus its start-up log line.

@@ -1,7 +1,8 @@
 /**
  * Abuse limits on what one GraphQL request may ask for, checked before anything executes (so before any
- * upstream call): selection depth and aliases as validation rules (properties of the document alone), and
- * cost once Apollo has the operation and its variables (list sizes often come in variables).
+ * upstream call): selection depth and aliases as validation rules (properties of the document alone, counted by
+ * graphql-armor's rules with our errors), and cost once Apollo has the operation and its variables (list sizes
+ * often come in variables; ours, as armor's cost limit knows nothing of list sizes).
  *
  * Cost: every field costs 1. A field with a size argument (`first`, `last`, `pageSize`, `limit`, or a list
  * argument such as `keys`/`representations`, counted by length) multiplies the selections of the list it
@@ -10,6 +11,8 @@
  * free: graphql-js's MaxIntrospectionDepthRule already bounds introspection, and it stays off in production.
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import {
   GraphQLError,
   Kind,
@@ -52,92 +55,93 @@ const LIST_SIZE_ARGS = ['keys', 'representations', 'ids'];
 /** Sizes above this count as this: enough to exceed any sane limit, small enough to stay finite. */
 const SIZE_CEILING = 1_000_000;
 
-const limitError = (message: string, node: OperationDefinitionNode | undefined, limit: string, max: number, actual: number) =>
-  new GraphQLError(message, { nodes: node ? [node] : undefined, extensions: { limit, max, actual } });
+const limitError = (message: string, node: OperationDefinitionNode | undefined, limit: string, max: number, actual: number | undefined) =>
+  new GraphQLError(message, { nodes: node ? [node] : undefined, extensions: actual === undefined ? { limit, max } : { limit, max, actual } });
 
-/** Refuses an operation whose fields nest deeper than `max` (fragments expanded, introspection not counted). */
+/**
+ * Depth limit: graphql-armor's max-depth rule. Its options reproduce what callers rely on: fragments and inline
+ * fragments add no level of their own (`flattenFragments`) and `__schema` (Sandbox's introspection) is not counted.
+ * Unlike our former rule, armor counts `__typename` and `__type` like other fields: a selection holding only
+ * `__typename` adds a level (the router sends it beside key fields, so its `_entities` fetches are not affected).
+ */
 export function depthLimitRule(max: number): ValidationRule {
-  return (context: ValidationContext): ASTVisitor => ({
-    Document: {
-      leave(doc) {
-        const fragments = fragmentsOf(doc);
-        for (const op of doc.definitions) {
-          if (op.kind !== Kind.OPERATION_DEFINITION) continue;
-          const depth = selectionDepth(op.selectionSet, fragments, max, new Set());
-          if (depth > max) {
-            const name = op.name ? `Operation "${op.name.value}"` : 'The operation';
-            context.reportError(
-              limitError(`${name} nests fields more than ${max} levels deep (CXGRAPH_MAX_DEPTH); ask for less nested data`, op, 'CXGRAPH_MAX_DEPTH', max, depth),
-            );
-          }
-        }
-      },
-    },
-  });
+  return armorLimit(
+    (onReject) => maxDepthRule({ n: max, flattenFragments: true, ignoreIntrospection: true, exposeLimits: true, propagateOnRejection: false, onReject: [onReject] }),
+    (name, found) =>
+      `${name} nests fields more than ${max} levels deep (CXGRAPH_MAX_DEPTH)` +
+      `${found === 'uncountable' ? ', too deep to count' : found === undefined ? '' : `: ${found} levels, fragments expanded`}; ask for less nested data`,
+    'CXGRAPH_MAX_DEPTH',
+    max,
+  );
 }
 
 /**
- * Depth of a selection set below `level`; stops counting once past `max` (so a hostile document costs little).
- * A fragment's own depth is computed once (`memo`): spreading fragments into each other many times must not
- * multiply the work. A fragment is not followed into itself (NoFragmentCyclesRule reports cycles).
+ * Alias limit (batching many calls of one field into one request): graphql-armor's max-aliases rule. Armor counts
+ * per operation with fragments expanded, a fragment's aliases once per spread, where our former rule counted the
+ * aliased fields written in the whole document once each (so fragments spread into each other could multiply
+ * aliases past it); aliases of `__typename` are free (armor's default allow list: they call no resolver).
  */
-function selectionDepth(
-  set: SelectionSetNode,
-  fragments: Map<string, FragmentDefinitionNode>,
-  max: number,
-  visiting: Set<string>,
-  memo = new Map<string, number>(),
-  level = 0,
-): number {
-  if (level > max) return level;
-  let deepest = level;
-  for (const sel of set.selections) {
-    let d = level;
-    if (sel.kind === Kind.FIELD) {
-      if (sel.name.value.startsWith('__')) continue;
-      d = sel.selectionSet ? selectionDepth(sel.selectionSet, fragments, max, visiting, memo, level + 1) : level + 1;
-    } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-      d = selectionDepth(sel.selectionSet, fragments, max, visiting, memo, level);
-    } else {
-      const name = sel.name.value;
-      const frag = fragments.get(name);
-      if (!frag || visiting.has(name)) continue;
-      let own = memo.get(name);
-      if (own === undefined) {
-        visiting.add(name);
-        own = selectionDepth(frag.selectionSet, fragments, max, visiting, memo, 0);
-        visiting.delete(name);
-        memo.set(name, own);
-      }
-      d = level + own;
-    }
-    if (d > deepest) deepest = d;
-    if (deepest > max) return deepest;
-  }
-  return deepest;
+export function aliasLimitRule(max: number): ValidationRule {
+  return armorLimit(
+    (onReject) => maxAliasesRule({ n: max, exposeLimits: true, propagateOnRejection: false, onReject: [onReject] }),
+    (name, found) =>
+      found === 'uncountable'
+        ? `${name} nests selections too deeply to count its aliases, at most ${max} allowed (CXGRAPH_MAX_ALIASES); ask for less nested data`
+        : `${name} uses more than ${max} aliases (CXGRAPH_MAX_ALIASES)${found === undefined ? '' : `: ${found}, fragments counted each time they are spread`}; send fewer aliased fields per request`,
+    'CXGRAPH_MAX_ALIASES',
+    max,
+  );
 }
 
-/** Refuses a document with more than `max` aliases (batching many calls of one field into one request). */
-export function aliasLimitRule(max: number): ValidationRule {
+type ArmorVisitor = { OperationDefinition: Record<string, unknown> };
+type ArmorReject = (ctx: ValidationContext | null, err: GraphQLError) => void;
+
+/**
+ * An armor validation rule with our error: armor's own (`Syntax Error: Query depth limit of 12 exceeded, found 13.`)
+ * is thrown out of graphql-js's validate() unless told not to (`propagateOnRejection: false`), and Apollo answers a
+ * throw from validation with 500. Instead its onReject hook reports ours to the validation context: 400,
+ * GRAPHQL_VALIDATION_FAILED, naming the variable, the operation and the count armor found.
+ * Armor counts by recursion and does not stop at the limit: a document nested a few thousand levels deep (which
+ * graphql-js may still parse once its parser is optimised) overflows the stack in it. That RangeError is reported as
+ * the limit too, never a 500 (graphql-js's specified rules walk such a document without recursion, and the cost
+ * limit never sees a document that failed validation).
+ */
+function armorLimit(
+  rule: (onReject: ArmorReject) => (context: ValidationContext) => ArmorVisitor,
+  /** `found`: armor's count; undefined if its message no longer says it; 'uncountable' when its recursion overflowed. */
+  message: (operationName: string, found: number | 'uncountable' | undefined) => string,
+  limit: string,
+  max: number,
+): ValidationRule {
   return (context: ValidationContext): ASTVisitor => {
-    let count = 0;
-    let reported = false;
+    let operation: OperationDefinitionNode | undefined;
+    const report = (found: number | 'uncountable' | undefined) => {
+      const name = operation?.name ? `Operation "${operation.name.value}"` : 'The operation';
+      context.reportError(limitError(message(name, found), operation, limit, max, typeof found === 'number' ? found : undefined));
+    };
+    const armor = rule((_ctx, err) => report(foundIn(err)))(context);
+    // Armor's depth visitor calls its method unbound: it must run with the visitor as `this`.
+    const enter = armor.OperationDefinition['enter'] as (this: ArmorVisitor, node: OperationDefinitionNode) => void;
     return {
-      Field(node) {
-        if (!node.alias) return;
-        count += 1;
-        if (count > max && !reported) {
-          reported = true;
-          context.reportError(
-            new GraphQLError(`The document uses more than ${max} aliases (CXGRAPH_MAX_ALIASES); send fewer aliased fields per request`, {
-              nodes: [node],
-              extensions: { limit: 'CXGRAPH_MAX_ALIASES', max },
-            }),
-          );
-        }
+      OperationDefinition: {
+        enter(node) {
+          operation = node;
+          try {
+            enter.call(armor, node);
+          } catch (e) {
+            if (!(e instanceof RangeError)) throw e;
+            report('uncountable');
+          }
+        },
       },
     };
   };
+}
+
+/** The count in armor's message (`… exceeded, found 13.`, given exposeLimits); undefined should its wording change. */
+function foundIn(err: { message: string }): number | undefined {
+  const m = /found (\d+)\.?$/.exec(err.message);
+  return m ? Number(m[1]) : undefined;
 }
 
 /**
@@ -267,9 +271,23 @@ export function costLimitPlugin<C extends BaseContext>(maxCost: number, opts: Co
   };
 }
 
-/** The validation rules and plugin for `limits`, as ApolloServer takes them. */
-export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
+/** The depth and alias validation rules for `limits`, as ApolloServer takes them (`validationRules`). */
+export function queryLimitRules(limits: Pick<QueryLimits, 'maxDepth' | 'maxAliases'>): ValidationRule[] {
   return [depthLimitRule(limits.maxDepth), aliasLimitRule(limits.maxAliases)];
+}
+
+/**
+ * The token limit (CXGRAPH_MAX_TOKENS), as ApolloServer takes it (`parseOptions`): graphql-js's own parser stops
+ * at the token past the limit (GRAPHQL_PARSE_FAILED, "Syntax Error: Document contains more that N tokens.").
+ * Deliberately not graphql-armor's max-tokens: Apollo Server has no hook to replace its parse, so armor's token
+ * limit (its own Apollo integration included) parses every uncached document a second time, before Apollo does,
+ * with a proxied lexer 2.7–3.7× slower than graphql-js's parse. Measured (bench/README.md, "Query limits:
+ * graphql-armor"): +0.03 to +0.08 ms CPU per request of scenario 1 with uncached documents, +1.6 ms for a 500-key
+ * batch, +11 ms for a document just under the limit (the documents the limit is there for), and refusing one over
+ * it costs 3× what graphql-js's does; graphql-js's limit costs nothing beyond the one parse Apollo makes anyway.
+ */
+export function queryLimitParseOptions(limits: { maxTokens: number }): { maxTokens: number } {
+  return { maxTokens: limits.maxTokens };
 }
 
 /*

@@ -2,8 +2,12 @@
  * Abuse limits over real HTTP: depth, aliases and cost are refused as validation errors (400,
  * GRAPHQL_VALIDATION_FAILED, naming the limit) before anything executes, so no provider is called; bodies over
  * the limit are 413; Apollo's CSRF prevention stays on; and errors carry no stack trace, in production or not.
+ * Depth and aliases are graphql-armor's rules with our options and errors (src/security/query-limits.ts): what is
+ * pinned here is what callers rely on — fragments add no depth, introspection and federation's fields pass.
  */
+import { buildSchema, Kind, parse, validate, type DocumentNode, type FieldNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aliasLimitRule, depthLimitRule } from '../../src/security/query-limits.js';
 import { MemoryKvStore } from '../../src/store/memory-store.js';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../src/simulators/embedded.js';
 import { SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
@@ -29,6 +33,14 @@ function expectLimit(r: GraphQLResult, variable: string, ...phrases: string[]) {
   for (const p of phrases) expect(e!.message).toContain(p);
 }
 
+/** `t.gql` naming the operation to run (a document holding several). */
+async function gqlNamed(t: TestServer, query: string, operationName: string): Promise<GraphQLResult> {
+  const res = await fetch(`${t.url}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, operationName }) });
+  const raw = await res.text();
+  const body = JSON.parse(raw) as Pick<GraphQLResult, 'data' | 'errors'>;
+  return { status: res.status, data: body.data, errors: body.errors, raw, headers: res.headers };
+}
+
 const known = SAMPLE_RECORDINGS[0]!;
 const KEY = { company: known.company, organisation: known.organisation, folder: known.folder, filename: known.filename };
 const WEEK = 'from: "2024-05-01T00:00:00Z", to: "2024-05-07T00:00:00Z"';
@@ -52,6 +64,14 @@ describe('with the default limits', () => {
     // No path of the schema is 13 levels deep: the other validation errors come too, the depth one among them.
     const deep = `{ ${'providers { '.repeat(13)}provider ${'} '.repeat(13)}}`;
     expectLimit(await t.gql(deep), 'CXGRAPH_MAX_DEPTH', 'more than 12 levels deep');
+  });
+
+  it('a document nested thousands of levels deep (within the token limit) is a 400, never a 500', async () => {
+    // 6000 levels, 18000 tokens: depending on how warm it is, graphql-js's parser overflows its stack (parse failed)
+    // or parses it and the depth limit refuses it; armor's rule recursing that deep must not turn it into a 500.
+    const r = await t.gql(`{ ${'providers { '.repeat(6000)}provider ${'} '.repeat(6000)}}`);
+    expect(r.status).toBe(400);
+    expect(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED']).toContain(r.errors![0]!.extensions!.code);
   });
 
   it('an operation costing more than 10000 is refused before any upstream call, literal sizes or variables', async () => {
@@ -142,18 +162,39 @@ describe('with tight limits', () => {
     const four = `{ calls(provider: NEWVOICEMEDIA, ${WEEK}, first: 1) { nodes { agents { id } } } }`;
     expect((await t.gql(four)).errors).toBeUndefined();
     const five = `{ calls(provider: NEWVOICEMEDIA, ${WEEK}, first: 1) { nodes { agents { user { id } } } } }`;
+    // Fragments and inline fragments add no level of their own (armor's flattenFragments): four levels through them answer.
+    const fourViaFragments = `query Four { calls(provider: NEWVOICEMEDIA, ${WEEK}, first: 1) { ...N } } fragment N on CallConnection { nodes { ... on Call { agents { ...A } } } } fragment A on Agent { id }`;
+    expect((await t.gql(fourViaFragments)).errors).toBeUndefined();
     const before = counts();
-    expectLimit(await t.gql(five), 'CXGRAPH_MAX_DEPTH', 'more than 4 levels deep');
+    const refused = await t.gql(five);
+    expectLimit(refused, 'CXGRAPH_MAX_DEPTH', 'more than 4 levels deep', ': 5 levels');
+    expect(refused.errors![0]!.extensions).toMatchObject({ max: 4, actual: 5 });
     const viaFragments = `query Deep { calls(provider: NEWVOICEMEDIA, ${WEEK}, first: 1) { ...N } } fragment N on CallConnection { nodes { ... on Call { agents { ...A } } } } fragment A on Agent { user { id } }`;
-    expectLimit(await t.gql(viaFragments), 'CXGRAPH_MAX_DEPTH', 'Operation "Deep"');
+    expectLimit(await t.gql(viaFragments), 'CXGRAPH_MAX_DEPTH', 'Operation "Deep"', ': 5 levels');
     expect(counts()).toEqual(before);
-    const introspection = await t.gql('{ __schema { types { name fields { name type { name ofType { name } } } } } }');
+    // Introspection as Sandbox sends it (nested ofType far deeper than 4) and federation's fields as the router sends them.
+    const introspection = await t.gql('{ __schema { types { name fields { name type { name ofType { name ofType { name ofType { name } } } } } } } }');
     expect(introspection.errors).toBeUndefined();
+    const sdl = await t.gql<{ _service: { sdl: string } }>('{ _service { sdl } }');
+    expect(sdl.errors).toBeUndefined();
+    expect(sdl.data!._service.sdl).toContain('@key');
+    const entities = await t.gql<{ _entities: unknown[] }>('query ($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Recording { exists } } }', {
+      r: [{ __typename: 'Recording', ...KEY }],
+    });
+    expect(entities.errors).toBeUndefined();
+    expect(entities.data!._entities).toEqual([{ __typename: 'Recording', exists: true }]);
   });
 
-  it('aliases: 2 answer, 3 are refused', async () => {
+  it('aliases: 2 answer, 3 are refused; counted per operation, the aliases of a fragment once per spread', async () => {
     expect((await t.gql('{ a: providers { provider } b: providers { provider } }')).errors).toBeUndefined();
-    expectLimit(await t.gql('{ a: providers { provider } b: providers { provider } c: providers { status } }'), 'CXGRAPH_MAX_ALIASES', 'more than 2 aliases');
+    const refused = await t.gql('{ a: providers { provider } b: providers { provider } c: providers { status } }');
+    expectLimit(refused, 'CXGRAPH_MAX_ALIASES', 'more than 2 aliases', ': 3');
+    expect(refused.errors![0]!.extensions).toMatchObject({ max: 2, actual: 3 });
+    // Two operations of two aliases each in one document: only the one asked for runs, and it is within the limit.
+    const two = 'query A { a: providers { provider } b: providers { provider } } query B { c: providers { provider } d: providers { provider } }';
+    expect((await gqlNamed(t, two, 'B')).errors).toBeUndefined();
+    const spreadTwice = 'query S { providers { ...P } again: providers { ...P } } fragment P on ProviderConnection { p: provider }';
+    expectLimit(await t.gql(spreadTwice), 'CXGRAPH_MAX_ALIASES', 'Operation "S"', ': 3');
   });
 
   it('cost: the schema default page size counts, __typename is free, and variables decide', async () => {
@@ -223,4 +264,28 @@ describe('errors carry no stack trace', () => {
       }
     });
   }
+});
+
+describe('the depth and alias rules on their own', () => {
+  const schema = buildSchema('type Query { a: A } type A { a: A, b: Int }');
+  /** `{ a { a { … b } } }` built as an AST: deeper than graphql-js's parser (a recursive descent) would accept. */
+  function nested(levels: number): DocumentNode {
+    let field: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: 'b' } };
+    for (let i = 0; i < levels; i++) field = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: 'a' }, selectionSet: { kind: Kind.SELECTION_SET, selections: [field] } };
+    return { kind: Kind.DOCUMENT, definitions: [{ kind: Kind.OPERATION_DEFINITION, operation: 'query' as never, selectionSet: { kind: Kind.SELECTION_SET, selections: [field] } }] };
+  }
+
+  it('a selection nested past what armor can recurse through is reported as over the limit, not thrown', () => {
+    const errors = validate(schema, nested(100_000), [depthLimitRule(12), aliasLimitRule(30)]);
+    expect(errors.map((e) => e.extensions['limit'])).toContain('CXGRAPH_MAX_DEPTH');
+    expect(errors.find((e) => e.extensions['limit'] === 'CXGRAPH_MAX_DEPTH')!.message).toContain('more than 12 levels deep');
+  });
+
+  it('__typename and __type count as fields (armor), __schema does not', () => {
+    const depth = (q: string) => validate(schema, parse(q), [depthLimitRule(2)]).map((e) => e.extensions['actual']);
+    expect(depth('{ a { a { __typename } } }')).toEqual([3]);
+    expect(depth('{ a { b __typename } }')).toEqual([]);
+    expect(depth('{ __type(name: "A") { fields { type { name } } } }')).toEqual([4]);
+    expect(depth('{ __schema { types { fields { type { ofType { name } } } } } }')).toEqual([]);
+  });
 });
