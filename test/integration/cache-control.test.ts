@@ -71,6 +71,19 @@ describe('Cache-Control', () => {
     expect(await header('{ agentAvailability(skillNames: ["French"]) { ready } }')).toEqual({ cacheControl: 'max-age=10, public', errors: undefined });
   });
 
+  it('calls for a minute, and never longer than half the lifetime of the media links they hold', async () => {
+    const CALLS = '{ calls(provider: NEWVOICEMEDIA, from: "2024-05-01T00:00:00Z", to: "2024-05-02T00:00:00Z", first: 3) { nodes { id media { downloadUrl } } } }';
+    expect(await header(CALLS)).toEqual({ cacheControl: 'max-age=60, public', errors: undefined });
+    const shortLinks = await startServer({ ...nvm.env(), CXGRAPH_MEDIA_URL_TTL_SECONDS: '40' });
+    try {
+      const r = await shortLinks.gql(CALLS);
+      expect(r.errors).toBeUndefined();
+      expect(r.headers.get('cache-control')).toBe('max-age=20, public');
+    } finally {
+      await shortLinks.close();
+    }
+  });
+
   it('a query touching providers is never cached, whatever else it holds', async () => {
     expect(await header('{ providers { provider status } }')).toEqual({ cacheControl: 'no-store', errors: undefined });
     const mixed = await header('query ($keys: [RecordingKey!]!) { recordings(keys: $keys) { exists } providers { provider } }', { keys: FOUND });

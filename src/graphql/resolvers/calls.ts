@@ -2,6 +2,7 @@ import type { CallMediaResolvers, CallResolvers, PageInfoResolvers, QueryResolve
 import { badInput } from '../../errors.js';
 import type { CallModel } from '../../domain/models.js';
 import { validateRecordingKey } from '../../providers/calljourney/validation.js';
+import { cacheAtMost } from './cache-hints.js';
 import { intInRange } from './dispatch.js';
 
 export const callQueries: Pick<QueryResolvers, 'calls'> = {
@@ -44,5 +45,9 @@ export const PageInfo: PageInfoResolvers = {
 
 export const CallMedia: CallMediaResolvers = {
   // Absolute on CXGRAPH_PUBLIC_URL, signed for this path and a few minutes (src/security/media-links.ts): usable as <audio src>.
-  downloadUrl: (media, _, ctx) => ctx.mediaUrl(media.downloadPath),
+  // A cached answer must not hand out links that expire before it does: at most half their lifetime.
+  downloadUrl: (media, _, ctx, info) => {
+    cacheAtMost(info, Math.floor(ctx.services.config.media.ttlSeconds / 2));
+    return ctx.mediaUrl(media.downloadPath);
+  },
 };

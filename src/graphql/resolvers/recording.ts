@@ -1,7 +1,7 @@
-import type { GraphQLResolveInfo } from 'graphql';
 import type { QueryResolvers, RecordingResolvers } from '../../__generated__/resolvers-types.js';
 import type { RecordingModel } from '../../domain/models.js';
 import { validateRecordingKey, validateRecordingKeys } from '../../providers/calljourney/validation.js';
+import { cacheAtMost } from './cache-hints.js';
 
 export const recordingQueries: Pick<QueryResolvers, 'recording' | 'recordings'> = {
   recording: (_, { key }, ctx) => ctx.loaders.recording.load(validateRecordingKey(key)),
@@ -16,14 +16,6 @@ export const recordingQueries: Pick<QueryResolvers, 'recording' | 'recordings'> 
 
 /** How long an answer saying a file is not there may be cached: the file may be uploaded right after the call. */
 export const NOT_FOUND_MAX_AGE_SECONDS = 30;
-
-/**
- * Lowers the cache hint of the field being resolved (Apollo Server's cache-control plugin, which puts
- * `info.cacheControl` on every field's info; absent when the plugin is off).
- */
-function cacheAtMost(info: GraphQLResolveInfo, maxAge: number): void {
-  (info as { cacheControl?: { cacheHint: { restrict(hint: { maxAge: number }): void } } }).cacheControl?.cacheHint.restrict({ maxAge });
-}
 
 export const Recording: RecordingResolvers = {
   // A found file is cached as long as the Recording type allows (schema/recording.graphql); "not there" briefly.
