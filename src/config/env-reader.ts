@@ -10,7 +10,7 @@ export type NodeEnv = 'development' | 'production' | 'test';
 export type Env = Record<string, string | undefined>;
 
 /** Variables whose values may be secret: never echoed, whatever is wrong with them. */
-export const SECRET_VARIABLES = /SECRET|PASSWORD|API_KEY|ENCRYPTION_KEYS|REDIS_URL|TOKEN$|HEADERS$/;
+export const SECRET_VARIABLES = /SECRET|PASSWORD|API_KEY|_KEYS$|SIGNING_KEY|REDIS_URL|TOKEN$|HEADERS$/;
 
 export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; problem: string }[]) {
