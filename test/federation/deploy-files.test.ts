@@ -119,6 +119,10 @@ describe('docker-compose.yml', () => {
     const [minor, patch] = String(routerService.image).split(':v2.')[1]!.split('.').map(Number);
     expect(minor! * 1000 + patch!, `header rules under request.operations need Router ${ROUTER_CONFIG_SINCE}`).toBeGreaterThanOrEqual(16_000);
     expect(at(routerService, 'depends_on', 'cxgraph', 'condition')).toBe('service_healthy');
+    // The router needs a GraphOS graph to start with JWT authentication and @requiresScopes: a plain
+    // `docker compose up` (Redis + cxgraph) must not depend on it.
+    expect(routerService.profiles).toEqual(['router']);
+    for (const name of ['cxgraph', 'redis']) expect((services[name] as Yaml).profiles).toBeUndefined();
   });
 
   it('gives the router its GraphOS graph (pass-through) and cxgraph the public URL its media links use', () => {
