@@ -10,7 +10,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type ValidationRule } from 'graphql';
 import { configuredProviders, type Config } from './config.js';
 import { createContext, type Context } from './context.js';
 import { ERROR_CODES, isCxError } from './errors.js';
@@ -75,7 +75,7 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
     stopOnTerminationSignals: false,
     // Tokens while parsing (graphql-js's parser), depth and aliases with the document (graphql-armor's rules),
     // cost once the variables are known (list sizes).
-    validationRules: queryLimitRules(config.requestLimits),
+    validationRules: [knownOperationTypes, ...queryLimitRules(config.requestLimits)],
     parseOptions: queryLimitParseOptions(config.requestLimits),
     plugins: [
       config.landingPage ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
@@ -283,6 +283,19 @@ function formatError(formatted: GraphQLFormattedError, error: unknown, logger: L
   metrics.graphqlErrors.inc({ code: 'INTERNAL_SERVER_ERROR' });
   return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
+
+/**
+ * An operation whose type the schema does not have (`subscription { … }`: cxgraph has no Subscription type) is the
+ * client's mistake, refused with the other validation failures (400 GRAPHQL_VALIDATION_FAILED). graphql-js 16 has
+ * no such rule and fails only when executing ("Schema is not configured to execute subscription operation"), which
+ * would reach formatError as an unexpected error.
+ */
+const knownOperationTypes: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    if (context.getSchema().getRootType(node.operation)) return;
+    context.reportError(new GraphQLError(`This schema has no ${node.operation} operations: it answers queries and mutations`, { nodes: node }));
+  },
+});
 
 function requestIdOf(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
