@@ -125,7 +125,9 @@ export class TokenManager implements TokenSource {
     if (mem?.accessToken === accessToken) this.memory.set(key, { ...mem, expiresAt: 0, renewAt: 0 });
     const stored = await this.opts.store.get<CachedToken>(key);
     if (stored?.accessToken === accessToken) {
-      await this.opts.store.set(key, { ...stored, expiresAt: 0, renewAt: 0 }, stored.refreshToken ? this.refreshTokenTtlMs : 1);
+      // One compare-and-set: written only if the store still holds exactly what was read. A replica delayed between
+      // the read and the write must not put its stale copy over a token another replica has just fetched.
+      await this.opts.store.compareAndSet(key, stored, { ...stored, expiresAt: 0, renewAt: 0 }, stored.refreshToken ? this.refreshTokenTtlMs : 1);
     }
   }
 
