@@ -310,7 +310,9 @@ export type PbxAccount = {
   login: Scalars['String']['output'];
   /**
    * CONNECTED while its trusted application gets tokens; NEEDS_REAUTHORIZATION once the PBX refused them (the user
-   * must consent again through `beginPbxConnection`; `providers` says why).
+   * must consent again through `beginPbxConnection`; `providers` says why); UNAVAILABLE while this replica cannot
+   * open the stored record (it was sealed with an encryption key this replica lacks: add the key named in
+   * `providers { lastError }`; nobody needs to consent again).
    */
   status: ConnectionStatus;
   /** The user's IANA time zone, e.g. `Europe/Moscow`, when the PBX gave one. */
@@ -365,7 +367,7 @@ export type ProviderConnection = {
 
 /**
  * What cxgraph answers. Every field reports its own failure as a GraphQL error with `extensions.code` (one of
- * BAD_USER_INPUT, UNAUTHENTICATED, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
+ * BAD_USER_INPUT, UNAUTHENTICATED, FORBIDDEN, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
  * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`. Every field that reaches a
  * platform is nullable, root fields and mutations included: a failure nulls exactly that field, and the rest of the
  * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
@@ -429,7 +431,7 @@ export type Query = {
 
 /**
  * What cxgraph answers. Every field reports its own failure as a GraphQL error with `extensions.code` (one of
- * BAD_USER_INPUT, UNAUTHENTICATED, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
+ * BAD_USER_INPUT, UNAUTHENTICATED, FORBIDDEN, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
  * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`. Every field that reaches a
  * platform is nullable, root fields and mutations included: a failure nulls exactly that field, and the rest of the
  * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
@@ -441,7 +443,7 @@ export type QueryAgentAvailabilityArgs = {
 
 /**
  * What cxgraph answers. Every field reports its own failure as a GraphQL error with `extensions.code` (one of
- * BAD_USER_INPUT, UNAUTHENTICATED, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
+ * BAD_USER_INPUT, UNAUTHENTICATED, FORBIDDEN, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
  * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`. Every field that reaches a
  * platform is nullable, root fields and mutations included: a failure nulls exactly that field, and the rest of the
  * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
@@ -453,7 +455,7 @@ export type QueryAgentsArgs = {
 
 /**
  * What cxgraph answers. Every field reports its own failure as a GraphQL error with `extensions.code` (one of
- * BAD_USER_INPUT, UNAUTHENTICATED, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
+ * BAD_USER_INPUT, UNAUTHENTICATED, FORBIDDEN, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
  * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`. Every field that reaches a
  * platform is nullable, root fields and mutations included: a failure nulls exactly that field, and the rest of the
  * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
@@ -469,7 +471,7 @@ export type QueryCallsArgs = {
 
 /**
  * What cxgraph answers. Every field reports its own failure as a GraphQL error with `extensions.code` (one of
- * BAD_USER_INPUT, UNAUTHENTICATED, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
+ * BAD_USER_INPUT, UNAUTHENTICATED, FORBIDDEN, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
  * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`. Every field that reaches a
  * platform is nullable, root fields and mutations included: a failure nulls exactly that field, and the rest of the
  * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
@@ -481,7 +483,7 @@ export type QueryPbxAccountArgs = {
 
 /**
  * What cxgraph answers. Every field reports its own failure as a GraphQL error with `extensions.code` (one of
- * BAD_USER_INPUT, UNAUTHENTICATED, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
+ * BAD_USER_INPUT, UNAUTHENTICATED, FORBIDDEN, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
  * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`. Every field that reaches a
  * platform is nullable, root fields and mutations included: a failure nulls exactly that field, and the rest of the
  * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
@@ -493,7 +495,7 @@ export type QueryRecordingArgs = {
 
 /**
  * What cxgraph answers. Every field reports its own failure as a GraphQL error with `extensions.code` (one of
- * BAD_USER_INPUT, UNAUTHENTICATED, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
+ * BAD_USER_INPUT, UNAUTHENTICATED, FORBIDDEN, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
  * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`. Every field that reaches a
  * platform is nullable, root fields and mutations included: a failure nulls exactly that field, and the rest of the
  * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
@@ -505,7 +507,7 @@ export type QueryRecordingsArgs = {
 
 /**
  * What cxgraph answers. Every field reports its own failure as a GraphQL error with `extensions.code` (one of
- * BAD_USER_INPUT, UNAUTHENTICATED, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
+ * BAD_USER_INPUT, UNAUTHENTICATED, FORBIDDEN, PROVIDER_NOT_CONFIGURED, PROVIDER_AUTH_FAILED, PROVIDER_NEEDS_REAUTHORIZATION,
  * PROVIDER_RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_ERROR) and `extensions.provider`. Every field that reaches a
  * platform is nullable, root fields and mutations included: a failure nulls exactly that field, and the rest of the
  * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
