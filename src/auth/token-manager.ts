@@ -24,7 +24,7 @@ import type { FetchLike } from '../http/upstream-fetch.js';
 import type { ConnectionStatus } from './connection-status.js';
 import type { Grant, GrantIdentity, TokenHttpRequest } from './grant.js';
 import type { TokenSource } from './token-source.js';
-import { tokenSetFromResponse, type TokenSet } from './token-set.js';
+import { tokenSetFromResponse, withCappedLifetime, type TokenSet } from './token-set.js';
 
 export type { FetchLike } from '../http/upstream-fetch.js';
 
@@ -84,6 +84,11 @@ export class TokenManager implements TokenSource {
   private readonly lockPollMs: number;
   private readonly random: () => number;
   private readonly refreshTokenTtlMs: number;
+  /**
+   * Locks whose release would have been dropped because the store stopped answering while this replica held them
+   * (a Redis stall during the token write), with the grant whose token to write back: done once the store answers.
+   */
+  private readonly unreleased = new Map<string, { grant: Grant; releases: (() => Promise<void>)[] }>();
 
   constructor(private readonly opts: TokenManagerOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -93,6 +98,9 @@ export class TokenManager implements TokenSource {
     this.lockPollMs = opts.lockPollMs ?? 50;
     this.random = opts.random ?? Math.random;
     this.refreshTokenTtlMs = opts.refreshTokenTtlMs ?? 30 * 24 * 3600_000;
+    opts.store.onHealthChange?.((healthy) => {
+      if (healthy) void this.releaseWhenBack();
+    });
   }
 
   /** A valid access token for the grant. Throws CxError (PROVIDER_AUTH_FAILED, …) when none can be had. */
@@ -209,13 +217,56 @@ export class TokenManager implements TokenSource {
       const token = await this.fetchToken(grant, base);
       const cached = this.withRenewAt(token);
       this.memory.set(key, cached);
-      const ttl = cached.refreshToken ? Math.max(cached.expiresAt - this.clock.now(), this.refreshTokenTtlMs) : cached.expiresAt - this.clock.now();
-      await this.opts.store.set(key, cached, Number.isFinite(ttl) ? Math.max(1, ttl) : undefined);
+      await this.opts.store.set(key, cached, this.storeTtl(cached));
       this.opts.status?.tokenIssued(grant.identity.provider, cached.expiresAt);
       return cached;
     } finally {
-      await release();
+      await this.releaseLock(key, grant, release);
     }
+  }
+
+  private storeTtl(t: CachedToken): number {
+    const left = t.expiresAt - this.clock.now();
+    return Math.max(1, t.refreshToken ? Math.max(left, this.refreshTokenTtlMs) : left);
+  }
+
+  /**
+   * Releases a token lock. When the store has stopped answering meanwhile (a Redis stall during the token write),
+   * both the write and the release would be dropped and the lock would stay for its whole lease, every other replica
+   * waiting on it: the release waits for the store to answer again instead, and the token is written first
+   * (releaseWhenBack). Should the store fail again right then, the lock still expires with its lease.
+   */
+  private async releaseLock(key: string, grant: Grant, release: () => Promise<void>): Promise<void> {
+    if (this.opts.store.healthy || !this.opts.store.onHealthChange) return release();
+    const waiting = this.unreleased.get(key);
+    if (waiting) waiting.releases.push(release);
+    else this.unreleased.set(key, { grant, releases: [release] });
+  }
+
+  /** The store answers again: write back the tokens fetched while it did not, then release their locks. */
+  private async releaseWhenBack(): Promise<void> {
+    for (const [key, { grant, releases }] of [...this.unreleased]) {
+      if (!this.opts.store.healthy) return; // down again: the next recovery goes on from here
+      this.unreleased.delete(key);
+      try {
+        await this.writeBack(key, grant);
+      } catch (e) {
+        this.opts.logger.warn({ provider: grant.identity.provider, err: e instanceof Error ? e.message : String(e) }, 'token could not be written back to the store');
+      } finally {
+        for (const r of releases) await r();
+      }
+    }
+  }
+
+  /** This replica's token for `key`, into the store unless the store holds a newer one (or one it cannot open). */
+  private async writeBack(key: string, grant: Grant): Promise<void> {
+    const mine = this.memory.get(key);
+    if (!mine || !this.usable(mine, grant, this.clock.now())) return;
+    const current = await this.opts.store.read<CachedToken>(key);
+    if (current.status === 'unavailable' || current.status === 'unreadable') return;
+    const theirs = current.status === 'found' ? current.value : undefined;
+    if (theirs && typeof theirs.obtainedAt === 'number' && theirs.obtainedAt >= mine.obtainedAt) return;
+    await this.opts.store.compareAndSet(key, theirs, mine, this.storeTtl(mine));
   }
 
   /** A usable token from the store that is newer than `previous`, copied into memory; else undefined. */
@@ -294,7 +345,7 @@ export class TokenManager implements TokenSource {
       errorFromResponse: errorFromTokenResponse,
     };
     try {
-      const token = await this.http(provider).json(request, (body) => (grant.processResponse ? grant.processResponse(body, requestedAt) : tokenSetFromResponse(provider, body, requestedAt)));
+      const token = await this.http(provider).json(request, (body) => withCappedLifetime(grant.processResponse ? grant.processResponse(body, requestedAt) : tokenSetFromResponse(provider, body, requestedAt)));
       this.opts.metrics?.tokenRequests.inc({ provider, outcome: 'success' });
       this.opts.metrics?.tokenCache.inc({ provider, result: 'fetch' });
       this.opts.logger.info({ provider, expiresInS: Math.round((token.expiresAt - requestedAt) / 1000) }, 'obtained access token');

@@ -10,7 +10,7 @@ export interface TokenSet {
   tokenType: string;
   /** Epoch ms when the request for this token was sent: lifetimes count from there, never from receipt. */
   obtainedAt: number;
-  /** Epoch ms after which the token must not be used; Infinity for tokens that never expire (API keys). */
+  /** Epoch ms after which the token must not be used; at most MAX_TOKEN_LIFETIME_SECONDS after `obtainedAt`. */
   expiresAt: number;
   refreshToken?: string;
   scope?: string;
@@ -18,6 +18,19 @@ export interface TokenSet {
 
 /** Used when a token endpoint omits `expires_in` and the token is opaque (docs/providers/pbx.md, "token lifetimes"). */
 export const DEFAULT_LIFETIME_SECONDS = 3600;
+
+/**
+ * The longest a token is kept, whatever `expires_in` or the JWT's `exp` say: 400 days, above the longest lifetime a
+ * platform documents (Sangoma: about a year, docs/providers/sangoma.md#authentication). A platform (or anything
+ * answering in its name) that claims `exp: 1e20` does not get a token cxgraph would use, and keep in the store, forever.
+ */
+export const MAX_TOKEN_LIFETIME_SECONDS = 400 * 24 * 3600;
+
+/** The token with its expiry no later than MAX_TOKEN_LIFETIME_SECONDS after it was asked for. */
+export function withCappedLifetime(t: TokenSet): TokenSet {
+  const latest = t.obtainedAt + MAX_TOKEN_LIFETIME_SECONDS * 1000;
+  return t.expiresAt > latest || Number.isNaN(t.expiresAt) ? { ...t, expiresAt: latest } : t;
+}
 
 /**
  * Standard processing of a successful RFC 6749 §5.1 response. The expiry is the earlier of `expires_in`

@@ -5,13 +5,15 @@
  * - a Redis stall during a token write does not leave the token lock behind for the rest of its lease: the lock is
  *   released once Redis answers again, and another replica gets its token without waiting the lease out.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '@keyv/redis';
+import { afterAll, describe, expect, it } from 'vitest';
 import { formRequest, type Grant } from '../../src/auth/grant.js';
 import { cacheKey, TokenManager, type FetchLike } from '../../src/auth/token-manager.js';
 import type { KvStore } from '../../src/store/kv-store.js';
 import { createStore } from '../../src/store/create-store.js';
 import { LogCapture } from '../support/log-capture.js';
 import { HAS_REDIS, REDIS_URL, uniqueNamespace } from '../support/redis.js';
+import { HAS_REDIS_SERVER, startPrivateRedis, waitFor } from './support.js';
 
 /** A token endpoint shared by the replicas, counting its requests. */
 function tokenEndpoint() {
@@ -104,5 +106,59 @@ describe.skipIf(!HAS_REDIS)('token races between replicas on one Redis', () => {
     expect((await probe.get<{ accessToken: string; expiresAt: number }>(key))?.accessToken).toBe('tok-2');
     expect((await a.getToken(grant)).accessToken).toBe('tok-2');
     expect(ep.requests).toBe(2);
+  });
+});
+
+describe.skipIf(!HAS_REDIS_SERVER)('a Redis stall during a token write', () => {
+  it('leaves no lock behind: it is released once Redis answers, and the other replica gets its token at once', async () => {
+    const redis = await startPrivateRedis();
+    const ns = uniqueNamespace();
+    const stores: KvStore[] = [];
+    const newStore = (logs = new LogCapture()) => {
+      const s = createStore({ redisUrl: redis.url, namespace: ns, encryptionKeys: [], logger: logs.logger, opTimeoutMs: 200, probeIntervalMs: 100 });
+      stores.push(s);
+      return s;
+    };
+    const raw = createClient({ url: redis.url });
+    await raw.connect();
+    try {
+      const ep = tokenEndpoint();
+      let stallNext = false;
+      // Redis stalls for a second (SIGSTOP … SIGCONT) while the token request is answered, so the token write and
+      // the lock release that follow it find Redis silent.
+      const stallingFetch: FetchLike = async (url, init) => {
+        if (stallNext) {
+          stallNext = false;
+          redis.process.kill('SIGSTOP');
+          setTimeout(() => redis.process.kill('SIGCONT'), 1_000);
+        }
+        return ep.fetch(url, init);
+      };
+      const lease = 20_000;
+      const aStore = newStore();
+      const a = new TokenManager({ store: aStore, logger: new LogCapture().logger, fetch: stallingFetch, lockLeaseMs: lease });
+      const b = new TokenManager({ store: newStore(), logger: new LogCapture().logger, fetch: ep.fetch, lockLeaseMs: lease });
+      const lockKey = `${ns}:lock:${cacheKey(grant.identity)}`;
+      await waitFor('the store to connect', () => aStore.healthy);
+
+      stallNext = true;
+      const started = Date.now();
+      expect((await a.getToken(grant)).accessToken).toBe('tok-1');
+      expect(aStore.healthy).toBe(false); // the write met the stall
+      await waitFor('Redis to answer again', () => aStore.healthy, 5_000, 20);
+      // The lock is gone well before its lease would have run out ...
+      await waitFor('the lock to be released', async () => (await raw.exists(lockKey)) === 0, 3_000, 20);
+      expect(Date.now() - started).toBeLessThan(lease / 4);
+      // ... and the other replica does not wait the lease out: it gets the token A fetched, written once Redis answered.
+      const t0 = Date.now();
+      expect((await b.getToken(grant)).accessToken).toBe('tok-1');
+      expect(Date.now() - t0).toBeLessThan(1_000);
+      expect(ep.requests).toBe(1);
+    } finally {
+      redis.process.kill('SIGCONT');
+      await raw.close();
+      await Promise.all(stores.map((s) => s.close()));
+      await redis.stop();
+    }
   });
 });

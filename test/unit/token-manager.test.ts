@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { formRequest, type Grant } from '../../src/auth/grant.js';
 import { TokenManager, type FetchLike } from '../../src/auth/token-manager.js';
+import { MAX_TOKEN_LIFETIME_SECONDS } from '../../src/auth/token-set.js';
 import { ConnectionStatus } from '../../src/auth/connection-status.js';
 import { isCxError } from '../../src/errors.js';
 import { MemoryKvStore } from '../../src/store/memory-store.js';
@@ -248,6 +249,25 @@ describe('TokenManager', () => {
     ep.queue.push({ status: 200, body: { access_token: jwt, expires_in: 3600 } });
     const t = await tm.getToken(grant());
     expect(t.expiresAt).toBe(exp * 1000);
+  });
+
+  it('caps every token lifetime at MAX_TOKEN_LIFETIME_SECONDS (400 days): a JWT exp of 1e20 or an endless expires_in is not believed', async () => {
+    const ep = tokenEndpoint();
+    const clock = new FakeClock();
+    const store = new MemoryKvStore();
+    const tm = new TokenManager({ store, logger: new LogCapture().logger, fetch: ep.fetch, clock, random: () => 0 });
+    const cap = MAX_TOKEN_LIFETIME_SECONDS * 1000;
+    const jwt = `${b64({ alg: 'none' })}.${b64({ exp: 1e20 })}.sig`;
+    ep.queue.push({ status: 200, body: { access_token: jwt, expires_in: 1e20 } });
+    const g = grant({ renewBeforeExpiry: false });
+    const t = await tm.getToken(g);
+    expect(t.expiresAt).toBe(clock.t + cap);
+    // Renewed once that capped life is over, as any other token.
+    clock.advance(cap);
+    expect((await tm.getToken(g)).accessToken).toBe('tok-1');
+    expect(ep.requests).toHaveLength(2);
+    // A Sangoma-like year-long token is left alone.
+    expect(MAX_TOKEN_LIFETIME_SECONDS).toBeGreaterThan(24_304_413);
   });
 });
 
