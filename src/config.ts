@@ -249,6 +249,14 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
   return deepFreeze(config);
 }
 
+/**
+ * The process environment with `overrides` on top (the embedded simulators' variables), validated as loadConfig does:
+ * so the bootstrap never reads process.env itself.
+ */
+export function loadConfigOver(overrides: Env, modules: readonly ProviderModule[] = PROVIDERS): Readonly<Config> {
+  return loadConfig({ ...process.env, ...overrides }, modules);
+}
+
 /** One configured provider's own configuration (the shape its module's loadConfig returns), or undefined. */
 export function providerConfig<C>(c: Config, name: string): C | undefined {
   return c.providers.find((p) => p.module.name === name)?.config as C | undefined;

@@ -1,5 +1,5 @@
 /** Bootstrap only: loadConfig → (embedded simulators) → createServer → listen, and a graceful SIGTERM. */
-import { ConfigError, configuredProviders, describeConfig, loadConfig, type Config } from './config.js';
+import { ConfigError, configuredProviders, describeConfig, loadConfig, loadConfigOver, type Config } from './config.js';
 import { createLogger } from './observability/logger.js';
 import { callerAuthWarning } from './security/caller-auth.js';
 import { createServer } from './server.js';
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     const { startEmbeddedSimulators } = await import('./simulators/embedded.js');
     // The PBX consent page sends the browser back to our own callback, so it must know where we listen.
     sims = await startEmbeddedSimulators('127.0.0.1', config.publicUrl ?? `http://localhost:${config.port}`);
-    config = loadConfig({ ...process.env, ...sims.env });
+    config = loadConfigOver(sims.env);
     logger.warn(
       { simulators: sims.urls },
       'No provider is configured: serving against the built-in simulators on loopback (embedded default). Set provider credentials to use real platforms.',
