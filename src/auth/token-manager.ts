@@ -23,6 +23,8 @@ import { ResiliencePolicy } from '../http/resilience.js';
 import type { FetchLike } from '../http/upstream-fetch.js';
 import type { ConnectionStatus } from './connection-status.js';
 import type { Grant, GrantIdentity, TokenHttpRequest } from './grant.js';
+import { LockReleases } from './lock-releases.js';
+import { TokenBackoff } from './token-backoff.js';
 import type { TokenSource } from './token-source.js';
 import { tokenSetFromResponse, withCappedLifetime, type TokenSet } from './token-set.js';
 
@@ -60,6 +62,8 @@ export interface TokenManagerOptions {
   random?: () => number;
   /** How long refresh tokens are kept in the store when the platform does not say (they outlive access tokens). */
   refreshTokenTtlMs?: number;
+  /** Backoff of failed token requests per grant (default 1 s doubling to 60 s). */
+  backoff?: { baseMs?: number; capMs?: number };
 }
 
 /** Token sets as kept in the store and the in-process copy, with the moment they should be renewed. */
@@ -84,11 +88,10 @@ export class TokenManager implements TokenSource {
   private readonly lockPollMs: number;
   private readonly random: () => number;
   private readonly refreshTokenTtlMs: number;
-  /**
-   * Locks whose release would have been dropped because the store stopped answering while this replica held them
-   * (a Redis stall during the token write), with the grant whose token to write back: done once the store answers.
-   */
-  private readonly unreleased = new Map<string, { grant: Grant; releases: (() => Promise<void>)[] }>();
+  /** Lock releases that wait for the store to answer again (lock-releases.ts). */
+  private readonly releases: LockReleases;
+  /** Per-grant backoff of failed token requests (token-backoff.ts). */
+  private readonly backoff: TokenBackoff;
 
   constructor(private readonly opts: TokenManagerOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -98,9 +101,8 @@ export class TokenManager implements TokenSource {
     this.lockPollMs = opts.lockPollMs ?? 50;
     this.random = opts.random ?? Math.random;
     this.refreshTokenTtlMs = opts.refreshTokenTtlMs ?? 30 * 24 * 3600_000;
-    opts.store.onHealthChange?.((healthy) => {
-      if (healthy) void this.releaseWhenBack();
-    });
+    this.releases = new LockReleases(opts.store, opts.logger, (key, grant) => this.writeBack(key, grant));
+    this.backoff = new TokenBackoff({ logger: opts.logger, random: this.random, ...opts.backoff });
   }
 
   /** A valid access token for the grant. Throws CxError (PROVIDER_AUTH_FAILED, …) when none can be had. */
@@ -110,14 +112,17 @@ export class TokenManager implements TokenSource {
     const mem = this.memory.get(key);
     if (mem && this.usable(mem, grant, now)) {
       this.opts.metrics?.tokenCache.inc({ provider: grant.identity.provider, result: 'memory' });
-      if (grant.renewBeforeExpiry && now >= mem.renewAt && !this.inflight.has(key)) {
-        // Renew in the background; callers keep the current, still valid token meanwhile.
+      if (grant.renewBeforeExpiry && now >= mem.renewAt && !this.inflight.has(key) && !this.backoff.waiting(key, now)) {
+        // Renew in the background; callers keep the current, still valid token meanwhile (also while it backs off).
         this.load(key, grant, mem).catch(() => undefined);
       }
       return mem;
     }
     const reauth = this.needsReauth.get(key);
     if (reauth) throw reauth;
+    // The grant's last token request failed a moment ago: refused at once rather than asked again (token-backoff.ts).
+    const paused = this.backoff.refusal(key, now);
+    if (paused) throw paused;
     return this.load(key, grant, mem);
   }
 
@@ -162,6 +167,7 @@ export class TokenManager implements TokenSource {
     const key = cacheKey(grant.identity);
     this.memory.delete(key);
     this.needsReauth.delete(key);
+    this.backoff.clear(key);
     await this.opts.store.delete(key);
   }
 
@@ -214,48 +220,27 @@ export class TokenManager implements TokenSource {
       const theirs = await this.readStore(key, grant, previous);
       if (theirs) return theirs;
       const base = (await this.opts.store.get<CachedToken>(key)) ?? previous;
-      const token = await this.fetchToken(grant, base);
+      let token: TokenSet;
+      try {
+        token = await this.fetchToken(grant, base);
+      } catch (e) {
+        this.backoff.failed(key, grant.identity.provider, e, this.clock.now());
+        throw e;
+      }
+      this.backoff.succeeded(key);
       const cached = this.withRenewAt(token);
       this.memory.set(key, cached);
       await this.opts.store.set(key, cached, this.storeTtl(cached));
       this.opts.status?.tokenIssued(grant.identity.provider, cached.expiresAt);
       return cached;
     } finally {
-      await this.releaseLock(key, grant, release);
+      await this.releases.release(key, grant, release);
     }
   }
 
   private storeTtl(t: CachedToken): number {
     const left = t.expiresAt - this.clock.now();
     return Math.max(1, t.refreshToken ? Math.max(left, this.refreshTokenTtlMs) : left);
-  }
-
-  /**
-   * Releases a token lock. When the store has stopped answering meanwhile (a Redis stall during the token write),
-   * both the write and the release would be dropped and the lock would stay for its whole lease, every other replica
-   * waiting on it: the release waits for the store to answer again instead, and the token is written first
-   * (releaseWhenBack). Should the store fail again right then, the lock still expires with its lease.
-   */
-  private async releaseLock(key: string, grant: Grant, release: () => Promise<void>): Promise<void> {
-    if (this.opts.store.healthy || !this.opts.store.onHealthChange) return release();
-    const waiting = this.unreleased.get(key);
-    if (waiting) waiting.releases.push(release);
-    else this.unreleased.set(key, { grant, releases: [release] });
-  }
-
-  /** The store answers again: write back the tokens fetched while it did not, then release their locks. */
-  private async releaseWhenBack(): Promise<void> {
-    for (const [key, { grant, releases }] of [...this.unreleased]) {
-      if (!this.opts.store.healthy) return; // down again: the next recovery goes on from here
-      this.unreleased.delete(key);
-      try {
-        await this.writeBack(key, grant);
-      } catch (e) {
-        this.opts.logger.warn({ provider: grant.identity.provider, err: e instanceof Error ? e.message : String(e) }, 'token could not be written back to the store');
-      } finally {
-        for (const r of releases) await r();
-      }
-    }
   }
 
   /** This replica's token for `key`, into the store unless the store holds a newer one (or one it cannot open). */
@@ -343,6 +328,8 @@ export class TokenManager implements TokenSource {
       idempotent: REPEATABLE_GRANTS.has(req.body.get('grant_type') ?? ''),
       followRedirects: false,
       errorFromResponse: errorFromTokenResponse,
+      // Reported by the grant's backoff, once per change of state (token-backoff.ts).
+      quiet: true,
     };
     try {
       const token = await this.http(provider).json(request, (body) => withCappedLifetime(grant.processResponse ? grant.processResponse(body, requestedAt) : tokenSetFromResponse(provider, body, requestedAt)));

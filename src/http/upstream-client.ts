@@ -57,6 +57,11 @@ export interface UpstreamRequest {
   followRedirects?: boolean;
   /** Maps a non-2xx answer of this request; default the client's `errorFromResponse`. */
   errorFromResponse?: ErrorFromResponse;
+  /**
+   * Failures are logged at debug level, not as warnings: the caller reports them itself (token requests: the token
+   * manager, once per change of a grant's state, src/auth/token-backoff.ts). They are recorded in the status as any.
+   */
+  quiet?: boolean;
 }
 
 export interface UpstreamResponse {
@@ -240,7 +245,9 @@ export class UpstreamClient {
   private record(req: UpstreamRequest, e: CxError): CxError {
     this.opts.status?.failed(this.provider, e);
     const x = e.extensions;
-    this.opts.logger.warn({ provider: this.provider, operation: req.operation, code: x.code, upstreamStatus: x.upstreamStatus, oauthError: x.oauthError }, e.message);
+    const fields = { provider: this.provider, operation: req.operation, code: x.code, upstreamStatus: x.upstreamStatus, oauthError: x.oauthError };
+    if (req.quiet) this.opts.logger.debug(fields, e.message);
+    else this.opts.logger.warn(fields, e.message);
     return e;
   }
 }

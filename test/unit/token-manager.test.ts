@@ -231,9 +231,11 @@ describe('TokenManager', () => {
 
   it('treats a 5xx or an unreachable token endpoint as PROVIDER_UNAVAILABLE, and a 200 without a token as PROVIDER_ERROR', async () => {
     const ep = tokenEndpoint();
-    const { tm } = manager(ep, new FakeClock());
+    const clock = new FakeClock();
+    const { tm } = manager(ep, clock);
     ep.queue.push({ status: 503, body: {} });
     await expect(tm.getToken(grant())).rejects.toSatisfy((e: unknown) => isCxError(e) && e.extensions.code === 'PROVIDER_UNAVAILABLE');
+    clock.advance(60_000); // past the grant's backoff (token-backoff.test.ts)
     ep.queue.push({ status: 200, body: { token_type: 'Bearer' } });
     await expect(tm.getToken(grant())).rejects.toSatisfy((e: unknown) => isCxError(e) && e.extensions.code === 'PROVIDER_ERROR');
     const down = new TokenManager({ store: new MemoryKvStore(), logger: new LogCapture().logger, fetch: () => Promise.reject(new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } })) });
