@@ -55,6 +55,12 @@ export interface KvStore {
   /** `read`, with anything but a value found as undefined. */
   get<T>(key: string): Promise<T | undefined>;
   /**
+   * `get` of many keys in one round trip to the store (one MGET on a single Redis; on a cluster, whose keys live in
+   * different slots, one GET per key sent together, which node-redis pipelines per node), answers in key order.
+   * For caches read once per batch (the recording cache). A store without it is read with `get` per key.
+   */
+  getMany?<T>(keys: readonly string[]): Promise<(T | undefined)[]>;
+  /**
    * Stores `value` under `key` (sealed and bound to the key), unless the value there now cannot be opened: a
    * replica never replaces what it could not read (the value is logged as unreadable instead). Dropped when the
    * store does not answer; callers that must know whether it was written use compareAndSet.

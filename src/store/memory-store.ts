@@ -73,6 +73,12 @@ export class MemoryKvStore implements KvStore {
     const r = this.readNow<T>(key);
     return r.status === 'found' ? r.value : undefined;
   }
+  async getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]> {
+    return keys.map((key) => {
+      const r = this.readNow<T>(key);
+      return r.status === 'found' ? r.value : undefined;
+    });
+  }
   async set(key: string, value: unknown, ttlMs?: number): Promise<void> {
     if (this.readNow(key).status === 'unreadable') return;
     this.backing.write(this.codec.fullKey(key), this.codec.encode(key, value), ttlMs);

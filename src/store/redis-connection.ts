@@ -9,6 +9,8 @@ import type { Logger } from '../observability/logger.js';
 /** The commands the store sends itself (keyv sends none of them); the same on a client and on a cluster. */
 export interface RedisCommands {
   get(key: string): Promise<string | null>;
+  /** One Redis only: a cluster refuses keys of different slots in one MGET. */
+  mGet(keys: string[]): Promise<(string | null)[]>;
   set(key: string, value: string, opts: { NX: true; PX: number }): Promise<string | null>;
   del(key: string): Promise<number>;
   eval(script: string, opts: { keys: string[]; arguments: string[] }): Promise<unknown>;

@@ -80,6 +80,23 @@ export class RedisKvStore implements KvStore {
     const r = await this.read<T>(key);
     return r.status === 'found' ? r.value : undefined;
   }
+  /**
+   * One round trip: MGET on one Redis; on a cluster one GET per key, issued together (node-redis pipelines the
+   * commands bound for each node), since MGET refuses keys of different slots. A Redis that does not answer: all undefined.
+   */
+  async getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]> {
+    if (keys.length === 0) return [];
+    const full = keys.map((k) => this.codec.fullKey(k));
+    const raw = await this.conn.guard<(string | null)[] | typeof DOWN>(
+      () => (this.kind === 'redis' ? this.conn.commands.mGet(full) : Promise.all(full.map((k) => this.conn.commands.get(k)))),
+      DOWN,
+    );
+    if (raw === DOWN) return keys.map(() => undefined);
+    return keys.map((key, i) => {
+      const r = this.decode<T>(key, raw[i] ?? null);
+      return r.status === 'found' ? r.value : undefined;
+    });
+  }
   async set(key: string, value: unknown, ttlMs?: number): Promise<void> {
     await this.write(key, ttlMs, (current) => (current.status === 'unreadable' ? { leave: false } : { write: value }));
   }
