@@ -3,23 +3,19 @@
  * (HTTP status, OAuth error body, network failure) becomes a GraphQL error — the same role as
  * datasource-rest's `errorFromResponse`. Messages say what was expected and what came; extensions carry
  * the provider, the upstream status and retry hints, never a secret, a token or a stack trace.
+ *
+ * Upstream text (an API's `message`, a token endpoint's `error_description`, a network error's reason) becomes part
+ * of a message only here, through scrubUpstreamText (src/security/upstream-text.ts): capped, with every secret the
+ * request carried or the grant holds (UpstreamFailure.secrets) and every credential-looking `key=value` removed —
+ * so what reaches a GraphQL error, `providers { lastError }` and the log lines made from them is already clean.
  */
 import { GraphQLError } from 'graphql';
 import type { ProviderName } from './domain/provider-name.js';
 
-export const ERROR_CODES = [
-  'BAD_USER_INPUT',
-  'UNAUTHENTICATED',
-  /** Authenticated, but without a scope the field needs (`@requiresScopes`), or a media link that does not verify. */
-  'FORBIDDEN',
-  'PROVIDER_NOT_CONFIGURED',
-  'PROVIDER_AUTH_FAILED',
-  'PROVIDER_NEEDS_REAUTHORIZATION',
-  'PROVIDER_RATE_LIMITED',
-  'PROVIDER_UNAVAILABLE',
-  'PROVIDER_ERROR',
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
+import { ERROR_CODES, type ErrorCode } from './error-codes.js';
+import { scrubUpstreamText } from './security/upstream-text.js';
+
+export { ERROR_CODES, type ErrorCode };
 
 export interface CxErrorExtensions {
   code: ErrorCode;
@@ -69,11 +65,16 @@ export interface UpstreamFailure {
   status: number;
   body: unknown;
   retryAfter?: number;
+  /**
+   * What the answer may echo and no message may show: the credentials the request carried, the access and refresh
+   * tokens held for its grant, the configured secrets the token manager has used (UpstreamClient fills it in).
+   */
+  secrets?: readonly string[];
 }
 
 /** Maps an API (not token endpoint) failure to the closed set. 401s are handled before this by the token manager. */
 export function errorFromResponse(f: UpstreamFailure): CxError {
-  const detail = upstreamMessage(f.body);
+  const detail = upstreamMessage(f.body, f.secrets);
   const base = { provider: f.provider, upstreamStatus: f.status };
   const said = detail ? `: ${detail}` : '';
   if (f.status === 429) {
@@ -97,9 +98,11 @@ export function errorFromResponse(f: UpstreamFailure): CxError {
 
 /** Maps a token endpoint's OAuth error body (RFC 6749 §5.2) to the closed set. */
 export function errorFromTokenResponse(f: UpstreamFailure): CxError {
-  const body = (f.body ?? {}) as Record<string, unknown>;
-  const oauthError = typeof body.error === 'string' ? body.error : undefined;
-  const providerCode = Array.isArray(body.error_codes) && body.error_codes.length ? `AADSTS${String(body.error_codes[0])}` : undefined;
+  const body = (f.body && typeof f.body === 'object' ? f.body : {}) as Record<string, unknown>;
+  // Shown as extensions, so only when they are what they claim to be: an RFC 6749 §5.2 error code, Azure's number.
+  const oauthError = typeof body.error === 'string' && OAUTH_ERROR.test(body.error) ? body.error : undefined;
+  const firstCode = Array.isArray(body.error_codes) ? String(body.error_codes[0]) : '';
+  const providerCode = /^\d{1,12}$/.test(firstCode) ? `AADSTS${firstCode}` : undefined;
   const base = { provider: f.provider, upstreamStatus: f.status, oauthError, providerCode };
   if (f.status === 429) {
     return new CxError(`${f.provider} rate-limited the token request (429)`, { ...base, code: 'PROVIDER_RATE_LIMITED', retryAfter: f.retryAfter });
@@ -120,7 +123,7 @@ export function errorFromTokenResponse(f: UpstreamFailure): CxError {
       code: 'PROVIDER_NEEDS_REAUTHORIZATION',
     });
   }
-  const description = typeof body.error_description === 'string' ? firstLine(body.error_description) : undefined;
+  const description = typeof body.error_description === 'string' ? scrubUpstreamText(body.error_description, f.secrets) : undefined;
   const what = oauthError ?? `HTTP ${f.status}`;
   return new CxError(`${f.provider} rejected the token request (${what})${description ? `: ${description}` : ''}`, {
     ...base,
@@ -129,8 +132,8 @@ export function errorFromTokenResponse(f: UpstreamFailure): CxError {
 }
 
 /** Network-level failure (connection refused/reset, timeout, malformed body). */
-export function unavailable(provider: ProviderName, operation: string, cause: unknown): CxError {
-  const reason = describeNetworkError(cause);
+export function unavailable(provider: ProviderName, operation: string, cause: unknown, secrets?: readonly string[]): CxError {
+  const reason = scrubUpstreamText(describeNetworkError(cause), secrets);
   return new CxError(`${provider} could not be reached for ${operation}: ${reason}`, { code: 'PROVIDER_UNAVAILABLE', provider }, cause);
 }
 
@@ -144,21 +147,19 @@ export function describeNetworkError(cause: unknown): string {
   return String(cause);
 }
 
-function upstreamMessage(body: unknown): string | undefined {
-  if (typeof body === 'string') return body.length > 0 ? firstLine(body).slice(0, 200) : undefined;
-  if (body && typeof body === 'object') {
+function upstreamMessage(body: unknown, secrets: readonly string[] | undefined): string | undefined {
+  let text: string | undefined;
+  if (typeof body === 'string') text = body;
+  else if (body && typeof body === 'object') {
     const b = body as Record<string, unknown>;
-    for (const k of ['message', 'error_description', 'error', 'title']) {
-      if (typeof b[k] === 'string' && b[k]) return firstLine(b[k] as string).slice(0, 200);
-    }
+    text = ['message', 'error_description', 'error', 'title'].map((k) => b[k]).find((v): v is string => typeof v === 'string' && v.length > 0);
   }
-  return undefined;
+  const safe = text ? scrubUpstreamText(text, secrets) : '';
+  return safe || undefined;
 }
 
-function firstLine(s: string): string {
-  const line = s.split(/\r?\n/, 1)[0] ?? '';
-  return line.trim();
-}
+/** RFC 6749 §5.2 error codes (`invalid_client`, …); anything else in `error` is not shown as one. */
+const OAUTH_ERROR = /^[\w.-]{1,64}$/;
 
 function stripUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;

@@ -12,7 +12,6 @@
  * calls: time limit, size cap, the provider's breaker and bulkhead, metrics, spans, connection status and error
  * mapping (errors.ts `errorFromTokenResponse`). Nothing here speaks HTTP itself.
  */
-import { createHash } from 'node:crypto';
 import { CxError, errorFromTokenResponse, isCxError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
@@ -21,14 +20,17 @@ import type { ProviderName } from '../domain/provider-name.js';
 import { UpstreamClient, type UpstreamRequest } from '../http/upstream-client.js';
 import { ResiliencePolicy } from '../http/resilience.js';
 import type { FetchLike } from '../http/upstream-fetch.js';
+import { credentialsIn } from '../security/upstream-text.js';
 import type { ConnectionStatus } from './connection-status.js';
-import type { Grant, GrantIdentity, TokenHttpRequest } from './grant.js';
+import type { Grant, TokenHttpRequest } from './grant.js';
+import { cacheKey, fingerprint } from './token-key.js';
 import { LockReleases } from './lock-releases.js';
 import { TokenBackoff } from './token-backoff.js';
 import type { TokenSource } from './token-source.js';
 import { tokenSetFromResponse, withCappedLifetime, type TokenSet } from './token-set.js';
 
 export type { FetchLike } from '../http/upstream-fetch.js';
+export { cacheKey } from './token-key.js';
 
 export interface Clock {
   now(): number;
@@ -92,6 +94,8 @@ export class TokenManager implements TokenSource {
   private readonly releases: LockReleases;
   /** Per-grant backoff of failed token requests (token-backoff.ts). */
   private readonly backoff: TokenBackoff;
+  /** Credentials of the grants asked for tokens so far (secretsFor). */
+  private readonly credentials = new Set<string>();
 
   constructor(private readonly opts: TokenManagerOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -155,6 +159,21 @@ export class TokenManager implements TokenSource {
     await this.invalidate(grant, first.accessToken);
     const second = await this.getToken(grant);
     return fn(second);
+  }
+
+  /**
+   * What an upstream answer must never be allowed to show (src/security/upstream-text.ts): the credentials of every
+   * grant this manager has asked a token for (the configured secrets in use, PBX trusted-app secrets), and with a
+   * grant, its own credentials and the access and refresh tokens held for it.
+   */
+  secretsFor(grant?: Grant): string[] {
+    const out = [...this.credentials];
+    if (!grant) return out;
+    const held = this.memory.get(cacheKey(grant.identity));
+    if (held) out.push(held.accessToken, ...(held.refreshToken ? [held.refreshToken] : []));
+    const req = grant.buildRequest?.();
+    if (req) out.push(...credentialsIn(req.headers, req.body));
+    return out;
   }
 
   /** The cached token of a grant, if any, without fetching (for `providers`). */
@@ -271,7 +290,7 @@ export class TokenManager implements TokenSource {
     const key = cacheKey(grant.identity);
     if (previous?.refreshToken && grant.buildRefreshRequest) {
       try {
-        const t = await this.exchange(grant, grant.buildRefreshRequest(previous.refreshToken));
+        const t = await this.exchange(grant, grant.buildRefreshRequest(previous.refreshToken), previous);
         // RFC 6749 §6: the server may or may not rotate the refresh token; keep the old one if it did not.
         return { ...t, refreshToken: t.refreshToken ?? previous.refreshToken };
       } catch (e) {
@@ -292,8 +311,11 @@ export class TokenManager implements TokenSource {
       this.opts.status?.failed(grant.identity.provider, e);
       throw e;
     }
+    const primary = grant.buildRequest();
+    if (this.credentials.size > 1_000) this.credentials.clear();
+    for (const c of credentialsIn(primary.headers, primary.body)) this.credentials.add(c);
     try {
-      return await this.exchange(grant, grant.buildRequest());
+      return await this.exchange(grant, primary, previous);
     } catch (e) {
       if (isCxError(e) && e.extensions.code === 'PROVIDER_NEEDS_REAUTHORIZATION') this.needsReauth.set(key, e);
       throw e;
@@ -314,7 +336,7 @@ export class TokenManager implements TokenSource {
    * servers that detect refresh-token reuse (RFC 9700 §4.14.2), a replay that revokes the whole grant. Such a failure
    * reaches the caller, and the next token lookup tries again.
    */
-  private async exchange(grant: Grant, req: TokenHttpRequest): Promise<TokenSet> {
+  private async exchange(grant: Grant, req: TokenHttpRequest, held: TokenSet | undefined): Promise<TokenSet> {
     const provider = grant.identity.provider;
     const requestedAt = this.clock.now();
     const request: UpstreamRequest = {
@@ -330,6 +352,8 @@ export class TokenManager implements TokenSource {
       errorFromResponse: errorFromTokenResponse,
       // Reported by the grant's backoff, once per change of state (token-backoff.ts).
       quiet: true,
+      // An error body may echo the grant's current tokens, too: never shown (errors.ts).
+      secrets: [...this.secretsFor(grant), ...(held ? [held.accessToken, held.refreshToken ?? ''] : [])],
     };
     try {
       const token = await this.http(provider).json(request, (body) => withCappedLifetime(grant.processResponse ? grant.processResponse(body, requestedAt) : tokenSetFromResponse(provider, body, requestedAt)));
@@ -365,16 +389,6 @@ export class TokenManager implements TokenSource {
     const renewAt = t.expiresAt - margin * (1 + 0.5 * this.random());
     return { ...t, renewAt: Math.max(t.obtainedAt, renewAt) };
   }
-}
-
-/** Store key of a grant: provider plus a hash of token URL, client id, scope and subject — never the secret. */
-export function cacheKey(id: GrantIdentity): string {
-  const h = createHash('sha256').update([id.tokenUrl, id.clientId, id.scope, id.subject ?? ''].join('\n')).digest('hex').slice(0, 32);
-  return `token:${id.provider.toLowerCase()}:${h}`;
-}
-
-function fingerprint(token: string): string {
-  return createHash('sha256').update(token).digest('base64url').slice(0, 22);
 }
 
 /** grant_types whose request may be sent again (see TokenManager.exchange). */

@@ -8,4 +8,9 @@ import type { TokenSet } from './token-set.js';
 
 export interface TokenSource {
   withToken<T>(grant: Grant, fn: (token: TokenSet) => Promise<T>, isUnauthorized: (result: T) => boolean): Promise<T>;
+  /**
+   * What an upstream answer must never be allowed to show (src/security/upstream-text.ts): the configured secrets
+   * the source has used, and with a grant, its credentials and the access and refresh tokens held for it.
+   */
+  secretsFor?(grant?: Grant): string[];
 }

@@ -24,6 +24,8 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { endUpstreamSpan, startUpstreamSpan } from '../observability/tracing.js';
 import type { ProviderName } from '../domain/provider-name.js';
+import { scrubString } from '../security/redact.js';
+import { credentialsIn, removeSecrets } from '../security/upstream-text.js';
 import { readTextCapped, ResponseTooLargeError } from './read-body.js';
 import { ResiliencePolicy, retryAfterSeconds, type AttemptContext } from './resilience.js';
 import type { FetchLike } from './upstream-fetch.js';
@@ -62,6 +64,8 @@ export interface UpstreamRequest {
    * manager, once per change of a grant's state, src/auth/token-backoff.ts). They are recorded in the status as any.
    */
   quiet?: boolean;
+  /** Further values no message may show though an answer echoes them (token requests: the grant's tokens held). */
+  secrets?: readonly string[];
 }
 
 export interface UpstreamResponse {
@@ -102,6 +106,8 @@ export class UpstreamClient {
   private readonly fetchFn: FetchLike;
   private readonly maxResponseBytes: number;
   private readonly mapError: ErrorFromResponse;
+  /** The Authorization value each answer was had with (a grant's token), for secretsOf. */
+  private readonly sentWith = new WeakMap<UpstreamResponse, string>();
 
   constructor(
     readonly provider: ProviderName,
@@ -187,7 +193,25 @@ export class UpstreamClient {
       status: res.status,
       body: res.body,
       retryAfter: retryAfterSeconds(res.headers.get('retry-after')),
+      secrets: this.secretsOf(req, res),
     });
+  }
+
+  /**
+   * What an answer to `req` may echo and no message may show (src/security/upstream-text.ts): the credentials the
+   * request carried (its Authorization, a Basic pair decoded, credential form fields, a bearer), the values it names
+   * itself, and from the token source the configured secrets it has used plus the grant's credentials and tokens.
+   */
+  private secretsOf(req: UpstreamRequest, res?: UpstreamResponse): string[] {
+    const auth = req.auth;
+    const sent = res && this.sentWith.get(res);
+    const headers = sent ? { ...req.headers, authorization: sent } : req.headers;
+    return [
+      ...credentialsIn(headers, req.form),
+      ...('bearer' in auth ? [auth.bearer] : []),
+      ...(req.secrets ?? []),
+      ...(this.opts.tokens.secretsFor?.('grant' in auth ? auth.grant : undefined) ?? []),
+    ];
   }
 
   /** One attempt: send, then read the body within the time limit and the size cap. */
@@ -226,7 +250,9 @@ export class UpstreamClient {
       } else if (isJson && !text) {
         parsed = undefined;
       }
-      return { status: res.status, headers: res.headers, body: parsed, wellFormed };
+      const answer: UpstreamResponse = { status: res.status, headers: res.headers, body: parsed, wellFormed };
+      if (authorization) this.sentWith.set(answer, authorization);
+      return answer;
     } catch (err) {
       if (err instanceof ResponseTooLargeError) {
         throw new CxError(`${this.provider} answered ${req.description ?? req.operation} with a body longer than ${this.maxResponseBytes} bytes: not read further`, {
@@ -235,7 +261,7 @@ export class UpstreamClient {
           upstreamStatus: Number(status) || undefined,
         });
       }
-      throw unavailable(this.provider, req.description ?? req.operation, ctx.signal.aborted ? timedOut() : err);
+      throw unavailable(this.provider, req.description ?? req.operation, ctx.signal.aborted ? timedOut() : err, this.secretsOf(req));
     } finally {
       endUpstreamSpan(span, status);
       this.opts.metrics?.upstreamDuration.observe({ provider: this.provider, operation: req.operation, status }, (performance.now() - started) / 1000);
@@ -243,6 +269,7 @@ export class UpstreamClient {
   }
 
   private record(req: UpstreamRequest, e: CxError): CxError {
+    scrubMessage(e, this.secretsOf(req));
     this.opts.status?.failed(this.provider, e);
     const x = e.extensions;
     const fields = { provider: this.provider, operation: req.operation, code: x.code, upstreamStatus: x.upstreamStatus, oauthError: x.oauthError };
@@ -250,6 +277,18 @@ export class UpstreamClient {
     else this.opts.logger.warn(fields, e.message);
     return e;
   }
+}
+
+/**
+ * The net under errors.ts for messages a provider built from upstream text itself (a 2xx envelope's message read by
+ * an `accept` step): known secrets and credential-shaped parts are removed from the message and the stack, in place
+ * (the error is fresh, and who holds it — wasNotSent — knows it by identity). Messages errors.ts made are unchanged.
+ */
+function scrubMessage(e: CxError, secrets: readonly string[]): void {
+  const safe = scrubString(removeSecrets(e.message, secrets));
+  if (safe === e.message) return;
+  if (e.stack) e.stack = e.stack.split(e.message).join(safe);
+  e.message = safe;
 }
 
 /** What a fetch fails with when its time limit fires, so errors.ts says "timed out". */

@@ -1,11 +1,13 @@
 /**
  * What the logger removes from every line, wherever it sits: values under credential-like keys at any depth,
  * and credential-shaped text inside any string (the message included) — JWTs, `Bearer`/`Basic` credentials,
- * OAuth `code`/`state` and token parameters in URLs, and user:password in URLs. Call sites need not be careful;
+ * OAuth `code`/`state` and token parameters in URLs, credential-looking `key=value` / `key: value` / `"key":"value"`
+ * pairs anywhere (`client_secret=…`, `password: …`, `"x-api-key":"…"`), and user:password in URLs. Opaque secrets
+ * have no shape: upstream text is also cleared of the exact values the request carried (upstream-text.ts). Call sites need not be careful;
  * this is the net under them. An error code under a `code` key (PROVIDER_AUTH_FAILED, …) is kept: it is a
  * closed set of words, never an OAuth code, and operators need it.
  */
-import { ERROR_CODES } from '../errors.js';
+import { ERROR_CODES } from '../error-codes.js';
 
 export const REDACTED = '[redacted]';
 
@@ -35,6 +37,8 @@ export function censor(value: unknown, path: string[]): unknown {
   return REDACTED;
 }
 
+/** How the name of a credential ends: client_secret, db_password, x-api-key, refreshToken, client_assertion, … */
+const CREDENTIAL_WORD = '(?:secret|password|passwd|pwd|passphrase|api[_-]?key|apikey|token|assertion|code[_-]?verifier|credentials?|private[_-]?key)';
 const URL_SECRET_PARAMS = 'code|state|access_token|refresh_token|id_token|client_secret|token|password|api_key|apikey|assertion|code_verifier';
 const PATTERNS: [RegExp, string][] = [
   // JWS/JWT compact serialisation (header.payload.signature), whatever signed it.
@@ -45,7 +49,12 @@ const PATTERNS: [RegExp, string][] = [
   [new RegExp(`([?&#](?:${URL_SECRET_PARAMS})=)[^&#\\s"']*`, 'gi'), `$1${REDACTED}`],
   [new RegExp(`^((?:${URL_SECRET_PARAMS})=)[^&#\\s"']*`, 'gi'), `$1${REDACTED}`],
   // user:password@ in a URL (redis://:pw@host, https://id:secret@host).
-  [/(\b[a-z][\w+.-]*:\/\/)[^\s/@:]*:[^\s/@]*@/gi, `$1${REDACTED}@`],
+  [/(\b[a-z][\w+.-]{0,30}:\/\/)[^\s/@:]*:[^\s/@]*@/gi, `$1${REDACTED}@`],
+  // Credential-looking pairs in any text: a key ending in one of these words, then = or :, then the value (quoted or
+  // not); an authorization value to the end of its field, scheme and all. `code` and `state` alone are left to the URL
+  // patterns above: "error code=42" is no secret. Prefixes are bounded, so a long string costs linear time.
+  [/(\b[\w-]{0,40}authorization["']?\s*[=:]\s*["']?)[^"',;\r\n]+/gi, `$1${REDACTED}`],
+  [new RegExp(`(\\b[\\w-]{0,40}${CREDENTIAL_WORD}["']?\\s*[=:]\\s*["']?)[^\\s"'&,;)}\\]]+`, 'gi'), `$1${REDACTED}`],
 ];
 
 /** A string with credential-shaped parts replaced. */
