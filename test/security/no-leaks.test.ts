@@ -22,10 +22,15 @@ const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 const SECRET_ENV = /SECRET|PASSWORD|API_KEY|ENCRYPTION_KEYS/;
 
 
+/** Answers a request in the platform's place (a hostile upstream), or undefined to let the platform answer. */
+type Impostor = (url: string, init: RequestInit) => Response | undefined;
+
 /** Everything secret seen on the wire between cxgraph and the upstreams, from both directions. */
 class TrafficRecorder {
   readonly values = new Set<string>();
   private static readonly KEYS = /^(access_token|refresh_token|id_token|client_secret|clientSecret|secret|password|api_key|apiKey|token|code|code_verifier|assertion)$/;
+
+  constructor(private readonly impostor?: Impostor) {}
 
   readonly fetch = async (url: string, init: RequestInit): Promise<Response> => {
     const headers = new Headers(init.headers);
@@ -37,7 +42,7 @@ class TrafficRecorder {
     } else if (init.body instanceof URLSearchParams) {
       for (const [k, v] of init.body) if (TrafficRecorder.KEYS.test(k)) this.add(v);
     }
-    const res = await fetch(url, init);
+    const res = this.impostor?.(url, init) ?? (await fetch(url, init));
     if ((res.headers.get('content-type') ?? '').includes('json')) {
       try {
         this.walk(await res.clone().json(), true);
@@ -71,9 +76,9 @@ interface Run {
   traffic: TrafficRecorder;
 }
 
-async function startRun(env: Record<string, string>, port = 0): Promise<Run> {
+async function startRun(env: Record<string, string>, port = 0, impostor?: Impostor): Promise<Run> {
   const logs = new LogCapture('trace');
-  const traffic = new TrafficRecorder();
+  const traffic = new TrafficRecorder(impostor);
   const redis: Record<string, string> = HAS_REDIS ? { REDIS_URL, CXGRAPH_REDIS_PREFIX: uniqueNamespace() } : {};
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'trace', CXGRAPH_ENCRYPTION_KEYS: ENCRYPTION_KEY, CXGRAPH_ROUTER_SECRET: ROUTER_SECRET, ...redis, ...env });
   const server = await createServer(config, { logger: logs.logger, fetch: traffic.fetch });
@@ -175,8 +180,13 @@ describe('no secret, token, code or state in any log line or response', () => {
     restore.forEach((r) => r());
     await main?.server.close();
     await wrong?.server.close();
+    for (const r of hostile) await r.server.close();
     await sims?.stop();
   });
+
+  const hostile: Run[] = [];
+  const configuredSecrets = (env: Record<string, string>) => Object.entries(env).filter(([k]) => SECRET_ENV.test(k)).map(([, v]) => v);
+  const leaks = (text: string, values: Iterable<string>) => [...values].filter((v) => text.includes(v)).map((v) => `${v.slice(0, 6)}…(${v.length})`);
 
   it('runs every provider, revokes every token, runs again, and fails with wrong credentials — leaking nothing', async () => {
     // 1. Every provider with good credentials.
@@ -240,12 +250,61 @@ describe('no secret, token, code or state in any log line or response', () => {
     const responseText = responses.join('\n');
     expect(responses.length).toBeGreaterThan(30);
 
-    const leaks = (text: string, values: Iterable<string>) => [...values].filter((v) => text.includes(v)).map((v) => `${v.slice(0, 6)}…(${v.length})`);
     expect(leaks(logText, [...secrets, ...oauthStates]), 'secrets in logs').toEqual([]);
     expect(leaks(responseText, secrets), 'secrets in responses').toEqual([]);
     expect(logText).not.toMatch(JWT);
     expect(responseText).not.toMatch(JWT);
     // Refused credentials are named, never shown: the operator is told what to fix.
     expect(failed.cloudcx.raw).toContain('CLOUDCX_API_KEY');
+  });
+  it('a hostile upstream echoing opaque tokens and the token request in its error text leaks nothing either, at every log level', async () => {
+    const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+    const formOf = (init: RequestInit) => (typeof init.body === 'string' ? init.body : '');
+    /** Every API answer: a 400 whose text echoes the bare token it was sent, the header, the URL and the body. */
+    const echoApi = (url: string, init: RequestInit) => {
+      const auth = new Headers(init.headers).get('authorization') ?? '';
+      const bare = auth.replace(/^\S+\s+/, '');
+      return json(400, { code: 'E400', message: `Bad request: token ${bare} (header ${auth}) not valid for ${url} ${formOf(init)}`, error: `unknown token ${bare}` });
+    };
+    const isTokenRequest = (init: RequestInit) => /(^|&)grant_type=/.test(formOf(init));
+    // 1. Token endpoints issue opaque tokens (no JWT shape to recognise); every API call is refused with an echo.
+    const opaque = await startRun({ ...sims.env, CXGRAPH_AUTH: 'router-secret' }, 0, (url, init) =>
+      isTokenRequest(init)
+        ? json(200, { access_token: `opq${randomBytes(20).toString('hex')}`, token_type: 'Bearer', expires_in: 3600, refresh_token: `opqr${randomBytes(20).toString('hex')}` })
+        : echoApi(url, init),
+    );
+    hostile.push(opaque);
+    const refused = await exercise(opaque);
+    for (const name of ['recordings', 'cloudcx', 'nvmUsers', 'agents', 'nvmCalls', 'agentCall'] as const) {
+      expect(refused[name].body.errors?.[0]?.extensions?.code, `${name}: ${refused[name].raw}`).toMatch(/^PROVIDER_(ERROR|AUTH_FAILED)$/);
+    }
+    // 2. Token endpoints refuse, echoing the whole request — form decoded, Basic credentials decoded — in error_description.
+    const echo = await startRun({ ...sims.env, CXGRAPH_AUTH: 'router-secret' }, 0, (url, init) => {
+      if (!isTokenRequest(init)) return echoApi(url, init);
+      const auth = new Headers(init.headers).get('authorization') ?? '';
+      const basic = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString() : '';
+      const form = formOf(init);
+      return json(400, { error: 'invalid_request', error_description: `Could not parse ${decodeURIComponent(form.replace(/\+/g, ' '))} / ${form} / ${basic}` });
+    });
+    hostile.push(echo);
+    const echoed = await exercise(echo);
+    for (const name of ['recordings', 'cloudcx', 'nvmUsers', 'agents', 'agentCall'] as const) {
+      expect(echoed[name].body.errors?.[0]?.extensions?.code, `${name}: ${echoed[name].raw}`).toBe('PROVIDER_AUTH_FAILED');
+    }
+
+    const upstream = [...opaque.traffic.values, ...echo.traffic.values];
+    expect(upstream.filter((v) => v.startsWith('opq')).length).toBeGreaterThanOrEqual(8); // opaque access and refresh tokens
+    const secrets = [...new Set([...configuredSecrets(sims.env), ROUTER_SECRET, ENCRYPTION_KEY, ...upstream])];
+    const answers = [refused, echoed].flatMap((r) => Object.values(r).map((x) => x.raw)).join('\n');
+    // The platforms' own words still reach the caller, scrubbed: the operator can tell what was refused.
+    expect(answers).toContain('Bad request');
+    expect(answers).toContain('Could not parse');
+    expect(answers).toContain('lastError');
+    const logLines = [...opaque.logs.lines, ...echo.logs.lines];
+    // Captured at trace, so every level's lines are checked; the failures were logged at debug, info and warn.
+    const levels = new Set(logLines.map((l) => (JSON.parse(l) as { level: number }).level));
+    for (const level of [20, 30, 40]) expect(levels, `lines at level ${level}`).toContain(level);
+    expect(leaks(logLines.join('\n'), secrets), 'secrets in logs').toEqual([]);
+    expect(leaks(answers, secrets), 'secrets in responses').toEqual([]);
   });
 });
