@@ -27,6 +27,7 @@ import type { ProviderName } from '../domain/provider-name.js';
 import { scrubString } from '../security/redact.js';
 import { credentialsIn, removeSecrets } from '../security/upstream-text.js';
 import { readTextCapped, ResponseTooLargeError } from './read-body.js';
+import { FetchRefusedError, fetchFollowing } from './redirects.js';
 import { ResiliencePolicy, retryAfterSeconds, type AttemptContext } from './resilience.js';
 import type { FetchLike } from './upstream-fetch.js';
 
@@ -55,7 +56,10 @@ export interface UpstreamRequest {
    * (Sangoma places real phone calls) is never re-sent once it may have reached the platform.
    */
   idempotent: boolean;
-  /** Follow redirects as fetch does (default true). Token requests do not: see TokenManager.exchange. */
+  /**
+   * Follow redirects to the same origin (default true; src/http/redirects.ts). Token requests follow none: see
+   * TokenManager.exchange. A redirect to another origin is never followed, and every URL fetched must be https.
+   */
   followRedirects?: boolean;
   /** Maps a non-2xx answer of this request; default the client's `errorFromResponse`. */
   errorFromResponse?: ErrorFromResponse;
@@ -232,7 +236,7 @@ export class UpstreamClient {
     // ctx.signal fires at the time limit (resilience.ts). A streamed body may take longer than the limit to transfer:
     // the signal is left alone once the attempt has returned with the headers.
     try {
-      const res = await this.fetchFn(req.url, { method: req.method, headers, body, redirect: req.followRedirects === false ? 'manual' : 'follow', signal: ctx.signal });
+      const res = await fetchFollowing(this.fetchFn, { url: req.url, method: req.method, headers, body }, req.followRedirects !== false, ctx.signal);
       status = String(res.status);
       if (streaming && res.status >= 200 && res.status < 300) {
         return { status: res.status, headers: res.headers, body: undefined, wellFormed: true, stream: res.body };
@@ -254,6 +258,9 @@ export class UpstreamClient {
       if (authorization) this.sentWith.set(answer, authorization);
       return answer;
     } catch (err) {
+      if (err instanceof FetchRefusedError) {
+        throw new CxError(`${this.provider} ${req.description ?? req.operation}: ${err.reason}`, { code: 'PROVIDER_ERROR', provider: this.provider, upstreamStatus: err.status });
+      }
       if (err instanceof ResponseTooLargeError) {
         throw new CxError(`${this.provider} answered ${req.description ?? req.operation} with a body longer than ${this.maxResponseBytes} bytes: not read further`, {
           code: 'PROVIDER_ERROR',

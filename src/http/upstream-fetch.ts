@@ -9,12 +9,13 @@
  * Why not undici's fetch: WHATWG fetch builds a Request, Headers, web streams for both bodies, and tees the request
  * body to be able to replay it on a redirect; on the benchmark's hot path that was ~0.3 ms of CPU per upstream call,
  * against ~0.04 ms for `request` (README, "Performance"). Callers keep the FetchLike contract: the answer offers what
- * they read of a Response (status, ok, headers, text(), json(), arrayBuffer(), body), and redirects are followed
- * as fetch follows them, with Authorization dropped when the origin changes — unless the request says
- * `redirect: 'manual'` (token requests: the 3xx is the answer).
+ * they read of a Response (status, ok, headers, text(), json(), arrayBuffer(), body). It never follows a redirect,
+ * whatever `init.redirect` says: the 3xx is the answer, as with `redirect: 'manual'`, and the upstream client decides
+ * what to follow (src/http/redirects.ts: the same origin only, every URL https) — nothing here sends a request or its
+ * credentials anywhere the client has not checked.
  */
 import { Readable } from 'node:stream';
-import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { declaredLength, READ_TEXT_CAPPED, ResponseTooLargeError } from './read-body.js';
 
 /** The fetch signature UpstreamClient calls: the global fetch, this module's, or a test's own. */
@@ -26,19 +27,15 @@ export interface UpstreamFetch {
   close(): Promise<void>;
 }
 
-/** fetch's own limit (https://fetch.spec.whatwg.org/#http-redirect-fetch). */
-const MAX_REDIRECTIONS = 20;
-
 export function createUpstreamFetch(opts: { connectTimeoutMs: number }): UpstreamFetch {
   const agent = new Agent({ connect: { timeout: opts.connectTimeoutMs } });
-  const following = agent.compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }));
   const fetch: FetchLike = async (url, init) => {
     const res = await request(url, {
       method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
       headers: headersOf(init.headers),
       body: bodyOf(init.body),
       signal: init.signal ?? undefined,
-      dispatcher: init.redirect === 'manual' ? agent : following,
+      dispatcher: agent,
     });
     return new UpstreamAnswer(res) as unknown as Response;
   };

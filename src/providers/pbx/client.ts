@@ -8,7 +8,7 @@ import { PbxTrustedAppGrant } from '../../auth/grants/pbx-trusted-app.js';
 import type { PbxConfig } from './config.js';
 import { CxError } from '../../errors.js';
 import type { Auth, UpstreamClient, UpstreamResponse } from '../../http/upstream-client.js';
-import { isLoopback } from '../../http/url-policy.js';
+import { isFetchableUrl } from '../../http/url-policy.js';
 import { isCallHistory, isExtension, isPbxUser, trustedAppFromReply } from './mappers.js';
 import type { PbxCallBody, PbxConnectionRecord, PbxExtensionBody, PbxTrustedAppCredentials, PbxUserBody } from './types.js';
 
@@ -110,7 +110,9 @@ export class PbxClient {
 
   /**
    * Opens a record's storage URL for streaming. The URL is the platform's own (pre-signed) storage link: it is
-   * fetched without any Authorization header, so the account's token never reaches a storage host.
+   * fetched without any Authorization header, so the account's token never reaches a storage host. The upstream
+   * client holds it, and any redirect the storage host answers, to the https rule, and follows a redirect only
+   * to the same origin (src/http/redirects.ts).
    */
   async openRecord(recordUrl: string): Promise<UpstreamResponse> {
     const req = { method: 'GET' as const, url: recordUrl, operation: 'GET record storage', auth: { none: true as const }, idempotent: true, headers: { accept: '*/*' } };
@@ -122,14 +124,4 @@ export class PbxClient {
 
 function unexpected(operation: string, expected: string): CxError {
   return new CxError(`PBX answered ${operation} with an unexpected body: expected ${expected}`, { code: 'PROVIDER_ERROR', provider: 'PBX', upstreamStatus: 200 });
-}
-
-/** https anywhere, http only on loopback (simulators): the same rule as the configured upstream URLs. */
-function isFetchableUrl(s: string): boolean {
-  try {
-    const u = new URL(s);
-    return u.protocol === 'https:' || (u.protocol === 'http:' && isLoopback(u.hostname));
-  } catch {
-    return false;
-  }
 }
