@@ -11,7 +11,8 @@
  *   a URL a platform hands out (a PBX `record_url`) is held to the rule the configured ones are.
  *
  * A 303 (and a 301/302 answering a POST) is followed with a GET without a body, as fetch does
- * (https://fetch.spec.whatwg.org/#http-redirect-fetch); 307 and 308 keep the method and the body.
+ * (https://fetch.spec.whatwg.org/#http-redirect-fetch); 307 and 308 keep the method and the body. Messages never
+ * name the URL or host refused: a media route's caller must not learn the platform's storage host from them.
  */
 import { readTextCapped } from './read-body.js';
 import type { FetchLike } from './upstream-fetch.js';
@@ -46,14 +47,14 @@ export async function fetchFollowing(fetchFn: FetchLike, req: Outgoing, follow: 
   let { url, method, body } = req;
   let headers = req.headers;
   for (let hops = 0; ; hops++) {
-    if (!isFetchableUrl(url)) throw new FetchRefusedError(`${hops ? 'a redirect leads to' : 'the URL is'} ${describe(url)}, not https (plain http is allowed on loopback only)`);
+    if (!isFetchableUrl(url)) throw new FetchRefusedError(`${hops ? 'a redirect leads to a URL that is' : 'the URL is'} not https (plain http is allowed on loopback only)`);
     const res = await fetchFn(url, { method, headers, body, redirect: 'manual', signal });
     const location = follow && REDIRECT_STATUSES.has(res.status) ? res.headers.get('location') : null;
     if (location === null) return res;
     await readTextCapped(res, REDIRECT_BODY_BYTES).catch(() => undefined);
     const next = resolve(location, url);
     if (!next) throw new FetchRefusedError(`a redirect (${res.status}) to a Location that is not a URL, which is not followed`, res.status);
-    if (next.origin !== new URL(url).origin) throw new FetchRefusedError(`a redirect (${res.status}) to another origin (${describe(next.href)}), which is not followed`, res.status);
+    if (next.origin !== new URL(url).origin) throw new FetchRefusedError(`a redirect (${res.status}) to another origin, which is not followed`, res.status);
     if (hops >= MAX_REDIRECTS) throw new FetchRefusedError(`more than ${MAX_REDIRECTS} redirects`, res.status);
     if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
       method = 'GET';
@@ -69,15 +70,5 @@ function resolve(location: string, base: string): URL | undefined {
     return new URL(location, base);
   } catch {
     return undefined;
-  }
-}
-
-/** Scheme, host and port only: a URL's path and query may carry a signature. */
-function describe(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}`;
-  } catch {
-    return 'not a URL';
   }
 }
