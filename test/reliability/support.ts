@@ -162,6 +162,8 @@ export async function startCxProcess(env: Record<string, string>, port = 0): Pro
       HOST: '127.0.0.1',
       PORT: String(port),
       CXGRAPH_SIMULATORS: 'off',
+      // Off unless a test turns it on: tests count what reaches the platforms per query.
+      CXGRAPH_RECORDING_CACHE_TTL_SECONDS: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

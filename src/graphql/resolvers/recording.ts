@@ -2,6 +2,10 @@ import type { QueryResolvers, RecordingResolvers } from '../../__generated__/res
 import type { RecordingModel } from '../../domain/models.js';
 import { validateRecordingKey, validateRecordingKeys } from '../../providers/calljourney/validation.js';
 import { cacheAtMost } from './cache-hints.js';
+import type { GraphQLResolveInfo } from 'graphql';
+import { providerConfig } from '../../config.js';
+import type { Context } from '../../context.js';
+import type { CallJourneyConfig } from '../../providers/calljourney/config.js';
 
 export const recordingQueries: Pick<QueryResolvers, 'recording' | 'recordings'> = {
   recording: (_, { key }, ctx) => ctx.loaders.recording.load(validateRecordingKey(key)),
@@ -17,14 +21,25 @@ export const recordingQueries: Pick<QueryResolvers, 'recording' | 'recordings'> 
 /** How long an answer saying a file is not there may be cached: the file may be uploaded right after the call. */
 export const NOT_FOUND_MAX_AGE_SECONDS = 30;
 
+/**
+ * What an answer holding CallJourney's data about a file may be cached for: as long as the Recording type allows
+ * (schema/recording.graphql), "not there" briefly — and, with the shared recording cache on, never longer than
+ * cxgraph itself keeps the answer (CXGRAPH_RECORDING_CACHE_TTL_SECONDS), so a router or CDN and cxgraph agree.
+ */
+function restrict(r: RecordingModel, ctx: Context, info: GraphQLResolveInfo): void {
+  const ttl = providerConfig<CallJourneyConfig>(ctx.services.config, 'CALLJOURNEY')?.recordingCache.ttlSeconds ?? 0;
+  if (r.exists) {
+    if (ttl > 0) cacheAtMost(info, ttl);
+  } else cacheAtMost(info, ttl > 0 ? Math.min(ttl, NOT_FOUND_MAX_AGE_SECONDS) : NOT_FOUND_MAX_AGE_SECONDS);
+}
+
 export const Recording: RecordingResolvers = {
-  // A found file is cached as long as the Recording type allows (schema/recording.graphql); "not there" briefly.
-  exists: (r, _, __, info) => {
-    if (!r.exists) cacheAtMost(info, NOT_FOUND_MAX_AGE_SECONDS);
+  exists: (r, _, ctx, info) => {
+    restrict(r, ctx, info);
     return r.exists;
   },
-  callId: (r, _, __, info) => {
-    if (!r.exists) cacheAtMost(info, NOT_FOUND_MAX_AGE_SECONDS);
+  callId: (r, _, ctx, info) => {
+    restrict(r, ctx, info);
     return r.callId;
   },
   // async: a bad representation must reject its own promise; a synchronous throw would fail the whole _entities batch.

@@ -1,10 +1,12 @@
 /**
  * CallJourney: "does this recording exist?" (the Recording type). Azure AD client credentials; one key per call
- * and no batch endpoint, so the per-request loader deduplicates and bounds the checks (docs/providers/calljourney.md).
+ * and no batch endpoint, so the per-request loader deduplicates and bounds the checks (docs/providers/calljourney.md),
+ * after reading the shared recording cache.
  */
 import { defineProvider } from '../../domain/provider-module.js';
 import { CallJourneyClient } from './client.js';
 import { loadCallJourneyConfig } from './config.js';
+import { RecordingCache } from './recording-cache.js';
 import { createRecordingLoader } from './recording-loader.js';
 
 export const callJourney = defineProvider({
@@ -20,14 +22,18 @@ export const callJourney = defineProvider({
     'CALLJOURNEY_BASE_URL',
     'CALLJOURNEY_TOKEN_URL',
     'CXGRAPH_RECORDING_CONCURRENCY',
+    'CXGRAPH_RECORDING_CACHE_TTL_SECONDS',
+    'CXGRAPH_RECORDING_MISS_CACHE_TTL_SECONDS',
   ],
   loadConfig: loadCallJourneyConfig,
-  describe: (c) => ({ region: c.region, baseUrl: c.baseUrl }),
+  describe: (c) => ({ region: c.region, baseUrl: c.baseUrl, recordingCache: c.recordingCache.ttlSeconds ? { ttlSeconds: c.recordingCache.ttlSeconds, missTtlSeconds: c.recordingCache.missTtlSeconds } : 'off' }),
   create(config, ports) {
     const client = new CallJourneyClient(config, ports.http);
+    // In the shared store: found on one replica, answered by all (README, "Caching").
+    const cache = new RecordingCache(ports.store, config.recordingCache, ports.metrics);
     return {
       capabilities: {
-        recordings: { loader: () => createRecordingLoader(client, config.recordingConcurrency, ports.metrics) },
+        recordings: { loader: () => createRecordingLoader(client, config.recordingConcurrency, ports.metrics, cache) },
       },
     };
   },

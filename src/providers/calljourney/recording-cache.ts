@@ -1,0 +1,90 @@
+/**
+ * The shared recording cache: what CallJourney answered about a file, kept in the shared store (Redis, so every
+ * replica reads what any replica asked) for CXGRAPH_RECORDING_CACHE_TTL_SECONDS when the file exists and
+ * CXGRAPH_RECORDING_MISS_CACHE_TTL_SECONDS when it does not (default 0: a file may be uploaded right after its call).
+ * Only answers are kept: a failed check is never cached. Read once per loader batch with the store's getMany (one
+ * round trip), before the rest goes to the platform. Values are sealed like everything the store holds.
+ *
+ * `cxgraph_recording_cache_total{result}` counts the keys looked up: `hit` (answered from the cache) or `miss`
+ * (asked of CallJourney).
+ */
+import { createHash } from 'node:crypto';
+import { Counter } from 'prom-client';
+import type { RecordingKeyModel } from '../../domain/models.js';
+import type { Metrics } from '../../observability/metrics.js';
+import type { KvStore } from '../../store/kv-store.js';
+import type { RecordingCacheConfig } from './config.js';
+
+/** What is kept per file: CallJourney's answer, as the mapper reads it. */
+export interface CachedRecording {
+  exists: boolean;
+  callId: string;
+}
+
+const METRIC = 'cxgraph_recording_cache_total';
+
+export class RecordingCache {
+  private readonly ttlMs: number;
+  private readonly missTtlMs: number;
+  private readonly counter: Counter<'result'> | undefined;
+
+  constructor(
+    private readonly store: KvStore,
+    config: RecordingCacheConfig,
+    metrics?: Metrics,
+  ) {
+    this.ttlMs = config.ttlSeconds * 1000;
+    this.missTtlMs = config.missTtlSeconds * 1000;
+    this.counter = metrics ? cacheCounter(metrics) : undefined;
+  }
+
+  /** False when CXGRAPH_RECORDING_CACHE_TTL_SECONDS is 0 and nothing is cached: the loader then skips the store. */
+  get enabled(): boolean {
+    return this.ttlMs > 0;
+  }
+
+  /** The cached answers of `keys`, in key order (undefined: not cached), in one round trip to the store. */
+  async lookup(keys: readonly RecordingKeyModel[]): Promise<(CachedRecording | undefined)[]> {
+    const storeKeys = keys.map(storeKey);
+    const found = this.store.getMany ? await this.store.getMany<CachedRecording>(storeKeys) : await Promise.all(storeKeys.map((k) => this.store.get<CachedRecording>(k)));
+    const answers = found.map((v) => (isCached(v) ? v : undefined));
+    if (this.counter) {
+      const hits = answers.reduce((n, v) => (v ? n + 1 : n), 0);
+      if (hits) this.counter.inc({ result: 'hit' }, hits);
+      if (keys.length - hits) this.counter.inc({ result: 'miss' }, keys.length - hits);
+    }
+    return answers;
+  }
+
+  /** Keeps CallJourney's answer for `key` as long as its kind allows (a miss only when its TTL is set). */
+  async remember(key: RecordingKeyModel, answer: CachedRecording): Promise<void> {
+    const ttlMs = answer.exists ? this.ttlMs : this.missTtlMs;
+    if (ttlMs <= 0) return;
+    await this.store.set(storeKey(key), { exists: answer.exists, callId: answer.callId ?? '' }, ttlMs);
+  }
+}
+
+/**
+ * The store key of a file: a hash of its four fields (file names are long and may hold anything; the hash is short,
+ * fixed and says nothing about the file). 128 bits of SHA-256.
+ */
+export function storeKey(k: RecordingKeyModel): string {
+  const id = JSON.stringify([k.company, k.organisation, k.folder, k.filename]);
+  return `recording:${createHash('sha256').update(id).digest('base64url').slice(0, 22)}`;
+}
+
+function isCached(v: unknown): v is CachedRecording {
+  return typeof v === 'object' && v !== null && typeof (v as CachedRecording).exists === 'boolean' && typeof (v as CachedRecording).callId === 'string';
+}
+
+/** The counter, registered once per metrics registry (several loaders and servers in one process share it). */
+function cacheCounter(metrics: Metrics): Counter<'result'> {
+  const existing = metrics.registry.getSingleMetric(METRIC);
+  if (existing) return existing as Counter<'result'>;
+  return new Counter({
+    name: METRIC,
+    help: 'Recording keys looked up in the shared recording cache, by result: hit (answered from the cache) or miss (asked of CallJourney).',
+    labelNames: ['result'] as const,
+    registers: [metrics.registry],
+  });
+}
