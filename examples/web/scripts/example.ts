@@ -1,0 +1,175 @@
+/**
+ * `npm run example` (at the repository's root): cxgraph on the embedded default (the five simulated platforms) and
+ * the reference app in Vite's dev server, which proxies GraphQL, media links and the PBX callback to cxgraph.
+ *
+ * - cxgraph runs as `npm start` runs it (`node --import tsx src/index.ts`) in a child process, with no provider
+ *   variable from your environment (so always the simulators; `.env` is not read), on 127.0.0.1:4001 (PORT), with
+ *   CXGRAPH_PUBLIC_URL set to the app's origin (media links and the PBX callback go through the proxy),
+ *   PBX_RETURN_URL to the app's /pbx-connected.html (the consent popup closes itself), and
+ *   CXGRAPH_PERSISTED_DOCUMENTS to the app's manifest. Other CXGRAPH_* variables and LOG_LEVEL are passed on:
+ *   `CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true npm run example` refuses every document the app did not list.
+ * - The app is served on http://localhost:5173/ (WEB_PORT).
+ *
+ * `startExample` is what the browser test starts, on free ports.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createServer, type ViteDevServer } from 'vite';
+import { webConfig } from '../vite.config.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const MANIFEST_PATH = fileURLToPath(new URL('../persisted-query-manifest.json', import.meta.url));
+/** The week the simulators' sample calls are in (src/simulators/nvm/data.ts, src/simulators/pbx/data.ts). */
+export const SAMPLE_CALLS_WEEK = '2024-05-01';
+
+export interface ExampleOptions {
+  cxgraphPort?: number;
+  webPort?: number;
+  /** Where the app listens (default localhost); cxgraph listens on 127.0.0.1 only, reached through the proxy. */
+  host?: string;
+  /** More variables for cxgraph (they win over the ones set here). */
+  env?: Record<string, string>;
+  /** true: cxgraph's output goes to the terminal as it comes; false: it is kept (`output()`), as a test wants. */
+  inheritOutput?: boolean;
+}
+
+export interface Example {
+  appUrl: string;
+  cxgraphUrl: string;
+  /** Root URL of each simulator by provider (their `/__sim/` control API), from cxgraph's first log lines; empty with inheritOutput. */
+  simulators: Record<string, string>;
+  /** What cxgraph wrote so far (without inheritOutput). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** The variables of a fresh shell, and what the example passes on; never a provider's credentials. */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && (['PATH', 'HOME', 'TMPDIR', 'LANG', 'TERM', 'NODE_OPTIONS', 'LOG_LEVEL'].includes(k) || k.startsWith('CXGRAPH_'))) env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+async function waitForHealth(url: string, child: ChildProcess, output: () => string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`cxgraph stopped (exit code ${child.exitCode}) before answering:\n${output()}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`cxgraph did not answer ${url}/healthz within ${timeoutMs / 1000} s:\n${output()}`);
+}
+
+/** The simulators' URLs from cxgraph's embedded-default log line (`simulators: { PBX: "http://127.0.0.1:…", … }`). */
+function simulatorsIn(output: string): Record<string, string> {
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const entry = JSON.parse(line) as { simulators?: Record<string, string> };
+      if (entry.simulators) return entry.simulators;
+    } catch {
+      // not a log line
+    }
+  }
+  return {};
+}
+
+export async function startExample(opts: ExampleOptions = {}): Promise<Example> {
+  const cxgraphPort = opts.cxgraphPort ?? 4001;
+  const webPort = opts.webPort ?? 5173;
+  const host = opts.host ?? 'localhost';
+  const appUrl = `http://${host}:${webPort}`;
+  const cxgraphUrl = `http://127.0.0.1:${cxgraphPort}`;
+
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+    cwd: ROOT,
+    env: childEnv({
+      PORT: String(cxgraphPort),
+      HOST: '127.0.0.1',
+      CXGRAPH_PUBLIC_URL: appUrl,
+      PBX_RETURN_URL: `${appUrl}/pbx-connected.html`,
+      CXGRAPH_PERSISTED_DOCUMENTS: MANIFEST_PATH,
+      ...opts.env,
+    }),
+    stdio: opts.inheritOutput ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stopCxgraph = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+
+  let vite: ViteDevServer | undefined;
+  try {
+    await waitForHealth(cxgraphUrl, child, () => output);
+    vite = await createServer({
+      ...webConfig({ cxgraphUrl, port: webPort, host, env: { VITE_CALLS_WEEK_OF: SAMPLE_CALLS_WEEK } }),
+      configFile: false,
+      clearScreen: false,
+      logLevel: opts.inheritOutput ? 'info' : 'warn',
+    });
+    await vite.listen();
+  } catch (err) {
+    await vite?.close();
+    await stopCxgraph();
+    throw err;
+  }
+  const server = vite;
+  return {
+    appUrl,
+    cxgraphUrl,
+    simulators: simulatorsIn(output),
+    output: () => output,
+    async stop() {
+      await server.close();
+      await stopCxgraph();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const example = await startExample({
+    cxgraphPort: Number(process.env.PORT ?? 4001),
+    webPort: Number(process.env.WEB_PORT ?? 5173),
+    inheritOutput: true,
+  });
+  const only = /^true$/i.test(process.env.CXGRAPH_PERSISTED_DOCUMENTS_ONLY ?? '');
+  process.stdout.write(
+    [
+      '',
+      `  cxgraph (built-in simulators)  ${example.cxgraphUrl.replace('127.0.0.1', 'localhost')}/   GraphQL; Apollo Sandbox in a browser`,
+      `  reference web app              ${example.appUrl}/`,
+      `  trusted documents              ${only ? 'only the app\'s (CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true)' : 'the app\'s ids resolved; other documents allowed'}`,
+      '',
+      '  Ctrl-C stops both.',
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    example.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`npm run example: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,79 @@
+/** The app's frame: a header, one navigation list, and the view named by the URL's hash (#/users…). */
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { Agents } from './views/Agents.js';
+import { Calls } from './views/Calls.js';
+import { PbxAccounts } from './views/PbxAccounts.js';
+import { PlaceCall } from './views/PlaceCall.js';
+import { Platforms } from './views/Platforms.js';
+import { Users } from './views/Users.js';
+
+const VIEWS = [
+  { hash: '#/', title: 'Overview' },
+  { hash: '#/users', title: 'Users' },
+  { hash: '#/agents', title: 'Agents' },
+  { hash: '#/pbx', title: 'PBX accounts' },
+  { hash: '#/call', title: 'Place an agent call' },
+] as const;
+
+type ViewHash = (typeof VIEWS)[number]['hash'];
+
+function current(): ViewHash {
+  const h = location.hash || '#/';
+  return VIEWS.find((v) => v.hash === h)?.hash ?? '#/';
+}
+
+export function App(): ReactNode {
+  const [view, setView] = useState<ViewHash>(current);
+  useEffect(() => {
+    const onHash = () => setView(current());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  useEffect(() => {
+    document.title = `${VIEWS.find((v) => v.hash === view)!.title} — cxgraph`;
+    // Keyboard and screen-reader users land on the new view's content, not back at the top of the page.
+    document.getElementById('main')?.focus();
+  }, [view]);
+  return (
+    <>
+      <a className="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById('main')?.focus())}>
+        Skip to the content
+      </a>
+      <header>
+        <p className="brand">cxgraph</p>
+        <p className="tagline">Five contact-centre platforms behind one GraphQL schema: the reference web app.</p>
+        <nav aria-label="Views">
+          <ul>
+            {VIEWS.map((v) => (
+              <li key={v.hash}>
+                <a href={v.hash} aria-current={v.hash === view ? 'page' : undefined}>
+                  {v.title}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <h1>{VIEWS.find((v) => v.hash === view)!.title}</h1>
+        {view === '#/' ? <Overview /> : null}
+        {view === '#/users' ? <Users /> : null}
+        {view === '#/agents' ? <Agents /> : null}
+        {view === '#/pbx' ? <PbxAccounts /> : null}
+        {view === '#/call' ? <PlaceCall /> : null}
+      </main>
+    </>
+  );
+}
+
+/** The first page: every platform's status, then the latest calls; the status is fetched again once the calls are in. */
+function Overview(): ReactNode {
+  const [callsLoaded, setCallsLoaded] = useState(0);
+  const onLoaded = useCallback(() => setCallsLoaded((n) => n + 1), []);
+  return (
+    <>
+      <Platforms refreshKey={callsLoaded || undefined} />
+      <Calls onLoaded={onLoaded} />
+    </>
+  );
+}

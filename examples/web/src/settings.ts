@@ -1,0 +1,32 @@
+/**
+ * What this deployment of the app needs to know beyond cxgraph's schema. Each has a VITE_* variable (Vite reads
+ * them from the environment or a .env file at build time); the defaults fit the built-in simulators, which is
+ * what `npm run example` serves.
+ */
+const env = import.meta.env;
+
+/** The GraphQL endpoint: cxgraph's `/`, on this origin (Vite's dev server proxies it to cxgraph). */
+export const GRAPHQL_URL: string = env.VITE_CXGRAPH_URL || '/';
+
+/**
+ * The first day of the week of calls the first page shows. Unset: the last seven days. The simulators' sample calls
+ * are from the week of 1 May 2024, so `npm run example` sets it to 2024-05-01.
+ */
+export function defaultCallsWeek(now = new Date()): string {
+  if (env.VITE_CALLS_WEEK_OF) return env.VITE_CALLS_WEEK_OF;
+  return new Date(now.getTime() - 6 * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Where the calls' recordings are filed in CallJourney (`Call.recording(key:)`): the company, organisation and folder
+ * your CallJourney tenant files them under. The simulator's sample holds `call-0001.wav` and `call-0002.wav` in
+ * acme / support / 2024/05/01, the files of two of NewVoiceMedia's sample calls.
+ */
+export const RECORDING_FILED_UNDER = {
+  company: env.VITE_CALLJOURNEY_COMPANY || 'acme',
+  organisation: env.VITE_CALLJOURNEY_ORGANISATION || 'support',
+  folder: env.VITE_CALLJOURNEY_FOLDER || '2024/05/01',
+};
+
+/** Calls listed per platform on the first page. */
+export const CALLS_PER_PLATFORM = 12;
