@@ -7,6 +7,7 @@ import type { ConfiguredProvider, ProviderModule } from './domain/provider-modul
 import { callerAuthOf, type CallerAuthConfig } from './config/caller-auth-config.js';
 import { ConfigError, EnvReader, type Env, type NodeEnv } from './config/env-reader.js';
 import { mediaLinksOf, type MediaLinksConfig } from './config/media-links-config.js';
+import { readManifest, type PersistedDocumentsConfig } from './security/persisted-documents.js';
 import { tracingOf, type TracingConfig } from './config/tracing-config.js';
 import { PROVIDERS } from './providers/index.js';
 import { keyId } from './store/secret-box.js';
@@ -67,6 +68,8 @@ export interface Config {
   tracing: TracingConfig;
   auth: CallerAuthConfig;
   requestLimits: RequestLimits;
+  /** CXGRAPH_PERSISTED_DOCUMENTS(_ONLY): the trusted documents, read at start-up (src/security/persisted-documents.ts). */
+  persistedDocuments?: PersistedDocumentsConfig;
   /** Every provider module cxgraph knows (PROVIDERS, or a list a test passes), in the order `providers` lists them. */
   modules: readonly ProviderModule[];
   /** The configured ones, with their configuration. */
@@ -125,6 +128,22 @@ function schemaPrefixOf(r: EnvReader): string {
     return '';
   }
   return raw;
+}
+
+/** CXGRAPH_PERSISTED_DOCUMENTS: a readable Apollo persisted query manifest; CXGRAPH_PERSISTED_DOCUMENTS_ONLY needs it. */
+function persistedDocumentsOf(r: EnvReader): PersistedDocumentsConfig | undefined {
+  const path = r.str('CXGRAPH_PERSISTED_DOCUMENTS');
+  const only = r.oneOf('CXGRAPH_PERSISTED_DOCUMENTS_ONLY', ['true', 'false'] as const, 'false') === 'true';
+  if (!path) {
+    if (only) r.fail('CXGRAPH_PERSISTED_DOCUMENTS_ONLY', 'true needs CXGRAPH_PERSISTED_DOCUMENTS: the path of the manifest of the documents to allow');
+    return undefined;
+  }
+  const manifest = readManifest(path);
+  if (!manifest.ok) {
+    r.fail('CXGRAPH_PERSISTED_DOCUMENTS', manifest.problem);
+    return undefined;
+  }
+  return { path, only, operations: manifest.operations };
 }
 
 /** REDIS_CLUSTER_NODES: comma-separated seed URLs. Values are never echoed (they may hold a password). */
@@ -214,6 +233,7 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
     introspection: onUnlessProduction(r, 'CXGRAPH_INTROSPECTION', nodeEnv),
     landingPage: onUnlessProduction(r, 'CXGRAPH_LANDING_PAGE', nodeEnv),
     tracing: tracingOf(r),
+    persistedDocuments: persistedDocumentsOf(r),
     auth: { mode: 'none', explicit: false },
     modules,
     providers: [],
@@ -280,6 +300,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     callerAuth: c.auth.mode === 'jwt' ? { mode: 'jwt', issuer: c.auth.issuer, audience: c.auth.audience } : c.auth.mode,
     scopeDirectives: c.scopeDirectives ? 'served' : 'left out of _service { sdl }',
     mediaLinks: { publicUrl: c.publicUrl ?? 'the listen address', ttlSeconds: c.media.ttlSeconds, signingKey: c.media.keySource },
+    persistedDocuments: c.persistedDocuments ? { manifest: c.persistedDocuments.path, operations: c.persistedDocuments.operations.length, only: c.persistedDocuments.only } : 'off',
     providers: Object.fromEntries(
       c.modules.map((m) => {
         const configured = c.providers.find((p) => p.module === m);

@@ -23,6 +23,7 @@ import { incomingTraceId, inServerSpan } from './observability/tracing.js';
 import { createCallerAuth, requiresCallerAuth, sendAuthFailure, type Caller } from './security/caller-auth.js';
 import { createMediaLinks, isMediaPath, sendMediaRefusal, type MediaLinks } from './security/media-links.js';
 import { costLimitPlugin, queryLimitParseOptions, queryLimitRules, RESOLVER_SIZE_LIMITS } from './security/query-limits.js';
+import { createDocumentGate, sendDocumentRefusal } from './security/persisted-documents.js';
 import { enforceScopes } from './security/scopes.js';
 import { createServices, type ServiceDeps, type Services } from './services.js';
 
@@ -58,6 +59,8 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
   // request's Host header, which any client sets.
   let listenUrl = `http://localhost:${config.port}`;
   const mediaLinks = createMediaLinks({ publicUrl: () => config.media.publicUrl ?? listenUrl, ttlSeconds: config.media.ttlSeconds, keys: config.media.keys });
+  // CXGRAPH_PERSISTED_DOCUMENTS(_ONLY): listed ids become their documents; with _ONLY nothing else runs.
+  const documents = createDocumentGate(config.persistedDocuments, { introspection: config.introspection, maxTokens: config.requestLimits.maxTokens });
   if (config.media.keySource === 'random' && config.providers.some((p) => p.module.capabilities.includes('calls'))) {
     logger.warn('media links are signed with a random key of this process: another replica or a restart refuses them. Set CXGRAPH_MEDIA_SIGNING_KEY or CXGRAPH_ENCRYPTION_KEYS to share one');
   }
@@ -146,10 +149,17 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
         }
       } else body = raw;
     }
+    // Before Apollo parses anything, so a refused document never reaches a resolver or a platform.
+    const admitted = documents.admit(req.method ?? 'GET', url.search, body, caller);
+    if (!admitted.ok) {
+      metrics.graphqlErrors.inc({ code: admitted.code });
+      logger.info({ code: admitted.code }, 'document refused: not a trusted document');
+      return sendDocumentRefusal(res, admitted, req.headers.accept);
+    }
     const spanAttributes = { 'http.request.method': req.method ?? 'GET', 'url.path': url.pathname, 'cxgraph.request_id': requestId };
     await inServerSpan('graphql.operation', req.headers, spanAttributes, async (span) => {
       const result = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: admitted.search, body: admitted.body },
         context: async () => createContext(services, requestId, { caller, serveScopeDirectives: config.scopeDirectives, mediaUrl: mediaLinks.url }),
       });
       const out: Record<string, string> = { 'x-request-id': requestId };
