@@ -1,16 +1,14 @@
 /**
  * The one token manager for every OAuth flavour (README, "How it is built").
  *
- * Lookup order: in-process copy → shared store (keyv: memory or Redis) → a token request. Concurrent callers
- * for one key share one in-flight request (single-flight); across replicas a store lock lets one replica
- * fetch while the others wait for its result. Tokens are renewed a margin before expiry that scales with
- * their lifetime (10% clamped to [1 s, 5 min], with jitter), in the background while callers keep using the
- * current token — except for grants whose platform forbids early renewal (Sangoma). A 401 invalidates exactly
- * the token that failed (a newer one fetched meanwhile is kept) and the call is retried once.
- *
- * Token requests are made by the provider's UpstreamClient (src/http/upstream-client.ts), the same path as its API
- * calls: time limit, size cap, the provider's breaker and bulkhead, metrics, spans, connection status and error
- * mapping (errors.ts `errorFromTokenResponse`). Nothing here speaks HTTP itself.
+ * Lookup order: in-process copy → shared store → a token request. Concurrent callers for one key share one
+ * in-flight request (single-flight); across replicas a store lock lets one replica fetch while the others wait for
+ * its result (lock-releases.ts: released once Redis answers when it stalled). Tokens are renewed a margin before
+ * expiry that scales with their lifetime (10% clamped to [1 s, 5 min], with jitter), in the background while callers
+ * keep using the current token — except where the platform forbids early renewal (Sangoma). A 401 invalidates
+ * exactly the token that failed (one compare-and-set) and the call is retried once. Failed token requests back off
+ * per grant (token-backoff.ts). Token requests go through the provider's UpstreamClient, the same path as its API
+ * calls (time limit, size cap, breaker, bulkhead, error mapping): nothing here speaks HTTP itself.
  */
 import { CxError, errorFromTokenResponse, isCxError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -382,8 +380,7 @@ export class TokenManager implements TokenSource {
   }
 
   private withRenewAt(t: TokenSet): CachedToken {
-    const lifetime = t.expiresAt - t.obtainedAt;
-    if (!Number.isFinite(lifetime)) return { ...t, renewAt: Infinity };
+    const lifetime = t.expiresAt - t.obtainedAt; // finite: capped by withCappedLifetime
     const margin = Math.min(MAX_MARGIN_MS, Math.max(MIN_MARGIN_MS, lifetime * 0.1));
     // Jitter spreads the renewals of many replicas over up to half a margin earlier.
     const renewAt = t.expiresAt - margin * (1 + 0.5 * this.random());
