@@ -22,6 +22,7 @@ import type { PbxConfig } from './config.js';
 import { CxError, isCxError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { PbxClient } from './client.js';
+import { scrubUpstreamText } from '../../security/upstream-text.js';
 import type { PbxAccounts } from './accounts.js';
 import type { PbxConnectionStore } from './connection-store.js';
 import { accountFieldsOf, idOrNull } from './mappers.js';
@@ -86,7 +87,8 @@ export class PbxConnectFlow {
         return this.refuse(403, 'access_denied', 'Access was not allowed', 'The PBX user did not allow cxgraph to access the account, so nothing was connected. Start again and click Allow to connect it.', true);
       }
       const code = /^[a-z_]{1,64}$/.test(error) ? error : 'error';
-      const description = (query.get('error_description') ?? '').slice(0, 200);
+      // Upstream text: capped and cleared of the app's secret and credential-shaped pairs before it reaches a page.
+      const description = scrubUpstreamText(query.get('error_description') ?? '', [this.d.config.clientSecret]);
       return this.refuse(400, code, 'The PBX did not authorise the connection', `The PBX answered ${code}${description ? `: ${description}` : ''}. Start the connection again, or ask the administrator to check the PBX application.`, true);
     }
     const code = query.get('code');
