@@ -1,4 +1,5 @@
 /** Bodies of the Telphin PBX API (docs/providers/pbx.md#the-api) and what cxgraph stores per connected account. */
+import type { PbxAccountModel } from '../../domain/models.js';
 
 /** `GET /api/ver1.0/user/`: the PBX user the token acts for. */
 export interface PbxUserBody {
@@ -78,18 +79,12 @@ export interface PbxTrustedAppCredentials {
   clientSecret: string;
 }
 
-/** A connected account as kept in the store (sealed; no TTL), keyed by the PBX user id. */
-export interface PbxConnectionRecord {
-  /** PbxAccount fields, from `GET /api/ver1.0/user/` at connection time. */
-  id: string;
-  login: string;
-  admin: boolean;
-  access: string | null;
-  clientId: string | null;
-  dealerId: string | null;
-  extensionGroupId: string | null;
-  extensionId: string | null;
-  timezone: string | null;
+/**
+ * A connected account as kept in the store (sealed; no TTL), keyed by the PBX user id: the PbxAccount fields, from
+ * `GET /api/ver1.0/user/` at connection time, and what cxgraph needs to act for it.
+ */
+export interface PbxConnectionRecord extends Omit<PbxAccountModel, 'status'> {
+  /** What is stored; UNAVAILABLE is never stored: it is what a replica reports for a record it cannot open. */
   status: 'CONNECTED' | 'NEEDS_REAUTHORIZATION';
   /** Why the account needs authorising again (no secret), when it does. */
   statusReason?: string;
