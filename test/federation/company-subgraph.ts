@@ -5,12 +5,9 @@
  * cxgraph's `CxRecording` entity (cxgraph served with CXGRAPH_SCHEMA_PREFIX=Cx), which it references by key and
  * cannot resolve itself. It counts the requests it receives.
  */
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { startStandaloneServer } from '@apollo/server/standalone';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse } from 'graphql';
+import { startRecordedSubgraph, type RecordedSubgraph } from './recorded-subgraph.js';
 
 export const COMPANY_TYPE_DEFS = parse(/* GraphQL */ `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])
@@ -102,26 +99,8 @@ function resolversFor(calls: readonly CompanyCall[]): GraphQLResolverMap<unknown
   };
 }
 
-export interface CompanySubgraph {
-  url: string;
-  /** GraphQL requests received (the gateway's fetches and Rover's `_service`). */
-  readonly requests: { operationName: string | null; query: string }[];
-  stop(): Promise<void>;
-}
+export type CompanySubgraph = RecordedSubgraph;
 
-export async function startCompanySubgraph(calls: readonly CompanyCall[]): Promise<CompanySubgraph> {
-  const requests: CompanySubgraph['requests'] = [];
-  const server = new ApolloServer({
-    schema: buildSubgraphSchema({ typeDefs: COMPANY_TYPE_DEFS, resolvers: resolversFor(calls) }),
-    plugins: [
-      ApolloServerPluginInlineTraceDisabled(),
-      {
-        async requestDidStart({ request }) {
-          requests.push({ operationName: request.operationName ?? null, query: request.query ?? '' });
-        },
-      },
-    ],
-  });
-  const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
-  return { url, requests, stop: () => server.stop() };
+export function startCompanySubgraph(calls: readonly CompanyCall[]): Promise<CompanySubgraph> {
+  return startRecordedSubgraph(COMPANY_TYPE_DEFS, resolversFor(calls));
 }

@@ -4,12 +4,9 @@
  * Relay `PageInfo` most subgraphs define. The federation tests compose it with cxgraph and run a gateway over
  * both; it counts the requests it receives so the tests can assert how the gateway batched.
  */
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { startStandaloneServer } from '@apollo/server/standalone';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse } from 'graphql';
+import { startRecordedSubgraph, type RecordedSubgraph } from './recorded-subgraph.js';
 
 export const CRM_TYPE_DEFS = parse(/* GraphQL */ `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])
@@ -101,26 +98,8 @@ function resolversFor(contacts: readonly CrmContact[]): GraphQLResolverMap<unkno
   };
 }
 
-export interface CrmSubgraph {
-  url: string;
-  /** GraphQL requests received, by operation name (the gateway names its fetches). */
-  readonly requests: { operationName: string | null; query: string }[];
-  stop(): Promise<void>;
-}
+export type CrmSubgraph = RecordedSubgraph;
 
-export async function startCrmSubgraph(contacts: readonly CrmContact[]): Promise<CrmSubgraph> {
-  const requests: CrmSubgraph['requests'] = [];
-  const server = new ApolloServer({
-    schema: buildSubgraphSchema({ typeDefs: CRM_TYPE_DEFS, resolvers: resolversFor(contacts) }),
-    plugins: [
-      ApolloServerPluginInlineTraceDisabled(),
-      {
-        async requestDidStart({ request }) {
-          requests.push({ operationName: request.operationName ?? null, query: request.query ?? '' });
-        },
-      },
-    ],
-  });
-  const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
-  return { url, requests, stop: () => server.stop() };
+export function startCrmSubgraph(contacts: readonly CrmContact[]): Promise<CrmSubgraph> {
+  return startRecordedSubgraph(CRM_TYPE_DEFS, resolversFor(contacts));
 }
