@@ -68,6 +68,8 @@ export interface Config {
   tracing: TracingConfig;
   auth: CallerAuthConfig;
   requestLimits: RequestLimits;
+  /** Automatic persisted queries (Apollo's APQ), kept in the shared Redis when there is one (src/http/persisted-queries.ts). */
+  apq: { ttlSeconds: number };
   /** CXGRAPH_PERSISTED_DOCUMENTS(_ONLY): the trusted documents, read at start-up (src/security/persisted-documents.ts). */
   persistedDocuments?: PersistedDocumentsConfig;
   /** Every provider module cxgraph knows (PROVIDERS, or a list a test passes), in the order `providers` lists them. */
@@ -101,10 +103,41 @@ export interface ResilienceConfig {
   breakerCoolDownMs: number;
   /** How long SIGTERM waits for in-flight requests before cutting connections. */
   shutdownGraceMs: number;
+  /** CXGRAPH_UPSTREAM_RATE_LIMITS: requests per second per provider, across every replica on the shared Redis (src/http/throttle.ts). */
+  upstreamRateLimits: Readonly<Record<string, number>>;
+  /** CXGRAPH_UPSTREAM_RATE_LIMIT_WAIT_MS: the longest a request waits for its turn before PROVIDER_RATE_LIMITED. */
+  rateLimitWaitMs: number;
+  /** The Redis that rate limits and 429 cool-downs are shared through (the store's, under CXGRAPH_REDIS_PREFIX); unset: per process. */
+  fleet?: { target: { url: string } | { cluster: readonly string[] }; prefix: string };
 }
 
-function resilienceOf(r: EnvReader): ResilienceConfig {
+/**
+ * CXGRAPH_UPSTREAM_RATE_LIMITS: `PROVIDER:N,…`, N requests per second (1–100000) per provider named as in `providers`.
+ * Token requests count too: they go through the provider's policy like any other request.
+ */
+function upstreamRateLimitsOf(r: EnvReader, modules: readonly ProviderModule[]): Record<string, number> {
+  const raw = r.str('CXGRAPH_UPSTREAM_RATE_LIMITS');
+  const limits: Record<string, number> = {};
+  if (!raw) return limits;
+  const names = modules.map((m) => m.name);
+  for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z_]+)\s*:\s*(\d+)$/.exec(entry);
+    const provider = m?.[1]!.toUpperCase();
+    const n = Number(m?.[2]);
+    if (!m || !provider) r.fail('CXGRAPH_UPSTREAM_RATE_LIMITS', `expected PROVIDER:requests-per-second pairs, comma-separated (e.g. CALLJOURNEY:20,NEWVOICEMEDIA:10), got ${r.shown('CXGRAPH_UPSTREAM_RATE_LIMITS', entry)}`);
+    else if (!names.includes(provider)) r.fail('CXGRAPH_UPSTREAM_RATE_LIMITS', `${provider} is not a provider; expected one of ${names.join(', ')}`);
+    else if (provider in limits) r.fail('CXGRAPH_UPSTREAM_RATE_LIMITS', `${provider} is given twice`);
+    else if (!(n >= 1 && n <= 100_000)) r.fail('CXGRAPH_UPSTREAM_RATE_LIMITS', `${provider}: expected 1 to 100000 requests per second, got ${m[2]}`);
+    else limits[provider] = n;
+  }
+  return limits;
+}
+
+function resilienceOf(r: EnvReader, modules: readonly ProviderModule[], fleet: ResilienceConfig['fleet']): ResilienceConfig {
   return {
+    upstreamRateLimits: upstreamRateLimitsOf(r, modules),
+    rateLimitWaitMs: r.int('CXGRAPH_UPSTREAM_RATE_LIMIT_WAIT_MS', 5_000, 0, 300_000),
+    ...(fleet ? { fleet } : {}),
     connectTimeoutMs: r.int('CXGRAPH_UPSTREAM_CONNECT_TIMEOUT_MS', 3_000, 50, 60_000),
     maxConcurrentPerProvider: r.int('CXGRAPH_UPSTREAM_CONCURRENCY', 32, 1, 10_000),
     // Large enough for a cold stampede of a few thousand queries (each waits at most the upstream time limit);
@@ -221,7 +254,7 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
     redisClusterNodes,
     redisPrefix,
     schemaPrefix: schemaPrefixOf(r),
-    resilience: resilienceOf(r),
+    resilience: resilienceOf(r, modules, redisUrl ? { target: { url: redisUrl }, prefix: redisPrefix } : redisClusterNodes ? { target: { cluster: redisClusterNodes }, prefix: redisPrefix } : undefined),
     encryptionKeys,
     limits: {
       maxKeysPerBatch: r.int('CXGRAPH_MAX_KEYS_PER_BATCH', 500, 1, 100_000),
@@ -233,6 +266,7 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
     introspection: onUnlessProduction(r, 'CXGRAPH_INTROSPECTION', nodeEnv),
     landingPage: onUnlessProduction(r, 'CXGRAPH_LANDING_PAGE', nodeEnv),
     tracing: tracingOf(r),
+    apq: { ttlSeconds: r.int('CXGRAPH_APQ_TTL_SECONDS', 86_400, 60, 30 * 86_400) },
     persistedDocuments: persistedDocumentsOf(r),
     auth: { mode: 'none', explicit: false },
     modules,
@@ -301,6 +335,10 @@ export function describeConfig(c: Config): Record<string, unknown> {
     scopeDirectives: c.scopeDirectives ? 'served' : 'left out of _service { sdl }',
     mediaLinks: { publicUrl: c.publicUrl ?? 'the listen address', ttlSeconds: c.media.ttlSeconds, signingKey: c.media.keySource },
     persistedDocuments: c.persistedDocuments ? { manifest: c.persistedDocuments.path, operations: c.persistedDocuments.operations.length, only: c.persistedDocuments.only } : 'off',
+    upstreamRateLimits: Object.keys(c.resilience.upstreamRateLimits).length
+      ? { perSecond: c.resilience.upstreamRateLimits, counted: c.resilience.fleet ? 'across every replica on the Redis' : 'per process (no Redis): N replicas may send N times the limit' }
+      : 'none',
+    persistedQueries: { store: c.redisClusterNodes || c.redisUrl ? 'Redis (shared by replicas)' : 'process memory', ttlSeconds: c.apq.ttlSeconds },
     providers: Object.fromEntries(
       c.modules.map((m) => {
         const configured = c.providers.find((p) => p.module === m);

@@ -9,7 +9,9 @@ import type { ProviderName } from '../domain/provider-name.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { KvStore } from '../store/kv-store.js';
+import type { FleetTarget } from './fleet-redis.js';
 import { ResiliencePolicy } from './resilience.js';
+import { UpstreamLimits } from './throttle.js';
 import { UpstreamClient } from './upstream-client.js';
 import { createUpstreamFetch, type FetchLike } from './upstream-fetch.js';
 
@@ -22,6 +24,12 @@ export interface HttpResilience {
   breakerFailures: number;
   breakerWindowMs: number;
   breakerCoolDownMs: number;
+  /** CXGRAPH_UPSTREAM_RATE_LIMITS: requests per second by provider (throttle.ts); none when unset. */
+  upstreamRateLimits?: Readonly<Record<string, number>>;
+  /** CXGRAPH_UPSTREAM_RATE_LIMIT_WAIT_MS: longest wait for a turn, within the request's time limit. */
+  rateLimitWaitMs?: number;
+  /** The shared Redis that rate limits and 429 cool-downs are counted in; unset: this process only. */
+  fleet?: { target: FleetTarget; prefix: string };
 }
 
 /** The upstream limits (config.limits). */
@@ -61,6 +69,15 @@ export function createHttp(deps: HttpDeps): Http {
   const upstreamFetch = deps.fetch ? undefined : createUpstreamFetch({ connectTimeoutMs: r.connectTimeoutMs });
   const fetch = deps.fetch ?? upstreamFetch!.fetch;
   const clients = new Map<ProviderName, UpstreamClient>();
+  // Rate limits and 429 cool-downs, shared by every replica on the Redis (src/http/throttle.ts).
+  const upstreamLimits = new UpstreamLimits({
+    rateLimits: r.upstreamRateLimits ?? {},
+    rateLimitWaitMs: Math.min(r.rateLimitWaitMs ?? 5_000, limits.upstreamTimeoutMs),
+    coolDownMaxWaitMs: Math.min(limits.retryAfterCapSeconds * 1000, limits.upstreamTimeoutMs),
+    shared: r.fleet,
+    logger,
+    registry: metrics?.registry,
+  });
 
   const client = (provider: ProviderName): UpstreamClient => {
     let c = clients.get(provider);
@@ -74,6 +91,7 @@ export function createHttp(deps: HttpDeps): Http {
       breakerCoolDownMs: r.breakerCoolDownMs,
       maxConcurrent: r.maxConcurrentPerProvider,
       maxQueued: r.maxQueuedPerProvider,
+      throttle: upstreamLimits.throttle(provider),
       onStateChange: (state) => {
         metrics?.circuitState.set({ provider }, state === 'closed' ? 0 : 1);
         if (state === 'open') logger.warn({ provider, coolDownMs: r.breakerCoolDownMs }, 'circuit breaker open: failing fast until a probe succeeds');
@@ -104,6 +122,7 @@ export function createHttp(deps: HttpDeps): Http {
     tokens,
     client,
     async close() {
+      await upstreamLimits.close();
       await upstreamFetch?.close();
     },
   };

@@ -3,8 +3,8 @@
  * node_modules/cockatiel): every request to a provider's platform — API calls and token requests alike — goes
  * through the same circuit breaker and the same bulkhead.
  *
- *   wrap(breaker, rateLimitWait, faultRetry, bulkhead, timeLimit)      requests that are safe to send again
- *   wrap(breaker, bulkhead, timeLimit)                                  the others (Sangoma places phone calls)
+ *   wrap(breaker, rateLimitWait, faultRetry, throttle, bulkhead, timeLimit)   requests that are safe to send again
+ *   wrap(breaker, throttle, bulkhead, timeLimit)                               the others (Sangoma places phone calls)
  *
  * - The breaker is outermost, so it counts one outcome per request — after its retries — as the hand-written breaker
  *   did: CXGRAPH_BREAKER_FAILURES failed *requests*, not attempts, open it. It opens after N consecutive failures
@@ -18,6 +18,8 @@
  * - rateLimitWait: a 429 whose Retry-After is within `retryAfterCapSeconds` is waited out once; faultRetry: 5xx and
  *   connection errors are retried `maxRetries` times with jittered exponential backoff. Both only for idempotent
  *   requests; a 429 wait is not one of the fault retries (after it they start over).
+ * - The throttle (throttle.ts: CXGRAPH_UPSTREAM_RATE_LIMITS and the shared 429 cool-down) is passed by every
+ *   attempt before it takes a slot; what it refuses is PROVIDER_RATE_LIMITED, unsent, and never retried here.
  * - The bulkhead is inside the retries, so a slot is not held through a backoff or a Retry-After wait; the wait for
  *   a slot is bounded by the request time limit (cockatiel's queue has no time bound: BoundedBulkhead below).
  * - The time limit (cockatiel's TimeoutPolicy) covers one attempt, from sending to the end of the body (streamed
@@ -74,6 +76,12 @@ export interface ResilienceOptions {
   random?: () => number;
   /** Told of every change of the circuit, e.g. to set the `cxgraph_circuit_breaker_open` gauge and log. */
   onStateChange?: (state: CircuitStateName, provider: ProviderName) => void;
+  /**
+   * The fleet-wide rate limit and 429 cool-down of the provider (throttle.ts), passed by every attempt right before
+   * the bulkhead: inside the retries, so each attempt takes its own turn; outside the slots, so a request waiting
+   * for its turn holds none.
+   */
+  throttle?: IPolicy;
 }
 
 /** What an attempt answers, as far as the policy looks at it. */
@@ -99,6 +107,9 @@ function notSent(e: CxError): CxError {
   NOT_SENT.add(e);
   return e;
 }
+
+/** Marks `e` as raised before anything was sent (throttle.ts: no turn within the rate limit, a 429 cool-down). */
+export const markNotSent = notSent;
 
 /** PROVIDER_UNAVAILABLE raised by an attempt that was (or may have been) sent: a connection error or a timeout. */
 function isOutage(e: unknown): boolean {
@@ -186,8 +197,9 @@ export class ResiliencePolicy {
     // Cooperative: the attempt hands the signal to fetch, which fails as "timed out" when it fires. Not aborted on
     // return, so a streamed body (UpstreamClient.stream) is timed only until its headers.
     const timeLimit = timeout(timeoutMs, { strategy: TimeoutStrategy.Cooperative, abortOnReturn: false });
-    this.idempotent = wrap(this.breaker, rateLimitWait, faultRetry, slots, timeLimit);
-    this.oneShot = wrap(this.breaker, slots, timeLimit);
+    const throttle = opts.throttle ? [opts.throttle] : [];
+    this.idempotent = wrap(this.breaker, rateLimitWait, faultRetry, ...throttle, slots, timeLimit);
+    this.oneShot = wrap(this.breaker, ...throttle, slots, timeLimit);
   }
 
   /**
