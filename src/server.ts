@@ -14,6 +14,8 @@ import { GraphQLError, type GraphQLFormattedError, type ValidationRule } from 'g
 import { configuredProviders, type Config } from './config.js';
 import { createContext, type Context } from './context.js';
 import { ERROR_CODES, isCxError } from './errors.js';
+import { createPersistedQueryCache } from './http/persisted-queries.js';
+import { describeUpstreamLimits } from './http/throttle.js';
 import { subgraphSchema } from './graphql/schema.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -65,6 +67,8 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
     logger.warn('media links are signed with a random key of this process: another replica or a restart refuses them. Set CXGRAPH_MEDIA_SIGNING_KEY or CXGRAPH_ENCRYPTION_KEYS to share one');
   }
 
+  // APQ in the shared Redis: a hash registered through one replica runs on every replica (README, "Persisted queries").
+  const apq = createPersistedQueryCache(config.resilience.fleet, logger);
   const apollo = new ApolloServer<Context>({
     // @requiresScopes of schema/*.graphql checked in front of their resolvers (src/security/scopes.ts).
     // CXGRAPH_SCHEMA_PREFIX renames what the schema files define (src/graphql/schema.ts); resolvers stay as written.
@@ -76,6 +80,7 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
     // src/index.ts owns SIGTERM/SIGINT: HTTP drains first, then Apollo stops. Apollo's own handlers would stop it
     // underneath the drain and re-send the signal.
     stopOnTerminationSignals: false,
+    persistedQueries: { ...(apq ? { cache: apq.cache } : {}), ttl: config.apq.ttlSeconds },
     // Tokens while parsing (graphql-js's parser), depth and aliases with the document (graphql-armor's rules),
     // cost once the variables are known (list sizes).
     validationRules: [knownOperationTypes, ...queryLimitRules(config.requestLimits)],
@@ -121,6 +126,8 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
                 degradedSince: services.store.degradedSince === undefined ? undefined : new Date(services.store.degradedSince).toISOString(),
               }),
           providers: configuredProviders(config),
+          // CXGRAPH_UPSTREAM_RATE_LIMITS: counted across the fleet (Redis), or per process (no Redis, or it does not answer).
+          upstreamRateLimits: describeUpstreamLimits(config.resilience.upstreamRateLimits, config.resilience.fleet !== undefined, reachable),
         });
       },
     ],
@@ -264,6 +271,7 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
         clearInterval(idle);
         clearTimeout(timer);
         await apollo.stop();
+        await apq?.close();
         // Releases the token locks still held and closes Redis.
         await services.close();
       })();

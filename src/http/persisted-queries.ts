@@ -1,0 +1,144 @@
+/**
+ * Automatic persisted queries (Apollo's APQ, https://www.apollographql.com/docs/apollo-server/performance/apq) shared by
+ * every replica: a document registered through one replica (hash + query) is kept in the shared Redis, so a client
+ * sending only the hash to another replica gets its answer instead of PERSISTED_QUERY_NOT_FOUND and a second round
+ * trip. Apollo's keyv adapter (@apollo/utils.keyvadapter) over keyv and @keyv/redis, in a namespace of its own
+ * (`<CXGRAPH_REDIS_PREFIX>:persisted-queries`), each document kept CXGRAPH_APQ_TTL_SECONDS after it was registered.
+ *
+ * In front of Redis, each replica keeps the documents it has seen in memory (a hash names exactly one document, so a
+ * copy never goes stale), so only the first request for a hash on a replica costs a Redis read. Redis never fails a
+ * request: a read that fails or takes longer than READ_TIMEOUT_MS is a miss (the client then sends the document
+ * again, as APQ expects), a write that fails is dropped. Without Redis, Apollo's own in-memory cache is used (per
+ * replica).
+ */
+import type { PersistedQueryOptions } from '@apollo/server';
+import { KeyvAdapter } from '@apollo/utils.keyvadapter';
+import KeyvRedis, { createClient, createCluster } from '@keyv/redis';
+import Keyv from 'keyv';
+import type { Logger } from '../observability/logger.js';
+import type { FleetTarget } from './fleet-redis.js';
+
+type KeyValueCache = NonNullable<PersistedQueryOptions['cache']>;
+
+/** Longest a Redis read may take before it counts as a miss. */
+const READ_TIMEOUT_MS = 250;
+/** Documents kept in memory per replica, by total length (a document may be up to CXGRAPH_MAX_BODY_BYTES). */
+const MEMORY_BUDGET_CHARS = 16 * 1024 * 1024;
+
+export interface PersistedQueryCache {
+  /** For ApolloServer's `persistedQueries.cache`. */
+  cache: KeyValueCache;
+  close(): Promise<void>;
+}
+
+/** The shared cache over `target`, or undefined without a shared Redis (Apollo's in-memory default then). */
+export function createPersistedQueryCache(shared: { target: FleetTarget; prefix: string } | undefined, logger: Logger): PersistedQueryCache | undefined {
+  if (!shared) return undefined;
+  const socket = { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) };
+  const client =
+    'url' in shared.target
+      ? createClient({ url: shared.target.url, disableOfflineQueue: true, socket })
+      : createCluster({ rootNodes: shared.target.cluster.map((url) => ({ url })), defaults: clusterDefaults(shared.target.cluster[0]!, socket) });
+  client.on('error', () => {}); // reported by the reads and writes that meet it
+  const store = new KeyvRedis(client as never, { throwOnConnectError: false });
+  // The store prefixes keys with the namespace itself (`<namespace>::<key>`); keyv's own prefix would double it.
+  const keyv = new Keyv<string>({ store, namespace: `${shared.prefix}:persisted-queries`, useKeyPrefix: false });
+  let warned = 0;
+  const warn = (err: unknown) => {
+    // Once a minute at most: an outage would otherwise log once per request.
+    if (Date.now() - warned < 60_000) return;
+    warned = Date.now();
+    logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'persisted queries: Redis does not answer; documents are kept per replica until it does');
+  };
+  keyv.on('error', warn);
+  store.on('error', warn);
+  // keyv as the adapter (CommonJS) declares it: the same class, typed from its CommonJS build.
+  const cache = new TieredCache(new KeyvAdapter(keyv as never, { disableBatchReads: true }), warn);
+  return {
+    cache,
+    async close() {
+      // Connected lazily, by the first read or write: there may be nothing to close.
+      if (!client.isOpen) return;
+      try {
+        await client.close();
+      } catch {
+        client.destroy();
+      }
+    },
+  };
+}
+
+function clusterDefaults(seedUrl: string, socket: object) {
+  const seed = new URL(seedUrl);
+  return {
+    username: seed.username ? decodeURIComponent(seed.username) : undefined,
+    password: seed.password ? decodeURIComponent(seed.password) : undefined,
+    disableOfflineQueue: true,
+    socket: seed.protocol === 'rediss:' ? { ...socket, tls: true } : socket,
+  };
+}
+
+/** Memory first (bounded, least recently used out first), then the shared cache; errors and slow reads are misses. */
+class TieredCache implements KeyValueCache {
+  private readonly memory = new Map<string, string>();
+  private chars = 0;
+
+  constructor(
+    private readonly shared: KeyValueCache,
+    private readonly warn: (err: unknown) => void,
+  ) {}
+
+  async get(key: string): Promise<string | undefined> {
+    const here = this.memory.get(key);
+    if (here !== undefined) {
+      this.memory.delete(key);
+      this.memory.set(key, here);
+      return here;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const found = await Promise.race([
+        this.shared.get(key),
+        new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), READ_TIMEOUT_MS);
+        }),
+      ]);
+      if (found !== undefined) this.remember(key, found);
+      return found;
+    } catch (err) {
+      this.warn(err);
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async set(key: string, value: string, options?: { ttl?: number | null }): Promise<void> {
+    this.remember(key, value);
+    try {
+      await this.shared.set(key, value, options);
+    } catch (err) {
+      this.warn(err);
+    }
+  }
+
+  async delete(key: string): Promise<boolean | void> {
+    const here = this.memory.get(key);
+    if (here !== undefined) {
+      this.memory.delete(key);
+      this.chars -= here.length;
+    }
+    return this.shared.delete(key);
+  }
+
+  private remember(key: string, value: string): void {
+    if (this.memory.has(key) || value.length > MEMORY_BUDGET_CHARS / 16) return;
+    this.memory.set(key, value);
+    this.chars += value.length;
+    for (const [k, v] of this.memory) {
+      if (this.chars <= MEMORY_BUDGET_CHARS) break;
+      this.memory.delete(k);
+      this.chars -= v.length;
+    }
+  }
+}
