@@ -136,7 +136,33 @@ export async function startExample(opts: ExampleOptions = {}): Promise<Example> 
   };
 }
 
+const USAGE = `Usage: npm run example          (at the repository's root)
+
+Starts cxgraph on the built-in simulators (127.0.0.1:4001) and the reference web app in Vite's dev server
+(http://localhost:5173/), which proxies GraphQL, media links and the PBX callback to cxgraph. Ctrl-C stops both.
+It takes no arguments. Environment:
+
+  PORT, WEB_PORT                              cxgraph's port (4001) and the app's (5173)
+  CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true       cxgraph runs nothing but the app's documents
+  CXGRAPH_*, LOG_LEVEL                        passed on to cxgraph (provider variables and .env are not)
+
+  -h, --help       print this and exit
+`;
+
+/** --help prints the usage (exit 0); anything else is a mistake (exit 2), as every command of the repository does. */
+function readCommandLine(args: readonly string[]): void {
+  if (args.length === 0) return;
+  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const first = args.find((a) => a !== '--help' && a !== '-h') ?? args[0]!;
+  process.stderr.write(`npm run example: ${first.startsWith('-') ? `unknown option ${first}` : `unexpected argument ${first}`}\n\n${USAGE}`);
+  process.exit(2);
+}
+
 async function main(): Promise<void> {
+  readCommandLine(process.argv.slice(2));
   const example = await startExample({
     cxgraphPort: Number(process.env.PORT ?? 4001),
     webPort: Number(process.env.WEB_PORT ?? 5173),
@@ -146,7 +172,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       '',
-      `  cxgraph (built-in simulators)  ${example.cxgraphUrl.replace('127.0.0.1', 'localhost')}/   GraphQL; Apollo Sandbox in a browser`,
+      `  cxgraph (built-in simulators)  ${example.cxgraphUrl}/   GraphQL; Apollo Sandbox in a browser`,
       `  reference web app              ${example.appUrl}/`,
       `  trusted documents              ${only ? 'only the app\'s (CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true)' : 'the app\'s ids resolved; other documents allowed'}`,
       '',

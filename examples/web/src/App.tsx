@@ -1,5 +1,5 @@
 /** The app's frame: a header, one navigation list, and the view named by the URL's hash (#/users…). */
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { Agents } from './views/Agents.js';
 import { Calls } from './views/Calls.js';
 import { PbxAccounts } from './views/PbxAccounts.js';
@@ -29,10 +29,12 @@ export function App(): ReactNode {
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
+  const first = useRef(true);
   useEffect(() => {
     document.title = `${VIEWS.find((v) => v.hash === view)!.title} — cxgraph`;
-    // Keyboard and screen-reader users land on the new view's content, not back at the top of the page.
-    document.getElementById('main')?.focus();
+    // After a change of view, keyboard and screen-reader users land on its content, not back at the navigation.
+    if (!first.current) document.getElementById('main')?.focus();
+    first.current = false;
   }, [view]);
   return (
     <>

@@ -43,7 +43,8 @@ export function PbxAccounts(): ReactNode {
   const { data, error, loading, refetch } = useQuery(PbxAccountsQuery, { fetchPolicy: 'cache-and-network' });
   const [begin, started] = useMutation(BeginPbxConnection);
   const [note, setNote] = useState<string>();
-  const popup = useRef<Window | null>(null);
+  const watcher = useRef<number | undefined>(undefined);
+  useEffect(() => () => window.clearInterval(watcher.current), []);
 
   // The popup's return page says how it went; the list is refreshed once the popup is closed.
   useEffect(() => {
@@ -70,12 +71,11 @@ export function PbxAccounts(): ReactNode {
       return;
     }
     win.location.href = url;
-    popup.current = win;
     setNote('Waiting for the PBX user to allow access in the popup…');
-    const timer = window.setInterval(() => {
+    window.clearInterval(watcher.current);
+    watcher.current = window.setInterval(() => {
       if (!win.closed) return;
-      window.clearInterval(timer);
-      popup.current = null;
+      window.clearInterval(watcher.current);
       setNote((n) => (n?.startsWith('Waiting') ? 'The popup was closed.' : n));
       void refetch();
     }, 300);
