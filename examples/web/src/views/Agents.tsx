@@ -50,7 +50,7 @@ function AgentList(): ReactNode {
   const { data, error, loading } = useQuery(AgentsQuery, { variables: { provider } });
   return (
     <section aria-labelledby="agents-title" className="panel" data-panel="agents">
-      <h2 id="agents-title">Agents</h2>
+      <h2 id="agents-title">Agent list</h2>
       <fieldset className="inline">
         <legend>Platform</legend>
         {AGENT_PLATFORMS.map((p) => (

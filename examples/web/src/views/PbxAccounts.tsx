@@ -83,7 +83,7 @@ export function PbxAccounts(): ReactNode {
 
   return (
     <section aria-labelledby="pbx-title" className="panel" data-panel="pbx-accounts">
-      <h2 id="pbx-title">PBX accounts</h2>
+      <h2 id="pbx-title">Connected PBX accounts</h2>
       <p>
         A Telphin PBX user connects their account by allowing cxgraph access on the PBX's own consent page; cxgraph then
         reads that account's extensions and call history.

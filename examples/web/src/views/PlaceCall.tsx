@@ -57,7 +57,7 @@ export function PlaceCall(): ReactNode {
   const problems = problemsAt(outcome.error, ['startAgentCall']);
   return (
     <section aria-labelledby="call-title" className="panel" data-panel="place-call">
-      <h2 id="call-title">Place an agent call</h2>
+      <h2 id="call-title">Call details</h2>
       <p>
         Sangoma CX rings the agent, then connects them to the number you give. <strong>This places a real phone call.</strong>
       </p>

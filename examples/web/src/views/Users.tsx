@@ -44,7 +44,7 @@ export function Users(): ReactNode {
   };
   return (
     <section aria-labelledby="users-title" className="panel" data-panel="users">
-      <h2 id="users-title">Users</h2>
+      <h2 id="users-title">Find users</h2>
       <form onSubmit={submit} role="search" aria-label="Users">
         <fieldset className="inline">
           <legend>Directory</legend>
@@ -64,10 +64,12 @@ export function Users(): ReactNode {
             </label>
           ))}
         </fieldset>
-        <label>
-          Search by login, name or e-mail <input type="search" name="search" value={typed} onChange={(e) => setTyped(e.target.value)} />
-        </label>{' '}
-        <button type="submit">Search</button>
+        <p>
+          <label>
+            Search by login, name or e-mail <input type="search" name="search" value={typed} onChange={(e) => setTyped(e.target.value)} />
+          </label>{' '}
+          <button type="submit">Search</button>
+        </p>
       </form>
       {provider === 'NEWVOICEMEDIA' && search ? (
         <p className="detail">NewVoiceMedia cannot search: cxgraph filters each page it fetches, so pages may hold fewer users and the total counts everyone.</p>
