@@ -13,7 +13,8 @@ import { badInput, notConfigured } from './errors.js';
 import { createHttp } from './http/create-http.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
-import { createStore, type KvStore } from './store/kv-store.js';
+import { createStore } from './store/create-store.js';
+import type { KvStore } from './store/kv-store.js';
 
 export interface ServiceDeps {
   logger: Logger;
