@@ -121,6 +121,27 @@ describe.skipIf(!HAS_REDIS)('shared recording cache: two replicas on one Redis',
     expect(sim.server.count('conversationexists')).toBe(1); // only MISSING
   });
 
+  it('concurrent queries for a key not cached yet share one check per replica (and its failure, which is not kept)', async () => {
+    const [a, b] = await replicas();
+    sim.server.setLatency('conversationexists', 150);
+    try {
+      const answers = await Promise.all([...Array.from({ length: 5 }, () => a.gql(ONE, { key: KEY })), b.gql(ONE, { key: KEY })]);
+      for (const r of answers) expect(r.data).toEqual({ recording: { filename: KEY.filename, exists: true, callId: known.callId } });
+      // One check on A for its five requests, one on B (which had not seen A's answer yet).
+      expect(sim.server.count('conversationexists')).toBe(2);
+      expect(await metric(a, 'cxgraph_recording_cache_total{result="joined"}')).toBe(4);
+
+      sim.server.resetCounts();
+      sim.server.inject({ kind: 'status', status: 503, route: 'conversationexists', times: 3 });
+      const failed = await Promise.all(Array.from({ length: 3 }, () => a.gql(ONE, { key: MISSING })));
+      for (const r of failed) expect(r.errors?.[0]?.extensions?.code).toBe('PROVIDER_UNAVAILABLE');
+      expect(sim.server.count('conversationexists')).toBe(3); // one check, retried twice
+      expect((await a.gql(ONE, { key: MISSING })).data).toEqual({ recording: { filename: MISSING.filename, exists: false, callId: null } });
+    } finally {
+      sim.server.setLatency('conversationexists', 0);
+    }
+  });
+
   it('with CXGRAPH_RECORDING_CACHE_TTL_SECONDS=0 nothing is kept and the store is not read', async () => {
     const [a, b] = await replicas({ CXGRAPH_RECORDING_CACHE_TTL_SECONDS: '0' });
     for (const t of [a, b, a]) await t.gql(ONE, { key: KEY });

@@ -3,10 +3,12 @@
  * replica reads what any replica asked) for CXGRAPH_RECORDING_CACHE_TTL_SECONDS when the file exists and
  * CXGRAPH_RECORDING_MISS_CACHE_TTL_SECONDS when it does not (default 0: a file may be uploaded right after its call).
  * Only answers are kept: a failed check is never cached. Read once per loader batch with the store's getMany (one
- * round trip), before the rest goes to the platform. Values are sealed like everything the store holds.
+ * round trip), before the rest goes to the platform. Values are sealed like everything the store holds. A key missing
+ * from the cache that this replica is already asking CallJourney about (another request, a moment ago) waits for that
+ * answer instead of asking again: a popular file that is not cached yet costs one call per replica, not one per request.
  *
- * `cxgraph_recording_cache_total{result}` counts the keys looked up: `hit` (answered from the cache) or `miss`
- * (asked of CallJourney).
+ * `cxgraph_recording_cache_total{result}` counts the keys looked up: `hit` (answered from the cache), `miss` (asked
+ * of CallJourney) or `joined` (answered by a check already in flight).
  */
 import { createHash } from 'node:crypto';
 import { Counter } from 'prom-client';
@@ -27,6 +29,8 @@ export class RecordingCache {
   private readonly ttlMs: number;
   private readonly missTtlMs: number;
   private readonly counter: Counter<'result'> | undefined;
+  /** Checks in flight in this replica, by store key. */
+  private readonly inflight = new Map<string, Promise<CachedRecording>>();
 
   constructor(
     private readonly store: KvStore,
@@ -48,19 +52,32 @@ export class RecordingCache {
     const storeKeys = keys.map(storeKey);
     const found = this.store.getMany ? await this.store.getMany<CachedRecording>(storeKeys) : await Promise.all(storeKeys.map((k) => this.store.get<CachedRecording>(k)));
     const answers = found.map((v) => (isCached(v) ? v : undefined));
-    if (this.counter) {
-      const hits = answers.reduce((n, v) => (v ? n + 1 : n), 0);
-      if (hits) this.counter.inc({ result: 'hit' }, hits);
-      if (keys.length - hits) this.counter.inc({ result: 'miss' }, keys.length - hits);
-    }
+    const hits = answers.reduce((n, v) => (v ? n + 1 : n), 0);
+    if (hits) this.counter?.inc({ result: 'hit' }, hits);
     return answers;
   }
 
-  /** Keeps CallJourney's answer for `key` as long as its kind allows (a miss only when its TTL is set). */
-  async remember(key: RecordingKeyModel, answer: CachedRecording): Promise<void> {
-    const ttlMs = answer.exists ? this.ttlMs : this.missTtlMs;
-    if (ttlMs <= 0) return;
-    await this.store.set(storeKey(key), { exists: answer.exists, callId: answer.callId ?? '' }, ttlMs);
+  /**
+   * CallJourney's answer for a key the cache did not have: `ask`ed, kept as long as its kind allows (a miss only when
+   * its TTL is set) before it is answered, so the next query on any replica finds it — or, when this replica is
+   * already asking about the key, that answer. A failure is never kept; whoever joined the check gets it too.
+   */
+  check(key: RecordingKeyModel, ask: () => Promise<CachedRecording>): Promise<CachedRecording> {
+    const id = storeKey(key);
+    const running = this.inflight.get(id);
+    if (running) {
+      this.counter?.inc({ result: 'joined' });
+      return running;
+    }
+    this.counter?.inc({ result: 'miss' });
+    const p = (async () => {
+      const answer = await ask();
+      const ttlMs = answer.exists ? this.ttlMs : this.missTtlMs;
+      if (ttlMs > 0) await this.store.set(id, { exists: answer.exists, callId: answer.callId ?? '' }, ttlMs);
+      return answer;
+    })().finally(() => this.inflight.delete(id));
+    this.inflight.set(id, p);
+    return p;
   }
 }
 
@@ -83,7 +100,7 @@ function cacheCounter(metrics: Metrics): Counter<'result'> {
   if (existing) return existing as Counter<'result'>;
   return new Counter({
     name: METRIC,
-    help: 'Recording keys looked up in the shared recording cache, by result: hit (answered from the cache) or miss (asked of CallJourney).',
+    help: 'Recording keys looked up in the shared recording cache, by result: hit (answered from the cache), miss (asked of CallJourney) or joined (answered by a check of the same key already in flight in this replica).',
     labelNames: ['result'] as const,
     registers: [metrics.registry],
   });

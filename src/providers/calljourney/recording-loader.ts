@@ -20,12 +20,9 @@ export function recordingKeyId(k: RecordingKeyModel): string {
 }
 
 export function createRecordingLoader(client: CallJourneyClient, concurrency: number, metrics?: Metrics, cache?: RecordingCache): RecordingLoader {
-  const check = async (key: RecordingKeyModel): Promise<RecordingModel> => {
-    const answer = await client.conversationExists(key);
-    // Kept before answering, so the next query — on any replica — finds it. A failure never gets here.
-    await cache?.remember(key, answer);
-    return toRecording(key, answer);
-  };
+  const check = async (key: RecordingKeyModel): Promise<RecordingModel> => toRecording(key, await client.conversationExists(key));
+  // With the cache on: kept before answering (the next query, on any replica, finds it), and one check per key in flight.
+  const checkCached = async (key: RecordingKeyModel): Promise<RecordingModel> => toRecording(key, await cache!.check(key, () => client.conversationExists(key)));
   return new DataLoader<RecordingKeyModel, RecordingModel, string>(
     async (keys) => {
       metrics?.loaderBatchSize.observe({ loader: 'recordingExists' }, keys.length);
@@ -39,7 +36,7 @@ export function createRecordingLoader(client: CallJourneyClient, concurrency: nu
           if (hit) results[i] = toRecording(keys[i]!, hit);
           else missing.push(i);
         }
-        const asked = await mapBounded(missing, concurrency, (i) => check(keys[i]!));
+        const asked = await mapBounded(missing, concurrency, (i) => checkCached(keys[i]!));
         missing.forEach((i, j) => (results[i] = asked[j]!));
         return results;
       });
