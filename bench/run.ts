@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { renderChart, type Panel } from './lib/chart.js';
 import { buildCompiled, startCxgraph, type Cxgraph, type Runtime } from './lib/cxgraph.js';
 import { graphqlOk, percentile, runLoad, type LoadResult } from './lib/load.js';
+import { scenarioCoolDown, scenarioFleetBudget, scenarioRepeated, type FleetContext } from './lib/fleet.js';
 import { composeMesh, ensureMeshInstalled, startMesh, type Mesh } from './lib/mesh.js';
 import { connectPbxAccount } from './lib/pbx-consent.js';
 import { cpuMsOf, freePort, memoryOf, resetPeak, spawnChild, stopAll, waitFor, type Child } from './lib/processes.js';
@@ -42,10 +43,11 @@ const USAGE = `Usage: npm run bench -- [options]
 
 Runs the simulators, cxgraph, a minimal Node proxy and GraphQL Mesh + Hive Gateway as separate processes, drives
 them with autocannon, prints the tables and (full runs only) writes bench/results/latest.json, latest.svg and
-latest.md. About 2 minutes on 2 cores. Method and scenarios: bench/README.md.
+latest.md. About 3 minutes on 2 cores. Method and scenarios: bench/README.md. Scenarios 8 and 9 need a Redis at
+REDIS_URL (default redis://127.0.0.1:6379; keys under a prefix of the run's own, never flushed).
 
   --quick               shorter runs (results are not written)
-  --only=<n,…>          these scenarios only, 1 to 6 (results are not written)
+  --only=<n,…>          these scenarios only, 1 to 9 (results are not written)
   --no-mesh             skip the GraphQL Mesh baseline
   --runtime=<r>         the main cxgraph instance: compiled (default, node dist/) or tsx (the sources)
   --duration=<s>        seconds of load per measurement (default 5, 3 with --quick)
@@ -77,7 +79,7 @@ const positive = (name: 'duration' | 'connections', fallback: number): number =>
 };
 const quick = args.quick ?? false;
 const only = args.only?.split(',').map((s) => s.trim());
-if (only && (only.length === 0 || only.some((n) => !/^[1-6]$/.test(n)))) usageError(USAGE, `--only=${args.only}: expected scenario numbers from 1 to 6, comma-separated`);
+if (only && (only.length === 0 || only.some((n) => !/^[1-9]$/.test(n)))) usageError(USAGE, `--only=${args.only}: expected scenario numbers from 1 to 9, comma-separated`);
 const wants = (n: number) => !only || only.includes(String(n));
 const withMesh = !args['no-mesh'] && (wants(1) || wants(2));
 if (args.runtime !== undefined && args.runtime !== 'compiled' && args.runtime !== 'tsx') usageError(USAGE, `--runtime=${args.runtime}: expected compiled or tsx`);
@@ -299,6 +301,14 @@ async function scenarioHotRecording(sims: Sims, cx: Cxgraph, mesh: Mesh | undefi
       (h ? `; the minimal Node hop reaches ${fmt(h.rps / d.rps, 2)} ×, cxgraph ${fmt(c.rps / h.rps, 2)} × the hop` : ''),
     met: c.errors === 0 && c.rps >= 0.7 * d.rps,
   });
+  if (h?.cpuMsPerRequest && c.cpuMsPerRequest) {
+    targets.push({
+      scenario: '1 hot recording',
+      target: 'CPU per request ≤ 3 × the minimal Node hop, side by side',
+      measured: `${fmt(c.cpuMsPerRequest, 3)} vs ${fmt(h.cpuMsPerRequest, 3)} ms = ${fmt(c.cpuMsPerRequest / h.cpuMsPerRequest, 2)} × (uncached path: recording cache off)`,
+      met: c.cpuMsPerRequest <= 3 * h.cpuMsPerRequest,
+    });
+  }
   const m = find('1 hot recording', 'mesh');
   targets.push({
     scenario: '1 hot recording',
@@ -520,7 +530,27 @@ async function main(): Promise<void> {
   await mesh?.stop();
   if (wants(4)) await scenarioMixed(sims, cx);
   if (wants(5)) await scenarioMemory(sims, cx);
+  const fleet: FleetContext = {
+    root: ROOT,
+    runtime,
+    sims,
+    bearer,
+    durationS: DURATION,
+    quick,
+    rows,
+    targets,
+    extra,
+    skipped,
+    log,
+    async measureRow(scenario, system, label, url, pid, requests, connections, verify) {
+      await runLoad({ url, connections, duration: WARMUP, requests, verify });
+      return addRow(scenario, system, label, connections, await measure(sims, pid, { url, connections, duration: DURATION, requests, verify }));
+    },
+  };
+  if (wants(7)) await scenarioRepeated(fleet, cx);
   await cx.stop();
+  if (wants(8)) await scenarioFleetBudget(fleet);
+  if (wants(9)) await scenarioCoolDown(fleet);
   await sims.child.stop();
 
   const results: Results = {
@@ -584,6 +614,15 @@ function panelsOf(r: Results): Panel[] {
       ...(direct1 ? { target: { value: 0.7 * direct1.rps, label: 'target 0.7 × direct' } } : {}),
     });
     panels.push({ title: '1 · p99 latency, ms (lower is better)', bars: s1.map((x) => ({ label: short(x), value: x.p99Ms, kind: kind(x.system) })) });
+    const hop1 = s1.find((x) => x.system === 'hop');
+    const withCpu = s1.filter((x) => x.cpuMsPerRequest !== undefined);
+    if (hop1?.cpuMsPerRequest && withCpu.length) {
+      panels.push({
+        title: '1 · CPU ms per request of the process in between (lower is better)',
+        bars: withCpu.map((x) => ({ label: short(x), value: x.cpuMsPerRequest!, kind: kind(x.system) })),
+        target: { value: 3 * hop1.cpuMsPerRequest, label: 'target 3 × the hop' },
+      });
+    }
   }
   const s2 = r.rows.filter((x) => x.scenario.startsWith('2 '));
   if (s2.length) {
@@ -627,6 +666,46 @@ function panelsOf(r: Results): Panel[] {
         { label: 'tsx loader (sources)', value: cold.medianTsx, kind: 'other' },
       ],
       target: { value: 1500, label: 'limit 1 500 ms' },
+    });
+  }
+  const s7 = r.rows.filter((x) => x.scenario.startsWith('7 '));
+  if (s7.length) {
+    const label7 = (x: Row) => (x.system === 'direct' ? 'direct (limit of a client)' : x.label.includes('cache on') ? 'cxgraph, cache on' : 'cxgraph, cache off');
+    panels.push({
+      title: '7 · 200 repeated recordings, 20 ms upstream, 50 connections: requests/s (higher is better)',
+      bars: s7.map((x) => ({ label: label7(x), value: x.rps, kind: kind(x.system) })),
+    });
+    panels.push({
+      title: '7 · upstream calls per query after warm-up (target 0)',
+      bars: s7.map((x) => ({ label: label7(x), value: x.upstreamPerRequest, kind: kind(x.system) })),
+    });
+  }
+  const s8 = r.extra['scenario8'] as { limit: number; maxInAnySecond: number; platform429: number; answered: number; rateLimited: number; other: number } | undefined;
+  if (s8) {
+    panels.push({
+      title: `8 · three replicas, CALLJOURNEY:${s8.limit}, 5 × offered: most calls in any second at the platform`,
+      bars: [{ label: 'cxgraph fleet', value: s8.maxInAnySecond, kind: 'cxgraph' }],
+      target: { value: s8.limit, label: `limit ${s8.limit}` },
+    });
+    panels.push({
+      title: '8 · outcome of every query (target: no 429 from the platform, nothing else)',
+      bars: [
+        { label: 'answered', value: s8.answered, kind: 'cxgraph' },
+        { label: 'RATE_LIMITED, unsent', value: s8.rateLimited, kind: 'other' },
+        { label: '429 from the platform', value: s8.platform429, kind: 'peer' },
+        { label: 'anything else', value: s8.other, kind: 'peer' },
+      ],
+    });
+  }
+  const s9 = r.extra['scenario9'] as { retryAfter: number; edgeMs: number; inEdge: number[]; after: number; perSecondBefore: number } | undefined;
+  if (s9) {
+    panels.push({
+      title: `9 · one 429 Retry-After: ${s9.retryAfter}, three busy replicas: requests reaching the platform in those ${s9.retryAfter} s (target 0)`,
+      bars: [
+        { label: 'the second before', value: s9.perSecondBefore, kind: 'direct' },
+        { label: `first ${s9.edgeMs} ms (in flight)`, value: s9.inEdge.length, kind: 'other' },
+        { label: `after ${s9.edgeMs} ms`, value: s9.after, kind: 'cxgraph' },
+      ],
     });
   }
   return panels;

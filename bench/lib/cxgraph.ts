@@ -68,6 +68,8 @@ export function cxgraphEnv(opts: Pick<StartOptions, 'port' | 'providerEnv' | 'ex
   const tuning = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CXGRAPH_')));
   return {
     PATH: process.env['PATH'],
+    // The shared recording cache is off unless a scenario turns it on (7): the others measure the path to the platform.
+    CXGRAPH_RECORDING_CACHE_TTL_SECONDS: '0',
     ...tuning,
     ...opts.providerEnv,
     NODE_ENV: 'production',

@@ -17,6 +17,14 @@ export interface Sims {
   counts(): Promise<{ upstream: number; tokens: number; byProvider: Record<string, Record<string, number>> }>;
   /** Latency added by one simulator to every request (`route`: only that route). */
   setLatency(provider: Provider, ms: number, route?: string): Promise<void>;
+  /** CallJourney's front door (platform-front.ts): its limit, a 429 once, and what arrived when. */
+  front: {
+    url: string;
+    config(c: { limitPerSecond?: number | null; inject429?: { retryAfterSec: number } }): Promise<void>;
+    /** [ms since the last reset, status] of every API request that reached it. */
+    arrivals(): Promise<[number, number][]>;
+    reset(): Promise<void>;
+  };
 }
 
 /** Routes of the consent pages a browser visits: neither API calls nor token requests. */
@@ -59,6 +67,18 @@ export async function startSims(root: string, cxgraphUrl: string): Promise<Sims>
     },
     async setLatency(provider, ms, route) {
       await control(provider, 'config', route ? { routeLatency: { [route]: ms } } : { latencyMs: ms });
+    },
+    front: {
+      url: info.calljourneyFront,
+      async config(c) {
+        await fetch(`${info.calljourneyFront}/__front/config`, { method: 'POST', body: JSON.stringify(c) });
+      },
+      async arrivals() {
+        return ((await (await fetch(`${info.calljourneyFront}/__front/arrivals`)).json()) as { arrivals: [number, number][] }).arrivals;
+      },
+      async reset() {
+        await fetch(`${info.calljourneyFront}/__front/reset`, { method: 'POST' });
+      },
     },
   };
 }

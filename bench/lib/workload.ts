@@ -19,6 +19,11 @@ const keyOf = (r: Key): Key => ({ company: r.company, organisation: r.organisati
 /** The key of scenario 1: a recording the platform holds. */
 export const HOT_KEY: Key = keyOf(SAMPLE_RECORDINGS[0]!);
 
+/** Scenario 7's working set: `n` files the CallJourney simulator holds (bench/sim-process.ts adds them). */
+export function workingSet(n = 200): (Key & { callId: string })[] {
+  return Array.from({ length: n }, (_, i) => ({ company: 'acme', organisation: 'support', folder: '2024/06/07', filename: `repeat-${String(i).padStart(4, '0')}.wav`, callId: `call-repeat-${i}` }));
+}
+
 /** `distinct` keys (the samples first, then files the platform does not hold), each repeated to `total` keys. */
 export function repeatedKeys(total: number, distinct: number): { keys: Key[]; distinct: Key[] } {
   const unique: Key[] = [];
