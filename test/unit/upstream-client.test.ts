@@ -290,7 +290,8 @@ describe.each(['production', 'global'] as const)('the upstream path over the %s 
     expect(status.get('CALLJOURNEY')).toMatchObject({ status: 'CONNECTED', lastError: undefined });
 
     // stream() too: a 2xx is recorded when its headers arrive.
-    platform.handlers.set('/api', json(429, { message: 'slow down' }, { 'retry-after': '100' }));
+    // (No Retry-After: with one, every request to the provider would wait out the shared cool-down.)
+    platform.handlers.set('/api', json(429, { message: 'slow down' }));
     await failure(client.json(lookup));
     expect(status.get('CALLJOURNEY').status).toBe('UNAVAILABLE');
     platform.handlers.set('/api', (_req, res) => void res.writeHead(200, { 'content-type': 'audio/wav' }).end('RIFF'));
