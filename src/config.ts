@@ -8,6 +8,7 @@ import { callerAuthOf, type CallerAuthConfig } from './config/caller-auth-config
 import { ConfigError, EnvReader, type Env, type NodeEnv } from './config/env-reader.js';
 import { mediaLinksOf, type MediaLinksConfig } from './config/media-links-config.js';
 import { readManifest, type PersistedDocumentsConfig } from './security/persisted-documents.js';
+import { resilienceOf, type ResilienceConfig } from './config/resilience-config.js';
 import { tracingOf, type TracingConfig } from './config/tracing-config.js';
 import { PROVIDERS } from './providers/index.js';
 import { keyId } from './store/secret-box.js';
@@ -89,65 +90,6 @@ function publicUrlOf(r: EnvReader): string | undefined {
     r.fail('CXGRAPH_PUBLIC_URL', `expected an absolute http(s) URL, got ${r.shown('CXGRAPH_PUBLIC_URL', raw)}`);
     return undefined;
   }
-}
-
-export interface ResilienceConfig {
-  /** Time limit of the TCP/TLS connect to an upstream, within the request's total upstreamTimeoutMs. */
-  connectTimeoutMs: number;
-  /** Requests in flight per provider, and requests waiting behind them. */
-  maxConcurrentPerProvider: number;
-  maxQueuedPerProvider: number;
-  /** The circuit breaker per provider: consecutive failures that open it, their window, and the cool-down before a probe. */
-  breakerFailures: number;
-  breakerWindowMs: number;
-  breakerCoolDownMs: number;
-  /** How long SIGTERM waits for in-flight requests before cutting connections. */
-  shutdownGraceMs: number;
-  /** CXGRAPH_UPSTREAM_RATE_LIMITS: requests per second per provider, across every replica on the shared Redis (src/http/throttle.ts). */
-  upstreamRateLimits: Readonly<Record<string, number>>;
-  /** CXGRAPH_UPSTREAM_RATE_LIMIT_WAIT_MS: the longest a request waits for its turn before PROVIDER_RATE_LIMITED. */
-  rateLimitWaitMs: number;
-  /** The Redis that rate limits and 429 cool-downs are shared through (the store's, under CXGRAPH_REDIS_PREFIX); unset: per process. */
-  fleet?: { target: { url: string } | { cluster: readonly string[] }; prefix: string };
-}
-
-/**
- * CXGRAPH_UPSTREAM_RATE_LIMITS: `PROVIDER:N,…`, N requests per second (1–100000) per provider named as in `providers`.
- * Token requests count too: they go through the provider's policy like any other request.
- */
-function upstreamRateLimitsOf(r: EnvReader, modules: readonly ProviderModule[]): Record<string, number> {
-  const raw = r.str('CXGRAPH_UPSTREAM_RATE_LIMITS');
-  const limits: Record<string, number> = {};
-  if (!raw) return limits;
-  const names = modules.map((m) => m.name);
-  for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
-    const m = /^([A-Za-z_]+)\s*:\s*(\d+)$/.exec(entry);
-    const provider = m?.[1]!.toUpperCase();
-    const n = Number(m?.[2]);
-    if (!m || !provider) r.fail('CXGRAPH_UPSTREAM_RATE_LIMITS', `expected PROVIDER:requests-per-second pairs, comma-separated (e.g. CALLJOURNEY:20,NEWVOICEMEDIA:10), got ${r.shown('CXGRAPH_UPSTREAM_RATE_LIMITS', entry)}`);
-    else if (!names.includes(provider)) r.fail('CXGRAPH_UPSTREAM_RATE_LIMITS', `${provider} is not a provider; expected one of ${names.join(', ')}`);
-    else if (provider in limits) r.fail('CXGRAPH_UPSTREAM_RATE_LIMITS', `${provider} is given twice`);
-    else if (!(n >= 1 && n <= 100_000)) r.fail('CXGRAPH_UPSTREAM_RATE_LIMITS', `${provider}: expected 1 to 100000 requests per second, got ${m[2]}`);
-    else limits[provider] = n;
-  }
-  return limits;
-}
-
-function resilienceOf(r: EnvReader, modules: readonly ProviderModule[], fleet: ResilienceConfig['fleet']): ResilienceConfig {
-  return {
-    upstreamRateLimits: upstreamRateLimitsOf(r, modules),
-    rateLimitWaitMs: r.int('CXGRAPH_UPSTREAM_RATE_LIMIT_WAIT_MS', 5_000, 0, 300_000),
-    ...(fleet ? { fleet } : {}),
-    connectTimeoutMs: r.int('CXGRAPH_UPSTREAM_CONNECT_TIMEOUT_MS', 3_000, 50, 60_000),
-    maxConcurrentPerProvider: r.int('CXGRAPH_UPSTREAM_CONCURRENCY', 32, 1, 10_000),
-    // Large enough for a cold stampede of a few thousand queries (each waits at most the upstream time limit);
-    // the cap is against unbounded memory under sustained overload, not against bursts.
-    maxQueuedPerProvider: r.int('CXGRAPH_UPSTREAM_QUEUE', 4096, 0, 1_000_000),
-    breakerFailures: r.int('CXGRAPH_BREAKER_FAILURES', 5, 1, 1000),
-    breakerWindowMs: r.int('CXGRAPH_BREAKER_WINDOW_MS', 30_000, 100, 3_600_000),
-    breakerCoolDownMs: r.int('CXGRAPH_BREAKER_COOLDOWN_MS', 10_000, 100, 3_600_000),
-    shutdownGraceMs: r.int('CXGRAPH_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
-  };
 }
 
 /** What CXGRAPH_SCHEMA_PREFIX may be: the start of a GraphQL type name, e.g. `Cx` (served `CxUser`, `cxUsers`). */

@@ -12,32 +12,20 @@ import type { KvStore } from '../store/kv-store.js';
 import type { FleetTarget } from './fleet-redis.js';
 import { ResiliencePolicy } from './resilience.js';
 import { UpstreamLimits } from './throttle.js';
+import type { ResilienceConfig } from '../config/resilience-config.js';
 import { UpstreamClient } from './upstream-client.js';
 import { createUpstreamFetch, type FetchLike } from './upstream-fetch.js';
 
-/** The resilience settings (config.resilience). */
-export interface HttpResilience {
-  /** Time limit of the TCP/TLS connect, within the request's time limit. */
-  connectTimeoutMs: number;
-  maxConcurrentPerProvider: number;
-  maxQueuedPerProvider: number;
-  breakerFailures: number;
-  breakerWindowMs: number;
-  breakerCoolDownMs: number;
-  /** CXGRAPH_UPSTREAM_RATE_LIMITS: requests per second by provider (throttle.ts); none when unset. */
-  upstreamRateLimits?: Readonly<Record<string, number>>;
-  /** CXGRAPH_UPSTREAM_RATE_LIMIT_WAIT_MS: longest wait for a turn, within the request's time limit. */
-  rateLimitWaitMs?: number;
-  /** The shared Redis that rate limits and 429 cool-downs are counted in; unset: this process only. */
-  fleet?: { target: FleetTarget; prefix: string };
-}
+/** The resilience settings (config.resilience) the HTTP path uses; the rate limits may be left out (none). */
+export type HttpResilience = Omit<ResilienceConfig, 'shutdownGraceMs' | 'upstreamRateLimits' | 'rateLimitWaitMs'> &
+  Partial<Pick<ResilienceConfig, 'upstreamRateLimits' | 'rateLimitWaitMs'>>;
 
 /** The upstream limits (config.limits). */
 export interface HttpLimits {
   /** Time limit of one attempt (CXGRAPH_UPSTREAM_TIMEOUT_MS). */
   upstreamTimeoutMs: number;
   retryAfterCapSeconds: number;
-  /** Longest JSON or token body read (default 4 MiB). Proposed variable: CXGRAPH_MAX_RESPONSE_BYTES. */
+  /** Longest JSON or token body read (CXGRAPH_MAX_RESPONSE_BYTES, default 4 MiB). */
   maxResponseBytes?: number;
 }
 
