@@ -90,7 +90,11 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
       // Federated (ftv1) traces for the router, as Apollo would install by itself, minus its start-up log line.
       ApolloServerPluginInlineTrace(),
       operationPlugin(metrics),
-      costLimitPlugin(config.requestLimits.maxCost, { defaultListSize: 10, argCaps: { ...RESOLVER_SIZE_LIMITS, keys: config.limits.maxKeysPerBatch } }),
+      costLimitPlugin(config.requestLimits.maxCost, {
+        defaultListSize: 10,
+        argCaps: { ...RESOLVER_SIZE_LIMITS, keys: config.limits.maxKeysPerBatch },
+        maxRepresentations: config.limits.maxKeysPerBatch,
+      }),
     ],
     formatError: (formatted, error) => formatError(formatted, error, logger, metrics),
     logger: {

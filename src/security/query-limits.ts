@@ -46,6 +46,11 @@ export interface CostOptions {
    * BAD_USER_INPUT naming the argument answers (still before any upstream call), not the cost limit.
    */
   argCaps?: Record<string, number>;
+  /**
+   * Most `_entities` representations one request may hold (CXGRAPH_MAX_KEYS_PER_BATCH): each resolves a reference,
+   * most of them upstream; more is refused with BAD_USER_INPUT before anything runs. Unset: no cap.
+   */
+  maxRepresentations?: number;
 }
 
 const SIZE_ARGS = ['first', 'last', 'pageSize', 'limit'];
@@ -201,7 +206,10 @@ export function operationCost(
     if (size !== undefined && isList) [mult, next] = [size, undefined];
     else if (size !== undefined) next = size;
     else if (isList) [mult, next] = [pending ?? opts.defaultListSize, undefined];
-    return 1 + mult * costOf(node.selectionSet, child, next, visiting);
+    // Each item of a list is work even when only free fields (`__typename`) are selected: 3000 `_entities`
+    // representations each resolve a reference upstream, so an item costs at least 1.
+    const per = costOf(node.selectionSet, child, next, visiting);
+    return 1 + mult * (isList ? Math.max(1, per) : per);
   };
 
   const sizeOf = (node: FieldNode, def: GraphQLField<unknown, unknown>): number | undefined => {
@@ -254,6 +262,15 @@ export function costLimitPlugin<C extends BaseContext>(maxCost: number, opts: Co
       return {
         async didResolveOperation({ schema, document, operation, request }) {
           if (!operation) return; // Apollo refuses a request without a resolvable operation before this hook
+          if (opts.maxRepresentations !== undefined) {
+            const count = representationsOf(operation, request.variables);
+            if (count > opts.maxRepresentations) {
+              throw new GraphQLError(
+                `_entities may resolve at most ${opts.maxRepresentations} representations per request (CXGRAPH_MAX_KEYS_PER_BATCH), got ${count}; split the request`,
+                { nodes: [operation], extensions: { code: 'BAD_USER_INPUT', field: 'representations', limit: 'CXGRAPH_MAX_KEYS_PER_BATCH', max: opts.maxRepresentations, actual: count, http: { status: 400 } } },
+              );
+            }
+          }
           const cost = operationCost(schema, document, operation, request.variables, opts);
           if (cost > maxCost) {
             // Fragments spread into each other can cost astronomically: say so without printing 1e+48.
@@ -269,6 +286,21 @@ export function costLimitPlugin<C extends BaseContext>(maxCost: number, opts: Co
       };
     },
   };
+}
+
+/** How many representations the operation's root `_entities` fields carry, literal or from variables, all added up. */
+function representationsOf(operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined): number {
+  let count = 0;
+  for (const sel of operation.selectionSet.selections) {
+    if (sel.kind !== Kind.FIELD || sel.name.value !== '_entities') continue;
+    const arg = sel.arguments?.find((a) => a.name.value === 'representations')?.value;
+    if (arg?.kind === Kind.LIST) count += arg.values.length;
+    else if (arg?.kind === Kind.VARIABLE) {
+      const v = variables?.[arg.name.value];
+      count += Array.isArray(v) ? v.length : v === undefined || v === null ? 0 : 1;
+    }
+  }
+  return count;
 }
 
 /** The depth and alias validation rules for `limits`, as ApolloServer takes them (`validationRules`). */
