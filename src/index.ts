@@ -1,5 +1,6 @@
 /** Bootstrap only: loadConfig → (embedded simulators) → createServer → listen, and a graceful SIGTERM. */
 import { ConfigError, configuredProviders, describeConfig, loadConfig, loadConfigOver, type Config } from './config.js';
+import { readNoArgumentCommandLine } from './command-line.js';
 import { createLogger } from './observability/logger.js';
 import { callerAuthWarning } from './security/caller-auth.js';
 import { createServer } from './server.js';
@@ -110,17 +111,6 @@ With no provider credentials set it serves built-in simulators of all five platf
   -h, --help       print this and exit
 `;
 
-/** Command line: --help prints the usage (exit 0); anything else is a mistake (exit 2), caught before any work. */
-function readCommandLine(args: readonly string[]): void {
-  if (args.length === 0) return;
-  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
-    process.stdout.write(USAGE);
-    process.exit(0);
-  }
-  const first = args.find((a) => a !== '--help' && a !== '-h') ?? args[0]!;
-  process.stderr.write(`cxgraph: ${first.startsWith('-') ? `unknown option ${first}` : `unexpected argument ${first}`}\n\n${USAGE}`);
-  process.exit(2);
-}
 
 /** A start-up failure the operator fixes by changing a variable: said in one line, no stack trace. */
 class StartupProblem extends Error {}
@@ -144,7 +134,7 @@ function listenProblem(err: unknown, config: Readonly<Config>): string | undefin
   }
 }
 
-readCommandLine(process.argv.slice(2));
+readNoArgumentCommandLine('cxgraph', USAGE, process.argv.slice(2));
 main().catch((err: unknown) => {
   if (err instanceof StartupProblem) process.stderr.write(`cxgraph: ${err.message}\n`);
   else process.stderr.write(`cxgraph failed to start: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -15,6 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createServer, type ViteDevServer } from 'vite';
+import { readNoArgumentCommandLine } from '../../../src/command-line.js';
 import { webConfig } from '../vite.config.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -149,20 +150,9 @@ It takes no arguments. Environment:
   -h, --help       print this and exit
 `;
 
-/** --help prints the usage (exit 0); anything else is a mistake (exit 2), as every command of the repository does. */
-function readCommandLine(args: readonly string[]): void {
-  if (args.length === 0) return;
-  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
-    process.stdout.write(USAGE);
-    process.exit(0);
-  }
-  const first = args.find((a) => a !== '--help' && a !== '-h') ?? args[0]!;
-  process.stderr.write(`npm run example: ${first.startsWith('-') ? `unknown option ${first}` : `unexpected argument ${first}`}\n\n${USAGE}`);
-  process.exit(2);
-}
 
 async function main(): Promise<void> {
-  readCommandLine(process.argv.slice(2));
+  readNoArgumentCommandLine('npm run example', USAGE, process.argv.slice(2));
   const example = await startExample({
     cxgraphPort: Number(process.env.PORT ?? 4001),
     webPort: Number(process.env.WEB_PORT ?? 5173),
