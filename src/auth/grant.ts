@@ -41,8 +41,13 @@ export function formRequest(url: string, fields: Record<string, string>, headers
   return { url, headers: { accept: 'application/json', ...headers }, body: new URLSearchParams(fields) };
 }
 
-/** RFC 6749 §2.3.1 client_secret_basic: both parts form-encoded before base64. */
-export function basicAuthorization(clientId: string, clientSecret: string): string {
-  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+/**
+ * HTTP Basic client authentication. `form` (RFC 6749 §2.3.1 client_secret_basic): both parts form-encoded before
+ * base64. `raw`: `base64(client_id:client_secret)` as sent, what `curl --user id:secret` sends and what a platform
+ * documenting that form expects (Sangoma: docs/providers/sangoma.md#token-request). The two agree for ids and secrets
+ * of letters, digits and `-_.!~*'()`.
+ */
+export function basicAuthorization(clientId: string, clientSecret: string, encoding: 'form' | 'raw' = 'form'): string {
+  const enc = encoding === 'raw' ? (s: string) => s : (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
   return `Basic ${Buffer.from(`${enc(clientId)}:${enc(clientSecret)}`).toString('base64')}`;
 }

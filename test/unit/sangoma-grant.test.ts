@@ -63,9 +63,15 @@ describe('BasicClientCredentialsGrant', () => {
     const g = new BasicClientCredentialsGrant({ provider: 'SANGOMA', tokenUrl: 'https://auth.example/oauth/token', clientId: 'my id', clientSecret: 's:e&c', scopes: ['cx.agent-calls', 'cx.queue-calls'] });
     const req = g.buildRequest();
     expect(req.url).toBe('https://auth.example/oauth/token');
+    // RFC 6749 §2.3.1 by default: each part form-encoded before base64.
     expect(req.headers.authorization).toBe(`Basic ${Buffer.from('my+id:s%3Ae%26c').toString('base64')}`);
     expect(Object.fromEntries(req.body)).toEqual({ grant_type: 'client_credentials', scope: 'cx.agent-calls cx.queue-calls' });
     expect(req.body.toString()).not.toContain('s%3Ae');
+  });
+
+  it("as Sangoma documents it, base64(client_id:client_secret) with the values as they are", () => {
+    const g = new BasicClientCredentialsGrant({ provider: 'SANGOMA', tokenUrl: 'https://a/t', clientId: 'my id', clientSecret: 's:e&c+/=%', scopes: ['cx.agent-calls'], basicEncoding: 'raw' });
+    expect(g.buildRequest().headers.authorization).toBe(`Basic ${Buffer.from('my id:s:e&c+/=%').toString('base64')}`);
   });
 
   it('identifies the token by scope and client, never by secret, and does not renew early by default', () => {

@@ -20,6 +20,8 @@ export interface BasicClientCredentials {
   scopes: readonly string[];
   /** Whether the platform allows renewing before expiry. Default false (Sangoma forbids it). */
   renewBeforeExpiry?: boolean;
+  /** How id and secret are put in the header (grant.ts `basicAuthorization`); Sangoma documents `raw`. Default `form`. */
+  basicEncoding?: 'form' | 'raw';
 }
 
 export class BasicClientCredentialsGrant implements Grant {
@@ -40,7 +42,7 @@ export class BasicClientCredentialsGrant implements Grant {
     return formRequest(
       this.c.tokenUrl,
       { grant_type: 'client_credentials', scope: this.identity.scope },
-      { authorization: basicAuthorization(this.c.clientId, this.c.clientSecret) },
+      { authorization: basicAuthorization(this.c.clientId, this.c.clientSecret, this.c.basicEncoding) },
     );
   }
 }

@@ -50,6 +50,8 @@ export class SangomaClient {
       clientSecret: config.clientSecret,
       scopes: config.scopes,
       renewBeforeExpiry: false,
+      // Sangoma documents `Authorization: Basic base64(client_id:client_secret)`, the values as they are.
+      basicEncoding: 'raw',
     });
   }
 

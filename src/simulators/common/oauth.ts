@@ -10,13 +10,17 @@ export const NO_STORE: Readonly<Record<string, string>> = Object.freeze({ 'Cache
 /** What Microsoft's and IdentityServer's token endpoints send instead. */
 export const NO_STORE_NO_CACHE: Readonly<Record<string, string>> = Object.freeze({ 'Cache-Control': 'no-store, no-cache', Pragma: 'no-cache' });
 
-/** client_secret_basic (RFC 6749 §2.3.1): both parts are form-urlencoded before base64. */
-export function basicCredentials(header: string | undefined): { clientId: string; clientSecret: string } | null {
+/**
+ * client_secret_basic. `form` (RFC 6749 §2.3.1): both parts are form-urlencoded before base64. `raw`:
+ * `base64(client_id:client_secret)` as sent (Sangoma's documented form): split at the first colon, nothing decoded.
+ */
+export function basicCredentials(header: string | undefined, encoding: 'form' | 'raw' = 'form'): { clientId: string; clientSecret: string } | null {
   const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
   if (!match) return null;
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return null;
+  if (encoding === 'raw') return { clientId: decoded.slice(0, colon), clientSecret: decoded.slice(colon + 1) };
   try {
     return {
       clientId: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),

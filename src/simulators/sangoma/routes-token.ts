@@ -16,7 +16,8 @@ async function token(sim: SangomaState, req: SimRequest): Promise<SimResponse> {
 
   // 1. Client authentication: HTTP Basic only.
   const header = req.headers.authorization;
-  const basic = basicCredentials(header);
+  // Sangoma documents `base64(client_id:client_secret)`: the values as they are, not form-encoded.
+  const basic = basicCredentials(header, 'raw');
   if (!basic) {
     if (header !== undefined) return oauthError(401, 'invalid_client', 'Client authentication failed: malformed Basic authorization header', BASIC_CHALLENGE);
     if (form.has('client_secret') || form.has('client_id')) {

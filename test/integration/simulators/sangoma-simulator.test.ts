@@ -129,18 +129,24 @@ describe('Sangoma simulator', () => {
       await expectOAuthError(await tokenRequest({ grant_type: 'client_credentials', scope: BOTH }, { authorization: basic('who', SECRET) }), 401, 'invalid_client');
     });
 
-    it('reads Basic credentials form-encoded before base64 (RFC 6749 §2.3.1)', async () => {
-      const special = createSangomaSimulator({ clients: [{ clientId: 'id:with colon', clientSecret: 's&cret+/=' }] });
+    it('reads Basic credentials as Sangoma documents them: base64(client_id:client_secret), the values as they are', async () => {
+      const special = createSangomaSimulator({ clients: [{ clientId: 'id with space', clientSecret: 's&cret+/=:x' }] });
       await special.start();
       try {
-        const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
-        const res = await fetch(special.tokenUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${enc('id:with colon')}:${enc('s&cret+/=')}`).toString('base64')}` },
-          body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'cx.agent-calls' }).toString(),
-        });
-        expect(res.status).toBe(200);
-        await res.text();
+        const ask = (authorization: string) =>
+          fetch(special.tokenUrl, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', authorization },
+            body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'cx.agent-calls' }).toString(),
+          });
+        const raw = await ask(`Basic ${Buffer.from('id with space:s&cret+/=:x').toString('base64')}`);
+        expect(raw.status).toBe(200);
+        await raw.text();
+        // Form-encoded first (RFC 6749 §2.3.1) is another secret to this platform: refused.
+        const enc = (v: string) => encodeURIComponent(v).replace(/%20/g, '+');
+        const form = await ask(`Basic ${Buffer.from(`${enc('id with space')}:${enc('s&cret+/=:x')}`).toString('base64')}`);
+        expect(form.status).toBe(401);
+        await form.text();
       } finally {
         await special.stop();
       }
