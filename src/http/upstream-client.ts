@@ -38,6 +38,9 @@ export type Auth = { grant: Grant } | { bearer: string } | { none: true };
 /** Turns a non-2xx answer into the CxError the caller gets (errors.ts has the two cxgraph uses). */
 export type ErrorFromResponse = (failure: UpstreamFailure) => CxError;
 
+/** What an API answers when it did not accept the token (RFC 6750 §3.1 invalid_token). */
+const TOKEN_REFUSED: readonly number[] = [401];
+
 export interface UpstreamRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
@@ -56,6 +59,12 @@ export interface UpstreamRequest {
    * (Sangoma places real phone calls) is never re-sent once it may have reached the platform.
    */
   idempotent: boolean;
+  /**
+   * With `auth: { grant }`: the statuses that mean the platform did not accept the token, so that exact token is
+   * invalidated and the request sent once more with a new one. Default [401]; the PBX says "on any authorisation
+   * error" (docs/providers/pbx.md#trusted-application-tokens), so its requests add 403.
+   */
+  tokenRefusedOn?: readonly number[];
   /**
    * Follow redirects to the same origin (default true; src/http/redirects.ts). Token requests follow none: see
    * TokenManager.exchange. A redirect to another origin is never followed, and every URL fetched must be https.
@@ -169,7 +178,7 @@ export class UpstreamClient {
     // token request waits for one (the token request goes through the same policy).
     const res =
       'grant' in auth
-        ? await this.opts.tokens.withToken(auth.grant, (t) => this.guarded(req, `${t.tokenType === 'bearer' ? 'Bearer' : t.tokenType} ${t.accessToken}`, streaming), (r) => r.status === 401)
+        ? await this.opts.tokens.withToken(auth.grant, (t) => this.guarded(req, `${t.tokenType === 'bearer' ? 'Bearer' : t.tokenType} ${t.accessToken}`, streaming), (r) => (req.tokenRefusedOn ?? TOKEN_REFUSED).includes(r.status))
         : await this.guarded(req, 'bearer' in auth ? `Bearer ${auth.bearer}` : undefined, streaming);
     if (this.isAnswer(req, res)) this.opts.status?.succeeded(this.provider);
     return res;

@@ -17,6 +17,8 @@ export const API = '/api/ver1.0';
 export const EXTENSION_PAGE_SIZE = 100;
 /** A bound on extension pages, so a platform that ignores `page` cannot loop us forever. */
 const MAX_EXTENSION_PAGES = 50;
+/** "On any authorisation error, request a new token even if expires_in has not passed" (docs/providers/pbx.md). */
+const TOKEN_REFUSED: readonly number[] = [401, 403];
 
 export interface CallHistoryQuery {
   /** `YYYY-MM-DD HH:MM:SS` GMT */
@@ -58,7 +60,7 @@ export class PbxClient {
 
   /** `GET /api/ver1.0/user/`: who the token acts for. */
   async getUser(auth: Auth): Promise<PbxUserBody> {
-    const body = await this.http.json<unknown>({ method: 'GET', url: `${this.config.baseUrl}${API}/user/`, operation: `GET ${API}/user/`, auth, idempotent: true });
+    const body = await this.http.json<unknown>({ method: 'GET', url: `${this.config.baseUrl}${API}/user/`, operation: `GET ${API}/user/`, auth, idempotent: true, tokenRefusedOn: TOKEN_REFUSED });
     if (!isPbxUser(body)) throw unexpected(`GET ${API}/user/`, 'an object with id and login');
     return body;
   }
@@ -69,7 +71,7 @@ export class PbxClient {
     for (let page = 1; page <= MAX_EXTENSION_PAGES; page++) {
       const q = new URLSearchParams({ type: 'phone', page: String(page), per_page: String(EXTENSION_PAGE_SIZE) });
       const operation = `GET ${API}/client/@me/extension/`;
-      const body = await this.http.json<unknown>({ method: 'GET', url: `${this.config.baseUrl}${API}/client/@me/extension/?${q}`, operation, auth: { grant }, idempotent: true });
+      const body = await this.http.json<unknown>({ method: 'GET', url: `${this.config.baseUrl}${API}/client/@me/extension/?${q}`, operation, auth: { grant }, idempotent: true, tokenRefusedOn: TOKEN_REFUSED });
       if (!Array.isArray(body) || !body.every(isExtension)) throw unexpected(operation, 'a list of extensions with ids');
       // The type filter is asked for; the list is filtered again in case a platform ignores it.
       out.push(...body.filter((e) => !e.type || e.type === 'phone'));
@@ -87,6 +89,7 @@ export class PbxClient {
       url: `${this.config.baseUrl}${API}/client/${encodeURIComponent(clientKey)}/call_history/?${params}`,
       operation,
       auth: { grant },
+      tokenRefusedOn: TOKEN_REFUSED,
       idempotent: true,
     });
     if (!isCallHistory(body)) throw unexpected(operation, 'an object with a call_history list of calls with call_uuid');
@@ -101,6 +104,7 @@ export class PbxClient {
       url: `${this.config.baseUrl}${API}/client/${encodeURIComponent(clientKey)}/record/${encodeURIComponent(recordUuid)}/storage_url/`,
       operation,
       auth: { grant },
+      tokenRefusedOn: TOKEN_REFUSED,
       idempotent: true,
     });
     const url = body && typeof body === 'object' ? (body as Record<string, unknown>).record_url : undefined;
