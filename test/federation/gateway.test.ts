@@ -5,12 +5,7 @@
  * directions; the assertions are on the answers, on the fetches the gateway sent to each subgraph, and on the
  * upstream calls cxgraph made for each batch of entity references.
  */
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
-import { startStandaloneServer } from '@apollo/server/standalone';
-import { parse } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { composeSubgraphs, fetchServiceSdl } from '../../scripts/compose.js';
 import {
   createCallJourneySimulator,
   createNvmSimulator,
@@ -20,14 +15,8 @@ import {
   type NvmSimulator,
 } from '../../src/simulators/index.js';
 import { graphql, startServer, type GraphQLResult, type TestServer } from '../support/harness.js';
+import { startTestGateway, type TestGateway } from './test-gateway.js';
 import { startCrmSubgraph, type CrmContact, type CrmSubgraph, type RecordingRef } from './crm-subgraph.js';
-
-interface Fetch {
-  subgraph: string;
-  /** The root field the gateway asked for (`_entities`, `contacts`, `recordings`). */
-  field: string;
-  representations: number;
-}
 
 const key = (r: RecordingRef): RecordingRef => ({ company: r.company, organisation: r.organisation, folder: r.folder, filename: r.filename });
 const known = SAMPLE_RECORDINGS.map(key);
@@ -46,11 +35,9 @@ describe('a gateway over cxgraph and a CRM subgraph', () => {
   let nvm: NvmSimulator;
   let cx: TestServer;
   let crm: CrmSubgraph;
-  let gateway: ApolloServer;
-  let gatewayUrl: string;
+  let gateway: TestGateway;
   let contacts: CrmContact[];
-  const fetches: Fetch[] = [];
-  const query = <T>(q: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>> => graphql<T>(gatewayUrl.replace(/\/$/, ''), q, variables);
+  const query = <T>(q: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>> => graphql<T>(gateway.url, q, variables);
 
   beforeAll(async () => {
     cj = createCallJourneySimulator();
@@ -79,31 +66,11 @@ describe('a gateway over cxgraph and a CRM subgraph', () => {
       { id: 'c6', name: 'Flo', recordings: [known[2]!, known[3]!, known[4]!], owner: { provider: 'NEWVOICEMEDIA', id: 'no-such-user' } },
     ];
     crm = await startCrmSubgraph(contacts);
-    // The gateway would otherwise report usage metrics to Apollo from a test run.
-    process.env.APOLLO_TELEMETRY_DISABLED = 'true';
-
-    const composed = composeSubgraphs([
-      { name: 'cxgraph', url: `${cx.url}/`, typeDefs: parse(await fetchServiceSdl(`${cx.url}/`)) },
-      { name: 'crm', url: crm.url, typeDefs: parse(await fetchServiceSdl(crm.url)) },
+    gateway = await startTestGateway([
+      { name: 'cxgraph', url: `${cx.url}/` },
+      { name: 'crm', url: crm.url },
     ]);
-    if (!composed.ok) throw new Error(`composition failed:\n${composed.errors.join('\n')}`);
-    expect(composed.hints.map((h) => h.message)).toEqual([]);
-
-    gateway = new ApolloServer({
-      gateway: new ApolloGateway({
-        supergraphSdl: composed.supergraphSdl,
-        buildService: ({ name, url }) =>
-          new RemoteGraphQLDataSource({
-            url,
-            willSendRequest({ request }) {
-              const representations = (request.variables?.representations as unknown[] | undefined)?.length ?? 0;
-              const field = /\{\s*(\w+)/.exec(request.query ?? '')?.[1] ?? '?';
-              fetches.push({ subgraph: name, field, representations });
-            },
-          }),
-      }),
-    });
-    gatewayUrl = (await startStandaloneServer(gateway, { listen: { port: 0, host: '127.0.0.1' } })).url;
+    expect(gateway.hints).toEqual([]);
   });
 
   afterAll(async () => {
@@ -113,7 +80,7 @@ describe('a gateway over cxgraph and a CRM subgraph', () => {
     await Promise.all([cj?.stop(), nvm?.stop()]);
   });
   afterEach(() => {
-    fetches.length = 0;
+    gateway.fetches.length = 0;
     crm.requests.length = 0;
     for (const s of [cj.server, nvm.server]) {
       s.clearFaults();
@@ -140,13 +107,13 @@ describe('a gateway over cxgraph and a CRM subgraph', () => {
     expect(r.data!.contacts.pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: false });
 
     // The gateway: one fetch to the CRM, then one _entities fetch to cxgraph per entity type.
-    expect(fetches.filter((f) => f.subgraph === 'crm').map((f) => f.field)).toEqual(['contacts']);
-    const toCx = fetches.filter((f) => f.subgraph === 'cxgraph');
+    expect(gateway.fetches.filter((f) => f.subgraph === 'crm').map((f) => f.field)).toEqual(['contacts']);
+    const toCx = gateway.fetches.filter((f) => f.subgraph === 'cxgraph');
     expect(toCx.map((f) => f.field)).toEqual(['_entities', '_entities']);
     const recordingRefs = contacts.flatMap((c) => c.recordings);
     const ownerRefs = contacts.flatMap((c) => (c.owner ? [c.owner] : []));
     // @apollo/gateway does not deduplicate: every reference travels, duplicates included (14 and 5) ...
-    expect(toCx.map((f) => f.representations).sort((a, b) => a - b)).toEqual([ownerRefs.length, recordingRefs.length].sort((a, b) => a - b));
+    expect(toCx.map((f) => f.typenames.length).sort((a, b) => a - b)).toEqual([ownerRefs.length, recordingRefs.length].sort((a, b) => a - b));
     expect(distinct(recordingRefs).length).toBeLessThan(recordingRefs.length);
     expect(distinct(ownerRefs).length).toBeLessThan(ownerRefs.length);
     // ... and cxgraph's loaders do: one CallJourney check per distinct recording (7) over one token, one user
@@ -172,7 +139,7 @@ describe('a gateway over cxgraph and a CRM subgraph', () => {
         contacts: contacts.filter((c) => c.recordings.some((x) => x.filename === k.filename)).map((c) => ({ name: c.name, owner: owner(c) })),
       })),
     );
-    expect(fetches.map((f) => `${f.subgraph}:${f.field}`)).toEqual(['cxgraph:recordings', 'crm:_entities', 'cxgraph:_entities']);
+    expect(gateway.fetches.map((f) => `${f.subgraph}:${f.field}`)).toEqual(['cxgraph:recordings', 'crm:_entities', 'cxgraph:_entities']);
     expect(crm.requests).toHaveLength(1);
     expect(cj.server.count('conversationexists')).toBe(keys.length);
   });

@@ -3,12 +3,7 @@
  * through the simulator's `/__sim` control API) must null only the field that needs it, with its own error —
  * directly, and through a gateway where other subgraphs' root fields share the operation.
  */
-import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
-import { startStandaloneServer } from '@apollo/server/standalone';
-import { parse } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { composeSubgraphs, fetchServiceSdl } from '../../scripts/compose.js';
 import {
   createCallJourneySimulator,
   createCloudCxSimulator,
@@ -19,6 +14,7 @@ import {
   type NvmSimulator,
 } from '../../src/simulators/index.js';
 import { graphql, startServer, type TestServer } from '../support/harness.js';
+import { startTestGateway, type TestGateway } from './test-gateway.js';
 import { startCrmSubgraph, type CrmSubgraph } from './crm-subgraph.js';
 
 const KEY = (({ company, organisation, folder, filename }) => ({ company, organisation, folder, filename }))(SAMPLE_RECORDINGS[0]!);
@@ -34,8 +30,7 @@ describe('one platform down', () => {
   let nvm: NvmSimulator;
   let cx: TestServer;
   let crm: CrmSubgraph;
-  let gateway: ApolloServer;
-  let gatewayUrl: string;
+  let gateway: TestGateway;
 
   beforeAll(async () => {
     cj = createCallJourneySimulator();
@@ -45,14 +40,10 @@ describe('one platform down', () => {
     // @apollo/gateway refuses @requiresScopes (a SECURITY feature): the SDL it composes leaves them out (README, Scopes).
     cx = await startServer({ CXGRAPH_SCOPE_DIRECTIVES: 'off', ...cj.env(), ...cloudcx.env(), ...nvm.env() });
     crm = await startCrmSubgraph([{ id: 'c1', name: 'Ada', recordings: [KEY], owner: null }]);
-    process.env.APOLLO_TELEMETRY_DISABLED = 'true';
-    const composed = composeSubgraphs([
-      { name: 'cxgraph', url: `${cx.url}/`, typeDefs: parse(await fetchServiceSdl(`${cx.url}/`)) },
-      { name: 'crm', url: crm.url, typeDefs: parse(await fetchServiceSdl(crm.url)) },
+    gateway = await startTestGateway([
+      { name: 'cxgraph', url: `${cx.url}/` },
+      { name: 'crm', url: crm.url },
     ]);
-    if (!composed.ok) throw new Error(composed.errors.join('\n'));
-    gateway = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: composed.supergraphSdl }) });
-    gatewayUrl = (await startStandaloneServer(gateway, { listen: { port: 0, host: '127.0.0.1' } })).url.replace(/\/$/, '');
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -87,7 +78,7 @@ describe('one platform down', () => {
   it("through a gateway, the other subgraph's root field in the same operation still answers", async () => {
     await nvmDown(nvm.url);
     const r = await graphql<{ contacts: { nodes: { name: string; recordings: ({ exists: boolean } | null)[] }[] }; agentAvailability: unknown; users: unknown }>(
-      gatewayUrl,
+      gateway.url,
       '{ contacts(first: 5) { nodes { name recordings { exists } } } agentAvailability(skillNames: ["French"]) { ready } users(provider: NEWVOICEMEDIA) { totalCount } }',
     );
     expect(r.status).toBe(200);

@@ -7,9 +7,6 @@
  * control API.
  */
 import { spawnSync } from 'node:child_process';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
-import { startStandaloneServer } from '@apollo/server/standalone';
 import { Kind, parse, type DocumentNode, type ObjectTypeDefinitionNode } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { composeSubgraphs, fetchServiceSdl, ROOT } from '../../scripts/compose.js';
@@ -25,6 +22,7 @@ import {
   type NvmSimulator,
 } from '../../src/simulators/index.js';
 import { graphql, startServer, type GraphQLResult, type TestServer } from '../support/harness.js';
+import { startTestGateway, type TestGateway } from './test-gateway.js';
 import { COMPANY_TYPE_DEFS, COMPANY_USERS, startCompanySubgraph, type CompanyCall, type CompanySubgraph } from './company-subgraph.js';
 
 const company = { name: 'company', url: 'http://company:4002/', typeDefs: COMPANY_TYPE_DEFS };
@@ -101,9 +99,7 @@ describe('a gateway over cxgraph (CXGRAPH_SCHEMA_PREFIX=Cx) and the company subg
   let nvm: NvmSimulator;
   let cx: TestServer;
   let companySg: CompanySubgraph;
-  let gateway: ApolloServer;
-  let gatewayUrl: string;
-  const fetches: { subgraph: string; field: string; typenames: string[] }[] = [];
+  let gateway: TestGateway;
   const known = SAMPLE_RECORDINGS.map((r) => ({ company: r.company, organisation: r.organisation, folder: r.folder, filename: r.filename }));
   // Six calls, each filed under a different recording (the last two not held by CallJourney), and one without.
   const calls: CompanyCall[] = [
@@ -112,7 +108,7 @@ describe('a gateway over cxgraph (CXGRAPH_SCHEMA_PREFIX=Cx) and the company subg
     { id: 'c6', from: '+15550100005', to: '+15550100006', recording: { ...known[0]!, filename: 'gone-2.wav' } },
     { id: 'c7', from: '+15550100007', to: '+15550100008', recording: null },
   ];
-  const query = <T>(q: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>> => graphql<T>(gatewayUrl.replace(/\/$/, ''), q, variables);
+  const query = <T>(q: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>> => graphql<T>(gateway.url, q, variables);
 
   beforeAll(async () => {
     cj = createCallJourneySimulator();
@@ -122,27 +118,11 @@ describe('a gateway over cxgraph (CXGRAPH_SCHEMA_PREFIX=Cx) and the company subg
     // @apollo/gateway refuses @requiresScopes (a SECURITY feature): the SDL it composes leaves them out (README, Scopes).
     cx = await startServer({ CXGRAPH_SCHEMA_PREFIX: 'Cx', CXGRAPH_SCOPE_DIRECTIVES: 'off', ...cj.env(), ...cloudcx.env(), ...nvm.env() });
     companySg = await startCompanySubgraph(calls);
-    process.env.APOLLO_TELEMETRY_DISABLED = 'true';
-    const composed = composeSubgraphs([
-      { name: 'cxgraph', url: `${cx.url}/`, typeDefs: parse(await fetchServiceSdl(`${cx.url}/`)) },
-      { name: 'company', url: companySg.url, typeDefs: parse(await fetchServiceSdl(companySg.url)) },
+    gateway = await startTestGateway([
+      { name: 'cxgraph', url: `${cx.url}/` },
+      { name: 'company', url: companySg.url },
     ]);
-    if (!composed.ok) throw new Error(`composition failed:\n${composed.errors.join('\n')}`);
-    expect(composed.hints.map((h) => h.message)).toEqual([]);
-    gateway = new ApolloServer({
-      gateway: new ApolloGateway({
-        supergraphSdl: composed.supergraphSdl,
-        buildService: ({ name, url }) =>
-          new RemoteGraphQLDataSource({
-            url,
-            willSendRequest({ request }) {
-              const reps = (request.variables?.representations as { __typename: string }[] | undefined) ?? [];
-              fetches.push({ subgraph: name, field: /\{\s*(\w+)/.exec(request.query ?? '')?.[1] ?? '?', typenames: reps.map((r) => r.__typename) });
-            },
-          }),
-      }),
-    });
-    gatewayUrl = (await startStandaloneServer(gateway, { listen: { port: 0, host: '127.0.0.1' } })).url;
+    expect(gateway.hints).toEqual([]);
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -151,7 +131,7 @@ describe('a gateway over cxgraph (CXGRAPH_SCHEMA_PREFIX=Cx) and the company subg
     await Promise.all([cj?.stop(), cloudcx?.stop(), nvm?.stop()]);
   });
   afterEach(async () => {
-    fetches.length = 0;
+    gateway.fetches.length = 0;
     await Promise.all([cj.url, cloudcx.url, nvm.url].map((u) => sim(u, 'reset')));
   });
 
@@ -179,7 +159,7 @@ describe('a gateway over cxgraph (CXGRAPH_SCHEMA_PREFIX=Cx) and the company subg
     expect(r.data!.cxUsers.nodes).toHaveLength(3);
     expect(r.data!.cxUsers.totalCount).toBe(cloudcx.users.length);
     expect(r.data!.cxProviders.map((p) => p.provider)).toEqual(['CALLJOURNEY', 'SANGOMA', 'CLOUDCX', 'NEWVOICEMEDIA', 'PBX']);
-    expect(new Set(fetches.map((f) => f.subgraph))).toEqual(new Set(['company', 'cxgraph']));
+    expect(new Set(gateway.fetches.map((f) => f.subgraph))).toEqual(new Set(['company', 'cxgraph']));
   });
 
   it("the company's calls resolve recording: CxRecording through cxgraph's batched loader, one check per distinct key", async () => {
@@ -194,7 +174,7 @@ describe('a gateway over cxgraph (CXGRAPH_SCHEMA_PREFIX=Cx) and the company subg
       }),
     );
     // One _entities fetch with every reference, typed CxRecording, then one CallJourney check per distinct key.
-    const entityFetches = fetches.filter((f) => f.subgraph === 'cxgraph');
+    const entityFetches = gateway.fetches.filter((f) => f.subgraph === 'cxgraph');
     expect(entityFetches.map((f) => f.field)).toEqual(['_entities']);
     expect(entityFetches[0]!.typenames).toEqual(Array(6).fill('CxRecording'));
     expect((await sim(cj.url, 'stats')).counts.conversationexists).toBe(6);
