@@ -12,7 +12,7 @@
  * 9 · three busy replicas on one Redis, one 429 with Retry-After: 2: what reaches the platform during those 2 s.
  */
 import { randomBytes } from 'node:crypto';
-import { createConnection } from 'node:net';
+import { redisAnswers as ping } from '../../scripts/redis-ping.js';
 import { Agent, request } from 'undici';
 import { startCxgraph, type Cxgraph, type Runtime } from './cxgraph.js';
 import { graphqlOk, runLoad } from './load.js';
@@ -42,20 +42,7 @@ const fmt = (v: number, d = 0) => v.toLocaleString('en-US', { maximumFractionDig
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** True when a Redis answers PING at REDIS_URL (scenarios 8 and 9 need one; 7 uses it when there is one). */
-export async function redisAnswers(url = REDIS_URL): Promise<boolean> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    const s = createConnection({ host: u.hostname, port: Number(u.port || 6379) });
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(1000, () => done(false));
-    s.once('error', () => done(false));
-    s.once('connect', () => s.write('PING\r\n'));
-    s.once('data', (d) => done(d.toString().startsWith('+PONG')));
-  });
-}
+export const redisAnswers = (url = REDIS_URL): Promise<boolean> => ping(url);
 
 /** Production requires values sealed at rest with Redis: one key per run, shared by its replicas. */
 const ENCRYPTION_KEY = randomBytes(32).toString('base64');

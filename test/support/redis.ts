@@ -2,25 +2,12 @@
  * Real Redis for tests at REDIS_URL (default redis://127.0.0.1:6379). Where none answers, Redis tests are
  * skipped — except with CI=true, where a missing Redis is a failure (CI must exercise the Redis paths).
  */
-import { createConnection } from 'node:net';
+import { redisAnswers as ping } from '../../scripts/redis-ping.js';
 import { createClient } from '@keyv/redis';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-export async function redisAnswers(url = REDIS_URL): Promise<boolean> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    const s = createConnection({ host: u.hostname, port: Number(u.port || 6379) });
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(1000, () => done(false));
-    s.once('error', () => done(false));
-    s.once('connect', () => s.write('PING\r\n'));
-    s.once('data', (d) => done(d.toString().startsWith('+PONG')));
-  });
-}
+export const redisAnswers = (url = REDIS_URL): Promise<boolean> => ping(url);
 
 const available = await redisAnswers();
 if (!available && process.env.CI === 'true') {
