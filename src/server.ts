@@ -21,6 +21,7 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { operationPlugin } from './observability/operation-plugin.js';
 import { currentRequestContext, runWithRequestContext } from './observability/request-context.js';
+import { DEADLINE_HEADER, forwardedDeadlineMs, requestDeadline } from './observability/deadline.js';
 import { incomingTraceId, inServerSpan } from './observability/tracing.js';
 import { createCallerAuth, requiresCallerAuth, sendAuthFailure, type Caller } from './security/caller-auth.js';
 import { createMediaLinks, isMediaPath, sendMediaRefusal, type MediaLinks } from './security/media-links.js';
@@ -146,6 +147,11 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
 
   const graphql = async (req: IncomingMessage, res: ServerResponse, url: URL, caller: Caller): Promise<void> => {
     const requestId = currentRequestContext()?.requestId ?? requestIdOf(req);
+    // The operation's time starts now (CXGRAPH_REQUEST_DEADLINE_MS, or less if the router forwards less).
+    const forwarded = forwardedDeadlineMs(DEADLINE_HEADER, req.headers[DEADLINE_HEADER]);
+    if (forwarded.problem) return sendJson(res, 400, { errors: [{ message: forwarded.problem, extensions: { code: 'BAD_REQUEST' } }] });
+    const requestContext = currentRequestContext();
+    if (requestContext) requestContext.deadline = requestDeadline(config.resilience.requestDeadlineMs, forwarded.ms);
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
     let body: unknown;

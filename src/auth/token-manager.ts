@@ -23,6 +23,8 @@ import type { ConnectionStatus } from './connection-status.js';
 import type { Grant, TokenHttpRequest } from './grant.js';
 import { cacheKey, fingerprint } from './token-key.js';
 import { LockReleases } from './lock-releases.js';
+import { lockHolderBusy, waitOnLockHolder } from './lock-wait.js';
+import { currentDeadline, withoutDeadline } from '../observability/request-context.js';
 import { TokenBackoff } from './token-backoff.js';
 import type { TokenSource } from './token-source.js';
 import { tokenSetFromResponse, withCappedLifetime, type TokenSet } from './token-set.js';
@@ -196,39 +198,42 @@ export class TokenManager implements TokenSource {
     return now < t.expiresAt - guard;
   }
 
-  /** Single-flight around the store read, the cross-replica lock and the token request. */
+  /** Single-flight around store read, lock and token request; shared, so without the starter's deadline (but for the
+   *  lock wait): each caller waits within its own, and a token that comes later is there for the next request. */
   private load(key: string, grant: Grant, previous: CachedToken | undefined): Promise<CachedToken> {
-    const existing = this.inflight.get(key);
-    if (existing) {
-      this.opts.metrics?.tokenCache.inc({ provider: grant.identity.provider, result: 'joined' });
-      return existing;
+    const deadline = currentDeadline();
+    let p = this.inflight.get(key);
+    if (p) this.opts.metrics?.tokenCache.inc({ provider: grant.identity.provider, result: 'joined' });
+    else {
+      const timeLeftMs = deadline?.remainingMs();
+      p = withoutDeadline(() => this.loadUncoalesced(key, grant, previous, timeLeftMs)).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, p);
     }
-    const p = this.loadUncoalesced(key, grant, previous).finally(() => this.inflight.delete(key));
-    this.inflight.set(key, p);
-    return p;
+    return deadline ? deadline.race(p, () => deadline.exceeded(grant.identity.provider, 'the token request')) : p;
   }
 
-  private async loadUncoalesced(key: string, grant: Grant, previous: CachedToken | undefined): Promise<CachedToken> {
+  private async loadUncoalesced(key: string, grant: Grant, previous: CachedToken | undefined, timeLeftMs: number | undefined): Promise<CachedToken> {
     const provider = grant.identity.provider;
     const fresh = await this.readStore(key, grant, previous);
     if (fresh) return fresh;
 
     const release = await this.opts.store.tryLock(key, this.lockLeaseMs);
-    if (!release) {
-      // Another replica holds the lock: wait for its result, then fetch ourselves only if it never comes.
-      // Wall time, not the injected clock: this is a real wait on another process.
-      const deadline = Date.now() + this.lockLeaseMs;
-      while (Date.now() < deadline) {
-        await sleep(this.lockPollMs);
-        const theirs = await this.readStore(key, grant, previous);
-        if (theirs) return theirs;
-        const retry = await this.opts.store.tryLock(key, this.lockLeaseMs);
-        if (retry) return this.fetchUnderLock(key, grant, previous, retry);
-      }
-      this.opts.logger.warn({ provider }, 'token lock was not released in time; fetching without it');
-      return this.fetchUnderLock(key, grant, previous, async () => {});
-    }
-    return this.fetchUnderLock(key, grant, previous, release);
+    if (release) return this.fetchUnderLock(key, grant, previous, release);
+    // Another replica holds the lock: wait for its result, bounded by the request's time (lock-wait.ts).
+    const tryLock = () => this.opts.store.tryLock(key, this.lockLeaseMs);
+    const waited = await waitOnLockHolder({ leaseMs: this.lockLeaseMs, pollMs: this.lockPollMs, timeLeftMs, theirs: () => this.readStore(key, grant, previous), tryLock });
+    if ('token' in waited) return waited.token;
+    if ('release' in waited) return this.fetchUnderLock(key, grant, previous, waited.release);
+    if (waited.gaveUp === 'deadline' && !(await this.repeatableNow(key, grant, previous))) throw lockHolderBusy(provider, waited.waitedMs, this.lockLeaseMs);
+    this.opts.logger.warn({ provider, waitedMs: waited.waitedMs, bound: waited.gaveUp }, 'token lock was not released in time; fetching without it');
+    return this.fetchUnderLock(key, grant, previous, async () => {});
+  }
+
+  /** Whether the token request the grant would send now may be sent twice without harm (see exchange). */
+  private async repeatableNow(key: string, grant: Grant, previous: CachedToken | undefined): Promise<boolean> {
+    const base = (await this.opts.store.get<CachedToken>(key)) ?? previous;
+    if (base?.refreshToken && grant.buildRefreshRequest) return false;
+    return REPEATABLE_GRANTS.has(grant.buildRequest?.().body.get('grant_type') ?? '');
   }
 
   private async fetchUnderLock(key: string, grant: Grant, previous: CachedToken | undefined, release: () => Promise<void>): Promise<CachedToken> {
@@ -390,7 +395,3 @@ export class TokenManager implements TokenSource {
 
 /** grant_types whose request may be sent again (see TokenManager.exchange). */
 const REPEATABLE_GRANTS = new Set(['client_credentials', 'password']);
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}

@@ -13,6 +13,11 @@ export interface ResilienceConfig {
   breakerFailures: number;
   breakerWindowMs: number;
   breakerCoolDownMs: number;
+  /**
+   * CXGRAPH_REQUEST_DEADLINE_MS: the time a GraphQL request has, retries and waits included (src/observability/deadline.ts);
+   * a deadline the router forwards in x-cxgraph-deadline-ms only shortens it.
+   */
+  requestDeadlineMs: number;
   /** How long SIGTERM waits for in-flight requests before cutting connections. */
   shutdownGraceMs: number;
   /** CXGRAPH_UPSTREAM_RATE_LIMITS: requests per second per provider, across every replica on the shared Redis (src/http/throttle.ts). */
@@ -58,6 +63,8 @@ export function resilienceOf(r: EnvReader, modules: readonly ProviderModule[], f
     breakerFailures: r.int('CXGRAPH_BREAKER_FAILURES', 5, 1, 1000),
     breakerWindowMs: r.int('CXGRAPH_BREAKER_WINDOW_MS', 30_000, 100, 3_600_000),
     breakerCoolDownMs: r.int('CXGRAPH_BREAKER_COOLDOWN_MS', 10_000, 100, 3_600_000),
+    // Under the router's 30 s default subgraph timeout with room to spare (README, "Reliability").
+    requestDeadlineMs: r.int('CXGRAPH_REQUEST_DEADLINE_MS', 8_000, 100, 600_000),
     shutdownGraceMs: r.int('CXGRAPH_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
   };
 }

@@ -17,7 +17,7 @@ import { UpstreamClient } from './upstream-client.js';
 import { createUpstreamFetch, type FetchLike } from './upstream-fetch.js';
 
 /** The resilience settings (config.resilience) the HTTP path uses; the rate limits may be left out (none). */
-export type HttpResilience = Omit<ResilienceConfig, 'shutdownGraceMs' | 'upstreamRateLimits' | 'rateLimitWaitMs'> &
+export type HttpResilience = Omit<ResilienceConfig, 'shutdownGraceMs' | 'requestDeadlineMs' | 'upstreamRateLimits' | 'rateLimitWaitMs'> &
   Partial<Pick<ResilienceConfig, 'upstreamRateLimits' | 'rateLimitWaitMs'>>;
 
 /** The upstream limits (config.limits). */

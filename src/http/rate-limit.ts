@@ -181,12 +181,13 @@ export class RateLimit {
     private readonly events: RateLimitEvents = {},
   ) {}
 
-  /** Resolves with the ms waited once this request may be sent; rejects with the refusal past `maxWaitMs`. */
-  acquire(): Promise<number> {
+  /** Resolves with the ms waited once this request may be sent; rejects with the refusal past `maxWaitMs` or `boundMs` (the request's time left). */
+  acquire(boundMs = Number.POSITIVE_INFINITY): Promise<number> {
+    const maxWaitMs = Math.min(this.maxWaitMs, boundMs);
     return new Promise<number>((resolve, reject) => {
       const started = Date.now();
-      const w: Waiter = { resolve, reject, started, deadline: started + this.maxWaitMs, settled: false, timer: undefined as unknown as NodeJS.Timeout };
-      w.timer = setTimeout(() => this.refuse(w), this.maxWaitMs);
+      const w: Waiter = { resolve, reject, started, deadline: started + maxWaitMs, settled: false, timer: undefined as unknown as NodeJS.Timeout };
+      w.timer = setTimeout(() => this.refuse(w), maxWaitMs);
       this.queue.push(w);
       this.events.queued?.(this.queue.length);
       void this.pump();

@@ -25,6 +25,12 @@
  * - The time limit (cockatiel's TimeoutPolicy) covers one attempt, from sending to the end of the body (streamed
  *   downloads: to the headers). Its cost against the hand-kept timer it replaced is in bench/README.md.
  *
+ * - The request's deadline (src/observability/deadline.ts, from the request context) bounds all of it: its signal is the
+ *   policies' parent signal (no retry after it fires, the attempt in flight is aborted), a Retry-After or a slot is
+ *   waited for only within the time left, and what fails once it has passed is PROVIDER_UNAVAILABLE `timedOut`. An
+ *   attempt the deadline cut is a failure for the breaker like a time limit (a hung platform must open it); a request
+ *   whose time is already up is refused unsent, uncounted.
+ *
  * Refusals by the breaker or the bulkhead happen before anything is sent: they are PROVIDER_UNAVAILABLE CxErrors for
  * which wasNotSent() is true (Sangoma tells "no call placed" from "a call may have been placed" by it).
  */
@@ -50,6 +56,7 @@ import {
 } from 'cockatiel';
 import { CxError, isCxError } from '../errors.js';
 import type { ProviderName } from '../domain/provider-name.js';
+import { currentDeadline } from '../observability/request-context.js';
 
 export type CircuitStateName = 'closed' | 'open' | 'half-open';
 
@@ -120,6 +127,11 @@ function isOutageAnswer(r: unknown): boolean {
   return RETRYABLE_STATUS.has((r as AttemptAnswer).status);
 }
 
+/** What is left of the request's deadline, ms; unbounded outside a request (background work). */
+export function timeLeft(): number {
+  return currentDeadline()?.remainingMs() ?? Number.POSITIVE_INFINITY;
+}
+
 export function retryAfterSeconds(header: string | null): number | undefined {
   if (!header) return undefined;
   const n = Number(header);
@@ -176,7 +188,8 @@ export class ResiliencePolicy {
       const a = r as AttemptAnswer;
       if (a.status !== 429) return undefined;
       const wait = retryAfterSeconds(a.headers.get('retry-after'));
-      return wait !== undefined && wait <= cap ? wait : undefined;
+      // Waited out only within the request's time left: past it, the 429 is the answer (PROVIDER_RATE_LIMITED).
+      return wait !== undefined && wait <= cap && wait * 1000 <= timeLeft() ? wait : undefined;
     };
     const rateLimitWait = retry(handleWhenResult((r) => waitable(r) !== undefined), {
       maxAttempts: 1,
@@ -219,13 +232,20 @@ export class ResiliencePolicy {
    * Runs `attempt` under the policy: retried (when `idempotent`) and counted by the breaker; returns the last answer.
    * Throws what the attempt threw, or a not-sent PROVIDER_UNAVAILABLE when the breaker or the bulkhead refuses.
    */
-  async execute<R extends AttemptAnswer>(idempotent: boolean, attempt: (ctx: AttemptContext) => Promise<R>): Promise<R> {
+  async execute<R extends AttemptAnswer>(idempotent: boolean, attempt: (ctx: AttemptContext) => Promise<R>, what = 'the request'): Promise<R> {
+    const deadline = currentDeadline();
+    if (deadline?.expired) throw notSent(deadline.exceeded(this.provider, what));
     // One probe at a time; the others keep failing fast until it has told whether the platform is back.
     if (this.breaker.state === CircuitState.HalfOpen) throw this.openError(0);
     try {
-      return (await (idempotent ? this.idempotent : this.oneShot).execute(attempt)) as R;
+      return (await (idempotent ? this.idempotent : this.oneShot).execute(attempt, deadline?.signal)) as R;
     } catch (e) {
       if (isBrokenCircuitError(e)) throw this.openError(this.openFor - (Date.now() - this.openedAt));
+      // Cut by the deadline (an attempt aborted, a wait given up): said so, sent or not as the original was.
+      if (deadline?.expired && (!isCxError(e) || e.extensions.code === 'PROVIDER_UNAVAILABLE')) {
+        const cut = deadline.exceeded(this.provider, what);
+        throw wasNotSent(e) ? notSent(cut) : cut;
+      }
       throw e;
     }
   }
@@ -309,16 +329,17 @@ class BoundedBulkhead implements IPolicy {
     if (b.queueSlots <= 0) {
       return Promise.reject(this.refused(`${this.provider} has ${this.capacity} requests in flight and ${this.queueCapacity} waiting: refusing more for now`));
     }
-    // Queued: give up after maxWaitMs unless a slot came first. cockatiel drops the abandoned entry when it reaches
+    // Queued: give up after maxWaitMs (or the request's time left) unless a slot came first. cockatiel drops the abandoned entry when it reaches
     // the head of the queue (its signal is aborted by then) without running it.
     const gaveUp = new AbortController();
     let started = false;
+    const maxWaitMs = Math.min(this.maxWaitMs, timeLeft());
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         if (started) return;
         gaveUp.abort();
-        reject(this.refused(`${this.provider} request waited ${this.maxWaitMs} ms for one of ${this.capacity} concurrent slots and was not sent`));
-      }, this.maxWaitMs);
+        reject(this.refused(`${this.provider} request waited ${maxWaitMs} ms for one of ${this.capacity} concurrent slots and was not sent`));
+      }, maxWaitMs);
       b.execute((ctx) => {
         started = true;
         clearTimeout(timer);

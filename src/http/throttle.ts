@@ -23,7 +23,7 @@ import type { Logger } from '../observability/logger.js';
 import { CoolDown } from './cool-down.js';
 import { FleetRedis, type FleetTarget } from './fleet-redis.js';
 import { FleetWindow, LocalWindow, RateLimit } from './rate-limit.js';
-import { markNotSent, retryAfterSeconds, type AttemptAnswer } from './resilience.js';
+import { markNotSent, retryAfterSeconds, timeLeft, type AttemptAnswer } from './resilience.js';
 
 export type ThrottleReason = 'rate_limit' | 'cool_down';
 
@@ -50,8 +50,9 @@ export class Throttle implements IPolicy {
 
   private async throttled<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal): Promise<T> {
     for (;;) {
+      // Both waits are bounded by the request's time left too (resilience.ts timeLeft; none outside a request).
       await this.waitOutCoolDown();
-      if (this.rateLimit) await this.rateLimit.acquire();
+      if (this.rateLimit) await this.rateLimit.acquire(timeLeft());
       // A cool-down that began while this request waited for its turn: wait it out too, then take a new turn.
       if (this.coolDown.remainingMs() <= 0) break;
     }
@@ -71,7 +72,7 @@ export class Throttle implements IPolicy {
   private async waitOutCoolDown(): Promise<void> {
     const started = Date.now();
     for (let left = this.coolDown.remainingMs(); left > 0; left = this.coolDown.remainingMs()) {
-      if (Date.now() - started + left > this.coolDownMaxWaitMs) {
+      if (Date.now() - started + left > Math.min(this.coolDownMaxWaitMs, timeLeft())) {
         this.metrics?.refused.inc({ provider: this.provider, reason: 'cool_down' });
         const seconds = Math.max(1, Math.ceil(left / 1000));
         throw markNotSent(

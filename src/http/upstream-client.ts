@@ -187,7 +187,7 @@ export class UpstreamClient {
   /** The request under the provider's policy; a failure raised on the way is recorded here. */
   private async guarded(req: UpstreamRequest, authorization: string | undefined, streaming: boolean): Promise<UpstreamResponse> {
     try {
-      return await this.policy.execute(req.idempotent, (ctx) => this.attempt(req, authorization, streaming, ctx));
+      return await this.policy.execute(req.idempotent, (ctx) => this.attempt(req, authorization, streaming, ctx), req.description ?? req.operation);
     } catch (e) {
       throw this.record(req, isCxError(e) ? e : unavailable(this.provider, req.description ?? req.operation, e));
     }
@@ -277,7 +277,9 @@ export class UpstreamClient {
           upstreamStatus: Number(status) || undefined,
         });
       }
-      throw unavailable(this.provider, req.description ?? req.operation, ctx.signal.aborted ? timedOut() : err, this.secretsOf(req));
+      const e = unavailable(this.provider, req.description ?? req.operation, ctx.signal.aborted ? timedOut() : err, this.secretsOf(req));
+      // The time limit, or the request's deadline (the policy then says so): either way the platform did not answer in time.
+      throw ctx.signal.aborted ? new CxError(e.message, { ...e.extensions, timedOut: true }, err) : e;
     } finally {
       endUpstreamSpan(span, status);
       this.opts.metrics?.upstreamDuration.observe({ provider: this.provider, operation: req.operation, status }, (performance.now() - started) / 1000);

@@ -4,11 +4,14 @@
  * the one shared logger — carries its request id and trace id without anyone passing them along.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Deadline } from './deadline.js';
 
 export interface RequestContext {
   readonly requestId: string;
   /** The W3C trace id of the request: our operation span's, or the caller's `traceparent` when tracing is off. */
   traceId?: string;
+  /** The time the request has (deadline.ts): set for GraphQL operations once the request is admitted. */
+  deadline?: Deadline;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -25,6 +28,20 @@ export function outsideRequestContext<T>(fn: () => T): T {
 
 export function currentRequestContext(): RequestContext | undefined {
   return storage.getStore();
+}
+
+/** The deadline of the request being served, if it has one (background work has none). */
+export function currentDeadline(): Deadline | undefined {
+  return storage.getStore()?.deadline;
+}
+
+/**
+ * Runs `fn` for the request, but without its deadline: for work that other requests share (a token fetch joined by
+ * every request that needs the token), which one caller's time must not cut short. Each caller bounds its own wait.
+ */
+export function withoutDeadline<T>(fn: () => T): T {
+  const ctx = storage.getStore();
+  return ctx?.deadline ? storage.run({ ...ctx, deadline: undefined }, fn) : fn();
 }
 
 /**

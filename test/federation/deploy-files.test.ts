@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Kind, parse, print, type ObjectTypeDefinitionNode } from 'graphql';
 import { parseDocument } from 'yaml';
+import { loadConfig } from '../../src/config.js';
 import { composeSubgraphs, CXGRAPH, loadSubgraphs, readSupergraphConfig, ROOT, SUPERGRAPH_CONFIG, SUPERGRAPH_FILE } from '../../scripts/compose.js';
 
 type Yaml = Record<string, unknown>;
@@ -33,6 +34,15 @@ const headerRule: Shape = {
     { keys: { insert: { oneOf: [{ keys: { name: 'string', value: 'string' } }, { keys: { name: 'string', from_context: 'string' } }, { keys: { name: 'string', path: 'string', default: 'string' } }] } } },
     { keys: { remove: { oneOf: [{ keys: { named: 'string' } }, { keys: { matching: 'string' } }] } } },
   ],
+};
+const rateLimit: Shape = { keys: { capacity: 'integer', interval: 'string' } };
+const routerShaping: Record<string, Shape> = { timeout: 'string', global_rate_limit: rateLimit, concurrency_limit: 'integer' };
+const subgraphShaping: Record<string, Shape> = {
+  timeout: 'string',
+  global_rate_limit: rateLimit,
+  deduplicate_query: 'boolean',
+  compression: { enum: ['gzip', 'br', 'deflate'] },
+  experimental_http2: { enum: ['enable', 'disable', 'http2only'] },
 };
 const headerLocation: Shape = { keys: { request: { keys: { operations: { list: headerRule } } } } };
 const ROUTER_CONFIG: Shape = {
@@ -66,6 +76,8 @@ const ROUTER_CONFIG: Shape = {
       },
     },
     headers: { keys: { all: headerLocation, subgraphs: { map: headerLocation } } },
+    // plugins/traffic_shaping: Config { router: RouterShaping, all: SubgraphShaping, subgraphs: map of SubgraphShaping }.
+    traffic_shaping: { keys: { router: { keys: routerShaping }, all: { keys: subgraphShaping }, subgraphs: { map: { keys: subgraphShaping } } } },
   },
 };
 
@@ -188,7 +200,20 @@ describe('router.yaml', () => {
     const names = readSupergraphConfig().subgraphs.map((s) => s.name);
     for (const s of Object.keys((at(router, 'headers', 'subgraphs') as Yaml | undefined) ?? {})) expect(names).toContain(s);
     const inserted = ((at(router, 'headers', 'subgraphs', CXGRAPH, 'request', 'operations') as Yaml[]) ?? []).map((r) => at(r, 'insert', 'name'));
-    expect(inserted).toEqual(['x-router-secret']);
+    expect(inserted).toEqual(['x-router-secret', 'x-cxgraph-deadline-ms']);
+  });
+
+  it("gives cxgraph a router timeout above its deadline, and forwards a deadline under that timeout", () => {
+    const seconds = (d: unknown) => Number(/^(\d+)s$/.exec(String(d))?.[1]);
+    const timeoutMs = 1000 * seconds(at(router, 'traffic_shaping', 'subgraphs', CXGRAPH, 'timeout'));
+    const deadlineMs = loadConfig({}, []).resilience.requestDeadlineMs;
+    expect(timeoutMs).toBeGreaterThan(deadlineMs);
+    const forwarded = ((at(router, 'headers', 'subgraphs', CXGRAPH, 'request', 'operations') as Yaml[]) ?? []).find((r) => at(r, 'insert', 'name') === 'x-cxgraph-deadline-ms');
+    const forwardedMs = Number(at(forwarded, 'insert', 'value'));
+    expect(forwardedMs).toBeGreaterThan(0);
+    expect(forwardedMs).toBeLessThan(timeoutMs);
+    // The router's own request timeout (default 30 s) stays above the subgraph's.
+    expect(timeoutMs).toBeLessThan(1000 * (seconds(at(router, 'traffic_shaping', 'router', 'timeout')) || 30));
   });
 
   it("verifies callers' JWTs from the environment and enforces the supergraph's @requiresScopes", () => {
