@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildGraphiqlBundle, bundleIsCurrent } from '../../src/graphql/landing-page/graphiql-bundle.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -23,18 +24,20 @@ describe.skipIf(!HAS_CHROMIUM)('CXGRAPH_LANDING_PAGE=local with the network cut'
   let browser: Browser;
 
   beforeAll(async () => {
+    // A fresh checkout has no bundle yet: built before the server starts, with time for a slow machine.
+    if (!bundleIsCurrent()) await buildGraphiqlBundle();
     t = await startServer({ CXGRAPH_SIMULATORS: 'off', CXGRAPH_AUTH: 'none', CXGRAPH_LANDING_PAGE: 'local' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await browser?.close();
     await t?.close();
   });
 
-  it('loads, shows the schema, runs a query and shows the answer; no request leaves the machine', async () => {
+  it('loads, shows the schema, runs a query and shows the answer; no request leaves the machine', { timeout: 90_000 }, async () => {
     const context = await browser.newContext();
     const outside = new Set<string>();
     const loopback: string[] = [];

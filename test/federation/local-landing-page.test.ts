@@ -5,7 +5,8 @@
  * off in production unless set, and no files served when the page is not `local`.
  * (test/e2e/local-landing-page.test.ts runs it in Chromium with the network cut.)
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildGraphiqlBundle, bundleIsCurrent } from '../../src/graphql/landing-page/graphiql-bundle.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
 const BROWSER = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
@@ -14,6 +15,10 @@ const ASSETS = ['graphiql.js', 'graphiql.css', 'editor.worker.js', 'json.worker.
 
 describe('CXGRAPH_LANDING_PAGE=local', () => {
   let t: TestServer | undefined;
+  // A fresh checkout has no bundle yet: built here, where a slow machine may take its time, not inside a test.
+  beforeAll(async () => {
+    if (!bundleIsCurrent()) await buildGraphiqlBundle();
+  }, 180_000);
   afterEach(async () => {
     await t?.close();
     t = undefined;
