@@ -4,6 +4,7 @@
  * frozen object. Variables are documented in `.env.example` and the README's configuration table.
  */
 import type { ConfiguredProvider, ProviderModule } from './domain/provider-module.js';
+import { corsOf, landingPageOf, type CorsConfig, type LandingPage } from './config/browser-access-config.js';
 import { callerAuthOf, type CallerAuthConfig } from './config/caller-auth-config.js';
 import { ConfigError, EnvReader, type Env, type NodeEnv } from './config/env-reader.js';
 import { mediaLinksOf, type MediaLinksConfig } from './config/media-links-config.js';
@@ -64,8 +65,10 @@ export interface Config {
   embeddedSimulators: boolean;
   /** GraphQL introspection (CXGRAPH_INTROSPECTION): on outside production unless set. */
   introspection: boolean;
-  /** The Apollo Sandbox landing page on `GET /` in a browser (CXGRAPH_LANDING_PAGE): on outside production unless set. */
-  landingPage: boolean;
+  /** The page `GET /` shows in a browser (CXGRAPH_LANDING_PAGE): Apollo Sandbox outside production unless set. */
+  landingPage: LandingPage;
+  /** CXGRAPH_CORS_ORIGINS / CXGRAPH_CORS_CREDENTIALS: the other origins whose pages may call cxgraph (src/security/cors.ts). */
+  cors: CorsConfig;
   tracing: TracingConfig;
   auth: CallerAuthConfig;
   requestLimits: RequestLimits;
@@ -206,7 +209,8 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
     },
     embeddedSimulators: false,
     introspection: onUnlessProduction(r, 'CXGRAPH_INTROSPECTION', nodeEnv),
-    landingPage: onUnlessProduction(r, 'CXGRAPH_LANDING_PAGE', nodeEnv),
+    landingPage: landingPageOf(r, nodeEnv),
+    cors: corsOf(r),
     tracing: tracingOf(r),
     apq: { ttlSeconds: r.int('CXGRAPH_APQ_TTL_SECONDS', 86_400, 60, 30 * 86_400) },
     persistedDocuments: persistedDocumentsOf(r),
@@ -273,6 +277,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     ...(c.encryptionKeys.length > 0 ? { sealingKeyId: keyId(c.encryptionKeys[0]!), readOnlyKeyIds: c.encryptionKeys.slice(1).map(keyId) } : {}),
     introspection: c.introspection,
     landingPage: c.landingPage,
+    cors: c.cors.origins.length ? { origins: c.cors.origins, credentials: c.cors.credentials } : 'no other origin',
     callerAuth: c.auth.mode === 'jwt' ? { mode: 'jwt', issuer: c.auth.issuer, audience: c.auth.audience } : c.auth.mode,
     scopeDirectives: c.scopeDirectives ? 'served' : 'left out of _service { sdl }',
     mediaLinks: { publicUrl: c.publicUrl ?? 'the listen address', ttlSeconds: c.media.ttlSeconds, signingKey: c.media.keySource },

@@ -7,15 +7,14 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { GraphQLError, type GraphQLFormattedError, type ValidationRule } from 'graphql';
 import { configuredProviders, type Config } from './config.js';
 import { createContext, type Context } from './context.js';
 import { ERROR_CODES, isCxError } from './errors.js';
 import { createPersistedQueryCache } from './http/persisted-queries.js';
 import { describeUpstreamLimits } from './http/throttle.js';
+import { setUpLandingPage } from './graphql/landing-page.js';
 import { subgraphSchema } from './graphql/schema.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -23,6 +22,7 @@ import { operationPlugin } from './observability/operation-plugin.js';
 import { currentRequestContext, runWithRequestContext } from './observability/request-context.js';
 import { DEADLINE_HEADER, forwardedDeadlineMs, requestDeadline } from './observability/deadline.js';
 import { incomingTraceId, inServerSpan } from './observability/tracing.js';
+import { createCors } from './security/cors.js';
 import { createCallerAuth, requiresCallerAuth, sendAuthFailure, type Caller } from './security/caller-auth.js';
 import { createMediaLinks, isMediaPath, sendMediaRefusal, type MediaLinks } from './security/media-links.js';
 import { costLimitPlugin, queryLimitParseOptions, queryLimitRules, RESOLVER_SIZE_LIMITS } from './security/query-limits.js';
@@ -70,6 +70,9 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
 
   // APQ in the shared Redis: a hash registered through one replica runs on every replica (README, "Persisted queries").
   const apq = createPersistedQueryCache(config.resilience.fleet, logger);
+  // CXGRAPH_LANDING_PAGE: Sandbox, the bundled GraphiQL (its files served below) or none; CXGRAPH_CORS_ORIGINS.
+  const landingPage = await setUpLandingPage(config.landingPage, logger);
+  const cors = createCors(config.cors);
   const apollo = new ApolloServer<Context>({
     // @requiresScopes of schema/*.graphql checked in front of their resolvers (src/security/scopes.ts).
     // CXGRAPH_SCHEMA_PREFIX renames what the schema files define (src/graphql/schema.ts); resolvers stay as written.
@@ -87,7 +90,7 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
     validationRules: [knownOperationTypes, ...queryLimitRules(config.requestLimits)],
     parseOptions: queryLimitParseOptions(config.requestLimits),
     plugins: [
-      config.landingPage ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
+      landingPage.plugin,
       // Federated (ftv1) traces for the router, as Apollo would install by itself, minus its start-up log line.
       ApolloServerPluginInlineTrace(),
       operationPlugin(metrics),
@@ -180,7 +183,8 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
         context: async () => createContext(services, requestId, { caller, serveScopeDirectives: config.scopeDirectives, mediaUrl: mediaLinks.url }),
       });
       const out: Record<string, string> = { 'x-request-id': requestId };
-      for (const [k, v] of result.headers) out[k] = v;
+      // Apollo's `vary` is added to what CORS set (`Vary: Origin`), not written over it.
+      for (const [k, v] of result.headers) out[k] = k === 'vary' && res.hasHeader('vary') ? `${String(res.getHeader('vary'))}, ${v}` : v;
       res.writeHead(result.status ?? 200, out);
       span?.setAttribute('http.response.status_code', result.status ?? 200);
       if (result.body.kind === 'complete') res.end(result.body.string);
@@ -205,6 +209,9 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
       // A request target that does not parse (`GET //`, `GET http://[`): thrown here it would take the process down.
       return sendJson(res, 400, { errors: [{ message: 'The request target is not a valid URL', extensions: { code: 'BAD_REQUEST' } }] });
     }
+    // A listed origin's preflight is answered here, before caller auth (a preflight carries no credentials).
+    if (cors(req, res, url.pathname)) return;
+    if (landingPage.serveAsset(req, res, url.pathname)) return;
     const route =
       routes.get(`${req.method} ${url.pathname}`) ??
       services.routes.find((r) => r.method === req.method && (r.path.endsWith('/') ? url.pathname.startsWith(r.path) : url.pathname === r.path))?.handle;

@@ -73,7 +73,7 @@ describe('Sandbox landing page and introspection', () => {
     expect((await t.gql(INTROSPECTION)).errors).toBeUndefined();
   });
 
-  it('a value other than auto, on or off is a configuration error naming the variable', () => {
+  it('a value other than those listed is a configuration error naming the variable', () => {
     const attempt = () => loadConfig({ ...base, CXGRAPH_INTROSPECTION: 'yes', CXGRAPH_LANDING_PAGE: 'maybe' });
     expect(attempt).toThrow(ConfigError);
     try {
@@ -82,7 +82,10 @@ describe('Sandbox landing page and introspection', () => {
       const problems = (e as ConfigError).problems.map((p) => p.variable);
       expect(problems).toEqual(expect.arrayContaining(['CXGRAPH_INTROSPECTION', 'CXGRAPH_LANDING_PAGE']));
     }
-    expect(loadConfig({ ...base, NODE_ENV: 'test' })).toMatchObject({ introspection: true, landingPage: true });
-    expect(loadConfig({ ...base, NODE_ENV: 'production' })).toMatchObject({ introspection: false, landingPage: false });
+    expect(loadConfig({ ...base, NODE_ENV: 'test' })).toMatchObject({ introspection: true, landingPage: 'sandbox' });
+    expect(loadConfig({ ...base, NODE_ENV: 'production' })).toMatchObject({ introspection: false, landingPage: 'off' });
+    // `on` (before `local` existed) is Sandbox; `sandbox`, `local` and `off` name the page.
+    expect(loadConfig({ ...base, NODE_ENV: 'production', CXGRAPH_LANDING_PAGE: 'on' }).landingPage).toBe('sandbox');
+    expect(loadConfig({ ...base, NODE_ENV: 'production', CXGRAPH_LANDING_PAGE: 'Local' }).landingPage).toBe('local');
   });
 });
