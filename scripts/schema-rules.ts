@@ -125,9 +125,10 @@ function federationProblems(doc: DocumentNode): string[] {
  * `@cacheControl` for subgraphs (schema/cache-control.graphql) defines the `CacheControlScope` enum (`CxCacheControlScope`
  * under a schema prefix), which only that directive uses, so composition says it is unused and keeps it in the
  * supergraph. Every other hint is still reported.
+ * Likewise `ErrorCode` (schema/errors.graphql): no field returns it by design; it is there for clients' codegen.
  */
 export function isDesignedHint(hint: { definition: { code: string }; message: string }): boolean {
-  return hint.definition.code === 'UNUSED_ENUM_TYPE' && /^Enum type "[A-Za-z0-9]*CacheControlScope" is defined but unused\./.test(hint.message);
+  return hint.definition.code === 'UNUSED_ENUM_TYPE' && /^Enum type "[A-Za-z0-9]*(CacheControlScope|ErrorCode)" is defined but unused\./.test(hint.message);
 }
 
 function compositionProblems(doc: DocumentNode): string[] {

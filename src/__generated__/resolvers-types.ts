@@ -215,6 +215,34 @@ export type ConnectionStatus =
   | 'UNAVAILABLE';
 
 /**
+ * The closed set of `extensions.code` values cxgraph puts on the errors it raises (README, "Errors and
+ * troubleshooting"). No field returns it: it is in the schema so that clients get the set as a type from their codegen
+ * (graphql-codegen's `typescript` plugin emits it as a union of strings) and can handle every code, checked by their
+ * compiler. A code outside the set means the document was refused or failed before cxgraph ran it
+ * (`GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`, `PERSISTED_QUERY_*`, `QUERY_NOT_IN_SAFELIST`), or a bug in
+ * cxgraph (`INTERNAL_SERVER_ERROR`).
+ */
+export type ErrorCode =
+  /** An argument is invalid (`extensions.field` names it), the body is not JSON or too large, or a list is over its limit. Fix the request as the message says. */
+  | 'BAD_USER_INPUT'
+  /** Authenticated, but without a scope the field needs (`extensions.requiredScopes` lists the alternatives); nothing was sent to the platform. Also a media link that does not verify. */
+  | 'FORBIDDEN'
+  /** The platform refused cxgraph's credentials (`extensions.oauthError` / `providerCode` say why): an administrator must fix them. */
+  | 'PROVIDER_AUTH_FAILED'
+  /** The platform rejected the request (another 4xx) or answered something cxgraph could not read: the message carries its text. */
+  | 'PROVIDER_ERROR'
+  /** A stored grant was revoked or expired and there is no other way to a token: someone must authorise again (PBX: `beginPbxConnection`). */
+  | 'PROVIDER_NEEDS_REAUTHORIZATION'
+  /** The field needs a platform whose credentials are not set: the message names the variables. */
+  | 'PROVIDER_NOT_CONFIGURED'
+  /** The platform asked cxgraph to slow down, or its request budget had no turn: retry after `extensions.retryAfter` seconds. */
+  | 'PROVIDER_RATE_LIMITED'
+  /** The platform failed (5xx), timed out or could not be reached, or cxgraph is failing fast: nothing was changed; it recovers by itself. */
+  | 'PROVIDER_UNAVAILABLE'
+  /** The caller was refused (HTTP 401): no or wrong `x-router-secret`, or a missing or invalid bearer JWT. */
+  | 'UNAUTHENTICATED';
+
+/**
  * What cxgraph does on the platforms. Mutations that place real phone calls are tagged `places-calls`, connecting a
  * PBX account `admin`, for GraphOS contracts that should leave them out.
  */
@@ -754,6 +782,7 @@ export type ResolversTypes = ResolversObject<{
   CallStart: ResolverTypeWrapper<CallStartModel>;
   ConnectionStatus: ConnectionStatus;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  ErrorCode: ErrorCode;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfoModel>;
   PbxAccount: ResolverTypeWrapper<PbxAccountModel>;

@@ -6,12 +6,20 @@
  * the five platforms' status; a recording played to HAVE_ENOUGH_DATA; users searched and paged; a PBX account
  * connected through the consent popup; an agent call placed (and one refused, in words); an arbitrary query sent from
  * the page refused with no platform asked; NewVoiceMedia failing (its /__sim control) shown in its own panel while
- * the rest of the page renders. Skipped with a message where /usr/bin/chromium is missing, except with CI=true.
+ * the rest of the page renders; calls paged by cursor ("Show more calls") and users by number (next, previous); the
+ * favicon. All of it twice: as `npm run example` serves it, and as `npm run example -- --supergraph` does — cxgraph
+ * under CXGRAPH_SCHEMA_PREFIX=Cx composed with a company subgraph behind a gateway that runs only the app's
+ * (prefixed) documents, the app built with VITE_CXGRAPH_PREFIX=Cx. Then the production build: no source map in it.
+ * Skipped with a message where /usr/bin/chromium is missing, except with CI=true.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build } from 'vite';
 import { startExample, type Example } from '../../examples/web/scripts/example.js';
+import { webConfig } from '../../examples/web/vite.config.js';
 import { CONSENT_SELECTORS } from '../../src/simulators/index.js';
 import { freePort } from '../support/free-port.js';
 
@@ -25,7 +33,12 @@ if (!HAS_CHROMIUM) console.warn(`[tests] ${CHROMIUM} not found: the reference we
 const HAVE_ENOUGH_DATA = 4;
 const PROVIDERS = ['CALLJOURNEY', 'SANGOMA', 'CLOUDCX', 'NEWVOICEMEDIA', 'PBX'];
 
-describe.skipIf(!HAS_CHROMIUM)('the reference web app, as npm run example serves it', () => {
+const MODES = [
+  { name: 'as npm run example serves it', supergraph: false },
+  { name: 'behind a gateway, cxgraph prefixed (npm run example -- --supergraph)', supergraph: true },
+] as const;
+
+for (const mode of MODES) describe.skipIf(!HAS_CHROMIUM)(`the reference web app, ${mode.name}`, () => {
   let example: Example;
   let browser: Browser;
   let page: Page;
@@ -47,7 +60,7 @@ describe.skipIf(!HAS_CHROMIUM)('the reference web app, as npm run example serves
 
   beforeAll(async () => {
     const [cxgraphPort, webPort] = await Promise.all([freePort(), freePort()]);
-    example = await startExample({ cxgraphPort, webPort, host: '127.0.0.1', env: { CXGRAPH_PERSISTED_DOCUMENTS_ONLY: 'true' } });
+    example = await startExample({ cxgraphPort, webPort, host: '127.0.0.1', supergraph: mode.supergraph, env: mode.supergraph ? {} : { CXGRAPH_PERSISTED_DOCUMENTS_ONLY: 'true' } });
     expect(Object.keys(example.simulators).sort()).toEqual([...PROVIDERS].sort());
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -79,6 +92,28 @@ describe.skipIf(!HAS_CHROMIUM)('the reference web app, as npm run example serves
     await expect(page.locator('[data-panel="calls-pbx"]').textContent()).resolves.toContain('connect a PBX account first');
   });
 
+  it('pages through a platform\'s calls by cursor: "Show more calls" appends the next page', async () => {
+    const nvm = page.locator('[data-panel="calls-newVoiceMedia"]');
+    const count = nvm.getByTestId('calls-count-newVoiceMedia');
+    await expect(count.textContent()).resolves.toBe('12 calls shown; there are more this week.');
+    const firstIds = await nvm.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-call')));
+    await nvm.getByRole('button', { name: 'Show more calls' }).click();
+    await expect.poll(() => nvm.locator('tbody tr').count(), { timeout: 10_000 }).toBeGreaterThan(12);
+    const ids = await nvm.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-call')));
+    // The first page stays as it was, the next one follows it, and no call is listed twice.
+    expect(ids.slice(0, 12)).toEqual(firstIds);
+    expect(new Set(ids).size).toBe(ids.length);
+    await expect(count.textContent()).resolves.toMatch(new RegExp(`^(${ids.length} calls shown; there are more this week\\.|All ${ids.length} calls of this week shown\\.)$`));
+    await expect(nvm.getByTestId('problem').count()).resolves.toBe(0);
+  });
+
+  it('serves a favicon', async () => {
+    const icon = await page.evaluate<{ status: number; type: string | null; size: number }>(`fetch('/favicon.ico').then(async (r) => ({ status: r.status, type: r.headers.get('content-type'), size: (await r.arrayBuffer()).byteLength }))`);
+    expect(icon.status).toBe(200);
+    expect(icon.type).toMatch(/^image\//);
+    expect(icon.size).toBeGreaterThan(0);
+  });
+
   it('plays a call recording: the <audio> on its signed downloadUrl reaches HAVE_ENOUGH_DATA with a duration', async () => {
     const audio = page.locator('[data-panel="calls-newVoiceMedia"] audio').first();
     const src = await audio.getAttribute('src');
@@ -101,6 +136,13 @@ describe.skipIf(!HAS_CHROMIUM)('the reference web app, as npm run example serves
     await page.getByRole('button', { name: 'Next page' }).click();
     await expect.poll(() => summary.textContent()).toBe('Page 2 of 3 — 30 users');
     await expect(page.locator('[data-panel="users"] tbody tr').count()).resolves.toBe(10);
+    const secondPage = await page.locator('[data-panel="users"] tbody').textContent();
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await expect.poll(() => summary.textContent()).toBe('Page 3 of 3 — 30 users');
+    await expect(page.getByRole('button', { name: 'Next page' }).isDisabled()).resolves.toBe(true);
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await expect.poll(() => summary.textContent()).toBe('Page 2 of 3 — 30 users');
+    await expect(page.locator('[data-panel="users"] tbody').textContent()).resolves.toBe(secondPage);
 
     await page.getByLabel('Search by login, name or e-mail').fill('silvia');
     await page.getByRole('button', { name: 'Search' }).click();
@@ -170,4 +212,19 @@ describe.skipIf(!HAS_CHROMIUM)('the reference web app, as npm run example serves
       await sim('NEWVOICEMEDIA', 'reset');
     }
   });
+});
+
+describe('the reference web app\'s production build', () => {
+  it('ships no source map', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'cxgraph-web-build-'));
+    try {
+      await build({ ...webConfig({ cxgraphUrl: 'http://127.0.0.1:4001' }), configFile: false, logLevel: 'warn', build: { ...webConfig({ cxgraphUrl: 'http://127.0.0.1:4001' }).build, outDir, emptyOutDir: true } });
+      const files = readdirSync(outDir, { recursive: true }).map(String);
+      expect(files.some((f) => f.endsWith('.js'))).toBe(true);
+      expect(files).toContain('favicon.ico');
+      expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

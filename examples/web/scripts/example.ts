@@ -9,6 +9,9 @@
  *   CXGRAPH_PERSISTED_DOCUMENTS to the app's manifest. Other CXGRAPH_* variables and LOG_LEVEL are passed on:
  *   `CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true npm run example` refuses every document the app did not list.
  * - The app is served on http://localhost:5173/ (WEB_PORT).
+ * - `--supergraph`: cxgraph with CXGRAPH_SCHEMA_PREFIX=Cx composed with a small company subgraph behind a gateway
+ *   (scripts/supergraph.ts) that runs only the app's documents; the app is built with VITE_CXGRAPH_PREFIX=Cx and
+ *   sends GraphQL to the gateway (media links and the PBX callback still go to cxgraph).
  *
  * `startExample` is what the browser test starts, on free ports.
  */
@@ -17,11 +20,15 @@ import { fileURLToPath } from 'node:url';
 import { createServer, type ViteDevServer } from 'vite';
 import { readNoArgumentCommandLine } from '../../../src/command-line.js';
 import { webConfig } from '../vite.config.js';
+import { manifestOf, prefixedDocuments } from './persisted-query-manifest.js';
+import { startCompanySubgraph, startGateway, type Stoppable } from './supergraph.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const MANIFEST_PATH = fileURLToPath(new URL('../persisted-query-manifest.json', import.meta.url));
 /** The week the simulators' sample calls are in (src/simulators/nvm/data.ts, src/simulators/pbx/data.ts). */
 export const SAMPLE_CALLS_WEEK = '2024-05-01';
+/** The schema prefix of `--supergraph`. */
+export const SUPERGRAPH_PREFIX = 'Cx';
 
 export interface ExampleOptions {
   cxgraphPort?: number;
@@ -32,11 +39,17 @@ export interface ExampleOptions {
   env?: Record<string, string>;
   /** true: cxgraph's output goes to the terminal as it comes; false: it is kept (`output()`), as a test wants. */
   inheritOutput?: boolean;
+  /** Serve the app through a gateway over cxgraph (prefixed) and a company subgraph (`--supergraph`). */
+  supergraph?: boolean;
+  /** The gateway's port with `supergraph` (default: any free one). */
+  gatewayPort?: number;
 }
 
 export interface Example {
   appUrl: string;
   cxgraphUrl: string;
+  /** Where the app's GraphQL goes: cxgraph, or the gateway with `supergraph`. */
+  graphqlUrl: string;
   /** Root URL of each simulator by provider (their `/__sim/` control API), from cxgraph's first log lines; empty with inheritOutput. */
   simulators: Record<string, string>;
   /** What cxgraph wrote so far (without inheritOutput). */
@@ -87,6 +100,7 @@ export async function startExample(opts: ExampleOptions = {}): Promise<Example> 
   const host = opts.host ?? 'localhost';
   const appUrl = `http://${host}:${webPort}`;
   const cxgraphUrl = `http://127.0.0.1:${cxgraphPort}`;
+  const prefix = opts.supergraph ? SUPERGRAPH_PREFIX : '';
 
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
     cwd: ROOT,
@@ -95,7 +109,9 @@ export async function startExample(opts: ExampleOptions = {}): Promise<Example> 
       HOST: '127.0.0.1',
       CXGRAPH_PUBLIC_URL: appUrl,
       PBX_RETURN_URL: `${appUrl}/pbx-connected.html`,
-      CXGRAPH_PERSISTED_DOCUMENTS: MANIFEST_PATH,
+      // Behind the gateway the gateway safelists the app's documents; cxgraph serves the prefixed schema, without
+      // @requiresScopes, which @apollo/gateway refuses to serve (a GraphOS router enforces them; README).
+      ...(opts.supergraph ? { CXGRAPH_SCHEMA_PREFIX: prefix, CXGRAPH_SCOPE_DIRECTIVES: 'off' } : { CXGRAPH_PERSISTED_DOCUMENTS: MANIFEST_PATH }),
       ...opts.env,
     }),
     stdio: opts.inheritOutput ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
@@ -110,10 +126,21 @@ export async function startExample(opts: ExampleOptions = {}): Promise<Example> 
   };
 
   let vite: ViteDevServer | undefined;
+  const federation: Stoppable[] = [];
+  let graphqlUrl = cxgraphUrl;
+  const stopFederation = () => Promise.all(federation.splice(0).map((s) => s.stop()));
   try {
     await waitForHealth(cxgraphUrl, child, () => output);
+    if (opts.supergraph) {
+      const company = await startCompanySubgraph(prefix);
+      federation.push(company);
+      const { operations } = manifestOf(prefixedDocuments(prefix));
+      const gateway = await startGateway([{ name: 'cxgraph', url: `${cxgraphUrl}/` }, { name: 'company', url: company.url }], operations, opts.gatewayPort);
+      federation.push(gateway);
+      graphqlUrl = gateway.url;
+    }
     vite = await createServer({
-      ...webConfig({ cxgraphUrl, port: webPort, host, env: { VITE_CALLS_WEEK_OF: SAMPLE_CALLS_WEEK } }),
+      ...webConfig({ cxgraphUrl, graphqlUrl, port: webPort, host, env: { VITE_CALLS_WEEK_OF: SAMPLE_CALLS_WEEK, ...(prefix ? { VITE_CXGRAPH_PREFIX: prefix } : {}) } }),
       configFile: false,
       clearScreen: false,
       logLevel: opts.inheritOutput ? 'info' : 'warn',
@@ -121,6 +148,7 @@ export async function startExample(opts: ExampleOptions = {}): Promise<Example> 
     await vite.listen();
   } catch (err) {
     await vite?.close();
+    await stopFederation();
     await stopCxgraph();
     throw err;
   }
@@ -128,20 +156,27 @@ export async function startExample(opts: ExampleOptions = {}): Promise<Example> 
   return {
     appUrl,
     cxgraphUrl,
+    graphqlUrl,
     simulators: simulatorsIn(output),
     output: () => output,
     async stop() {
       await server.close();
+      await stopFederation();
       await stopCxgraph();
     },
   };
 }
 
-const USAGE = `Usage: npm run example          (at the repository's root)
+const USAGE = `Usage: npm run example [-- --supergraph]          (at the repository's root)
 
 Starts cxgraph on the built-in simulators (127.0.0.1:4001) and the reference web app in Vite's dev server
 (http://localhost:5173/), which proxies GraphQL, media links and the PBX callback to cxgraph. Ctrl-C stops both.
-It takes no arguments. Environment:
+
+  --supergraph     serve the app through a gateway (on GATEWAY_PORT, default 4000) composing cxgraph under
+                   CXGRAPH_SCHEMA_PREFIX=Cx with a small company subgraph; the app is built with
+                   VITE_CXGRAPH_PREFIX=Cx and only its documents run at the gateway
+
+Environment:
 
   PORT, WEB_PORT                              cxgraph's port (4001) and the app's (5173)
   CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true       cxgraph runs nothing but the app's documents
@@ -152,19 +187,24 @@ It takes no arguments. Environment:
 
 
 async function main(): Promise<void> {
-  readNoArgumentCommandLine('npm run example', USAGE, process.argv.slice(2));
+  const args = process.argv.slice(2);
+  const supergraph = args.includes('--supergraph');
+  readNoArgumentCommandLine('npm run example', USAGE, args.filter((a) => a !== '--supergraph'));
   const example = await startExample({
     cxgraphPort: Number(process.env.PORT ?? 4001),
     webPort: Number(process.env.WEB_PORT ?? 5173),
+    gatewayPort: Number(process.env.GATEWAY_PORT ?? 4000),
     inheritOutput: true,
+    supergraph,
   });
   const only = /^true$/i.test(process.env.CXGRAPH_PERSISTED_DOCUMENTS_ONLY ?? '');
   process.stdout.write(
     [
       '',
-      `  cxgraph (built-in simulators)  ${example.cxgraphUrl}/   GraphQL; Apollo Sandbox in a browser`,
-      `  reference web app              ${example.appUrl}/`,
-      `  trusted documents              ${only ? 'only the app\'s (CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true)' : 'the app\'s ids resolved; other documents allowed'}`,
+      `  cxgraph (built-in simulators)  ${example.cxgraphUrl}/   GraphQL; Apollo Sandbox in a browser${supergraph ? ` (CXGRAPH_SCHEMA_PREFIX=${SUPERGRAPH_PREFIX})` : ''}`,
+      ...(supergraph ? [`  gateway (cxgraph + company)    ${example.graphqlUrl}/   the app's GraphQL; only its documents run`] : []),
+      `  reference web app              ${example.appUrl}/${supergraph ? `   (VITE_CXGRAPH_PREFIX=${SUPERGRAPH_PREFIX})` : ''}`,
+      `  trusted documents              ${supergraph ? 'only the app\'s, at the gateway' : only ? 'only the app\'s (CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true)' : 'the app\'s ids resolved; other documents allowed'}`,
       '',
       '  Ctrl-C stops both.',
       '',

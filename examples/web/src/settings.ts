@@ -5,6 +5,13 @@
  */
 const env = import.meta.env;
 
+/**
+ * cxgraph's CXGRAPH_SCHEMA_PREFIX where the app talks to it (a supergraph's router, e.g. `Cx`); empty when cxgraph
+ * serves its names as written. The one setting for a frontend behind the router: the app's documents, cache policies
+ * and persisted-query manifest follow it (src/cxgraph/prefix.ts).
+ */
+export const CXGRAPH_PREFIX: string = env.VITE_CXGRAPH_PREFIX || '';
+
 /** The GraphQL endpoint: cxgraph's `/`, on this origin (Vite's dev server proxies it to cxgraph). */
 export const GRAPHQL_URL: string = env.VITE_CXGRAPH_URL || '/';
 
@@ -28,5 +35,5 @@ export const RECORDING_FILED_UNDER = {
   folder: env.VITE_CALLJOURNEY_FOLDER || '2024/05/01',
 };
 
-/** Calls listed per platform on the first page. */
+/** Calls listed per platform on a page (the first, and each "Show more calls"). */
 export const CALLS_PER_PLATFORM = 12;

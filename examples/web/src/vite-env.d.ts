@@ -2,6 +2,7 @@
 
 interface ImportMetaEnv {
   readonly VITE_CXGRAPH_URL?: string;
+  readonly VITE_CXGRAPH_PREFIX?: string;
   readonly VITE_CALLS_WEEK_OF?: string;
   readonly VITE_CALLJOURNEY_COMPANY?: string;
   readonly VITE_CALLJOURNEY_ORGANISATION?: string;

@@ -7,12 +7,60 @@
 import { CombinedGraphQLErrors, ServerError } from '@apollo/client/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import type { ReactNode } from 'react';
+import type { ErrorCode } from '../gql/schema-enums.js';
 import { providerTitle } from './format.js';
 
 export type Path = readonly (string | number)[];
 
+/**
+ * Codes of a request refused before it ran, outside cxgraph's closed set: Apollo Server's and Apollo Router's
+ * (trusted documents, parsing, validation), and INTERNAL_SERVER_ERROR, a bug in cxgraph or the router.
+ */
+type RefusalCode =
+  | 'PERSISTED_QUERY_NOT_IN_LIST'
+  | 'PERSISTED_QUERY_ID_REQUIRED'
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  | 'QUERY_NOT_IN_SAFELIST'
+  | 'GRAPHQL_PARSE_FAILED'
+  | 'GRAPHQL_VALIDATION_FAILED'
+  | 'INTERNAL_SERVER_ERROR';
+/** The app's own: no answer at all (NETWORK), or a code this version of the app does not know (UNRECOGNISED). */
+type AppCode = 'NETWORK' | 'UNRECOGNISED';
+/**
+ * Every code a panel can show. `ErrorCode` is cxgraph's closed set as its schema declares it (`enum ErrorCode`,
+ * emitted by codegen into src/gql/schema-enums.ts): when cxgraph adds a code, `npm run codegen` brings it here and
+ * `advice` stops compiling until it says what the code means.
+ */
+export type ProblemCode = ErrorCode | RefusalCode | AppCode;
+
+/** The codes a server may send, as values to check `extensions.code` against; the compiler holds it to the types. */
+const SERVER_CODES: Record<Exclude<ProblemCode, AppCode>, true> = {
+  BAD_USER_INPUT: true,
+  UNAUTHENTICATED: true,
+  FORBIDDEN: true,
+  PROVIDER_NOT_CONFIGURED: true,
+  PROVIDER_AUTH_FAILED: true,
+  PROVIDER_NEEDS_REAUTHORIZATION: true,
+  PROVIDER_RATE_LIMITED: true,
+  PROVIDER_UNAVAILABLE: true,
+  PROVIDER_ERROR: true,
+  PERSISTED_QUERY_NOT_IN_LIST: true,
+  PERSISTED_QUERY_ID_REQUIRED: true,
+  PERSISTED_QUERY_NOT_FOUND: true,
+  QUERY_NOT_IN_SAFELIST: true,
+  GRAPHQL_PARSE_FAILED: true,
+  GRAPHQL_VALIDATION_FAILED: true,
+  INTERNAL_SERVER_ERROR: true,
+};
+
+function isServerCode(code: unknown): code is Exclude<ProblemCode, AppCode> {
+  return typeof code === 'string' && Object.hasOwn(SERVER_CODES, code);
+}
+
 export interface Problem {
-  code: string;
+  code: ProblemCode;
+  /** `extensions.code` as it came (shown to whoever reads the logs), e.g. a code newer than this app. */
+  rawCode: string;
   message: string;
   provider?: string;
   retryAfter?: number;
@@ -38,7 +86,8 @@ function graphqlErrors(error: unknown): GraphQLFormattedError[] | undefined {
 function toProblem(e: GraphQLFormattedError): Problem {
   const x = (e.extensions ?? {}) as Record<string, unknown>;
   return {
-    code: typeof x.code === 'string' ? x.code : 'INTERNAL_SERVER_ERROR',
+    code: isServerCode(x.code) ? x.code : 'UNRECOGNISED',
+    rawCode: typeof x.code === 'string' ? x.code : '(none)',
     message: e.message,
     provider: typeof x.provider === 'string' ? x.provider : undefined,
     retryAfter: typeof x.retryAfter === 'number' ? x.retryAfter : undefined,
@@ -55,7 +104,7 @@ export function problemsAt(error: unknown, path: Path): Problem[] {
   const errors = graphqlErrors(error);
   if (!errors) {
     const status = ServerError.is(error) ? ` (HTTP ${error.statusCode})` : '';
-    return [{ code: 'NETWORK', message: `${error instanceof Error ? error.message : String(error)}${status}` }];
+    return [{ code: 'NETWORK', rawCode: 'NETWORK', message: `${error instanceof Error ? error.message : String(error)}${status}` }];
   }
   return errors.filter((e) => !e.path || path.every((p, i) => e.path![i] === p)).map(toProblem);
 }
@@ -92,10 +141,21 @@ export function advice(p: Problem): Advice {
       return { what: 'cxgraph does not run this operation: it is not in its list of trusted documents.', todo: 'Deploy the manifest built with this version of the app (CXGRAPH_PERSISTED_DOCUMENTS), or reload after an update.' };
     case 'PERSISTED_QUERY_NOT_FOUND':
       return { what: 'cxgraph has not been given this app\'s list of trusted documents.', todo: 'Start cxgraph with CXGRAPH_PERSISTED_DOCUMENTS pointing at the app\'s persisted-query-manifest.json (npm run example does).' };
+    case 'QUERY_NOT_IN_SAFELIST':
+      return { what: 'cxgraph runs only the trusted documents of its list, and this request was not one of them.', todo: 'Use this app\'s operations; deploy the manifest built with it.' };
+    case 'GRAPHQL_PARSE_FAILED':
+    case 'GRAPHQL_VALIDATION_FAILED':
+      return { what: 'The server does not understand this request.', todo: 'This version of the app does not match the schema it talks to (or a schema prefix): rebuild it against that schema.' };
     case 'NETWORK':
       return { what: 'cxgraph could not be reached.', todo: 'Check that cxgraph is running and that this page can reach it, then reload.' };
-    default:
+    case 'INTERNAL_SERVER_ERROR':
+    case 'UNRECOGNISED':
       return { what: 'Something went wrong inside cxgraph.', todo: 'Try again; if it happens again, report it with the time it happened.' };
+    default: {
+      // Every code is handled above: a code added to the union (a new ErrorCode from codegen) fails to compile here.
+      const unhandled: never = p.code;
+      return unhandled;
+    }
   }
 }
 
@@ -114,7 +174,7 @@ export function ProblemText({ problem }: { problem: Problem }): ReactNode {
         </p>
       ) : null}
       <p className="detail">
-        <code>{problem.code}</code>: {problem.message}
+        <code>{problem.rawCode}</code>: {problem.message}
       </p>
     </>
   );

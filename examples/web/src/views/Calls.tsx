@@ -2,9 +2,11 @@
  * The latest calls of NewVoiceMedia and the PBX in one query, each platform in its own panel: direction, parties,
  * agents' names, each recording playable in `<audio controls>` on its signed `downloadUrl`, and whether CallJourney
  * holds the file (`Call.recording`). One platform failing nulls only its own alias; the other panel still renders.
+ * Each panel pages on by cursor: "Show more calls" asks for the page after `pageInfo.endCursor` (`MoreCalls`, through
+ * `fetchMore`) and the cache's field policy for `calls` (src/apollo.ts `callsPaging`) appends it to the list shown.
  */
 import { useQuery } from '@apollo/client/react';
-import { useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { graphql } from '../gql/index.js';
 import type { CallRowFragment } from '../gql/graphql.js';
 import { CALLS_PER_PLATFORM, defaultCallsWeek, RECORDING_FILED_UNDER } from '../settings.js';
@@ -19,6 +21,7 @@ const LatestCallsQuery = graphql(`
       }
       pageInfo {
         hasNextPage
+        endCursor
       }
     }
     pbx: calls(provider: PBX, from: $from, to: $to, first: $first) {
@@ -27,6 +30,7 @@ const LatestCallsQuery = graphql(`
       }
       pageInfo {
         hasNextPage
+        endCursor
       }
     }
   }
@@ -59,13 +63,29 @@ const LatestCallsQuery = graphql(`
   }
 `);
 
+/** The page after `after` of one platform's calls; the field policy appends it to what LatestCalls shows. */
+const MoreCallsQuery = graphql(`
+  query MoreCalls($provider: Provider!, $from: DateTime!, $to: DateTime!, $first: Int!, $after: String!, $filedUnder: CallRecordingKey!) {
+    calls(provider: $provider, from: $from, to: $to, first: $first, after: $after) {
+      nodes {
+        ...CallRow
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+
 type Alias = 'newVoiceMedia' | 'pbx';
+const PROVIDER_OF = { newVoiceMedia: 'NEWVOICEMEDIA', pbx: 'PBX' } as const;
 
 export function Calls({ onLoaded }: { onLoaded?: () => void }): ReactNode {
   const [week, setWeek] = useState(defaultCallsWeek);
   const from = `${week}T00:00:00Z`;
   const to = new Date(Date.parse(from) + 7 * 86_400_000).toISOString();
-  const { data, error, loading, refetch } = useQuery(LatestCallsQuery, {
+  const { data, error, loading, refetch, fetchMore } = useQuery(LatestCallsQuery, {
     variables: { from, to, first: CALLS_PER_PLATFORM, filedUnder: RECORDING_FILED_UNDER },
     // New calls arrive, and a platform may have failed or recovered since: every visit asks again, showing what the
     // cache holds meanwhile.
@@ -74,12 +94,45 @@ export function Calls({ onLoaded }: { onLoaded?: () => void }): ReactNode {
   useEffect(() => {
     if (!loading) onLoaded?.();
   }, [loading, onLoaded]);
+  const [loadingMore, setLoadingMore] = useState<Alias | null>(null);
+  const [moreError, setMoreError] = useState<{ alias: Alias; error: unknown } | null>(null);
+  const showMore = useCallback(
+    async (alias: Alias, after: string) => {
+      setLoadingMore(alias);
+      setMoreError(null);
+      try {
+        const result = await fetchMore({ query: MoreCallsQuery, variables: { provider: PROVIDER_OF[alias], from, to, first: CALLS_PER_PLATFORM, after, filedUnder: RECORDING_FILED_UNDER } });
+        // The next page's errors are under `calls`: shown in the panel that asked for it.
+        if (result.error) setMoreError({ alias, error: result.error });
+      } catch (e) {
+        setMoreError({ alias, error: e });
+      } finally {
+        setLoadingMore(null);
+      }
+    },
+    [fetchMore, from, to],
+  );
   const panel = (alias: Alias, provider: string): ReactNode => (
     <section aria-labelledby={`calls-${alias}`} className="panel" data-panel={`calls-${alias}`}>
       <h3 id={`calls-${alias}`}>{providerTitle(provider)}</h3>
       <Problems error={error} path={[alias]} title={`${providerTitle(provider)}'s calls could not be shown.`} />
       {loading && !data ? <p role="status">Loading…</p> : null}
-      {data?.[alias] ? <CallTable alias={alias} provider={provider} calls={data[alias]!.nodes} more={data[alias]!.pageInfo.hasNextPage} error={error} onLinkExpired={() => void refetch()} /> : null}
+      {data?.[alias] ? <CallTable alias={alias} provider={provider} calls={data[alias]!.nodes} error={error} onLinkExpired={() => void refetch()} /> : null}
+      {moreError?.alias === alias ? <Problems error={moreError.error} path={['calls']} title={`More of ${providerTitle(provider)}'s calls could not be shown.`} /> : null}
+      {data?.[alias]?.pageInfo.hasNextPage && data[alias]!.pageInfo.endCursor ? (
+        <p className="pager">
+          <button type="button" disabled={loadingMore !== null} onClick={() => void showMore(alias, data[alias]!.pageInfo.endCursor!)}>
+            {loadingMore === alias ? 'Loading more calls…' : 'Show more calls'}
+          </button>{' '}
+          <span className="detail" role="status" data-testid={`calls-count-${alias}`}>
+            {data[alias]!.nodes.length} calls shown; there are more this week.
+          </span>
+        </p>
+      ) : data?.[alias]?.nodes.length ? (
+        <p className="detail" role="status" data-testid={`calls-count-${alias}`}>
+          All {data[alias]!.nodes.length} calls of this week shown.
+        </p>
+      ) : null}
     </section>
   );
   return (
@@ -105,12 +158,11 @@ interface TableProps {
   alias: Alias;
   provider: string;
   calls: readonly CallRowFragment[];
-  more: boolean;
   error: unknown;
   onLinkExpired: () => void;
 }
 
-function CallTable({ alias, provider, calls, more, error, onLinkExpired }: TableProps): ReactNode {
+function CallTable({ alias, provider, calls, error, onLinkExpired }: TableProps): ReactNode {
   if (calls.length === 0) {
     return <p>{provider === 'PBX' ? 'No calls: connect a PBX account first (PBX accounts), or pick another week.' : 'No calls in this week.'}</p>;
   }
@@ -144,7 +196,6 @@ function CallTable({ alias, provider, calls, more, error, onLinkExpired }: Table
           ))}
         </tbody>
       </table>
-      {more ? <p className="detail">More calls this week than shown here.</p> : null}
     </>
   );
 }
