@@ -17,6 +17,7 @@ import { ERROR_CODES, isCxError } from './errors.js';
 import { createPersistedQueryCache } from './http/persisted-queries.js';
 import { describeUpstreamLimits } from './http/throttle.js';
 import { subgraphSchema } from './graphql/schema.js';
+import { servedUpstreamCalls } from './graphql/upstream-calls.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { operationPlugin } from './observability/operation-plugin.js';
@@ -94,6 +95,10 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
         defaultListSize: 10,
         argCaps: { ...RESOLVER_SIZE_LIMITS, keys: config.limits.maxKeysPerBatch },
         maxRepresentations: config.limits.maxKeysPerBatch,
+        upstream: {
+          maxCalls: config.requestLimits.maxUpstreamCallsPerRequest,
+          calls: servedUpstreamCalls(config.schemaPrefix, config.modules.filter((m) => m.capabilities.includes('agents')).length),
+        },
       }),
     ],
     formatError: (formatted, error) => formatError(formatted, error, logger, metrics),
