@@ -275,7 +275,7 @@ export function costLimitPlugin<C extends BaseContext>(maxCost: number, opts: Co
           if (!operation) return; // Apollo refuses a request without a resolvable operation before this hook
           const upstream =
             opts.maxRepresentations !== undefined || opts.upstream
-              ? upstreamCallsOf(schema, document, operation, request.variables, { calls: opts.upstream?.calls ?? new Map(), defaultListSize: opts.defaultListSize, argCaps: opts.argCaps })
+              ? upstreamCallsOf(schema, document, operation, request.variables, { calls: opts.upstream?.calls ?? new Map(), defaultListSize: opts.defaultListSize, argCaps: opts.argCaps, limit: opts.upstream?.maxCalls })
               : undefined;
           if (upstream && opts.maxRepresentations !== undefined && upstream.representations > opts.maxRepresentations) {
             throw limitRefusal(

@@ -49,10 +49,15 @@ export interface UpstreamCountOptions {
   defaultListSize: number;
   /** What resolvers accept at most (`keys` ≤ CXGRAPH_MAX_KEYS_PER_BATCH, `first` ≤ 100…): a larger size counts as this. */
   argCaps?: Readonly<Record<string, number>>;
+  /**
+   * The limit the count is checked against: while the count with every recording key counted is within it, keys are
+   * not deduplicated (the distinct count could only be smaller), which spares a string per key on ordinary batches.
+   */
+  limit?: number;
 }
 
 export interface UpstreamCount {
-  /** Upstream calls the operation can cause at most (Infinity when past counting). */
+  /** Upstream calls the operation can cause at most (Infinity when past counting); exact once over `limit`. */
   calls: number;
   /** `_entities` representations it resolves, every `_entities` field of the operation added up. */
   representations: number;
@@ -81,12 +86,11 @@ export function upstreamCallsOf(
   const root = schema.getRootType(operation.operation);
   if (!root) return { calls: 0, representations: 0 };
 
-  const recordingKeys = new Set<string>();
+  const recordingKeys: unknown[] = [];
   const once = new Map<string, number>();
   let linear = 0;
   let representations = 0;
   let walked = 0;
-  let unnamed = 0;
 
   const included = (directives: readonly DirectiveNode[] | undefined): boolean => {
     for (const d of directives ?? []) {
@@ -154,18 +158,11 @@ export function upstreamCallsOf(
     return size;
   };
 
-  const addRecordingKey = (v: unknown): void => {
-    const k = v as Record<string, unknown> | null;
-    const parts = k && typeof k === 'object' ? [k.company, k.organisation, k.folder, k.filename] : [];
-    // Not a key at all: refused by the resolver, but counted (distinct) rather than trusted.
-    recordingKeys.add(parts.length === 4 && parts.every((p) => typeof p === 'string') ? JSON.stringify(parts) : `\0${unnamed++}`);
-  };
-
   /** Counts one resolution of a field (or reference) as `how` says; `times` resolutions of it. */
   const count = (how: UpstreamCalls, times: number, keys: () => unknown[]): void => {
     if (times === 0 || how === 'none') return;
     if (how === 'each') linear += times;
-    else if (how === 'recording-keys') for (const k of keys()) addRecordingKey(k);
+    else if (how === 'recording-keys') for (const k of keys()) recordingKeys.push(k);
     else once.set(how.oncePerRequest, how.calls);
   };
 
@@ -222,9 +219,25 @@ export function upstreamCallsOf(
     if (!(e instanceof PastCounting)) throw e;
     return { calls: Infinity, representations };
   }
-  let calls = linear + recordingKeys.size;
+  let calls = linear;
   for (const n of once.values()) calls += n;
+  calls += calls + recordingKeys.length > (opts.limit ?? 0) ? distinctRecordingKeys(recordingKeys) : recordingKeys.length;
   return { calls, representations };
+}
+
+/** How many distinct keys the recording loader would check; anything that is not a key counts as one of its own. */
+function distinctRecordingKeys(keys: readonly unknown[]): number {
+  const seen = new Set<string>();
+  let odd = 0;
+  for (const v of keys) {
+    const k = v as Record<string, unknown> | null;
+    const parts = k && typeof k === 'object' ? [k.company, k.organisation, k.folder, k.filename] : [];
+    // JSON, not a join: no choice of characters in the fields makes two different keys one.
+    // Not a key at all: refused by the resolver, but counted rather than trusted.
+    if (parts.length === 4 && parts.every((p) => typeof p === 'string')) seen.add(JSON.stringify(parts));
+    else odd += 1;
+  }
+  return seen.size + odd;
 }
 
 /*

@@ -7,11 +7,11 @@ import { parse, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { subgraphSchema } from '../../src/graphql/schema.js';
 import { resolverFields, servedUpstreamCalls, UPSTREAM_CALLS } from '../../src/graphql/upstream-calls.js';
-import { upstreamCallsOf } from '../../src/security/upstream-budget.js';
+import { upstreamCallsOf, type UpstreamCountOptions } from '../../src/security/upstream-budget.js';
 
 const schema = subgraphSchema();
 const calls = servedUpstreamCalls('', 2);
-const opts = { calls, defaultListSize: 10, argCaps: { keys: 500, first: 100, pageSize: 500 } };
+const opts: UpstreamCountOptions = { calls, defaultListSize: 10, argCaps: { keys: 500, first: 100, pageSize: 500 } };
 
 function count(query: string, variables?: Record<string, unknown>, s = schema, o = opts) {
   const doc = parse(query);
@@ -71,6 +71,23 @@ describe('the count of one operation', () => {
     expect(count('query ($j: [RecordingKey!]!, $no: Boolean = true) { a: recordings(keys: $j) @skip(if: $no) { exists } }', { ...k, no: false }).calls).toBe(9);
     // Distinct keys: the loader checks a key once whichever field asks.
     expect(count('query ($k: [RecordingKey!]!, $j: [RecordingKey!]!) { a: recordings(keys: $k) { exists } b: recordings(keys: $j) { exists } one: recording(key: { company: "x", organisation: "y", folder: "z", filename: "w" }) { exists } }', k).calls).toBe(10);
+  });
+
+  it('tells keys apart whatever characters they hold, and counts them all while the total is within the limit', () => {
+    const q = 'query ($k: [RecordingKey!]!) { recordings(keys: $k) { exists } }';
+    const tricky = [
+      { company: 'a\u0000b', organisation: 'c', folder: 'd', filename: 'e' },
+      { company: 'a', organisation: 'b\u0000c', folder: 'd', filename: 'e' },
+      { company: 'a', organisation: 'b', folder: 'c\u0000d', filename: 'e' },
+      { company: 'a","b', organisation: 'c', folder: 'd', filename: 'e' },
+      { company: 'a', organisation: 'b","c', folder: 'd', filename: 'e' },
+    ];
+    expect(count(q, { k: tricky }).calls).toBe(5);
+    const twice = { k: [...keys(3), ...keys(3)] };
+    expect(count(q, twice).calls).toBe(3);
+    // Within the limit the exact number of distinct keys does not matter: 6 ≤ 10 answers either way.
+    expect(count(q, twice, schema, { ...opts, limit: 10 }).calls).toBe(6);
+    expect(count(q, twice, schema, { ...opts, limit: 5 }).calls).toBe(3);
   });
 
   it('counts each representation by its own type, and its selections on that type', () => {
