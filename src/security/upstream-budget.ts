@@ -222,7 +222,8 @@ export function upstreamCallsOf(
   let calls = linear;
   for (const n of once.values()) calls += n;
   calls += calls + recordingKeys.length > (opts.limit ?? 0) ? distinctRecordingKeys(recordingKeys) : recordingKeys.length;
-  return { calls, representations };
+  // A count that overflowed into NaN must refuse, never pass (NaN > max is false).
+  return { calls: Number.isNaN(calls) ? Infinity : calls, representations };
 }
 
 /** How many distinct keys the recording loader would check; anything that is not a key counts as one of its own. */
