@@ -24,6 +24,8 @@ export interface RequestLimits {
   maxBodyBytes: number;
   /** Lexical tokens per document: the parser stops a huge document before it is parsed and validated. */
   maxTokens: number;
+  /** Upstream calls one operation may cause, counted before it runs (src/security/upstream-budget.ts). */
+  maxUpstreamCallsPerRequest: number;
 }
 
 export interface Config {
@@ -225,6 +227,8 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
       maxBodyBytes: r.int('CXGRAPH_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
       // 500 inline recording keys take about 8000 tokens; parsing and validating a 1 MiB document takes ~0.8 s.
       maxTokens: r.int('CXGRAPH_MAX_TOKENS', 20_000, 100, 10_000_000),
+      // 1000 holds two full recording batches (2 × 500 keys) or a page of 100 calls with their recordings.
+      maxUpstreamCallsPerRequest: r.int('CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST', 1000, 1, 1_000_000),
     },
   };
 

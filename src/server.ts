@@ -16,6 +16,7 @@ import { createPersistedQueryCache } from './http/persisted-queries.js';
 import { describeUpstreamLimits } from './http/throttle.js';
 import { setUpLandingPage } from './graphql/landing-page.js';
 import { subgraphSchema } from './graphql/schema.js';
+import { servedUpstreamCalls } from './graphql/upstream-calls.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { operationPlugin } from './observability/operation-plugin.js';
@@ -27,6 +28,7 @@ import { createCallerAuth, requiresCallerAuth, sendAuthFailure, type Caller } fr
 import { createMediaLinks, isMediaPath, sendMediaRefusal, type MediaLinks } from './security/media-links.js';
 import { costLimitPlugin, queryLimitParseOptions, queryLimitRules, RESOLVER_SIZE_LIMITS } from './security/query-limits.js';
 import { createDocumentGate, sendDocumentRefusal } from './security/persisted-documents.js';
+import { withoutSuggestions } from './security/schema-suggestions.js';
 import { enforceScopes } from './security/scopes.js';
 import { createServices, type ServiceDeps, type Services } from './services.js';
 
@@ -79,6 +81,9 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
     schema: enforceScopes(subgraphSchema(config.modules.map((m) => m.name), config.schemaPrefix)),
     // CXGRAPH_INTROSPECTION / CXGRAPH_LANDING_PAGE: on outside production unless configured (README, "Explore it in Sandbox").
     introspection: config.introspection,
+    // Without introspection, graphql-js's "Did you mean …?" would still hand the schema out a name at a time: Apollo
+    // strips it from validation errors; formatError (hideSuggestions) from variable coercion errors, which it does not.
+    hideSchemaDetailsFromClientErrors: !config.introspection,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     // src/index.ts owns SIGTERM/SIGINT: HTTP drains first, then Apollo stops. Apollo's own handlers would stop it
@@ -98,9 +103,13 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
         defaultListSize: 10,
         argCaps: { ...RESOLVER_SIZE_LIMITS, keys: config.limits.maxKeysPerBatch },
         maxRepresentations: config.limits.maxKeysPerBatch,
+        upstream: {
+          maxCalls: config.requestLimits.maxUpstreamCallsPerRequest,
+          calls: servedUpstreamCalls(config.schemaPrefix, config.modules.filter((m) => m.capabilities.includes('agents')).length),
+        },
       }),
     ],
-    formatError: (formatted, error) => formatError(formatted, error, logger, metrics),
+    formatError: (formatted, error) => formatError(config.introspection ? formatted : { ...formatted, message: withoutSuggestions(formatted.message) }, error, logger, metrics),
     logger: {
       debug: (m) => logger.debug(m),
       info: (m) => logger.info(m),

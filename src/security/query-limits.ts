@@ -30,6 +30,7 @@ import {
   type ValidationRule,
   type ValueNode,
 } from 'graphql';
+import { upstreamCallsOf, type UpstreamCalls } from './upstream-budget.js';
 
 export interface QueryLimits {
   maxDepth: number;
@@ -51,6 +52,11 @@ export interface CostOptions {
    * most of them upstream; more is refused with BAD_USER_INPUT before anything runs. Unset: no cap.
    */
   maxRepresentations?: number;
+  /**
+   * Most upstream calls one request may cause (CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST), and what each resolver
+   * calls (src/graphql/upstream-calls.ts). Unset: no budget.
+   */
+  upstream?: { maxCalls: number; calls: ReadonlyMap<string, UpstreamCalls> };
 }
 
 const SIZE_ARGS = ['first', 'last', 'pageSize', 'limit'];
@@ -255,31 +261,45 @@ export function operationCost(
   return costOf(operation.selectionSet, root, undefined, new Set());
 }
 
-/** Apollo plugin refusing an operation whose cost exceeds `maxCost`: 400, GRAPHQL_VALIDATION_FAILED, no execution. */
+/**
+ * Apollo plugin refusing, before anything executes (400, nothing sent upstream), in this order: more `_entities`
+ * representations than `maxRepresentations` (BAD_USER_INPUT), a cost over `maxCost` (GRAPHQL_VALIDATION_FAILED),
+ * more upstream calls than `upstream.maxCalls` (BAD_USER_INPUT). Representations and calls are counted on the
+ * operation as it will execute (src/security/upstream-budget.ts): through fragments, aliases and variables.
+ */
 export function costLimitPlugin<C extends BaseContext>(maxCost: number, opts: CostOptions): ApolloServerPlugin<C> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
           if (!operation) return; // Apollo refuses a request without a resolvable operation before this hook
-          if (opts.maxRepresentations !== undefined) {
-            const count = representationsOf(operation, request.variables);
-            if (count > opts.maxRepresentations) {
-              throw new GraphQLError(
-                `_entities may resolve at most ${opts.maxRepresentations} representations per request (CXGRAPH_MAX_KEYS_PER_BATCH), got ${count}; split the request`,
-                { nodes: [operation], extensions: { code: 'BAD_USER_INPUT', field: 'representations', limit: 'CXGRAPH_MAX_KEYS_PER_BATCH', max: opts.maxRepresentations, actual: count, http: { status: 400 } } },
-              );
-            }
+          const upstream =
+            opts.maxRepresentations !== undefined || opts.upstream
+              ? upstreamCallsOf(schema, document, operation, request.variables, { calls: opts.upstream?.calls ?? new Map(), defaultListSize: opts.defaultListSize, argCaps: opts.argCaps, limit: opts.upstream?.maxCalls })
+              : undefined;
+          if (upstream && opts.maxRepresentations !== undefined && upstream.representations > opts.maxRepresentations) {
+            throw limitRefusal(
+              `_entities may resolve at most ${opts.maxRepresentations} representations per request (CXGRAPH_MAX_KEYS_PER_BATCH), got ${upstream.representations}; split the request`,
+              operation,
+              { code: 'BAD_USER_INPUT', field: 'representations', limit: 'CXGRAPH_MAX_KEYS_PER_BATCH', max: opts.maxRepresentations, actual: upstream.representations },
+            );
           }
           const cost = operationCost(schema, document, operation, request.variables, opts);
           if (cost > maxCost) {
-            // Fragments spread into each other can cost astronomically: say so without printing 1e+48.
-            const actual = Math.min(cost, Number.MAX_SAFE_INTEGER);
-            const shown = cost > Number.MAX_SAFE_INTEGER ? `more than ${Number.MAX_SAFE_INTEGER}` : String(cost);
-            throw new GraphQLError(
-              `The operation costs ${shown}, more than the limit of ${maxCost} (CXGRAPH_MAX_COST): each field costs 1 and lists multiply their ` +
+            throw limitRefusal(
+              `The operation costs ${shownCount(cost)}, more than the limit of ${maxCost} (CXGRAPH_MAX_COST): each field costs 1 and lists multiply their ` +
                 `fields by first/pageSize/keys (else ${opts.defaultListSize}); ask for fewer items or fields`,
-              { nodes: [operation], extensions: { code: 'GRAPHQL_VALIDATION_FAILED', limit: 'CXGRAPH_MAX_COST', max: maxCost, actual, http: { status: 400 } } },
+              operation,
+              { code: 'GRAPHQL_VALIDATION_FAILED', limit: 'CXGRAPH_MAX_COST', max: maxCost, actual: Math.min(cost, Number.MAX_SAFE_INTEGER) },
+            );
+          }
+          if (upstream && opts.upstream && upstream.calls > opts.upstream.maxCalls) {
+            throw limitRefusal(
+              `The operation could make ${shownCount(upstream.calls)} upstream calls, more than the limit of ${opts.upstream.maxCalls} per request ` +
+                `(CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST): each distinct recording key, each _entities representation and each platform-backed ` +
+                `field counts, through fragments and aliases; split the request`,
+              operation,
+              { code: 'BAD_USER_INPUT', limit: 'CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST', max: opts.upstream.maxCalls, actual: Math.min(upstream.calls, Number.MAX_SAFE_INTEGER) },
             );
           }
         },
@@ -288,20 +308,11 @@ export function costLimitPlugin<C extends BaseContext>(maxCost: number, opts: Co
   };
 }
 
-/** How many representations the operation's root `_entities` fields carry, literal or from variables, all added up. */
-function representationsOf(operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined): number {
-  let count = 0;
-  for (const sel of operation.selectionSet.selections) {
-    if (sel.kind !== Kind.FIELD || sel.name.value !== '_entities') continue;
-    const arg = sel.arguments?.find((a) => a.name.value === 'representations')?.value;
-    if (arg?.kind === Kind.LIST) count += arg.values.length;
-    else if (arg?.kind === Kind.VARIABLE) {
-      const v = variables?.[arg.name.value];
-      count += Array.isArray(v) ? v.length : v === undefined || v === null ? 0 : 1;
-    }
-  }
-  return count;
-}
+const limitRefusal = (message: string, operation: OperationDefinitionNode, extensions: Record<string, unknown>) =>
+  new GraphQLError(message, { nodes: [operation], extensions: { ...extensions, http: { status: 400 } } });
+
+/** Fragments spread into each other can count astronomically: say so without printing 1e+48. */
+const shownCount = (n: number): string => (n > Number.MAX_SAFE_INTEGER ? `more than ${Number.MAX_SAFE_INTEGER}` : String(n));
 
 /** The depth and alias validation rules for `limits`, as ApolloServer takes them (`validationRules`). */
 export function queryLimitRules(limits: Pick<QueryLimits, 'maxDepth' | 'maxAliases'>): ValidationRule[] {

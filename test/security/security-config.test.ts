@@ -64,14 +64,15 @@ describe('caller authentication configuration', () => {
 
 describe('request limits configuration', () => {
   it('defaults and overrides', () => {
-    expect(loadConfig({}).requestLimits).toEqual({ maxDepth: 12, maxAliases: 30, maxCost: 10_000, maxBodyBytes: 1024 * 1024, maxTokens: 20_000 });
-    expect(loadConfig({ CXGRAPH_MAX_DEPTH: '5', CXGRAPH_MAX_ALIASES: '0', CXGRAPH_MAX_COST: '100', CXGRAPH_MAX_BODY_BYTES: '4096', CXGRAPH_MAX_TOKENS: '500' }).requestLimits).toEqual({
+    expect(loadConfig({}).requestLimits).toEqual({ maxDepth: 12, maxAliases: 30, maxCost: 10_000, maxBodyBytes: 1024 * 1024, maxTokens: 20_000, maxUpstreamCallsPerRequest: 1000 });
+    expect(loadConfig({ CXGRAPH_MAX_DEPTH: '5', CXGRAPH_MAX_ALIASES: '0', CXGRAPH_MAX_COST: '100', CXGRAPH_MAX_BODY_BYTES: '4096', CXGRAPH_MAX_TOKENS: '500', CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST: '50' }).requestLimits).toEqual({
       maxDepth: 5,
       maxAliases: 0,
       maxCost: 100,
       maxBodyBytes: 4096,
       maxTokens: 500,
+      maxUpstreamCallsPerRequest: 50,
     });
-    expect(problems({ CXGRAPH_MAX_DEPTH: '0', CXGRAPH_MAX_BODY_BYTES: '10' }).problems.map((p) => p.variable)).toEqual(['CXGRAPH_MAX_DEPTH', 'CXGRAPH_MAX_BODY_BYTES']);
+    expect(problems({ CXGRAPH_MAX_DEPTH: '0', CXGRAPH_MAX_BODY_BYTES: '10', CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST: '0' }).problems.map((p) => p.variable)).toEqual(['CXGRAPH_MAX_DEPTH', 'CXGRAPH_MAX_BODY_BYTES', 'CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST']);
   });
 });
