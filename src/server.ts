@@ -27,6 +27,7 @@ import { createMediaLinks, isMediaPath, sendMediaRefusal, type MediaLinks } from
 import { costLimitPlugin, queryLimitParseOptions, queryLimitRules, RESOLVER_SIZE_LIMITS } from './security/query-limits.js';
 import { createDocumentGate, sendDocumentRefusal } from './security/persisted-documents.js';
 import { enforceScopes } from './security/scopes.js';
+import { trustedDocumentsPlugin } from './security/trusted-documents-plugin.js';
 import { createServices, type ServiceDeps, type Services } from './services.js';
 
 export interface CreateServerDeps extends Partial<ServiceDeps> {
@@ -46,7 +47,7 @@ export interface CxServer {
 }
 
 /** Request-level codes Apollo Server itself gives (parse/validation failures); everything else must be ours. */
-const APOLLO_REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
+const APOLLO_REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'QUERY_NOT_IN_SAFELIST']);
 const OUR_CODES = new Set<string>(ERROR_CODES);
 
 type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL, caller: Caller) => Promise<void> | void;
@@ -90,6 +91,8 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
       // Federated (ftv1) traces for the router, as Apollo would install by itself, minus its start-up log line.
       ApolloServerPluginInlineTrace(),
       operationPlugin(metrics),
+      // _ONLY on the document about to run, however the request named it (APQ from the shared cache, GET…).
+      trustedDocumentsPlugin<Context>(config.persistedDocuments, { introspection: config.introspection }),
       costLimitPlugin(config.requestLimits.maxCost, {
         defaultListSize: 10,
         argCaps: { ...RESOLVER_SIZE_LIMITS, keys: config.limits.maxKeysPerBatch },
