@@ -14,7 +14,7 @@ import { GraphQLError, type GraphQLFormattedError, type ValidationRule } from 'g
 import { configuredProviders, type Config } from './config.js';
 import { createContext, type Context } from './context.js';
 import { ERROR_CODES, isCxError } from './errors.js';
-import { createPersistedQueryCache } from './http/persisted-queries.js';
+import { apqRegistrationLimit, createPersistedQueryCache } from './http/persisted-queries.js';
 import { describeUpstreamLimits } from './http/throttle.js';
 import { subgraphSchema } from './graphql/schema.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -69,7 +69,9 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
   }
 
   // APQ in the shared Redis: a hash registered through one replica runs on every replica (README, "Persisted queries").
-  const apq = createPersistedQueryCache(config.resilience.fleet, logger);
+  // CXGRAPH_CACHE_REDIS_URL: on a Redis of their own, so documents callers register never evict durable records.
+  const apqRedis = config.apq.cacheRedisUrl ? { target: { url: config.apq.cacheRedisUrl }, prefix: config.redisPrefix } : config.resilience.fleet;
+  const apq = createPersistedQueryCache(apqRedis, logger, config.apq.maxBytes);
   const apollo = new ApolloServer<Context>({
     // @requiresScopes of schema/*.graphql checked in front of their resolvers (src/security/scopes.ts).
     // CXGRAPH_SCHEMA_PREFIX renames what the schema files define (src/graphql/schema.ts); resolvers stay as written.
@@ -91,6 +93,7 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
       // Federated (ftv1) traces for the router, as Apollo would install by itself, minus its start-up log line.
       ApolloServerPluginInlineTrace(),
       operationPlugin(metrics),
+      apqRegistrationLimit(config.apq.maxBytes),
       // _ONLY on the document about to run, however the request named it (APQ from the shared cache, GET…).
       trustedDocumentsPlugin<Context>(config.persistedDocuments, { introspection: config.introspection }),
       costLimitPlugin(config.requestLimits.maxCost, {
