@@ -29,6 +29,7 @@ import { createDocumentGate, sendDocumentRefusal } from './security/persisted-do
 import { enforceScopes } from './security/scopes.js';
 import { trustedDocumentsPlugin } from './security/trusted-documents-plugin.js';
 import { createServices, type ServiceDeps, type Services } from './services.js';
+import { watchEvictionPolicy } from './store/eviction-policy.js';
 
 export interface CreateServerDeps extends Partial<ServiceDeps> {
   logger?: Logger;
@@ -72,6 +73,9 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
   // CXGRAPH_CACHE_REDIS_URL: on a Redis of their own, so documents callers register never evict durable records.
   const apqRedis = config.apq.cacheRedisUrl ? { target: { url: config.apq.cacheRedisUrl }, prefix: config.redisPrefix } : config.resilience.fleet;
   const apq = createPersistedQueryCache(apqRedis, logger, config.apq.maxBytes);
+  // Whether the store's Redis may evict PBX connections or tokens (README, Security: "Redis memory").
+  const storeRedis = config.redisClusterNodes ? { cluster: config.redisClusterNodes } : config.redisUrl ? { url: config.redisUrl } : undefined;
+  const evictionPolicy = watchEvictionPolicy(deps.store ? undefined : storeRedis, config.apq.cacheRedisUrl !== undefined, logger);
   const apollo = new ApolloServer<Context>({
     // @requiresScopes of schema/*.graphql checked in front of their resolvers (src/security/scopes.ts).
     // CXGRAPH_SCHEMA_PREFIX renames what the schema files define (src/graphql/schema.ts); resolvers stay as written.
@@ -138,6 +142,7 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
           providers: configuredProviders(config),
           // CXGRAPH_UPSTREAM_RATE_LIMITS: counted across the fleet (Redis), or per process (no Redis, or it does not answer).
           upstreamRateLimits: describeUpstreamLimits(config.resilience.upstreamRateLimits, config.resilience.fleet !== undefined, reachable),
+          redisEvictionPolicy: evictionPolicy.current(),
         });
       },
     ],
