@@ -245,13 +245,14 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
 
   // Requests in flight, so a shutdown can tell their keep-alive connections to close once answered.
   const inFlight = new Set<ServerResponse>();
+  let drained: (() => void) | undefined;
   httpServer.on('request', (_req: IncomingMessage, res: ServerResponse) => {
-    if (stopping) {
-      if (!res.headersSent) res.setHeader('connection', 'close');
-      return;
-    }
+    if (stopping && !res.headersSent) res.setHeader('connection', 'close');
     inFlight.add(res);
-    res.once('close', () => inFlight.delete(res));
+    res.once('close', () => {
+      inFlight.delete(res);
+      if (inFlight.size === 0) drained?.();
+    });
   });
 
   let closing: Promise<void> | undefined;
@@ -274,17 +275,25 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
     close() {
       closing ??= (async () => {
         stopping = true;
-        // Stop accepting; requests in flight are answered, then their keep-alive connections close (without
-        // this a client's idle keep-alive socket would hold the drain open until keepAliveTimeout).
-        const stopped = new Promise<void>((r) => httpServer.close(() => r()));
+        // Still listening while requests in flight are answered: /readyz answers 503 on new connections, so a load
+        // balancer takes the replica out (a refused connection looks like a crash to some), and requests that still
+        // arrive are answered with `Connection: close`. Idle keep-alive sockets are closed as they go idle.
         for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
         httpServer.closeIdleConnections();
         const idle = setInterval(() => httpServer.closeIdleConnections(), 50);
-        // Give in-flight requests the grace period (CXGRAPH_SHUTDOWN_GRACE_MS), then cut what is left.
-        const timer = setTimeout(() => httpServer.closeAllConnections(), config.resilience.shutdownGraceMs);
-        await stopped;
-        clearInterval(idle);
+        // Until nothing is in flight, or the grace period (CXGRAPH_SHUTDOWN_GRACE_MS) is over.
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          timer = setTimeout(resolve, config.resilience.shutdownGraceMs);
+          if (inFlight.size === 0) resolve();
+        });
         clearTimeout(timer);
+        clearInterval(idle);
+        // Then stop accepting and cut what is left.
+        const stopped = new Promise<void>((r) => httpServer.close(() => r()));
+        httpServer.closeAllConnections();
+        await stopped;
         await apollo.stop();
         await apq?.close();
         // Releases the token locks still held and closes Redis.

@@ -4,7 +4,8 @@
  * degraded (and in the metric) while cxgraph keeps serving on in-process copies.
  */
 import { spawn } from 'node:child_process';
-import { createServer as createNetServer } from 'node:net';
+import { request as httpRequest } from 'node:http';
+import { connect, createServer as createNetServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HAS_REDIS, REDIS_URL, redisAnswers, uniqueNamespace } from '../support/redis.js';
 import { freePort } from '../support/free-port.js';
@@ -142,5 +143,40 @@ describe('health and readiness', () => {
       t = undefined;
       await managed.stop();
     }
+  });
+
+  it('while draining, /readyz answers 503 on a new connection (so a load balancer takes the replica out), and the request in flight is answered', async () => {
+    t = await startServer({});
+    const { port } = new URL(t.url);
+    // A request in flight: its body arrives slowly, so the server is still reading it when the shutdown begins.
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    const body = JSON.stringify({ query: '{ providers { provider } }' });
+    let answer = '';
+    socket.on('data', (d) => (answer += d.toString('utf8')));
+    socket.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+    await new Promise((r) => setTimeout(r, 50));
+    const closing = t.close();
+    t = undefined;
+    // A probe on a fresh connection, as a load balancer's health check makes it.
+    const probe = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: Number(port), path: '/readyz', agent: false }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString('utf8')));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(probe.status).toBe(503);
+    expect(JSON.parse(probe.text)).toEqual({ status: 'stopping' });
+    const ended = new Promise<void>((r) => socket.once('close', () => r()));
+    socket.write(body.slice(5));
+    await closing;
+    await ended;
+    expect(answer).toMatch(/^HTTP\/1\.1 200/);
+    expect(answer.toLowerCase()).toContain('connection: close');
+    expect(answer).toContain('"providers"');
+    socket.destroy();
   });
 });
