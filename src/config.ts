@@ -5,6 +5,7 @@
  */
 import type { ConfiguredProvider, ProviderModule } from './domain/provider-module.js';
 import { corsOf, landingPageOf, type CorsConfig, type LandingPage } from './config/browser-access-config.js';
+import { apqOf, type ApqConfig } from './config/apq-config.js';
 import { callerAuthOf, type CallerAuthConfig } from './config/caller-auth-config.js';
 import { ConfigError, EnvReader, type Env, type NodeEnv } from './config/env-reader.js';
 import { mediaLinksOf, type MediaLinksConfig } from './config/media-links-config.js';
@@ -75,7 +76,7 @@ export interface Config {
   auth: CallerAuthConfig;
   requestLimits: RequestLimits;
   /** Automatic persisted queries (Apollo's APQ), kept in the shared Redis when there is one (src/http/persisted-queries.ts). */
-  apq: { ttlSeconds: number };
+  apq: ApqConfig;
   /** CXGRAPH_PERSISTED_DOCUMENTS(_ONLY): the trusted documents, read at start-up (src/security/persisted-documents.ts). */
   persistedDocuments?: PersistedDocumentsConfig;
   /** Every provider module cxgraph knows (PROVIDERS, or a list a test passes), in the order `providers` lists them. */
@@ -214,7 +215,7 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
     landingPage: landingPageOf(r, nodeEnv),
     cors: corsOf(r),
     tracing: tracingOf(r),
-    apq: { ttlSeconds: r.int('CXGRAPH_APQ_TTL_SECONDS', 86_400, 60, 30 * 86_400) },
+    apq: apqOf(r),
     persistedDocuments: persistedDocumentsOf(r),
     auth: { mode: 'none', explicit: false },
     modules,
@@ -289,7 +290,11 @@ export function describeConfig(c: Config): Record<string, unknown> {
     upstreamRateLimits: Object.keys(c.resilience.upstreamRateLimits).length
       ? { perSecond: c.resilience.upstreamRateLimits, counted: c.resilience.fleet ? 'across every replica on the Redis' : 'per process (no Redis): N replicas may send N times the limit' }
       : 'none',
-    persistedQueries: { store: c.redisClusterNodes || c.redisUrl ? 'Redis (shared by replicas)' : 'process memory', ttlSeconds: c.apq.ttlSeconds },
+    persistedQueries: {
+      store: c.apq.cacheRedisUrl ? 'its own Redis (CXGRAPH_CACHE_REDIS_URL, shared by replicas)' : c.redisClusterNodes || c.redisUrl ? 'Redis (shared by replicas)' : 'process memory',
+      ttlSeconds: c.apq.ttlSeconds,
+      maxBytes: c.apq.maxBytes,
+    },
     providers: Object.fromEntries(
       c.modules.map((m) => {
         const configured = c.providers.find((p) => p.module === m);

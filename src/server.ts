@@ -12,7 +12,7 @@ import { GraphQLError, type GraphQLFormattedError, type ValidationRule } from 'g
 import { configuredProviders, type Config } from './config.js';
 import { createContext, type Context } from './context.js';
 import { ERROR_CODES, isCxError } from './errors.js';
-import { createPersistedQueryCache } from './http/persisted-queries.js';
+import { apqRegistrationLimit, createPersistedQueryCache } from './http/persisted-queries.js';
 import { describeUpstreamLimits } from './http/throttle.js';
 import { setUpLandingPage } from './graphql/landing-page.js';
 import { subgraphSchema } from './graphql/schema.js';
@@ -30,7 +30,9 @@ import { costLimitPlugin, queryLimitParseOptions, queryLimitRules, RESOLVER_SIZE
 import { createDocumentGate, sendDocumentRefusal } from './security/persisted-documents.js';
 import { withoutSuggestions } from './security/schema-suggestions.js';
 import { enforceScopes } from './security/scopes.js';
+import { trustedDocumentsPlugin } from './security/trusted-documents-plugin.js';
 import { createServices, type ServiceDeps, type Services } from './services.js';
+import { watchEvictionPolicy } from './store/eviction-policy.js';
 
 export interface CreateServerDeps extends Partial<ServiceDeps> {
   logger?: Logger;
@@ -49,7 +51,7 @@ export interface CxServer {
 }
 
 /** Request-level codes Apollo Server itself gives (parse/validation failures); everything else must be ours. */
-const APOLLO_REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
+const APOLLO_REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'QUERY_NOT_IN_SAFELIST']);
 const OUR_CODES = new Set<string>(ERROR_CODES);
 
 type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL, caller: Caller) => Promise<void> | void;
@@ -71,10 +73,15 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
   }
 
   // APQ in the shared Redis: a hash registered through one replica runs on every replica (README, "Persisted queries").
-  const apq = createPersistedQueryCache(config.resilience.fleet, logger);
   // CXGRAPH_LANDING_PAGE: Sandbox, the bundled GraphiQL (its files served below) or none; CXGRAPH_CORS_ORIGINS.
   const landingPage = await setUpLandingPage(config.landingPage, logger);
   const cors = createCors(config.cors);
+  // CXGRAPH_CACHE_REDIS_URL: on a Redis of their own, so documents callers register never evict durable records.
+  const apqRedis = config.apq.cacheRedisUrl ? { target: { url: config.apq.cacheRedisUrl }, prefix: config.redisPrefix } : config.resilience.fleet;
+  const apq = createPersistedQueryCache(apqRedis, logger, config.apq.maxBytes);
+  // Whether the store's Redis may evict PBX connections or tokens (README, Security: "Redis memory").
+  const storeRedis = config.redisClusterNodes ? { cluster: config.redisClusterNodes } : config.redisUrl ? { url: config.redisUrl } : undefined;
+  const evictionPolicy = watchEvictionPolicy(deps.store ? undefined : storeRedis, config.apq.cacheRedisUrl !== undefined, logger);
   const apollo = new ApolloServer<Context>({
     // @requiresScopes of schema/*.graphql checked in front of their resolvers (src/security/scopes.ts).
     // CXGRAPH_SCHEMA_PREFIX renames what the schema files define (src/graphql/schema.ts); resolvers stay as written.
@@ -99,6 +106,9 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
       // Federated (ftv1) traces for the router, as Apollo would install by itself, minus its start-up log line.
       ApolloServerPluginInlineTrace(),
       operationPlugin(metrics),
+      apqRegistrationLimit(config.apq.maxBytes),
+      // _ONLY on the document about to run, however the request named it (APQ from the shared cache, GET…).
+      trustedDocumentsPlugin<Context>(config.persistedDocuments, { introspection: config.introspection }),
       costLimitPlugin(config.requestLimits.maxCost, {
         defaultListSize: 10,
         argCaps: { ...RESOLVER_SIZE_LIMITS, keys: config.limits.maxKeysPerBatch },
@@ -145,6 +155,7 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
           providers: configuredProviders(config),
           // CXGRAPH_UPSTREAM_RATE_LIMITS: counted across the fleet (Redis), or per process (no Redis, or it does not answer).
           upstreamRateLimits: describeUpstreamLimits(config.resilience.upstreamRateLimits, config.resilience.fleet !== undefined, reachable),
+          redisEvictionPolicy: evictionPolicy.current(),
         });
       },
     ],
@@ -256,13 +267,14 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
 
   // Requests in flight, so a shutdown can tell their keep-alive connections to close once answered.
   const inFlight = new Set<ServerResponse>();
+  let drained: (() => void) | undefined;
   httpServer.on('request', (_req: IncomingMessage, res: ServerResponse) => {
-    if (stopping) {
-      if (!res.headersSent) res.setHeader('connection', 'close');
-      return;
-    }
+    if (stopping && !res.headersSent) res.setHeader('connection', 'close');
     inFlight.add(res);
-    res.once('close', () => inFlight.delete(res));
+    res.once('close', () => {
+      inFlight.delete(res);
+      if (inFlight.size === 0) drained?.();
+    });
   });
 
   let closing: Promise<void> | undefined;
@@ -285,17 +297,25 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
     close() {
       closing ??= (async () => {
         stopping = true;
-        // Stop accepting; requests in flight are answered, then their keep-alive connections close (without
-        // this a client's idle keep-alive socket would hold the drain open until keepAliveTimeout).
-        const stopped = new Promise<void>((r) => httpServer.close(() => r()));
+        // Still listening while requests in flight are answered: /readyz answers 503 on new connections, so a load
+        // balancer takes the replica out (a refused connection looks like a crash to some), and requests that still
+        // arrive are answered with `Connection: close`. Idle keep-alive sockets are closed as they go idle.
         for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
         httpServer.closeIdleConnections();
         const idle = setInterval(() => httpServer.closeIdleConnections(), 50);
-        // Give in-flight requests the grace period (CXGRAPH_SHUTDOWN_GRACE_MS), then cut what is left.
-        const timer = setTimeout(() => httpServer.closeAllConnections(), config.resilience.shutdownGraceMs);
-        await stopped;
-        clearInterval(idle);
+        // Until nothing is in flight, or the grace period (CXGRAPH_SHUTDOWN_GRACE_MS) is over.
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          timer = setTimeout(resolve, config.resilience.shutdownGraceMs);
+          if (inFlight.size === 0) resolve();
+        });
         clearTimeout(timer);
+        clearInterval(idle);
+        // Then stop accepting and cut what is left.
+        const stopped = new Promise<void>((r) => httpServer.close(() => r()));
+        httpServer.closeAllConnections();
+        await stopped;
         await apollo.stop();
         await apq?.close();
         // Releases the token locks still held and closes Redis.

@@ -7,7 +7,15 @@ export type CallerAuthConfig =
   | { mode: 'none'; explicit: boolean }
   /** Any of `secrets` is accepted in `x-router-secret` (several while rotating). */
   | { mode: 'router-secret'; secrets: string[] }
-  | { mode: 'jwt'; jwksUrl: string; issuer: string; audience: string[]; clockToleranceSeconds: number };
+  /** `maxAgeSeconds`: CXGRAPH_JWT_MAX_AGE_SECONDS, tokens older than this (from `iat`) are refused; 0 = no limit. */
+  | { mode: 'jwt'; jwksUrl: string; issuer: string; audience: string[]; clockToleranceSeconds: number; maxAgeSeconds: number };
+
+/**
+ * A day: longer than every common identity provider's access-token lifetime (Azure AD and Okta 1 h, Auth0's API
+ * default 24 h), so no ordinary token is refused, while one minted with an `exp` months away (a misconfigured
+ * issuer, a leaked long-lived token) stops working a day after it was issued.
+ */
+export const DEFAULT_JWT_MAX_AGE_SECONDS = 86_400;
 
 const AUTH_VARIABLES = {
   'router-secret': ['CXGRAPH_ROUTER_SECRET'],
@@ -73,5 +81,6 @@ export function callerAuthOf(r: EnvReader, nodeEnv: NodeEnv): CallerAuthConfig {
     issuer: issuer ?? '',
     audience,
     clockToleranceSeconds: r.int('CXGRAPH_JWT_CLOCK_TOLERANCE_SECONDS', 30, 0, 600),
+    maxAgeSeconds: r.int('CXGRAPH_JWT_MAX_AGE_SECONDS', DEFAULT_JWT_MAX_AGE_SECONDS, 0, 365 * 86_400),
   };
 }

@@ -10,10 +10,18 @@
  * request: a read that fails or takes longer than READ_TIMEOUT_MS is a miss (the client then sends the document
  * again, as APQ expects), a write that fails is dropped. Without Redis, Apollo's own in-memory cache is used (per
  * replica).
+ *
+ * Nothing read from Redis is trusted: a document runs only if its SHA-256 is the hash it is stored under (anyone who
+ * can write to that Redis could otherwise swap a frontend's query for a mutation) and it is within
+ * CXGRAPH_APQ_MAX_BYTES; anything else is a miss, logged once per hash. Registration (apqRegistrationLimit) takes only
+ * documents within CXGRAPH_APQ_MAX_BYTES, after Apollo has parsed and validated them. CXGRAPH_CACHE_REDIS_URL puts
+ * the documents on a Redis of their own, so what callers register can never evict the store's durable records.
  */
-import type { PersistedQueryOptions } from '@apollo/server';
+import { createHash } from 'node:crypto';
+import type { ApolloServerPlugin, PersistedQueryOptions } from '@apollo/server';
 import { KeyvAdapter } from '@apollo/utils.keyvadapter';
 import KeyvRedis, { createClient, createCluster } from '@keyv/redis';
+import { GraphQLError } from 'graphql';
 import Keyv from 'keyv';
 import type { Logger } from '../observability/logger.js';
 import type { FleetTarget } from './fleet-redis.js';
@@ -31,8 +39,13 @@ export interface PersistedQueryCache {
   close(): Promise<void>;
 }
 
+/** Apollo Server's key prefix in front of the hash (`apq:<sha256>`). */
+const KEY_PREFIX = 'apq:';
+/** Hashes whose stored document did not match, warned about once each (bounded: an attacker may write many). */
+const MISMATCHES_REMEMBERED = 1000;
+
 /** The shared cache over `target`, or undefined without a shared Redis (Apollo's in-memory default then). */
-export function createPersistedQueryCache(shared: { target: FleetTarget; prefix: string } | undefined, logger: Logger): PersistedQueryCache | undefined {
+export function createPersistedQueryCache(shared: { target: FleetTarget; prefix: string } | undefined, logger: Logger, maxBytes: number): PersistedQueryCache | undefined {
   if (!shared) return undefined;
   const socket = { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) };
   const client =
@@ -53,7 +66,7 @@ export function createPersistedQueryCache(shared: { target: FleetTarget; prefix:
   keyv.on('error', warn);
   store.on('error', warn);
   // keyv as the adapter (CommonJS) declares it: the same class, typed from its CommonJS build.
-  const cache = new TieredCache(new KeyvAdapter(keyv as never, { disableBatchReads: true }), warn);
+  const cache = new TieredCache(new KeyvAdapter(keyv as never, { disableBatchReads: true }), warn, (key, value) => trusted(key, value, maxBytes, logger));
   return {
     cache,
     async close() {
@@ -78,6 +91,43 @@ function clusterDefaults(seedUrl: string, socket: object) {
   };
 }
 
+const mismatched = new Set<string>();
+
+/** Whether a document read from Redis may run: its SHA-256 is the hash it is stored under, and it fits the limit. */
+function trusted(key: string, value: string, maxBytes: number, logger: Logger): boolean {
+  const hash = key.startsWith(KEY_PREFIX) ? key.slice(KEY_PREFIX.length) : '';
+  if (typeof value === 'string' && createHash('sha256').update(value).digest('hex') === hash) return Buffer.byteLength(value) <= maxBytes;
+  if (!mismatched.has(hash)) {
+    if (mismatched.size >= MISMATCHES_REMEMBERED) mismatched.clear();
+    mismatched.add(hash);
+    // The hash, never the stored text: it is whatever someone wrote there.
+    logger.warn({ hash: hash.slice(0, 64) }, 'persisted queries: the document stored in Redis does not match its hash; not run (someone else writes to this Redis, or it is corrupt)');
+  }
+  return false;
+}
+
+/**
+ * CXGRAPH_APQ_MAX_BYTES at registration: a document sent with its hash to be registered is refused (400, nothing
+ * stored) when larger. Checked when Apollo has resolved the operation — so after the document parsed and validated —
+ * and before Apollo writes it to the cache.
+ */
+export function apqRegistrationLimit(maxBytes: number): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation(rc) {
+          if (!rc.metrics.persistedQueryRegister) return;
+          const actual = Buffer.byteLength(rc.source);
+          if (actual <= maxBytes) return;
+          throw new GraphQLError(`Persisted query document of ${actual} bytes is larger than the ${maxBytes} APQ registers (CXGRAPH_APQ_MAX_BYTES): send it without extensions.persistedQuery`, {
+            extensions: { code: 'BAD_USER_INPUT', limit: 'CXGRAPH_APQ_MAX_BYTES', max: maxBytes, actual, http: { status: 400 } },
+          });
+        },
+      };
+    },
+  };
+}
+
 /** Memory first (bounded, least recently used out first), then the shared cache; errors and slow reads are misses. */
 class TieredCache implements KeyValueCache {
   private readonly memory = new Map<string, string>();
@@ -86,6 +136,8 @@ class TieredCache implements KeyValueCache {
   constructor(
     private readonly shared: KeyValueCache,
     private readonly warn: (err: unknown) => void,
+    /** Whether a document read from (or about to be written to) the shared cache may run. */
+    private readonly trusted: (key: string, value: string) => boolean,
   ) {}
 
   async get(key: string): Promise<string | undefined> {
@@ -103,7 +155,8 @@ class TieredCache implements KeyValueCache {
           timer = setTimeout(() => resolve(undefined), READ_TIMEOUT_MS);
         }),
       ]);
-      if (found !== undefined) this.remember(key, found);
+      if (found === undefined || !this.trusted(key, found)) return undefined;
+      this.remember(key, found);
       return found;
     } catch (err) {
       this.warn(err);
@@ -114,6 +167,8 @@ class TieredCache implements KeyValueCache {
   }
 
   async set(key: string, value: string, options?: { ttl?: number | null }): Promise<void> {
+    // Apollo checked the hash and apqRegistrationLimit the size; checked again so nothing else can put one here.
+    if (!this.trusted(key, value)) return;
     this.remember(key, value);
     try {
       await this.shared.set(key, value, options);

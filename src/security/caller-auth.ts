@@ -104,7 +104,13 @@ function jwtAuth(config: Extract<CallerAuthConfig, { mode: 'jwt' }>, opts: Calle
           algorithms: JWT_ALGORITHMS,
           requiredClaims: ['exp'],
           clockTolerance: config.clockToleranceSeconds,
+          // CXGRAPH_JWT_MAX_AGE_SECONDS: requires `iat`, refuses it too old or in the future (beyond the tolerance).
+          ...(config.maxAgeSeconds > 0 ? { maxTokenAge: config.maxAgeSeconds } : {}),
         });
+        // Without a maximum age jose leaves `iat` unchecked: one in the future is refused all the same.
+        if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + config.clockToleranceSeconds) {
+          throw new joseErrors.JWTClaimValidationFailed('"iat" claim timestamp check failed (it should be in the past)', payload, 'iat', 'check_failed');
+        }
         return { ok: true, caller: { kind: 'jwt', subject: typeof payload.sub === 'string' ? payload.sub.slice(0, 256) : undefined, scopes: scopesOf(payload) } };
       } catch (e) {
         const why = tokenProblem(e);
@@ -129,7 +135,7 @@ export function scopesOf(claims: Readonly<Record<string, unknown>>): ReadonlySet
 
 /** Why a token was refused, in words safe to send back; undefined when the failure is ours (key set unavailable). */
 function tokenProblem(e: unknown): string | undefined {
-  if (e instanceof joseErrors.JWTExpired) return 'it has expired';
+  if (e instanceof joseErrors.JWTExpired) return e.claim === 'iat' ? 'it was issued too far in the past (older than CXGRAPH_JWT_MAX_AGE_SECONDS allows)' : 'it has expired';
   if (e instanceof joseErrors.JWTClaimValidationFailed) return `claim check failed (${e.message})`;
   if (e instanceof joseErrors.JWSSignatureVerificationFailed) return 'its signature does not verify';
   if (e instanceof joseErrors.JOSEAlgNotAllowed) return 'its algorithm is not accepted';

@@ -19,6 +19,9 @@
  *   any entity (a call's media links, a user's details), which would reopen what the list closes;
  * - documents that select only `_service` (the SDL composition needs; no platform call) or, while introspection is on
  *   (CXGRAPH_INTROSPECTION), only `__schema`/`__type`/`__typename`, as the router allows introspection.
+ *
+ * In every mode a `persistedQuery` whose hash is not 64 lowercase hex characters (nor a listed id) is 400 BAD_REQUEST.
+ * This gate judges the request; trusted-documents-plugin.ts judges the document it resolved to, just before it runs.
  */
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
@@ -86,7 +89,7 @@ export function readManifest(path: string): { ok: true; operations: ManifestOper
 /** Why a request was refused: Apollo Router's codes for the same refusals. */
 export interface DocumentRefusal {
   ok: false;
-  code: 'PERSISTED_QUERY_NOT_IN_LIST' | 'QUERY_NOT_IN_SAFELIST' | 'CANNOT_SEND_PQ_ID_AND_BODY';
+  code: 'PERSISTED_QUERY_NOT_IN_LIST' | 'QUERY_NOT_IN_SAFELIST' | 'CANNOT_SEND_PQ_ID_AND_BODY' | 'BAD_REQUEST';
   message: string;
 }
 
@@ -106,12 +109,36 @@ interface GateOptions {
 
 type Operation = { query?: unknown; extensions?: unknown; [k: string]: unknown };
 
-const PASS_THROUGH: DocumentGate = { admit: (_method, search, body) => ({ ok: true, search, body }) };
+/** What Apollo Client, Apollo Router and Apollo Server send and compute as a document's hash: SHA-256, lowercase hex. */
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * The `persistedQuery` extension's hash, checked before anything else reads it: exactly 64 lowercase hex characters
+ * (or an id listed in the manifest, for manifests with ids of their own). Apollo Server looks any other value up
+ * as it is — an array `["<hash>"]` becomes the cache key `apq:<hash>` — so a hash of another shape would reach a
+ * document registered elsewhere past every check that expects a string.
+ */
+function persistedQueryHash(ext: unknown, listed: ReadonlyMap<string, unknown>): { ok: true; id?: string } | DocumentRefusal {
+  const pq = ext && typeof ext === 'object' ? (ext as { persistedQuery?: unknown }).persistedQuery : undefined;
+  // Apollo Server reads the extension only when it is truthy: anything else is no persisted query.
+  if (!pq) return { ok: true };
+  const hash = typeof pq === 'object' ? (pq as { sha256Hash?: unknown }).sha256Hash : undefined;
+  if (typeof hash === 'string' && (SHA256_HEX.test(hash) || listed.has(hash))) return { ok: true, id: hash };
+  const got = typeof pq !== 'object' || Array.isArray(pq) ? `a persistedQuery that is ${describe(pq)}` : describe(hash);
+  return { ok: false, code: 'BAD_REQUEST', message: `extensions.persistedQuery.sha256Hash must be the SHA-256 of the document as 64 lowercase hexadecimal characters, got ${got}` };
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'none';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `a string of ${v.length} characters${/^[0-9A-Fa-f]{64}$/.test(v) ? ' with capital letters' : ''}`;
+  return `a ${typeof v}`;
+}
 
 export function createDocumentGate(config: PersistedDocumentsConfig | undefined, opts: GateOptions): DocumentGate {
-  if (!config) return PASS_THROUGH;
-  const byId = new Map(config.operations.map((o) => [o.id, o]));
-  const bodies = new Set(config.operations.map((o) => o.body));
+  const byId = new Map((config?.operations ?? []).map((o) => [o.id, o]));
+  const bodies = new Set((config?.operations ?? []).map((o) => o.body));
   const listedName = 'CXGRAPH_PERSISTED_DOCUMENTS';
 
   /** One operation of a request: its id resolved, or the reason it may not run. */
@@ -121,9 +148,11 @@ export function createDocumentGate(config: PersistedDocumentsConfig | undefined,
   };
   const check = (op: Operation, caller: Caller): { ok: true; op: Operation } | DocumentRefusal => {
     const ext = op.extensions;
-    const pq = ext && typeof ext === 'object' ? (ext as { persistedQuery?: { sha256Hash?: unknown } }).persistedQuery : undefined;
-    const id = pq && typeof pq.sha256Hash === 'string' ? pq.sha256Hash : undefined;
+    const hash = persistedQueryHash(ext, byId);
+    if (hash.ok === false) return hash;
+    const id = hash.id;
     const query = typeof op.query === 'string' ? op.query : undefined;
+    if (!config) return { ok: true, op };
     if (id !== undefined) {
       const listed = byId.get(id);
       if (listed) {
@@ -199,13 +228,18 @@ function freeToRun(query: string, opts: GateOptions): boolean {
   } catch {
     return false;
   }
+  return freeToRunDocument(doc, opts.introspection);
+}
+
+/** freeToRun of a document already parsed (the one Apollo is about to execute). */
+export function freeToRunDocument(doc: DocumentNode, introspection: boolean): boolean {
   const operations = doc.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
   if (operations.length === 0) return false;
   return operations.every((op) => {
     if (op.kind !== Kind.OPERATION_DEFINITION || op.operation !== 'query') return false;
     const fields = op.selectionSet.selections;
     const only = (allowed: Set<string>) => fields.every((s) => s.kind === Kind.FIELD && allowed.has(s.name.value));
-    return only(SCHEMA_FIELDS) || (opts.introspection && only(INTROSPECTION_FIELDS));
+    return only(SCHEMA_FIELDS) || (introspection && only(INTROSPECTION_FIELDS));
   });
 }
 

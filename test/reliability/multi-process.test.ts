@@ -122,7 +122,7 @@ describe.skipIf(!HAS_REDIS)('cxgraph replicas as separate processes sharing one 
     expect(cj.server.count('token')).toBe(before.cj);
   });
 
-  it('SIGTERM answers the request in flight (telling its client to reconnect elsewhere), accepts no new connection, and exits 0', async () => {
+  it('SIGTERM answers the request in flight (telling its client to reconnect elsewhere), says 503 on /readyz meanwhile, then closes and exits 0', async () => {
     const p = started.at(-1)!; // the replica that came back above
     cj.server.setLatency('conversationexists', 1_000);
     try {
@@ -131,8 +131,11 @@ describe.skipIf(!HAS_REDIS)('cxgraph replicas as separate processes sharing one 
       await waitFor('the query to reach the platform', () => cj.server.count('conversationexists') > before);
       p.process.kill('SIGTERM');
       const exit = exited(p.process);
-      await waitFor('the listener to close', async () => (await fetch(`${p.url}/healthz`).then(() => false, () => true)), 2_000, 20);
+      // Draining: still listening, so a load balancer's probe gets 503 and takes the replica out.
+      await waitFor('/readyz to answer 503', async () => (await fetch(`${p.url}/readyz`).then((r) => r.status, () => 0)) === 503, 2_000, 20);
       const res = await inFlight;
+      // Once the request in flight is answered, no new connection is accepted.
+      await waitFor('the listener to close', async () => (await fetch(`${p.url}/healthz`).then(() => false, () => true)), 2_000, 20);
       // Not kept alive: the router's next request goes to a replica that stays.
       expect(res.headers.get('connection')).toBe('close');
       const answered = (await res.json()) as { data?: unknown; errors?: unknown };

@@ -216,6 +216,44 @@ describe('bearer JWT', () => {
     expect(t.logs.text).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
   });
 
+  it('refuses a token older than CXGRAPH_JWT_MAX_AGE_SECONDS (1 day by default) or issued in the future, whatever its exp', async () => {
+    sims.calljourney.server.resetCounts();
+    const now = Math.floor(Date.now() / 1000);
+    const cases: [string, string, string][] = [
+      ['issued two days ago, valid for years', await sign({ iat: now - 2 * 86_400, exp: now + 5 * 365 * 86_400 }), 'too far in the past'],
+      ['issued an hour ahead', await sign({ iat: now + 3600 }), 'it should be in the past'],
+      ['no iat', await sign({ iat: undefined }), 'claim check failed'],
+    ];
+    for (const [name, token, why] of cases) {
+      const r = await post(t, { authorization: `Bearer ${token}` });
+      expect(r.status, name).toBe(401);
+      expect(r.body.errors![0]!.message, name).toContain(why);
+    }
+    // Within the clock tolerance (30 s) a token issued a moment ahead is accepted; so is one issued 23 hours ago.
+    expect((await post(t, { authorization: `Bearer ${await sign({ iat: now + 20 })}` })).status).toBe(200);
+    expect((await post(t, { authorization: `Bearer ${await sign({ iat: now - 23 * 3600 })}` })).status).toBe(200);
+    expect(sims.calljourney.server.count('conversationexists')).toBe(2);
+  });
+
+  it('CXGRAPH_JWT_MAX_AGE_SECONDS sets the age; 0 turns it off, but an iat in the future is still refused', async () => {
+    const base = { ...sims.env, CXGRAPH_AUTH: 'jwt', CXGRAPH_JWT_JWKS_URL: jwksUrl, CXGRAPH_JWT_ISSUER: ISSUER, CXGRAPH_JWT_AUDIENCE: AUDIENCE };
+    const now = Math.floor(Date.now() / 1000);
+    const short = await startServer({ ...base, CXGRAPH_JWT_MAX_AGE_SECONDS: '600' });
+    const off = await startServer({ ...base, CXGRAPH_JWT_MAX_AGE_SECONDS: '0' });
+    try {
+      expect((await post(short, { authorization: `Bearer ${await sign({ iat: now - 900 })}` })).status).toBe(401);
+      expect((await post(short, { authorization: `Bearer ${await sign({ iat: now - 300 })}` })).status).toBe(200);
+      expect((await post(off, { authorization: `Bearer ${await sign({ iat: now - 30 * 86_400 })}` })).status).toBe(200);
+      expect((await post(off, { authorization: `Bearer ${await sign({ iat: undefined })}` })).status).toBe(200);
+      const future = await post(off, { authorization: `Bearer ${await sign({ iat: now + 3600 })}` });
+      expect(future.status).toBe(401);
+      expect(future.body.errors![0]!.message).toContain('it should be in the past');
+    } finally {
+      await short.close();
+      await off.close();
+    }
+  });
+
   it('a request without a bearer token gets the plain challenge; the media routes need a signed link, not a token', async () => {
     const none = await post(t);
     expectUnauthenticated(none);

@@ -6,6 +6,7 @@
  * to any platform (every simulator's requests counted). `_service { sdl }` and introspection still answer, and a
  * router authenticated by its secret still sends its own documents. Bad manifests stop start-up naming the variable.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,8 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../src/simulators/embedded.js';
 import { SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
+import { createContext } from '../../src/context.js';
+import { HAS_REDIS, REDIS_URL, uniqueNamespace } from '../support/redis.js';
 
 const MANIFEST = fileURLToPath(new URL('../../examples/web/persisted-query-manifest.json', import.meta.url));
 const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as { format: string; version: number; operations: { id: string; name: string; type: string; body: string }[] };
@@ -140,6 +143,69 @@ describe('CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true', () => {
     const r = await post(t, { query: ENTITIES, variables: { r: [REPRESENTATION] } });
     expect(r.status).toBe(400);
     expect(r.body.errors![0]!.extensions).toEqual({ code: 'QUERY_NOT_IN_SAFELIST' });
+    expect(upstreamRequests()).toBe(0);
+  });
+});
+
+describe('a mixed fleet on one Redis: a replica without _ONLY registers a document through APQ', () => {
+  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+  const apqExt = (hash: unknown) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
+  let open: TestServer; // no _ONLY: a staging replica, or one not yet given the variable
+  let only: TestServer;
+  beforeAll(async () => {
+    if (!HAS_REDIS) return;
+    const ns = uniqueNamespace();
+    open = await startServer({ ...sims.env, REDIS_URL, CXGRAPH_REDIS_PREFIX: ns });
+    only = await startServer({ ...sims.env, REDIS_URL, CXGRAPH_REDIS_PREFIX: ns, CXGRAPH_PERSISTED_DOCUMENTS: MANIFEST, CXGRAPH_PERSISTED_DOCUMENTS_ONLY: 'true' });
+    // Registered in the shared cache by the open replica, and readable there by every replica.
+    const registered = await post(open, { query: ARBITRARY, extensions: apqExt(sha(ARBITRARY)) });
+    expect(registered.status).toBe(200);
+    for (let i = 0; i < 40 && (await post(open, { extensions: apqExt(sha(ARBITRARY)) })).status !== 200; i++) await new Promise((r) => setTimeout(r, 25));
+  });
+  afterAll(async () => {
+    await open?.close();
+    await only?.close();
+  });
+
+  it.skipIf(!HAS_REDIS)('the _ONLY replica refuses the registered hash sent as an array, by POST and by GET, and asks no platform', async () => {
+    for (const s of allSims()) s.server.resetCounts();
+    const byPost = await post(only, { extensions: apqExt([sha(ARBITRARY)]) });
+    expect(byPost.status).toBe(400);
+    expect(byPost.body.data).toBeUndefined();
+    expect(byPost.body.errors![0]!.message).toMatch(/sha256Hash.*64 lowercase hexadecimal/);
+    const params = new URLSearchParams({ extensions: JSON.stringify(apqExt([sha(ARBITRARY)])) });
+    const byGet = await fetch(`${only.url}/?${params}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(byGet.status).toBe(400);
+    expect(JSON.stringify(await byGet.json())).not.toContain('"data"');
+    // As a string it is an id not in the list, as before.
+    expect((await post(only, { extensions: apqExt(sha(ARBITRARY)) })).body.errors![0]!.extensions).toEqual({ code: 'PERSISTED_QUERY_NOT_IN_LIST' });
+    expect(upstreamRequests()).toBe(0);
+  });
+
+  it.skipIf(!HAS_REDIS)('any hash that is not 64 lowercase hex characters is a 400 on every replica, _ONLY or not', async () => {
+    const h = sha(ARBITRARY);
+    for (const t of [open, only]) {
+      for (const bad of [[h], h.toUpperCase(), `${h}0`, { h }, 42, null, '']) {
+        const r = await post(t, { extensions: apqExt(bad) });
+        expect(r.status, JSON.stringify(bad)).toBe(400);
+        expect(r.body.errors![0]!.extensions).toEqual({ code: 'BAD_REQUEST' });
+      }
+      expect((await post(t, { extensions: { persistedQuery: { version: 1 } } })).status).toBe(400);
+    }
+    expect(upstreamRequests()).toBe(0);
+  });
+
+  it.skipIf(!HAS_REDIS)('the document about to execute is checked, whatever path resolved it (APQ from the shared cache, past the HTTP gate)', async () => {
+    for (const s of allSims()) s.server.resetCounts();
+    const contextValue = createContext(only.server.services, 'direct', { caller: { kind: 'anonymous' }, serveScopeDirectives: true, mediaUrl: (p) => p });
+    const fromCache = await only.server.apollo.executeOperation({ extensions: apqExt(sha(ARBITRARY)) }, { contextValue });
+    const body = fromCache.body as { kind: 'single'; singleResult: { data?: unknown; errors?: { extensions?: { code?: string } }[] } };
+    expect(body.singleResult.data).toBeUndefined();
+    expect(body.singleResult.errors![0]!.extensions!.code).toBe('QUERY_NOT_IN_SAFELIST');
+    expect(fromCache.http.status).toBe(400);
+    // A listed document still runs that way.
+    const listed = await only.server.apollo.executeOperation({ query: op('Platforms').body }, { contextValue });
+    expect((listed.body as typeof body).singleResult.errors).toBeUndefined();
     expect(upstreamRequests()).toBe(0);
   });
 });

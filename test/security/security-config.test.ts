@@ -48,10 +48,11 @@ describe('caller authentication configuration', () => {
   });
 
   it('jwt: JWKS URL (https or loopback), issuer and audience are required', () => {
-    expect(loadConfig(JWT_ENV).auth).toEqual({ mode: 'jwt', ...{ jwksUrl: JWT_ENV.CXGRAPH_JWT_JWKS_URL, issuer: JWT_ENV.CXGRAPH_JWT_ISSUER }, audience: ['cxgraph', 'other'], clockToleranceSeconds: 30 });
+    expect(loadConfig(JWT_ENV).auth).toEqual({ mode: 'jwt', ...{ jwksUrl: JWT_ENV.CXGRAPH_JWT_JWKS_URL, issuer: JWT_ENV.CXGRAPH_JWT_ISSUER }, audience: ['cxgraph', 'other'], clockToleranceSeconds: 30, maxAgeSeconds: 86_400 });
     expect(problems({ CXGRAPH_AUTH: 'jwt' }).problems.map((p) => p.variable)).toEqual(['CXGRAPH_JWT_JWKS_URL', 'CXGRAPH_JWT_ISSUER', 'CXGRAPH_JWT_AUDIENCE']);
     expect(problems({ ...JWT_ENV, CXGRAPH_JWT_JWKS_URL: 'http://idp.example.com/jwks' }).problems[0]!.variable).toBe('CXGRAPH_JWT_JWKS_URL');
     expect(loadConfig({ ...JWT_ENV, CXGRAPH_JWT_JWKS_URL: 'http://127.0.0.1:9/jwks', CXGRAPH_JWT_CLOCK_TOLERANCE_SECONDS: '0' }).auth).toMatchObject({ jwksUrl: 'http://127.0.0.1:9/jwks', clockToleranceSeconds: 0 });
+    expect(problems({ ...JWT_ENV, CXGRAPH_JWT_MAX_AGE_SECONDS: '1h' }).message).toMatch(/CXGRAPH_JWT_MAX_AGE_SECONDS: expected an integer from 0 to 31536000, got "1h"/);
   });
 
   it('reports contradictions: variables of another mode, both modes at once, an unknown mode', () => {
