@@ -211,6 +211,11 @@ export type ConnectionStatus =
   | 'NEEDS_REAUTHORIZATION'
   /** The provider's credentials are not set, so its fields answer PROVIDER_NOT_CONFIGURED. */
   | 'NOT_CONFIGURED'
+  /**
+   * Configured, but nothing is connected to use yet: for PBX, no PBX account has authorised cxgraph (or every one
+   * was removed), so PBX fields answer empty lists; `beginPbxConnection` connects one. Never a PbxAccount's status.
+   */
+  | 'NOT_CONNECTED'
   /** The provider's token endpoint or API could not be reached or failed on the last attempt; cxgraph keeps trying on later requests. */
   | 'UNAVAILABLE';
 
@@ -378,6 +383,12 @@ export type Provider =
 /** The state of one provider connection, for dashboards and troubleshooting. */
 export type ProviderConnection = {
   __typename?: 'ProviderConnection';
+  /**
+   * PBX: how many connected PBX accounts cxgraph can use now (their users consented and their trusted applications
+   * are accepted); 0 with status NOT_CONNECTED. Null for the other providers (one connection each) and while the
+   * list of PBX accounts cannot be read.
+   */
+  connectedAccounts?: Maybe<Scalars['Int']['output']>;
   /** The last failure's message (never a secret); null after a success. */
   lastError?: Maybe<Scalars['String']['output']>;
   /** Which platform this is. */
@@ -955,6 +966,7 @@ export type PbxConnectionStartResolvers<ContextType = Context, ParentType extend
 }>;
 
 export type ProviderConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ProviderConnection'] = ResolversParentTypes['ProviderConnection']> = ResolversObject<{
+  connectedAccounts?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['Provider'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ConnectionStatus'], ParentType, ContextType>;

@@ -70,7 +70,6 @@ export function createHttp(deps: HttpDeps): Http {
   const client = (provider: ProviderName): UpstreamClient => {
     let c = clients.get(provider);
     if (c) return c;
-    metrics?.circuitState.set({ provider }, 0);
     const policy = new ResiliencePolicy(provider, {
       timeoutMs: limits.upstreamTimeoutMs,
       retryAfterCapSeconds: limits.retryAfterCapSeconds,
@@ -81,11 +80,11 @@ export function createHttp(deps: HttpDeps): Http {
       maxQueued: r.maxQueuedPerProvider,
       throttle: upstreamLimits.throttle(provider),
       onStateChange: (state) => {
-        metrics?.circuitState.set({ provider }, state === 'closed' ? 0 : 1);
         if (state === 'open') logger.warn({ provider, coolDownMs: r.breakerCoolDownMs }, 'circuit breaker open: failing fast until a probe succeeds');
         else if (state === 'closed') logger.info({ provider }, 'circuit breaker closed: provider answers again');
       },
     });
+    metrics?.watchCircuit(provider, () => policy.state);
     c = new UpstreamClient(provider, { fetch, tokens, logger, metrics, status, timeoutMs: limits.upstreamTimeoutMs, maxResponseBytes: limits.maxResponseBytes, policy });
     clients.set(provider, c);
     return c;

@@ -223,9 +223,10 @@ export class ResiliencePolicy {
     return new ResiliencePolicy(provider, { timeoutMs, maxRetries: 0, retryAfterCapSeconds: -1, breakerFailures: Number.MAX_SAFE_INTEGER });
   }
 
+  /** By the clock: cockatiel stays Open until a request arrives after the cool-down, which that request will probe. */
   get state(): CircuitStateName {
     const s = this.breaker.state;
-    return s === CircuitState.Closed ? 'closed' : s === CircuitState.HalfOpen || (s === CircuitState.Open && this.openFor === 0) ? 'half-open' : 'open';
+    return s === CircuitState.Closed ? 'closed' : s === CircuitState.HalfOpen || Date.now() - this.openedAt >= this.openFor ? 'half-open' : 'open';
   }
 
   /**

@@ -50,14 +50,28 @@ export class Metrics {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
+  /** Each provider's breaker, read at every scrape (watchCircuit). */
+  private readonly circuits = new Map<string, () => string>();
+  /**
+   * Read from the breakers when scraped, not set when a request moves one: a circuit whose cool-down is over no
+   * longer fails fast even if no request came since to move it.
+   */
   readonly circuitState = new Gauge({
     name: 'cxgraph_circuit_breaker_open',
-    help: '1 while the circuit breaker of a provider is open (failing fast).',
+    help: '1 while the circuit breaker of a provider is open (failing fast); 0 once its cool-down is over (the next request probes) and while closed.',
     labelNames: ['provider'] as const,
     registers: [this.registry],
+    collect: () => {
+      for (const [provider, state] of this.circuits) this.circuitState.set({ provider }, state() === 'open' ? 1 : 0);
+    },
   });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'cxgraph_' });
+  }
+
+  /** `cxgraph_circuit_breaker_open{provider}` reports `state()` ('open' is 1) at every scrape from now on. */
+  watchCircuit(provider: string, state: () => string): void {
+    this.circuits.set(provider, state);
   }
 }

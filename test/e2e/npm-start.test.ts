@@ -47,8 +47,12 @@ describe('npm start with nothing configured', () => {
       { filename: 'call-0001.wav', exists: true, callId: expect.any(String) },
       { filename: 'missing.wav', exists: false, callId: null },
     ]);
-    const p = await graphql<{ providers: { provider: string; status: string }[] }>(`http://127.0.0.1:${port}`, '{ providers { provider status } }');
-    expect(p.data!.providers.map((x) => x.status)).toEqual(['CONNECTED', 'CONNECTED', 'CONNECTED', 'CONNECTED', 'CONNECTED']);
+    const p = await graphql<{ providers: { provider: string; status: string }[] }>(`http://127.0.0.1:${port}`, '{ providers { provider status connectedAccounts } }');
+    // The PBX simulator runs, but no PBX account has been connected yet: said as such, not CONNECTED.
+    expect(p.data!.providers).toEqual([
+      ...['CALLJOURNEY', 'SANGOMA', 'CLOUDCX', 'NEWVOICEMEDIA'].map((provider) => ({ provider, status: 'CONNECTED', connectedAccounts: null })),
+      { provider: 'PBX', status: 'NOT_CONNECTED', connectedAccounts: 0 },
+    ]);
 
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');

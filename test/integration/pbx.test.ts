@@ -183,7 +183,8 @@ describe('PBX', () => {
       expect(res.status).toBe(400);
       expect(await res.text()).toContain('did not accept the authorization code (invalid_grant)');
       expect(sim.server.count('token')).toBe(1);
-      expect((await pbxStatus(t)).status).toBe('CONNECTED');
+      // Not NEEDS_REAUTHORIZATION: nothing connected was refused; nothing is connected yet either.
+      expect((await pbxStatus(t)).status).toBe('NOT_CONNECTED');
     });
 
     it('wrong app credentials are named on the page and reported by providers', async () => {

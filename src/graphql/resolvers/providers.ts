@@ -22,6 +22,7 @@ export const providerQueries: Pick<QueryResolvers, 'providers'> = {
         status: s.status,
         tokenExpiresAt: s.tokenExpiresAt !== undefined && Number.isFinite(s.tokenExpiresAt) ? new Date(s.tokenExpiresAt).toISOString() : null,
         lastError: s.lastError ?? null,
+        connectedAccounts: s.connectedAccounts ?? null,
         store,
       };
     }));

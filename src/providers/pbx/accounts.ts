@@ -117,24 +117,27 @@ export class PbxAccounts {
    * NEEDS_REAUTHORIZATION while any connected account needs its user to consent again, or while the PBX refuses
    * the public app's own credentials; else UNAVAILABLE while a stored connection cannot be opened here (lastError
    * names the account, the reason and the key id it needs), or when the last PBX call could not reach the
-   * platform or was rate-limited; else CONNECTED (also with no account connected yet). A refused consent attempt
+   * platform or was rate-limited; else NOT_CONNECTED while no account is connected, CONNECTED once one is;
+   * `connectedAccounts` counts the usable ones (unknown while the list is partial). A refused consent attempt
    * (an expired code, a Deny) concerns one attempt, not the connection: it shows only as lastError.
    */
   async providerState(base: ProviderState): Promise<ProviderState> {
     const { records, unreadable, indexProblem } = await this.connections.list();
+    // A partial list (an earlier version's index cannot be opened) cannot be counted.
+    const counted: ProviderState = { ...base, connectedAccounts: indexProblem ? undefined : records.filter((a) => a.status === 'CONNECTED').length };
     const needing = records.filter((a) => a.status !== 'CONNECTED');
     if (needing.length > 0) {
       const who = needing.slice(0, 5).map((a) => `${a.id} (${a.login})`).join(', ');
-      return { ...base, status: 'NEEDS_REAUTHORIZATION', lastError: `PBX account${needing.length > 1 ? 's' : ''} ${who}${needing.length > 5 ? ', …' : ''} must be connected again (beginPbxConnection)` };
+      return { ...counted, status: 'NEEDS_REAUTHORIZATION', lastError: `PBX account${needing.length > 1 ? 's' : ''} ${who}${needing.length > 5 ? ', …' : ''} must be connected again (beginPbxConnection)` };
     }
-    if (this.appRejected) return { ...base, status: 'NEEDS_REAUTHORIZATION', lastError: this.appRejected.message };
-    if (indexProblem) return { ...base, status: 'UNAVAILABLE', lastError: capitalised(indexProblem) };
+    if (this.appRejected) return { ...counted, status: 'NEEDS_REAUTHORIZATION', lastError: this.appRejected.message };
+    if (indexProblem) return { ...counted, status: 'UNAVAILABLE', lastError: capitalised(indexProblem) };
     if (unreadable.length > 0) {
       const more = unreadable.length > 1 ? ` (and ${unreadable.length - 1} more account${unreadable.length > 2 ? 's' : ''}: ${unreadable.slice(1, 6).map((u) => u.id).join(', ')}${unreadable.length > 6 ? ', …' : ''})` : '';
-      return { ...base, status: 'UNAVAILABLE', lastError: `${capitalised(unreadable[0]!.problem)}${more}` };
+      return { ...counted, status: 'UNAVAILABLE', lastError: `${capitalised(unreadable[0]!.problem)}${more}` };
     }
-    if (base.status === 'UNAVAILABLE') return base;
-    return { ...base, status: 'CONNECTED' };
+    if (base.status === 'UNAVAILABLE') return counted;
+    return { ...counted, status: counted.connectedAccounts === 0 ? 'NOT_CONNECTED' : 'CONNECTED' };
   }
 
   private serial<T>(key: string, fn: () => Promise<T>): Promise<T> {

@@ -21,7 +21,7 @@ type Documents = {
     "\n  query PbxAccounts {\n    pbxAccounts {\n      id\n      login\n      admin\n      access\n      clientId\n      timezone\n      status\n    }\n  }\n": typeof types.PbxAccountsDocument,
     "\n  mutation BeginPbxConnection {\n    beginPbxConnection {\n      authorizationUrl\n    }\n  }\n": typeof types.BeginPbxConnectionDocument,
     "\n  mutation StartAgentCall($agentName: String!, $destination: String!, $tenantDomain: String!) {\n    startAgentCall(agentName: $agentName, destination: $destination, tenantDomain: $tenantDomain) {\n      provider\n      accepted\n      callId\n      message\n    }\n  }\n": typeof types.StartAgentCallDocument,
-    "\n  query Platforms {\n    providers {\n      provider\n      status\n      tokenExpiresAt\n      lastError\n      store {\n        kind\n        healthy\n        degradedSince\n      }\n    }\n  }\n": typeof types.PlatformsDocument,
+    "\n  query Platforms {\n    providers {\n      provider\n      status\n      tokenExpiresAt\n      lastError\n      connectedAccounts\n      store {\n        kind\n        healthy\n        degradedSince\n      }\n    }\n  }\n": typeof types.PlatformsDocument,
     "\n  query Users($provider: Provider!, $search: String, $page: Int!, $pageSize: Int!) {\n    users(provider: $provider, search: $search, page: $page, pageSize: $pageSize) {\n      totalCount\n      page\n      pageSize\n      totalPages\n      nodes {\n        provider\n        id\n        login\n        name\n        email\n        phoneNumber\n        roles\n        active\n      }\n    }\n  }\n": typeof types.UsersDocument,
 };
 const documents: Documents = {
@@ -32,7 +32,7 @@ const documents: Documents = {
     "\n  query PbxAccounts {\n    pbxAccounts {\n      id\n      login\n      admin\n      access\n      clientId\n      timezone\n      status\n    }\n  }\n": types.PbxAccountsDocument,
     "\n  mutation BeginPbxConnection {\n    beginPbxConnection {\n      authorizationUrl\n    }\n  }\n": types.BeginPbxConnectionDocument,
     "\n  mutation StartAgentCall($agentName: String!, $destination: String!, $tenantDomain: String!) {\n    startAgentCall(agentName: $agentName, destination: $destination, tenantDomain: $tenantDomain) {\n      provider\n      accepted\n      callId\n      message\n    }\n  }\n": types.StartAgentCallDocument,
-    "\n  query Platforms {\n    providers {\n      provider\n      status\n      tokenExpiresAt\n      lastError\n      store {\n        kind\n        healthy\n        degradedSince\n      }\n    }\n  }\n": types.PlatformsDocument,
+    "\n  query Platforms {\n    providers {\n      provider\n      status\n      tokenExpiresAt\n      lastError\n      connectedAccounts\n      store {\n        kind\n        healthy\n        degradedSince\n      }\n    }\n  }\n": types.PlatformsDocument,
     "\n  query Users($provider: Provider!, $search: String, $page: Int!, $pageSize: Int!) {\n    users(provider: $provider, search: $search, page: $page, pageSize: $pageSize) {\n      totalCount\n      page\n      pageSize\n      totalPages\n      nodes {\n        provider\n        id\n        login\n        name\n        email\n        phoneNumber\n        roles\n        active\n      }\n    }\n  }\n": types.UsersDocument,
 };
 
@@ -81,7 +81,7 @@ export function graphql(source: "\n  mutation StartAgentCall($agentName: String!
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Platforms {\n    providers {\n      provider\n      status\n      tokenExpiresAt\n      lastError\n      store {\n        kind\n        healthy\n        degradedSince\n      }\n    }\n  }\n"): (typeof documents)["\n  query Platforms {\n    providers {\n      provider\n      status\n      tokenExpiresAt\n      lastError\n      store {\n        kind\n        healthy\n        degradedSince\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query Platforms {\n    providers {\n      provider\n      status\n      tokenExpiresAt\n      lastError\n      connectedAccounts\n      store {\n        kind\n        healthy\n        degradedSince\n      }\n    }\n  }\n"): (typeof documents)["\n  query Platforms {\n    providers {\n      provider\n      status\n      tokenExpiresAt\n      lastError\n      connectedAccounts\n      store {\n        kind\n        healthy\n        degradedSince\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

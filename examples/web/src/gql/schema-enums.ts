@@ -23,6 +23,11 @@ export type ConnectionStatus =
   | 'NEEDS_REAUTHORIZATION'
   /** The provider's credentials are not set, so its fields answer PROVIDER_NOT_CONFIGURED. */
   | 'NOT_CONFIGURED'
+  /**
+   * Configured, but nothing is connected to use yet: for PBX, no PBX account has authorised cxgraph (or every one
+   * was removed), so PBX fields answer empty lists; `beginPbxConnection` connects one. Never a PbxAccount's status.
+   */
+  | 'NOT_CONNECTED'
   /** The provider's token endpoint or API could not be reached or failed on the last attempt; cxgraph keeps trying on later requests. */
   | 'UNAVAILABLE';
 

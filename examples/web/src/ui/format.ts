@@ -29,6 +29,7 @@ const STATUS: Record<string, { symbol: string; words: string }> = {
   NOT_CONFIGURED: { symbol: '–', words: 'Not configured' },
   NEEDS_REAUTHORIZATION: { symbol: '!', words: 'Needs authorising again' },
   UNAVAILABLE: { symbol: '✗', words: 'Unavailable' },
+  NOT_CONNECTED: { symbol: '○', words: 'No account connected' },
 };
 
 export function statusText(s: string): { symbol: string; words: string } {

@@ -12,6 +12,7 @@ const PlatformsQuery = graphql(`
       status
       tokenExpiresAt
       lastError
+      connectedAccounts
       store {
         kind
         healthy
@@ -56,6 +57,7 @@ export function Platforms({ refreshKey }: { refreshKey?: unknown }): ReactNode {
                   <td data-status={p.status}>
                     <span aria-hidden="true">{s.symbol} </span>
                     {s.words}
+                    {p.connectedAccounts ? ` (${p.connectedAccounts} account${p.connectedAccounts === 1 ? '' : 's'})` : null}
                   </td>
                   <td>{p.tokenExpiresAt ? <time dateTime={p.tokenExpiresAt} title={when(p.tokenExpiresAt)}>expires {fromNow(p.tokenExpiresAt)}</time> : 'none yet (fetched on first use)'}</td>
                   <td>{p.lastError ?? '—'}</td>
