@@ -51,7 +51,7 @@ const byId = (id: string, variables?: Record<string, unknown>) => ({ variables, 
 describe('the manifest the reference app builds', () => {
   it('is an Apollo persisted query manifest whose ids are the SHA-256 of the bodies', async () => {
     expect(manifest).toMatchObject({ format: 'apollo-persisted-query-manifest', version: 1 });
-    expect(manifest.operations.map((o) => o.name)).toEqual(['AgentAvailability', 'Agents', 'BeginPbxConnection', 'LatestCalls', 'PbxAccounts', 'Platforms', 'StartAgentCall', 'Users']);
+    expect(manifest.operations.map((o) => o.name)).toEqual(['AgentAvailability', 'Agents', 'BeginPbxConnection', 'LatestCalls', 'MoreCalls', 'PbxAccounts', 'Platforms', 'StartAgentCall', 'Users']);
     const { createHash } = await import('node:crypto');
     for (const o of manifest.operations) {
       expect(o.id).toBe(createHash('sha256').update(o.body).digest('hex'));
