@@ -103,7 +103,7 @@ const S5_CONNECTIONS = 100;
 /** Queries before the measured ones, so the heap has grown to its size under this load (a leak is growth after that). */
 const S5_WARMUP = quick ? 5_000 : 20_000;
 const COLD_STARTS = quick ? 1 : 3;
-/** What cxgraph uses unless CXGRAPH_RECORDING_CONCURRENCY says otherwise (src/config.ts). */
+/** What cxgraph uses unless CXGRAPH_RECORDING_CONCURRENCY says otherwise (src/app/config.ts). */
 const RECORDING_CONCURRENCY = Number(process.env['CXGRAPH_RECORDING_CONCURRENCY'] ?? 16);
 
 const rows: Row[] = [];

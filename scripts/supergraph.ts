@@ -11,7 +11,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SCHEMA_PREFIX_PATTERN } from '../src/config.js';
+import { SCHEMA_PREFIX_PATTERN } from '../src/app/config.js';
 import { parseCommandLine, usageError } from './cli.js';
 import { composeSubgraphs, loadSubgraphs, readSupergraphConfig, SUPERGRAPH_CONFIG } from './compose.js';
 

@@ -1,9 +1,9 @@
 /** Bootstrap only: loadConfig → (embedded simulators) → createServer → listen, and a graceful SIGTERM. */
-import { ConfigError, configuredProviders, describeConfig, loadConfig, loadConfigOver, type Config } from './config.js';
+import { ConfigError, configuredProviders, describeConfig, loadConfig, loadConfigOver, type Config } from './app/config.js';
 import { readNoArgumentCommandLine } from './command-line.js';
 import { createLogger } from './observability/logger.js';
-import { callerAuthWarning } from './security/caller-auth.js';
-import { createServer } from './server.js';
+import { callerAuthWarning } from './server/caller-auth.js';
+import { createServer } from './server/server.js';
 import type { EmbeddedSimulators } from './simulators/embedded.js';
 
 const TRACING_OFF = { enabled: false, exportsTo: undefined as string | undefined, shutdown: async () => {} };

@@ -11,7 +11,7 @@
  * the holder's request, and re-sending the spent one is, for servers that detect reuse (RFC 9700 §4.14.2), a replay
  * that revokes the whole grant; the next request tries again. Background work (a renewal) waits out the lease.
  */
-import { CxError } from '../errors.js';
+import { CxError } from '../errors/errors.js';
 import type { ProviderName } from '../domain/provider-name.js';
 
 type Release = () => Promise<void>;

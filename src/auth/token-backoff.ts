@@ -5,17 +5,17 @@
  * no sooner than a Retry-After or an open breaker's `retryAfter` says. Meanwhile a caller with a still-valid token
  * keeps using it (no renewal is started), and a caller without one is refused at once with the last failure.
  *
- * The provider's circuit breaker (src/http/resilience.ts) still sees every token request that is sent: this is the
+ * The provider's circuit breaker (src/upstream/limits/resilience.ts) still sees every token request that is sent: this is the
  * per-grant half — one failing PBX account, or one NewVoiceMedia scope, does not make every request of every caller
  * start another token request.
  *
  * Logged once per change of state, not per failure: a warning when a grant's token requests start failing, an info
  * line when they succeed again; the failures in between at debug level.
  */
-import { CxError, isCxError } from '../errors.js';
+import { CxError, isCxError } from '../errors/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProviderName } from '../domain/provider-name.js';
-import { wasNotSent } from '../http/resilience.js';
+import { wasNotSent } from '../errors/not-sent.js';
 
 export interface TokenBackoffOptions {
   /** First delay, ms (default 1 s). */

@@ -10,32 +10,26 @@
  * per grant (token-backoff.ts). Token requests go through the provider's UpstreamClient, the same path as its API
  * calls (time limit, size cap, breaker, bulkhead, error mapping): nothing here speaks HTTP itself.
  */
-import { CxError, errorFromTokenResponse, isCxError } from '../errors.js';
+import { CxError, errorFromTokenResponse, isCxError } from '../errors/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
 import type { KvStore } from '../store/kv-store.js';
 import type { ProviderName } from '../domain/provider-name.js';
-import { UpstreamClient, type UpstreamRequest } from '../http/upstream-client.js';
-import { ResiliencePolicy } from '../http/resilience.js';
-import type { FetchLike } from '../http/upstream-fetch.js';
+import { systemClock, type Clock } from '../domain/clock.js';
+import type { UpstreamClient, UpstreamRequest } from '../upstream/upstream-client.js';
 import { credentialsIn } from '../security/upstream-text.js';
-import type { ConnectionStatus } from './connection-status.js';
+import type { ConnectionStatus } from '../observability/connection-status.js';
 import type { Grant, TokenHttpRequest } from './grant.js';
 import { cacheKey, fingerprint } from './token-key.js';
 import { LockReleases } from './lock-releases.js';
 import { lockHolderBusy, waitOnLockHolder } from './lock-wait.js';
 import { currentDeadline, withoutDeadline } from '../observability/request-context.js';
 import { TokenBackoff } from './token-backoff.js';
-import type { TokenSource } from './token-source.js';
+import type { TokenSource } from '../upstream/token-source.js';
 import { tokenSetFromResponse, withCappedLifetime, type TokenSet } from './token-set.js';
 
-export type { FetchLike } from '../http/upstream-fetch.js';
 export { cacheKey } from './token-key.js';
 
-export interface Clock {
-  now(): number;
-}
-export const systemClock: Clock = { now: () => Date.now() };
 
 /** What the token manager needs of a provider's upstream client. */
 export type TokenTransport = Pick<UpstreamClient, 'json'>;
@@ -44,17 +38,14 @@ export interface TokenManagerOptions {
   store: KvStore;
   logger: Logger;
   /**
-   * The upstream client of a provider, through which its token requests go (src/http/create-http.ts passes its
-   * clients). Without it, the manager makes a client per provider over `fetch` with a policy that only keeps the
-   * time limit (no retries, breaker or bulkhead): for tools and tests that use a token manager on its own.
+   * The transport of a provider's token requests (src/app/create-http.ts passes each provider's upstream client, so
+   * token requests share its limits, metrics and status). The manager never builds HTTP clients itself.
    */
-  http?: (provider: ProviderName) => TokenTransport;
-  /** The fetch of the manager's own clients, when `http` is not given. */
-  fetch?: FetchLike;
+  http: (provider: ProviderName) => TokenTransport;
   clock?: Clock;
   metrics?: Metrics;
   status?: ConnectionStatus;
-  /** Time limit of one token request (of the manager's own clients), and the base of the lock lease. */
+  /** Time limit of one token request, the base of the lock lease. */
   timeoutMs?: number;
   /** Lease of the cross-replica lock: must outlive the slowest token request. */
   lockLeaseMs?: number;
@@ -100,7 +91,7 @@ export class TokenManager implements TokenSource {
   constructor(private readonly opts: TokenManagerOptions) {
     this.clock = opts.clock ?? systemClock;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
-    this.http = opts.http ?? this.ownClients();
+    this.http = opts.http;
     this.lockLeaseMs = opts.lockLeaseMs ?? this.timeoutMs + 5_000;
     this.lockPollMs = opts.lockPollMs ?? 50;
     this.random = opts.random ?? Math.random;
@@ -368,20 +359,6 @@ export class TokenManager implements TokenSource {
       this.opts.metrics?.tokenRequests.inc({ provider, outcome: isCxError(e) ? e.extensions.code : 'PROVIDER_ERROR' });
       throw e;
     }
-  }
-
-  /** Clients of the manager's own, one per provider, when none are given (see TokenManagerOptions.http). */
-  private ownClients(): (provider: ProviderName) => TokenTransport {
-    const clients = new Map<ProviderName, UpstreamClient>();
-    return (provider) => {
-      let c = clients.get(provider);
-      if (!c) {
-        const policy = ResiliencePolicy.timeLimitOnly(provider, this.timeoutMs);
-        c = new UpstreamClient(provider, { fetch: this.opts.fetch, tokens: this, logger: this.opts.logger, metrics: this.opts.metrics, status: this.opts.status, timeoutMs: this.timeoutMs, policy });
-        clients.set(provider, c);
-      }
-      return c;
-    };
   }
 
   private withRenewAt(t: TokenSet): CachedToken {

@@ -2,7 +2,7 @@
  * What a token endpoint gave us, with absolute times so it can be cached and shared between replicas.
  */
 import { decodeJwt } from 'jose';
-import { CxError } from '../errors.js';
+import { CxError } from '../errors/errors.js';
 import type { ProviderName } from '../domain/provider-name.js';
 
 export interface TokenSet {

@@ -1,4 +1,4 @@
-/** Automatic persisted queries (src/http/persisted-queries.ts): how long, how large, and on which Redis. */
+/** Automatic persisted queries (src/server/persisted-queries.ts): how long, how large, and on which Redis. */
 import type { EnvReader } from './env-reader.js';
 
 export interface ApqConfig {

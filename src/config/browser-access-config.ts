@@ -1,6 +1,6 @@
 /**
  * What browsers may do with cxgraph directly: which other origins may call it (CXGRAPH_CORS_ORIGINS,
- * CXGRAPH_CORS_CREDENTIALS; enforced by src/security/cors.ts) and which page `GET /` shows in a browser
+ * CXGRAPH_CORS_CREDENTIALS; enforced by src/server/cors.ts) and which page `GET /` shows in a browser
  * (CXGRAPH_LANDING_PAGE; src/graphql/landing-page.ts).
  */
 import type { EnvReader, NodeEnv } from './env-reader.js';

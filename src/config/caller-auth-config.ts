@@ -1,7 +1,7 @@
-/** Who may call cxgraph: CXGRAPH_AUTH and the variables of each mode (src/security/caller-auth.ts enforces it). */
+/** Who may call cxgraph: CXGRAPH_AUTH and the variables of each mode (src/server/caller-auth.ts enforces it). */
 import type { EnvReader, NodeEnv } from './env-reader.js';
 
-/** Who may call cxgraph (src/security/caller-auth.ts). */
+/** Who may call cxgraph (src/server/caller-auth.ts). */
 export type CallerAuthConfig =
   /** `explicit`: CXGRAPH_AUTH=none was set on purpose (required in production). */
   | { mode: 'none'; explicit: boolean }

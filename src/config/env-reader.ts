@@ -4,7 +4,7 @@
  * be a secret.
  */
 import type { ConfigReader } from '../domain/config-reader.js';
-import { isLoopback } from '../http/url-policy.js';
+import { isLoopback } from '../security/url-policy.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type Env = Record<string, string | undefined>;

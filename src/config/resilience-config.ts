@@ -1,6 +1,6 @@
 /** How cxgraph treats platforms having a bad day, and its fleet-wide budgets (README, "Reliability"). */
-import type { ProviderModule } from '../domain/provider-module.js';
-import type { FleetTarget } from '../http/fleet-redis.js';
+import type { ProviderName } from '../domain/provider-name.js';
+import type { RedisTarget } from './redis-target.js';
 import type { EnvReader } from './env-reader.js';
 
 export interface ResilienceConfig {
@@ -20,19 +20,19 @@ export interface ResilienceConfig {
   requestDeadlineMs: number;
   /** How long SIGTERM waits for in-flight requests before cutting connections. */
   shutdownGraceMs: number;
-  /** CXGRAPH_UPSTREAM_RATE_LIMITS: requests per second per provider, across every replica on the shared Redis (src/http/throttle.ts). */
+  /** CXGRAPH_UPSTREAM_RATE_LIMITS: requests per second per provider, across every replica on the shared Redis (src/upstream/limits/throttle.ts). */
   upstreamRateLimits: Readonly<Record<string, number>>;
   /** CXGRAPH_UPSTREAM_RATE_LIMIT_WAIT_MS: the longest a request waits for its turn before PROVIDER_RATE_LIMITED. */
   rateLimitWaitMs: number;
   /** The Redis that rate limits and 429 cool-downs are shared through (the store's, under CXGRAPH_REDIS_PREFIX); unset: per process. */
-  fleet?: { target: FleetTarget; prefix: string };
+  fleet?: { target: RedisTarget; prefix: string };
 }
 
 /**
  * CXGRAPH_UPSTREAM_RATE_LIMITS: `PROVIDER:N,…`, N requests per second (1–100000) per provider named as in `providers`.
  * Token requests count too: they go through the provider's policy like any other request.
  */
-function upstreamRateLimitsOf(r: EnvReader, modules: readonly ProviderModule[]): Record<string, number> {
+function upstreamRateLimitsOf(r: EnvReader, modules: readonly { readonly name: ProviderName }[]): Record<string, number> {
   const raw = r.str('CXGRAPH_UPSTREAM_RATE_LIMITS');
   const limits: Record<string, number> = {};
   if (!raw) return limits;
@@ -50,7 +50,7 @@ function upstreamRateLimitsOf(r: EnvReader, modules: readonly ProviderModule[]):
   return limits;
 }
 
-export function resilienceOf(r: EnvReader, modules: readonly ProviderModule[], fleet: ResilienceConfig['fleet']): ResilienceConfig {
+export function resilienceOf(r: EnvReader, modules: readonly { readonly name: ProviderName }[], fleet: ResilienceConfig['fleet']): ResilienceConfig {
   return {
     upstreamRateLimits: upstreamRateLimitsOf(r, modules),
     rateLimitWaitMs: r.int('CXGRAPH_UPSTREAM_RATE_LIMIT_WAIT_MS', 5_000, 0, 300_000),

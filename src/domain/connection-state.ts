@@ -1,4 +1,4 @@
-/** What `providers` and `/readyz` say of one provider's connection (src/auth/connection-status.ts keeps it). */
+/** What `providers` and `/readyz` say of one provider's connection (src/observability/connection-status.ts keeps it). */
 export type ConnectionState = 'CONNECTED' | 'NOT_CONFIGURED' | 'NEEDS_REAUTHORIZATION' | 'UNAVAILABLE' | 'NOT_CONNECTED';
 
 export interface ProviderState {

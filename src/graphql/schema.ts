@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { concatAST, GraphQLScalarType, Kind, parse, visit, type ASTNode, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { SCHEMA_PREFIX_PATTERN } from '../config.js';
+import { SCHEMA_PREFIX_PATTERN } from '../app/config.js';
 import { resolvers } from './resolvers/index.js';
 
 export const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url));

@@ -5,7 +5,7 @@
  * is left of it, and a platform that has not answered by then fails its own fields as PROVIDER_UNAVAILABLE with
  * `timedOut: true` while the rest of the operation answers on time. Background work (a token renewal) has none.
  */
-import { CxError } from '../errors.js';
+import { CxError } from '../errors/errors.js';
 import type { ProviderName } from '../domain/provider-name.js';
 
 /** Where the deadline came from: cxgraph's own setting, or a shorter one the caller (the router) forwarded. */

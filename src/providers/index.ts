@@ -3,7 +3,7 @@
  * dispatch and the HTTP routes are derived from it: adding a platform is one folder and one line here
  * (CONTRIBUTING.md). The order is the order `providers` lists them in.
  */
-import type { ProviderModule } from '../domain/provider-module.js';
+import type { ProviderModule } from './provider-module.js';
 import { callJourney } from './calljourney/index.js';
 import { cloudCx } from './cloudcx/index.js';
 import { newVoiceMedia } from './nvm/index.js';

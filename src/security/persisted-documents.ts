@@ -26,7 +26,7 @@
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { Kind, parse, type DocumentNode } from 'graphql';
-import type { Caller } from './caller-auth.js';
+import type { Caller } from '../domain/caller.js';
 
 export const MANIFEST_FORMAT = 'apollo-persisted-query-manifest';
 

@@ -7,7 +7,7 @@
  * this is the net under them. An error code under a `code` key (PROVIDER_AUTH_FAILED, …) is kept: it is a
  * closed set of words, never an OAuth code, and operators need it.
  */
-import { ERROR_CODES } from '../error-codes.js';
+import { ERROR_CODES } from '../domain/error-codes.js';
 
 export const REDACTED = '[redacted]';
 

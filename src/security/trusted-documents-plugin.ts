@@ -8,7 +8,7 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import type { Caller } from './caller-auth.js';
+import type { Caller } from '../domain/caller.js';
 import { freeToRunDocument, type PersistedDocumentsConfig } from './persisted-documents.js';
 
 export function trustedDocumentsPlugin<C extends { caller: Caller }>(config: PersistedDocumentsConfig | undefined, opts: { introspection: boolean }): ApolloServerPlugin<C> {

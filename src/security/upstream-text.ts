@@ -5,7 +5,7 @@
  * is cleared of the exact values cxgraph knows to be secret — the credentials the request carried, the tokens held
  * for its grant, the configured secrets in use — in every spelling a platform might echo (as sent, URL- or
  * form-encoded, JSON-escaped, base64), then of every credential-shaped part (redact.ts: JWTs, `Bearer …`,
- * `client_secret=…`), and capped. src/errors.ts calls this wherever upstream text becomes part of a message, so a
+ * `client_secret=…`), and capped. src/errors/errors.ts calls this wherever upstream text becomes part of a message, so a
  * GraphQL error, `providers { lastError }` and the log lines made from them never carry it.
  */
 import { isSecretKey, REDACTED, scrubString } from './redact.js';

@@ -94,7 +94,7 @@ export interface KvStore {
    * Seals again, in place, every value of this namespace that opens but is not sealed as `set` would seal it now:
    * sealed with an older listed key, sealed in format 1 (not bound to its key), and — only with `plaintext` —
    * plain values written before encryption was enabled. Each value is replaced only if it is still the one read
-   * (a concurrent write wins), keeping its expiry. The reseal command (src/store/reseal-command.ts) runs it.
+   * (a concurrent write wins), keeping its expiry. The reseal command (src/app/reseal-command.ts) runs it.
    */
   reseal(opts: { plaintext: boolean }): Promise<ResealReport>;
   /** Resolves whether the backing store answers right now (for /readyz). */

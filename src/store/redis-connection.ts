@@ -23,7 +23,9 @@ export interface ScanNode {
   scan(cursor: string, opts: { MATCH: string; COUNT: number }): Promise<{ cursor: string; keys: string[] }>;
 }
 
-export type RedisTarget = { url: string } | { cluster: readonly string[] };
+import type { RedisTarget } from '../config/redis-target.js';
+
+export type { RedisTarget };
 
 export class RedisConnection {
   readonly kind: 'redis' | 'redis-cluster';

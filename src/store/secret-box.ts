@@ -6,7 +6,7 @@
  *
  * With keys configured, only values sealed this way are accepted: a plaintext value (written before encryption was
  * enabled, or by someone writing to Redis) and a format-1 value (sealed before values were bound to their key) are
- * refused — until the reseal command (src/store/reseal-command.ts) seals them once, explicitly.
+ * refused — until the reseal command (src/app/reseal-command.ts) seals them once, explicitly.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 

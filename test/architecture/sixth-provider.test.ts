@@ -7,8 +7,8 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeConfig, loadConfig } from '../../src/config.js';
-import { defineProvider, type ProviderModule } from '../../src/domain/provider-module.js';
+import { describeConfig, loadConfig } from '../../src/app/config.js';
+import { defineProvider, type ProviderModule } from '../../src/providers/provider-module.js';
 import { PROVIDERS } from '../../src/providers/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 

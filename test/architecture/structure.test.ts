@@ -76,7 +76,7 @@ describe('the shape of src/', () => {
     }
   });
 
-  it('sends every upstream request through src/http: nothing in src/auth calls fetch itself', () => {
+  it('sends every upstream request through src/upstream: nothing in src/auth calls fetch itself', () => {
     const calls = sourceFiles(join(SRC, 'auth')).filter((f) => /\bfetch\s*\(/.test(readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')));
     expect(calls.map((f) => relative(ROOT, f))).toEqual([]);
   });

@@ -3,7 +3,7 @@
  * serves and on its port, environment variables cxgraph reads, secrets by reference, a termination grace longer than
  * cxgraph's own shutdown, selectors that select the pods.
  */
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/app/config.js';
 import { SECRET_VARIABLES } from '../../src/config/env-reader.js';
 import type { K8sObject } from './kustomize.js';
 

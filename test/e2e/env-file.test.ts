@@ -1,5 +1,5 @@
 /**
- * `npm start` and `npm run dev` read a `.env` file when there is one (scripts/load-env-file.mjs, preloaded; src/config.ts
+ * `npm start` and `npm run dev` read a `.env` file when there is one (scripts/load-env-file.mjs, preloaded; src/app/config.ts
  * stays the only reader of process.env), and a variable set in the environment wins over the file. Without one they
  * say nothing about it (Node's --env-file-if-exists printed ".env not found. Continuing without it." on every start).
  *

@@ -8,8 +8,8 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createServer, type CxServer } from '../../src/server.js';
+import { loadConfig } from '../../src/app/config.js';
+import { createServer, type CxServer } from '../../src/server/server.js';
 import { createNvmSimulator, createPbxSimulator, type NvmSimulator, type PbxSimulator } from '../../src/simulators/index.js';
 import { freePort } from '../support/free-port.js';
 import { graphql } from '../support/harness.js';

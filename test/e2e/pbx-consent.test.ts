@@ -7,8 +7,8 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createServer, type CxServer } from '../../src/server.js';
+import { loadConfig } from '../../src/app/config.js';
+import { createServer, type CxServer } from '../../src/server/server.js';
 import { CONSENT_SELECTORS, createPbxSimulator, type PbxSimulator } from '../../src/simulators/index.js';
 import { graphql } from '../support/harness.js';
 import { freePort } from '../support/free-port.js';

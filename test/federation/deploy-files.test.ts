@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Kind, parse, print, type ObjectTypeDefinitionNode } from 'graphql';
 import { parseDocument } from 'yaml';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/app/config.js';
 import { composeSubgraphs, CXGRAPH, loadSubgraphs, readSupergraphConfig, ROOT, SUPERGRAPH_CONFIG, SUPERGRAPH_FILE } from '../../scripts/compose.js';
 
 type Yaml = Record<string, unknown>;

@@ -4,7 +4,7 @@
  * them on. The router's `_service { sdl }` answers whatever they say.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/app/config.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
 const INTROSPECTION = '{ __schema { queryType { name } } }';

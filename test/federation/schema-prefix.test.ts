@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { Kind, parse, type DocumentNode, type ObjectTypeDefinitionNode } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { composeSubgraphs, fetchServiceSdl, ROOT } from '../../scripts/compose.js';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/app/config.js';
 import { servedTypeDefs, subgraphSchema } from '../../src/graphql/schema.js';
 import {
   createCallJourneySimulator,

@@ -7,12 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { createClient } from '@keyv/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cacheKey } from '../../src/auth/token-manager.js';
-import { loadConfig, providerConfig } from '../../src/config.js';
+import { loadConfig, providerConfig } from '../../src/app/config.js';
 import { PbxClient } from '../../src/providers/pbx/client.js';
 import type { PbxConfig } from '../../src/providers/pbx/config.js';
 import { PbxConnectionStore } from '../../src/providers/pbx/connection-store.js';
 import type { PbxConnectionRecord } from '../../src/providers/pbx/types.js';
-import { createServer } from '../../src/server.js';
+import { createServer } from '../../src/server/server.js';
 import { MemoryKvStore } from '../../src/store/memory-store.js';
 import { SecretBox } from '../../src/store/secret-box.js';
 import {

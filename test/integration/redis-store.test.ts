@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '@keyv/redis';
 import { AzureClientCredentialsGrant } from '../../src/auth/grants/azure-client-credentials.js';
-import { TokenManager } from '../../src/auth/token-manager.js';
+import { tokenManagerOver } from '../support/token-manager.js';
 import { createStore } from '../../src/store/create-store.js';
 import type { KvStore } from '../../src/store/kv-store.js';
 import { createCallJourneySimulator, type CallJourneySimulator } from '../../src/simulators/index.js';
@@ -51,8 +51,8 @@ describe.skipIf(!HAS_REDIS)('Redis store', () => {
     // the simulator answers slowly, so both replicas are surely waiting at the same time
     sim.server.setLatency('token', 150);
     sim.server.resetCounts();
-    const a = new TokenManager({ store: store(ns, [key]), logger: new LogCapture().logger });
-    const b = new TokenManager({ store: store(ns, [key]), logger: new LogCapture().logger });
+    const a = tokenManagerOver({ store: store(ns, [key]), logger: new LogCapture().logger });
+    const b = tokenManagerOver({ store: store(ns, [key]), logger: new LogCapture().logger });
     const tokens = await Promise.all([...Array.from({ length: 20 }, () => a.getToken(grant())), ...Array.from({ length: 20 }, () => b.getToken(grant()))]);
     sim.server.setLatency('token', 0);
     expect(sim.server.count('token')).toBe(1);
@@ -63,7 +63,7 @@ describe.skipIf(!HAS_REDIS)('Redis store', () => {
     const ns = uniqueNamespace();
     const oldKey = randomBytes(32);
     const newKey = randomBytes(32);
-    const writer = new TokenManager({ store: store(ns, [oldKey]), logger: new LogCapture().logger });
+    const writer = tokenManagerOver({ store: store(ns, [oldKey]), logger: new LogCapture().logger });
     const token = await writer.getToken(grant());
 
     const keys = await redis.keys(`${ns}*`);
@@ -77,12 +77,12 @@ describe.skipIf(!HAS_REDIS)('Redis store', () => {
 
     // a replica started after rotation (new key first, old key kept) reads the token without asking for a new one
     const before = sim.server.count('token');
-    const rotated = new TokenManager({ store: store(ns, [newKey, oldKey]), logger: new LogCapture().logger });
+    const rotated = tokenManagerOver({ store: store(ns, [newKey, oldKey]), logger: new LogCapture().logger });
     expect((await rotated.getToken(grant())).accessToken).toBe(token.accessToken);
     expect(sim.server.count('token')).toBe(before);
 
     // a replica that no longer lists the old key cannot read it and fetches anew instead of failing
-    const dropped = new TokenManager({ store: store(ns, [newKey]), logger: new LogCapture().logger });
+    const dropped = tokenManagerOver({ store: store(ns, [newKey]), logger: new LogCapture().logger });
     expect((await dropped.getToken(grant())).accessToken).not.toBe(token.accessToken);
     expect(sim.server.count('token')).toBe(before + 1);
   });

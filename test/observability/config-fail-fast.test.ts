@@ -89,7 +89,7 @@ describe('configuration fails fast', () => {
 
 describe('.env.example', () => {
   it('documents every variable the configuration code reads, with a comment', () => {
-    // The configuration code: src/config.ts, src/config/ and each provider's config.ts.
+    // The configuration code: src/app/config.ts, src/config/ and each provider's config.ts.
     const source = readdirSync(new URL('../../src/', import.meta.url), { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile() && e.name.endsWith('.ts'))
       .map((e) => join(e.parentPath, e.name))

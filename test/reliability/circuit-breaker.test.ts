@@ -1,11 +1,11 @@
 /**
- * The resilience policy of one provider on its own (src/http/resilience.ts, cockatiel): the circuit breaker with a
+ * The resilience policy of one provider on its own (src/upstream/limits/resilience.ts, cockatiel): the circuit breaker with a
  * fake clock, the bulkhead and its bounded queue, the retries. Attempts are functions answering a status; the same
  * policy over real HTTP is in upstream-guards.test.ts, fault-matrix.test.ts and upstream-client.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ResiliencePolicy, wasNotSent, type AttemptAnswer, type CircuitStateName, type ResilienceOptions } from '../../src/http/resilience.js';
-import { isCxError, unavailable } from '../../src/errors.js';
+import { ResiliencePolicy, wasNotSent, type AttemptAnswer, type CircuitStateName, type ResilienceOptions } from '../../src/upstream/limits/resilience.js';
+import { isCxError, unavailable } from '../../src/errors/errors.js';
 
 const answer = (status: number, headers: Record<string, string> = {}): AttemptAnswer => ({ status, headers: new Headers(headers) });
 

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { createClient } from '@keyv/redis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, describeConfig, loadConfig } from '../../src/config.js';
+import { ConfigError, describeConfig, loadConfig } from '../../src/app/config.js';
 import { keyId } from '../../src/store/secret-box.js';
 import { createPbxSimulator, type PbxSimulator } from '../../src/simulators/index.js';
 import type { TestServer } from '../support/harness.js';

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AzureClientCredentialsGrant } from '../../src/auth/grants/azure-client-credentials.js';
-import { TokenManager } from '../../src/auth/token-manager.js';
+import { tokenManagerOver } from '../support/token-manager.js';
 import { createStore } from '../../src/store/create-store.js';
 import type { KvStore } from '../../src/store/kv-store.js';
 import { createCallJourneySimulator, type CallJourneySimulator } from '../../src/simulators/index.js';
@@ -57,8 +57,8 @@ describe.skipIf(!HAS_REDIS_SERVER)('Redis Cluster (three local nodes)', () => {
     const key = randomBytes(32);
     sim.server.setLatency('token', 150);
     sim.server.resetCounts();
-    const a = new TokenManager({ store: store(ns, [key]), logger: new LogCapture().logger });
-    const b = new TokenManager({ store: store(ns, [key]), logger: new LogCapture().logger });
+    const a = tokenManagerOver({ store: store(ns, [key]), logger: new LogCapture().logger });
+    const b = tokenManagerOver({ store: store(ns, [key]), logger: new LogCapture().logger });
     const credentials = sim.clients.map((_, i) => i);
     const tokens = await Promise.all(credentials.flatMap((c) => Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).getToken(grant(c)))));
     sim.server.setLatency('token', 0);

@@ -71,7 +71,7 @@ describe.skipIf(!HAS_REDIS)('integrity of the shared store', () => {
   /** The reseal command, run as an operator would, with the replicas' environment. */
   const run = (...args: string[]) => {
     const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'test', REDIS_URL, CXGRAPH_REDIS_PREFIX: ns, CXGRAPH_ENCRYPTION_KEYS: key };
-    return spawnSync(process.execPath, ['--import', 'tsx', 'src/store/reseal-command.ts', ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 30_000 });
+    return spawnSync(process.execPath, ['--import', 'tsx', 'src/app/reseal-command.ts', ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 30_000 });
   };
   const accounts = async (t: TestServer) => (await t.gql<{ pbxAccounts: { id: string; login: string; status: string }[] }>(ACCOUNTS)).data!.pbxAccounts;
   const pbxProvider = async (t: TestServer) =>

@@ -8,7 +8,8 @@
 import { createClient } from '@keyv/redis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formRequest, type Grant } from '../../src/auth/grant.js';
-import { cacheKey, TokenManager, type FetchLike } from '../../src/auth/token-manager.js';
+import { cacheKey } from '../../src/auth/token-manager.js';
+import { tokenManagerOver, type FetchLike } from '../support/token-manager.js';
 import type { KvStore } from '../../src/store/kv-store.js';
 import { createStore } from '../../src/store/create-store.js';
 import { LogCapture } from '../support/log-capture.js';
@@ -84,8 +85,8 @@ describe.skipIf(!HAS_REDIS)('token races between replicas on one Redis', () => {
     const ep = tokenEndpoint();
     const key = cacheKey(grant.identity);
     const slow = delayable(newStore(), key);
-    const a = new TokenManager({ store: slow.store, logger: new LogCapture().logger, fetch: ep.fetch });
-    const b = new TokenManager({ store: newStore(), logger: new LogCapture().logger, fetch: ep.fetch });
+    const a = tokenManagerOver({ store: slow.store, logger: new LogCapture().logger, fetch: ep.fetch });
+    const b = tokenManagerOver({ store: newStore(), logger: new LogCapture().logger, fetch: ep.fetch });
     const first = await a.getToken(grant);
     expect((await b.getToken(grant)).accessToken).toBe(first.accessToken);
     expect(ep.requests).toBe(1);
@@ -136,8 +137,8 @@ describe.skipIf(!HAS_REDIS_SERVER)('a Redis stall during a token write', () => {
       };
       const lease = 20_000;
       const aStore = newStore();
-      const a = new TokenManager({ store: aStore, logger: new LogCapture().logger, fetch: stallingFetch, lockLeaseMs: lease });
-      const b = new TokenManager({ store: newStore(), logger: new LogCapture().logger, fetch: ep.fetch, lockLeaseMs: lease });
+      const a = tokenManagerOver({ store: aStore, logger: new LogCapture().logger, fetch: stallingFetch, lockLeaseMs: lease });
+      const b = tokenManagerOver({ store: newStore(), logger: new LogCapture().logger, fetch: ep.fetch, lockLeaseMs: lease });
       const lockKey = `${ns}:lock:${cacheKey(grant.identity)}`;
       await waitFor('the store to connect', () => aStore.healthy);
 

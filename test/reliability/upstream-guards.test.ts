@@ -6,7 +6,7 @@
  * status follows what the platform answers, recorded by the upstream path itself.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FetchLike } from '../../src/auth/token-manager.js';
+import type { FetchLike } from '../support/token-manager.js';
 import type { ProviderName } from '../../src/domain/provider-name.js';
 import {
   type CallJourneySimulator,

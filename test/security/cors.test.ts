@@ -7,7 +7,7 @@
  */
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/app/config.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
 const APP = 'http://127.0.0.1:5173';

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/app/config.js';
 import { mediaKeyFromEncryptionKey } from '../../src/config/media-links-config.js';
 import { createMediaLinks } from '../../src/security/media-links.js';
 import { createCallJourneySimulator, createNvmSimulator, createPbxSimulator, type CallJourneySimulator, type NvmSimulator, type PbxSimulator } from '../../src/simulators/index.js';

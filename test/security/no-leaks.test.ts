@@ -8,8 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createServer, type CxServer } from '../../src/server.js';
+import { loadConfig } from '../../src/app/config.js';
+import { createServer, type CxServer } from '../../src/server/server.js';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../src/simulators/embedded.js';
 import { consent, SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
 import { freePort } from '../support/free-port.js';

@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/app/config.js';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../src/simulators/embedded.js';
 import { SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
-import { createContext } from '../../src/context.js';
+import { createContext } from '../../src/graphql/context.js';
 import { HAS_REDIS, REDIS_URL, uniqueNamespace } from '../support/redis.js';
 
 const MANIFEST = fileURLToPath(new URL('../../examples/web/persisted-query-manifest.json', import.meta.url));

@@ -1,7 +1,7 @@
 /** The security variables: caller authentication modes, production's refusal to run open by default, limits. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
-import { callerAuthWarning } from '../../src/security/caller-auth.js';
+import { ConfigError, loadConfig } from '../../src/app/config.js';
+import { callerAuthWarning } from '../../src/server/caller-auth.js';
 
 function problems(env: Record<string, string>): ConfigError {
   try {

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/app/config.js';
 import { createCallJourneySimulator, type CallJourneySimulator } from '../../src/simulators/index.js';
 import { startServer, type GraphQLResult, type TestServer } from '../support/harness.js';
 

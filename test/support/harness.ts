@@ -2,9 +2,9 @@
  * Starts cxgraph against simulators over real HTTP: the same createServer as production, configured
  * through the same loadConfig validation, with logs captured.
  */
-import { createServer, type CxServer, type CreateServerDeps } from '../../src/server.js';
-import { loadConfig } from '../../src/config.js';
-import type { ProviderModule } from '../../src/domain/provider-module.js';
+import { createServer, type CxServer, type CreateServerDeps } from '../../src/server/server.js';
+import { loadConfig } from '../../src/app/config.js';
+import type { ProviderModule } from '../../src/providers/provider-module.js';
 import { PROVIDERS } from '../../src/providers/index.js';
 import { LogCapture } from './log-capture.js';
 

@@ -3,8 +3,8 @@
  * consent page (driven by the simulator's own `consent()`) → Allow → cxgraph's callback.
  * (test/integration/pbx.test.ts tests the flow itself in detail.)
  */
-import { loadConfig } from '../../src/config.js';
-import { createServer, type CreateServerDeps } from '../../src/server.js';
+import { loadConfig } from '../../src/app/config.js';
+import { createServer, type CreateServerDeps } from '../../src/server/server.js';
 import { consent, type PbxSimulator } from '../../src/simulators/index.js';
 import { freePort } from './free-port.js';
 import { graphql, type TestServer } from './harness.js';

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PasswordGrant } from '../../src/auth/grants/password-grant.js';
-import { TokenManager, cacheKey, type FetchLike } from '../../src/auth/token-manager.js';
+import { cacheKey } from '../../src/auth/token-manager.js';
+import { tokenManagerOver, type FetchLike } from '../support/token-manager.js';
 import { MemoryKvStore } from '../../src/store/memory-store.js';
 import { SecretBox } from '../../src/store/secret-box.js';
 import { LogCapture } from '../support/log-capture.js';
@@ -63,7 +64,7 @@ describe('PasswordGrant with the token manager', () => {
     };
     const logs = new LogCapture();
     const store = new MemoryKvStore(new SecretBox([Buffer.alloc(32, 1)]));
-    const tokens = new TokenManager({ store, logger: logs.logger, fetch, clock: { now: () => now }, random: () => 0 });
+    const tokens = tokenManagerOver({ store, logger: logs.logger, fetch, clock: { now: () => now }, random: () => 0 });
     return { tokens, store, requests, refuse, logs, advance: (ms: number) => (now += ms) };
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, providerConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, providerConfig } from '../../src/app/config.js';
 
 function problems(env: Record<string, string>): ConfigError {
   try {

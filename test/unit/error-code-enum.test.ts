@@ -1,11 +1,11 @@
 /**
  * The closed set of error codes reaches clients as `enum ErrorCode` (schema/errors.graphql), which their codegen turns
- * into a type: it must hold exactly src/error-codes.ts's ERROR_CODES, in the same order, each value described, and be
+ * into a type: it must hold exactly src/domain/error-codes.ts's ERROR_CODES, in the same order, each value described, and be
  * served (under CXGRAPH_SCHEMA_PREFIX too, as `CxErrorCode`).
  */
 import type { GraphQLEnumType } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../../src/errors.js';
+import { ERROR_CODES } from '../../src/errors/errors.js';
 import { subgraphSchema } from '../../src/graphql/schema.js';
 
 describe('enum ErrorCode', () => {

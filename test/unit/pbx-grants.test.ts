@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PbxAuthorizationCodeGrant, processPbxTokenResponse } from '../../src/auth/grants/pbx-authorization-code.js';
 import { PbxTrustedAppGrant } from '../../src/auth/grants/pbx-trusted-app.js';
 import { cacheKey } from '../../src/auth/token-manager.js';
-import { isCxError } from '../../src/errors.js';
+import { isCxError } from '../../src/errors/errors.js';
 
 const TOKEN_URL = 'https://apiproxy.telphin.ru/oauth/token';
 

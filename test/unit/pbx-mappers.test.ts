@@ -1,6 +1,6 @@
 /** PBX body → model mapping and the formats cxgraph and the PBX agree on. */
 import { describe, expect, it } from 'vitest';
-import { isCxError } from '../../src/errors.js';
+import { isCxError } from '../../src/errors/errors.js';
 import {
   accountFieldsOf,
   decodeCallCursor,

@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BasicClientCredentialsGrant } from '../../src/auth/grants/basic-client-credentials.js';
-import { TokenManager } from '../../src/auth/token-manager.js';
+import { tokenManagerOver } from '../support/token-manager.js';
 import { MemoryKvStore } from '../../src/store/memory-store.js';
 import { createSangomaSimulator, SANGOMA_TOKEN_LIFETIME_SEC } from '../../src/simulators/index.js';
 import { LogCapture } from '../support/log-capture.js';
@@ -50,7 +50,7 @@ function grant(over: { scopes?: string[]; secret?: string; renewBeforeExpiry?: b
 }
 
 function manager(clock: FakeClock, store = new MemoryKvStore()) {
-  return new TokenManager({ store, logger: new LogCapture().logger, clock, random: () => 0 });
+  return tokenManagerOver({ store, logger: new LogCapture().logger, clock, random: () => 0 });
 }
 
 async function until(cond: () => boolean, ms = 1000): Promise<void> {

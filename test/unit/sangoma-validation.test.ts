@@ -1,6 +1,6 @@
 /** Sangoma call arguments: permissive for anything dialable, but obvious junk never becomes a phone call. */
 import { describe, expect, it } from 'vitest';
-import { isCxError } from '../../src/errors.js';
+import { isCxError } from '../../src/errors/errors.js';
 import { destination, tenantDomain, validateAgentCall, validateQueueCall } from '../../src/providers/sangoma/validation.js';
 
 function fieldOf(fn: () => unknown): string | undefined {

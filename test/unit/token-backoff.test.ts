@@ -8,11 +8,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createHttp } from '../../src/http/create-http.js';
+import { createHttp } from '../../src/app/create-http.js';
 import { formRequest, type Grant } from '../../src/auth/grant.js';
-import { TokenManager, type FetchLike } from '../../src/auth/token-manager.js';
+import { tokenManagerOver, type FetchLike } from '../support/token-manager.js';
 import { TOKEN_BACKOFF_CAP_MS } from '../../src/auth/token-backoff.js';
-import { isCxError } from '../../src/errors.js';
+import { isCxError } from '../../src/errors/errors.js';
 import { MemoryKvStore } from '../../src/store/memory-store.js';
 import { LogCapture } from '../support/log-capture.js';
 
@@ -55,7 +55,7 @@ describe('token renewal against a failing identity provider', () => {
     const idp = identityProvider();
     const clock = new FakeClock();
     const logs = new LogCapture();
-    const tm = new TokenManager({ store: new MemoryKvStore(), logger: logs.logger, fetch: idp.fetch, clock, random: () => 0 });
+    const tm = tokenManagerOver({ store: new MemoryKvStore(), logger: logs.logger, fetch: idp.fetch, clock, random: () => 0 });
     const g = grant();
     expect((await tm.getToken(g)).accessToken).toBe('tok-1');
     idp.failing = true;
@@ -97,7 +97,7 @@ describe('token renewal against a failing identity provider', () => {
   it('the delay doubles per consecutive failure, with jitter, up to the cap; grants back off independently', async () => {
     const idp = identityProvider();
     const clock = new FakeClock();
-    const tm = new TokenManager({ store: new MemoryKvStore(), logger: new LogCapture().logger, fetch: idp.fetch, clock, random: () => 0.999 });
+    const tm = tokenManagerOver({ store: new MemoryKvStore(), logger: new LogCapture().logger, fetch: idp.fetch, clock, random: () => 0.999 });
     const g = grant();
     idp.failing = true;
     const waits: number[] = [];

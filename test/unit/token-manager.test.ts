@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formRequest, type Grant } from '../../src/auth/grant.js';
-import { TokenManager, type FetchLike } from '../../src/auth/token-manager.js';
+import { tokenManagerOver, type FetchLike } from '../support/token-manager.js';
 import { MAX_TOKEN_LIFETIME_SECONDS } from '../../src/auth/token-set.js';
-import { ConnectionStatus } from '../../src/auth/connection-status.js';
-import { isCxError } from '../../src/errors.js';
+import { ConnectionStatus } from '../../src/observability/connection-status.js';
+import { isCxError } from '../../src/errors/errors.js';
 import { MemoryKvStore } from '../../src/store/memory-store.js';
 import { LogCapture } from '../support/log-capture.js';
 
@@ -62,7 +62,7 @@ function grant(opts: Partial<Pick<Grant, 'renewBeforeExpiry'>> & { refresh?: boo
 
 function manager(ep: Endpoint, clock: FakeClock, extra: { status?: ConnectionStatus } = {}) {
   const logs = new LogCapture();
-  const tm = new TokenManager({ store: new MemoryKvStore(), logger: logs.logger, fetch: ep.fetch, clock, random: () => 0, ...extra });
+  const tm = tokenManagerOver({ store: new MemoryKvStore(), logger: logs.logger, fetch: ep.fetch, clock, random: () => 0, ...extra });
   return { tm, logs };
 }
 
@@ -238,7 +238,7 @@ describe('TokenManager', () => {
     clock.advance(60_000); // past the grant's backoff (token-backoff.test.ts)
     ep.queue.push({ status: 200, body: { token_type: 'Bearer' } });
     await expect(tm.getToken(grant())).rejects.toSatisfy((e: unknown) => isCxError(e) && e.extensions.code === 'PROVIDER_ERROR');
-    const down = new TokenManager({ store: new MemoryKvStore(), logger: new LogCapture().logger, fetch: () => Promise.reject(new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } })) });
+    const down = tokenManagerOver({ store: new MemoryKvStore(), logger: new LogCapture().logger, fetch: () => Promise.reject(new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } })) });
     await expect(down.getToken(grant())).rejects.toSatisfy((e: unknown) => isCxError(e) && e.extensions.code === 'PROVIDER_UNAVAILABLE' && e.message.includes('ECONNREFUSED'));
   });
 
@@ -257,7 +257,7 @@ describe('TokenManager', () => {
     const ep = tokenEndpoint();
     const clock = new FakeClock();
     const store = new MemoryKvStore();
-    const tm = new TokenManager({ store, logger: new LogCapture().logger, fetch: ep.fetch, clock, random: () => 0 });
+    const tm = tokenManagerOver({ store, logger: new LogCapture().logger, fetch: ep.fetch, clock, random: () => 0 });
     const cap = MAX_TOKEN_LIFETIME_SECONDS * 1000;
     const jwt = `${b64({ alg: 'none' })}.${b64({ exp: 1e20 })}.sig`;
     ep.queue.push({ status: 200, body: { access_token: jwt, expires_in: 1e20 } });

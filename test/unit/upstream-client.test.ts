@@ -1,5 +1,5 @@
 /**
- * The one HTTP path (src/http/create-http.ts: token manager + one UpstreamClient and resilience policy per provider)
+ * The one HTTP path (src/app/create-http.ts: token manager + one UpstreamClient and resilience policy per provider)
  * over real HTTP against a local node:http server, with the production fetch and with the global fetch: token
  * requests share the provider's breaker; token requests are form POSTs that never follow a redirect and are retried
  * only when repeating them cannot cost the grant; JSON and token bodies have a size cap, media streams do not; a body
@@ -8,11 +8,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectionStatus } from '../../src/auth/connection-status.js';
+import { ConnectionStatus } from '../../src/observability/connection-status.js';
 import { formRequest, type Grant } from '../../src/auth/grant.js';
-import { isCxError } from '../../src/errors.js';
-import { createHttp, type Http } from '../../src/http/create-http.js';
-import { wasNotSent, type UpstreamRequest } from '../../src/http/upstream-client.js';
+import { isCxError } from '../../src/errors/errors.js';
+import { createHttp, type Http } from '../../src/app/create-http.js';
+import { wasNotSent, type UpstreamRequest } from '../../src/upstream/upstream-client.js';
 import { MemoryKvStore } from '../../src/store/memory-store.js';
 import { LogCapture } from '../support/log-capture.js';
 

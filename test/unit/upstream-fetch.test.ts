@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUpstreamFetch } from '../../src/http/upstream-fetch.js';
+import { createUpstreamFetch } from '../../src/upstream/upstream-fetch.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 

@@ -5,12 +5,12 @@
  * policy (a 429 with Retry-After starts a cool-down; requests then wait it out or are refused unsent).
  */
 import { describe, expect, it } from 'vitest';
-import { describeConfig, loadConfig } from '../../src/config.js';
-import { CxError } from '../../src/errors.js';
-import { CoolDown, MAX_COOL_DOWN_SECONDS } from '../../src/http/cool-down.js';
-import { LocalWindow, RateLimit, type Turn, type TurnSource } from '../../src/http/rate-limit.js';
-import { wasNotSent } from '../../src/http/resilience.js';
-import { Throttle } from '../../src/http/throttle.js';
+import { describeConfig, loadConfig } from '../../src/app/config.js';
+import { CxError } from '../../src/errors/errors.js';
+import { CoolDown, MAX_COOL_DOWN_SECONDS } from '../../src/upstream/limits/cool-down.js';
+import { LocalWindow, RateLimit, type Turn, type TurnSource } from '../../src/upstream/limits/rate-limit.js';
+import { wasNotSent } from '../../src/upstream/limits/resilience.js';
+import { Throttle } from '../../src/upstream/limits/throttle.js';
 
 const refusal = (retryAfter: number) => new CxError('no turn', { code: 'PROVIDER_RATE_LIMITED', provider: 'CALLJOURNEY', retryAfter });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

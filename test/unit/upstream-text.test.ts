@@ -7,10 +7,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectionStatus } from '../../src/auth/connection-status.js';
+import { ConnectionStatus } from '../../src/observability/connection-status.js';
 import { basicAuthorization, formRequest, type Grant } from '../../src/auth/grant.js';
-import { errorFromResponse, errorFromTokenResponse, isCxError } from '../../src/errors.js';
-import { createHttp, type Http } from '../../src/http/create-http.js';
+import { errorFromResponse, errorFromTokenResponse, isCxError } from '../../src/errors/errors.js';
+import { createHttp, type Http } from '../../src/app/create-http.js';
 import { scrubString } from '../../src/security/redact.js';
 import { scrubUpstreamText } from '../../src/security/upstream-text.js';
 import { MemoryKvStore } from '../../src/store/memory-store.js';

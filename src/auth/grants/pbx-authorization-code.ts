@@ -8,7 +8,7 @@
  * `/api/ver1.0/user/` answers), and the connect flow forgets it as soon as the trusted application exists. A code is
  * single-use: the refresh request is kept for completeness (a failed refresh is 401 `invalid_grant`).
  */
-import { CxError } from '../../errors.js';
+import { CxError } from '../../errors/errors.js';
 import { formRequest, type Grant, type GrantIdentity, type TokenHttpRequest } from '../grant.js';
 import { tokenSetFromResponse, type TokenSet } from '../token-set.js';
 

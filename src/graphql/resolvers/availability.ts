@@ -4,7 +4,7 @@
  * (the names travel comma-separated in `skillNames=`).
  */
 import type { QueryResolvers } from '../../__generated__/resolvers-types.js';
-import { badInput } from '../../errors.js';
+import { badInput } from '../../errors/errors.js';
 
 const MAX_SKILLS = 100;
 /** Skill names longer than this are surely not skill names; long query strings also hit the platform's URL limit. */

@@ -1,5 +1,5 @@
 import type { CallMediaResolvers, CallResolvers, PageInfoResolvers, QueryResolvers } from '../../__generated__/resolvers-types.js';
-import { badInput } from '../../errors.js';
+import { badInput } from '../../errors/errors.js';
 import type { CallModel } from '../../domain/models.js';
 import { validateRecordingKey } from '../../providers/calljourney/validation.js';
 import { cacheAtMost } from './cache-hints.js';

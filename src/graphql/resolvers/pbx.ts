@@ -1,6 +1,6 @@
 /** Telphin PBX accounts and the consent flow: thin resolvers over the `accounts` capability (src/providers/pbx/). */
 import type { MutationResolvers, PbxAccountResolvers, QueryResolvers } from '../../__generated__/resolvers-types.js';
-import { badInput } from '../../errors.js';
+import { badInput } from '../../errors/errors.js';
 
 /** PBX user ids are numbers; anything that could not be one is refused before the store is read. */
 function accountId(id: string, field: string): string {

@@ -3,8 +3,8 @@ import type { RecordingModel } from '../../domain/models.js';
 import { validateRecordingKey, validateRecordingKeys } from '../../providers/calljourney/validation.js';
 import { cacheAtMost } from './cache-hints.js';
 import type { GraphQLResolveInfo } from 'graphql';
-import { providerConfig } from '../../config.js';
-import type { Context } from '../../context.js';
+import { providerConfig } from '../../app/config.js';
+import type { Context } from '../context.js';
 import type { CallJourneyConfig } from '../../providers/calljourney/config.js';
 
 export const recordingQueries: Pick<QueryResolvers, 'recording' | 'recordings'> = {

@@ -1,5 +1,5 @@
 import type { QueryResolvers, UserResolvers } from '../../__generated__/resolvers-types.js';
-import { badInput } from '../../errors.js';
+import { badInput } from '../../errors/errors.js';
 import type { UserModel } from '../../domain/models.js';
 import { intInRange } from './dispatch.js';
 

@@ -5,8 +5,8 @@
  */
 import { AzureClientCredentialsGrant } from '../../auth/grants/azure-client-credentials.js';
 import type { CallJourneyConfig } from './config.js';
-import { CxError } from '../../errors.js';
-import type { UpstreamClient } from '../../http/upstream-client.js';
+import { CxError } from '../../errors/errors.js';
+import type { UpstreamClient } from '../../upstream/upstream-client.js';
 import type { ConversationExistsRequest, ConversationExistsResponse } from './types.js';
 
 export const CONVERSATION_EXISTS_PATH = '/api/v1/search/conversationexists';

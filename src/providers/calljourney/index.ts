@@ -3,7 +3,7 @@
  * and no batch endpoint, so the per-request loader deduplicates and bounds the checks (docs/providers/calljourney.md),
  * after reading the shared recording cache.
  */
-import { defineProvider } from '../../domain/provider-module.js';
+import { defineProvider } from '../provider-module.js';
 import { CallJourneyClient } from './client.js';
 import { loadCallJourneyConfig } from './config.js';
 import { RecordingCache } from './recording-cache.js';

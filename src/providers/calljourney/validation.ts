@@ -1,5 +1,5 @@
 /** Input checks made before any upstream call: bad input costs the platforms nothing. */
-import { badInput } from '../../errors.js';
+import { badInput } from '../../errors/errors.js';
 import type { RecordingKeyModel } from '../../domain/models.js';
 
 const RECORDING_KEY_FIELDS = ['company', 'organisation', 'folder', 'filename'] as const;

@@ -11,8 +11,8 @@
  */
 import { PasswordGrant } from '../../auth/grants/password-grant.js';
 import type { CloudCxConfig } from './config.js';
-import { CxError, errorFromResponse, type UpstreamFailure } from '../../errors.js';
-import type { Auth, UpstreamClient, UpstreamRequest } from '../../http/upstream-client.js';
+import { CxError, errorFromResponse, type UpstreamFailure } from '../../errors/errors.js';
+import type { Auth, UpstreamClient, UpstreamRequest } from '../../upstream/upstream-client.js';
 import type { UserPageModel } from '../../domain/models.js';
 import type { UserDirectory, UserQuery } from '../../domain/capabilities.js';
 import { toUserPage } from './mappers.js';

@@ -2,7 +2,7 @@
  * CloudCX (Cloudfon CX): the users of a customer's own CX domain. Password grant renewed with the refresh
  * token, or an API key (docs/providers/cloudcx.md). No get-by-id endpoint, so no user loader.
  */
-import { defineProvider } from '../../domain/provider-module.js';
+import { defineProvider } from '../provider-module.js';
 import { CloudCxClient } from './client.js';
 import { loadCloudCxConfig } from './config.js';
 

@@ -3,7 +3,7 @@
  * are cut from the platform's continuation-token pages (see cursor.ts); the 7-day rule is checked before any
  * upstream call.
  */
-import { badInput } from '../../errors.js';
+import { badInput } from '../../errors/errors.js';
 import { mapBounded } from '../map-bounded.js';
 import type { CallConnectionModel, CallModel } from '../../domain/models.js';
 import type { CallHistory, CallQuery } from '../../domain/capabilities.js';

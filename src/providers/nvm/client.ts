@@ -10,8 +10,8 @@
  */
 import { scopedGrants, type ScopedClientCredentialsGrant } from '../../auth/grants/scoped-client-credentials.js';
 import type { NvmConfig } from './config.js';
-import { CxError, isCxError } from '../../errors.js';
-import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../../http/upstream-client.js';
+import { CxError, isCxError } from '../../errors/errors.js';
+import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../../upstream/upstream-client.js';
 import type { NvmAvailabilityBody, NvmInteraction, NvmInteractionPage, NvmUser, NvmUserPage } from './types.js';
 
 /** The scope of each API this client uses (API Admin → API Credentials must grant all three). */

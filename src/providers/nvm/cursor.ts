@@ -4,7 +4,7 @@
  * an upstream page (null = the first page) plus how many of that page's interactions were already returned —
  * bound to the `from`/`to` it was made for. Stateless: any replica can continue any cursor.
  */
-import { badInput } from '../../errors.js';
+import { badInput } from '../../errors/errors.js';
 
 export interface CallCursor {
   /** Continuation token of the upstream page to fetch; null for the first page. */

@@ -2,7 +2,7 @@
  * NewVoiceMedia / Vonage Contact Center: users, the agents among them, agent availability, interactions as
  * calls and their media. Regional client credentials, one token per scope (docs/providers/newvoicemedia.md).
  */
-import { defineProvider } from '../../domain/provider-module.js';
+import { defineProvider } from '../provider-module.js';
 import { NvmAvailability } from './availability.js';
 import { NvmCallHistory } from './call-history.js';
 import { NvmClient } from './client.js';

@@ -1,5 +1,5 @@
 /** NewVoiceMedia bodies → schema models. Pure functions: absent or odd fields become null, never a guess. */
-import { CxError } from '../../errors.js';
+import { CxError } from '../../errors/errors.js';
 import type { AgentAvailabilityModel, AgentModel, CallMediaModel, CallModel, UserModel } from '../../domain/models.js';
 import type { NvmAvailabilityBody, NvmContent, NvmInteraction, NvmUser } from './types.js';
 

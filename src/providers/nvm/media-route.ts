@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { badInput, isCxError, unavailable, type CxError } from '../../errors.js';
+import { badInput, isCxError, unavailable, type CxError } from '../../errors/errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { HttpRoute } from '../../domain/capabilities.js';
 import { NVM_CONTENT_KEY, NVM_GUID, type NvmClient } from './client.js';

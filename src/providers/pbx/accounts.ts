@@ -7,7 +7,7 @@ import type { ProviderState } from '../../domain/connection-state.js';
 import type { PbxTrustedAppGrant } from '../../auth/grants/pbx-trusted-app.js';
 import type { TokenManager } from '../../auth/token-manager.js';
 import type { PbxConfig } from './config.js';
-import { CxError, isCxError } from '../../errors.js';
+import { CxError, isCxError } from '../../errors/errors.js';
 import type { PbxAccountModel } from '../../domain/models.js';
 import type { Logger } from '../../observability/logger.js';
 import type { KvStore } from '../../store/kv-store.js';

@@ -8,7 +8,7 @@
  * true. A client's history is read with the first of its accounts that works; one the PBX refuses is marked
  * NEEDS_REAUTHORIZATION and the next account of that client is tried.
  */
-import { badInput } from '../../errors.js';
+import { badInput } from '../../errors/errors.js';
 import type { CallConnectionModel } from '../../domain/models.js';
 import type { CallHistory, CallQuery } from '../../domain/capabilities.js';
 import { decodeCallCursor, encodeCallCursor, toCall, toPbxDate } from './mappers.js';

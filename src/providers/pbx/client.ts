@@ -6,9 +6,9 @@
  */
 import { PbxTrustedAppGrant } from '../../auth/grants/pbx-trusted-app.js';
 import type { PbxConfig } from './config.js';
-import { CxError } from '../../errors.js';
-import type { Auth, UpstreamClient, UpstreamResponse } from '../../http/upstream-client.js';
-import { isFetchableUrl } from '../../http/url-policy.js';
+import { CxError } from '../../errors/errors.js';
+import type { Auth, UpstreamClient, UpstreamResponse } from '../../upstream/upstream-client.js';
+import { isFetchableUrl } from '../../security/url-policy.js';
 import { isCallHistory, isExtension, isPbxUser, trustedAppFromReply } from './mappers.js';
 import type { PbxCallBody, PbxConnectionRecord, PbxExtensionBody, PbxTrustedAppCredentials, PbxUserBody } from './types.js';
 
@@ -116,7 +116,7 @@ export class PbxClient {
    * Opens a record's storage URL for streaming. The URL is the platform's own (pre-signed) storage link: it is
    * fetched without any Authorization header, so the account's token never reaches a storage host. The upstream
    * client holds it, and any redirect the storage host answers, to the https rule, and follows a redirect only
-   * to the same origin (src/http/redirects.ts).
+   * to the same origin (src/upstream/redirects.ts).
    */
   async openRecord(recordUrl: string): Promise<UpstreamResponse> {
     const req = { method: 'GET' as const, url: recordUrl, operation: 'GET record storage', auth: { none: true as const }, idempotent: true, headers: { accept: '*/*' } };

@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { PbxAuthorizationCodeGrant, PBX_SCOPE } from '../../auth/grants/pbx-authorization-code.js';
 import type { TokenManager } from '../../auth/token-manager.js';
 import type { PbxConfig } from './config.js';
-import { CxError, isCxError } from '../../errors.js';
+import { CxError, isCxError } from '../../errors/errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { PbxClient } from './client.js';
 import { scrubUpstreamText } from '../../security/upstream-text.js';

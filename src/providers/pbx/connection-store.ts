@@ -19,7 +19,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { canonicalJson } from '../../store/canonical-json.js';
 import type { KvStore, StoreRead } from '../../store/kv-store.js';
-import { CxError } from '../../errors.js';
+import { CxError } from '../../errors/errors.js';
 import type { PbxConnectionRecord, PbxUnreadableAccount } from './types.js';
 
 export const STATE_TTL_MS = 10 * 60_000;

@@ -4,7 +4,7 @@
  * history and records, the consent flow and its callback (docs/providers/pbx.md).
  */
 import type { AccountConnections } from '../../domain/capabilities.js';
-import { defineProvider } from '../../domain/provider-module.js';
+import { defineProvider } from '../provider-module.js';
 import { createPbxAccountLoader } from './account-loader.js';
 import { PbxAccounts } from './accounts.js';
 import { PbxAgentDirectory } from './agent-directory.js';

@@ -3,7 +3,7 @@
  * (GMT date strings, opaque call cursors). Where the platform is silent (docs/providers/pbx.md#choices-where-the-platform-is-silent), the choice is made here,
  * once, and documented in docs/providers/pbx.md.
  */
-import { CxError, badInput } from '../../errors.js';
+import { CxError, badInput } from '../../errors/errors.js';
 import type { AgentModel, CallMediaModel, CallModel, PbxAccountModel } from '../../domain/models.js';
 import type { PbxCallBody, PbxConnectionRecord, PbxExtensionBody, PbxTrustedAppCredentials, PbxUserBody } from './types.js';
 

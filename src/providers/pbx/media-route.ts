@@ -11,7 +11,7 @@ import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { isCxError } from '../../errors.js';
+import { isCxError } from '../../errors/errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { HttpRoute } from '../../domain/capabilities.js';
 import type { PbxAccounts } from './accounts.js';

@@ -17,9 +17,9 @@
 import { BasicClientCredentialsGrant } from '../../auth/grants/basic-client-credentials.js';
 import type { TokenManager } from '../../auth/token-manager.js';
 import type { SangomaConfig } from './config.js';
-import { CxError, isCxError } from '../../errors.js';
+import { CxError, isCxError } from '../../errors/errors.js';
 import type { CallStartModel } from '../../domain/models.js';
-import { wasNotSent, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../http/upstream-client.js';
+import { wasNotSent, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../upstream/upstream-client.js';
 import type { Logger } from '../../observability/logger.js';
 import { toCallStart } from './mappers.js';
 import { SANGOMA_SCOPES, type AgentCallRequest, type QueueCallRequest, type SangomaScope } from './types.js';

@@ -2,7 +2,7 @@
  * Sangoma CX: agent calls and queue callbacks (real phone calls, sent at most once). Client credentials with
  * HTTP Basic; the year-long token is used to its end, never renewed early (docs/providers/sangoma.md).
  */
-import { defineProvider } from '../../domain/provider-module.js';
+import { defineProvider } from '../provider-module.js';
 import { SangomaClient } from './client.js';
 import { loadSangomaConfig } from './config.js';
 

@@ -4,7 +4,7 @@
  * The checks are permissive on purpose (formats beyond these are undocumented: docs/providers/sangoma.md#arguments): anything
  * that looks like a dialable number or a SIP/tel URI passes, and the platform has the last word.
  */
-import { badInput } from '../../errors.js';
+import { badInput } from '../../errors/errors.js';
 import type { AgentCallRequest, QueueCallRequest } from './types.js';
 
 const MAX_NAME = 200;

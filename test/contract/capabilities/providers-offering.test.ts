@@ -3,7 +3,7 @@
  * offers `users` is planned for the `users` suite, and without a fixture it is reported missing (a failing test).
  */
 import { describe, expect, it } from 'vitest';
-import { defineProvider } from '../../../src/domain/provider-module.js';
+import { defineProvider } from '../../../src/providers/provider-module.js';
 import { PROVIDERS } from '../../../src/providers/index.js';
 import { planContract, providersOffering } from './providers-offering.js';
 

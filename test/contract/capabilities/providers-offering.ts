@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CapabilityName } from '../../../src/domain/capabilities.js';
-import type { ProviderModule } from '../../../src/domain/provider-module.js';
+import type { ProviderModule } from '../../../src/providers/provider-module.js';
 import { PROVIDERS } from '../../../src/providers/index.js';
 import type { TestServer } from '../../support/harness.js';
 

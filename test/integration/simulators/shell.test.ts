@@ -4,7 +4,7 @@
  * request as a whole when any of its keys is bad. Also the PBX consent page's own driver, `consent()`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config.js';
+import { loadConfig } from '../../../src/app/config.js';
 import {
   consent,
   ConsentPageError,

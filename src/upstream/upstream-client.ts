@@ -1,6 +1,6 @@
 /**
  * The one way cxgraph calls a platform, API calls and token requests alike: bearer tokens from the token manager
- * (401 → new token, once), the provider's resilience policy (src/http/resilience.ts: breaker, retries only where a
+ * (401 → new token, once), the provider's resilience policy (src/upstream/limits/resilience.ts: breaker, retries only where a
  * request is safe to repeat, Retry-After within a cap, bulkhead), a time limit per attempt, a cap on the size of
  * what is read, metrics and a span per attempt, and the connection status recorded for every outcome.
  *
@@ -16,10 +16,9 @@
  * a failure *answer* returned by send()/stream() is recorded when the caller maps it with fail() (json() does),
  * because the caller may map it from a body it made safe first (CloudCX).
  */
-import { CxError, errorFromResponse, isCxError, unavailable, type UpstreamFailure } from '../errors.js';
-import type { Grant } from '../auth/grant.js';
-import type { ConnectionStatus } from '../auth/connection-status.js';
-import type { TokenSource } from '../auth/token-source.js';
+import { CxError, errorFromResponse, isCxError, unavailable, type UpstreamFailure } from '../errors/errors.js';
+import type { ConnectionStatus } from '../observability/connection-status.js';
+import type { GrantRef, TokenSource } from './token-source.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { endUpstreamSpan, startUpstreamSpan } from '../observability/tracing.js';
@@ -28,12 +27,12 @@ import { scrubString } from '../security/redact.js';
 import { credentialsIn, removeSecrets } from '../security/upstream-text.js';
 import { readTextCapped, ResponseTooLargeError } from './read-body.js';
 import { FetchRefusedError, fetchFollowing } from './redirects.js';
-import { ResiliencePolicy, retryAfterSeconds, type AttemptContext } from './resilience.js';
+import { ResiliencePolicy, retryAfterSeconds, type AttemptContext } from './limits/resilience.js';
 import type { FetchLike } from './upstream-fetch.js';
 
-export { wasNotSent, retryAfterSeconds } from './resilience.js';
+export { wasNotSent, retryAfterSeconds } from './limits/resilience.js';
 
-export type Auth = { grant: Grant } | { bearer: string } | { none: true };
+export type Auth = { grant: GrantRef } | { bearer: string } | { none: true };
 
 /** Turns a non-2xx answer into the CxError the caller gets (errors.ts has the two cxgraph uses). */
 export type ErrorFromResponse = (failure: UpstreamFailure) => CxError;
@@ -66,7 +65,7 @@ export interface UpstreamRequest {
    */
   tokenRefusedOn?: readonly number[];
   /**
-   * Follow redirects to the same origin (default true; src/http/redirects.ts). Token requests follow none: see
+   * Follow redirects to the same origin (default true; src/upstream/redirects.ts). Token requests follow none: see
    * TokenManager.exchange. A redirect to another origin is never followed, and every URL fetched must be https.
    */
   followRedirects?: boolean;

@@ -1,20 +1,20 @@
 /**
- * The HTTP side of the services, built once: the production fetch (undici, src/http/upstream-fetch.ts) unless one is
+ * The HTTP side of the services, built once: the production fetch (undici, src/upstream/upstream-fetch.ts) unless one is
  * injected, one resilience policy and one UpstreamClient per provider (made on first use, then shared by every
  * client of the provider and by its token requests), and the token manager whose token requests go through them.
  */
-import type { ConnectionStatus } from '../auth/connection-status.js';
-import { TokenManager, type Clock } from '../auth/token-manager.js';
+import type { ConnectionStatus } from '../observability/connection-status.js';
+import { TokenManager } from '../auth/token-manager.js';
+import type { Clock } from '../domain/clock.js';
 import type { ProviderName } from '../domain/provider-name.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { KvStore } from '../store/kv-store.js';
-import type { FleetTarget } from './fleet-redis.js';
-import { ResiliencePolicy } from './resilience.js';
-import { UpstreamLimits } from './throttle.js';
+import { ResiliencePolicy } from '../upstream/limits/resilience.js';
+import { UpstreamLimits } from '../upstream/limits/throttle.js';
 import type { ResilienceConfig } from '../config/resilience-config.js';
-import { UpstreamClient } from './upstream-client.js';
-import { createUpstreamFetch, type FetchLike } from './upstream-fetch.js';
+import { UpstreamClient } from '../upstream/upstream-client.js';
+import { createUpstreamFetch, type FetchLike } from '../upstream/upstream-fetch.js';
 
 /** The resilience settings (config.resilience) the HTTP path uses; the rate limits may be left out (none). */
 export type HttpResilience = Omit<ResilienceConfig, 'shutdownGraceMs' | 'requestDeadlineMs' | 'upstreamRateLimits' | 'rateLimitWaitMs'> &
@@ -57,7 +57,7 @@ export function createHttp(deps: HttpDeps): Http {
   const upstreamFetch = deps.fetch ? undefined : createUpstreamFetch({ connectTimeoutMs: r.connectTimeoutMs });
   const fetch = deps.fetch ?? upstreamFetch!.fetch;
   const clients = new Map<ProviderName, UpstreamClient>();
-  // Rate limits and 429 cool-downs, shared by every replica on the Redis (src/http/throttle.ts).
+  // Rate limits and 429 cool-downs, shared by every replica on the Redis (src/upstream/limits/throttle.ts).
   const upstreamLimits = new UpstreamLimits({
     rateLimits: r.upstreamRateLimits ?? {},
     rateLimitWaitMs: Math.min(r.rateLimitWaitMs ?? 5_000, limits.upstreamTimeoutMs),

@@ -3,13 +3,13 @@
  * leak between requests (or users).
  */
 import DataLoader from 'dataloader';
-import type { AgentModel, CallModel, PbxAccountModel, RecordingKeyModel, RecordingModel, UserModel } from './domain/models.js';
-import type { Logger } from './observability/logger.js';
-import type { Caller } from './security/caller-auth.js';
-import { inBatchSpan } from './observability/tracing.js';
-import type { AgentDirectory } from './domain/capabilities.js';
-import type { ProviderName } from './domain/provider-name.js';
-import type { Services } from './services.js';
+import type { AgentModel, CallModel, PbxAccountModel, RecordingKeyModel, RecordingModel, UserModel } from '../domain/models.js';
+import type { Logger } from '../observability/logger.js';
+import type { Caller } from '../domain/caller.js';
+import { inBatchSpan } from '../observability/tracing.js';
+import type { AgentDirectory } from '../domain/capabilities.js';
+import type { ProviderName } from '../domain/provider-name.js';
+import type { Services } from '../app/services.js';
 
 export type RecordingLoader = DataLoader<RecordingKeyModel, RecordingModel, string>;
 export type PbxAccountLoader = DataLoader<string, PbxAccountModel | null>;
@@ -32,7 +32,7 @@ export interface Context {
   loaders: Loaders;
   requestId: string;
   logger: Logger;
-  /** Who called (src/security/caller-auth.ts); fields with `@requiresScopes` check it (src/security/scopes.ts). */
+  /** Who called (src/server/caller-auth.ts); fields with `@requiresScopes` check it (src/server/scopes.ts). */
   caller: Caller;
   /** False when `_service { sdl }` leaves `@requiresScopes` out (CXGRAPH_SCOPE_DIRECTIVES=off). */
   serveScopeDirectives: boolean;

@@ -3,17 +3,17 @@
  * every problem in one message that names the variables (and never a secret's value), and returns a
  * frozen object. Variables are documented in `.env.example` and the README's configuration table.
  */
-import type { ConfiguredProvider, ProviderModule } from './domain/provider-module.js';
-import { corsOf, landingPageOf, type CorsConfig, type LandingPage } from './config/browser-access-config.js';
-import { apqOf, type ApqConfig } from './config/apq-config.js';
-import { callerAuthOf, type CallerAuthConfig } from './config/caller-auth-config.js';
-import { ConfigError, EnvReader, type Env, type NodeEnv } from './config/env-reader.js';
-import { mediaLinksOf, type MediaLinksConfig } from './config/media-links-config.js';
-import { readManifest, type PersistedDocumentsConfig } from './security/persisted-documents.js';
-import { resilienceOf, type ResilienceConfig } from './config/resilience-config.js';
-import { tracingOf, type TracingConfig } from './config/tracing-config.js';
-import { PROVIDERS } from './providers/index.js';
-import { keyId } from './store/secret-box.js';
+import type { ConfiguredProvider, ProviderModule } from '../providers/provider-module.js';
+import { corsOf, landingPageOf, type CorsConfig, type LandingPage } from '../config/browser-access-config.js';
+import { apqOf, type ApqConfig } from '../config/apq-config.js';
+import { callerAuthOf, type CallerAuthConfig } from '../config/caller-auth-config.js';
+import { ConfigError, EnvReader, type Env, type NodeEnv } from '../config/env-reader.js';
+import { mediaLinksOf, type MediaLinksConfig } from '../config/media-links-config.js';
+import { readManifest, type PersistedDocumentsConfig } from '../security/persisted-documents.js';
+import { resilienceOf, type ResilienceConfig } from '../config/resilience-config.js';
+import { tracingOf, type TracingConfig } from '../config/tracing-config.js';
+import { PROVIDERS } from '../providers/index.js';
+import { keyId } from '../store/secret-box.js';
 
 export { ConfigError, type NodeEnv };
 
@@ -38,7 +38,7 @@ export interface Config {
   publicUrl?: string;
   /** Signed media links (src/security/media-links.ts): base URL, lifetime, keys. */
   media: MediaLinksConfig;
-  /** CXGRAPH_SCOPE_DIRECTIVES: whether `_service { sdl }` carries `@requiresScopes` (src/security/scopes.ts). */
+  /** CXGRAPH_SCOPE_DIRECTIVES: whether `_service { sdl }` carries `@requiresScopes` (src/server/scopes.ts). */
   scopeDirectives: boolean;
   redisUrl?: string;
   /** Seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES), set instead of redisUrl; the others are discovered. */
@@ -70,12 +70,12 @@ export interface Config {
   introspection: boolean;
   /** The page `GET /` shows in a browser (CXGRAPH_LANDING_PAGE): Apollo Sandbox outside production unless set. */
   landingPage: LandingPage;
-  /** CXGRAPH_CORS_ORIGINS / CXGRAPH_CORS_CREDENTIALS: the other origins whose pages may call cxgraph (src/security/cors.ts). */
+  /** CXGRAPH_CORS_ORIGINS / CXGRAPH_CORS_CREDENTIALS: the other origins whose pages may call cxgraph (src/server/cors.ts). */
   cors: CorsConfig;
   tracing: TracingConfig;
   auth: CallerAuthConfig;
   requestLimits: RequestLimits;
-  /** Automatic persisted queries (Apollo's APQ), kept in the shared Redis when there is one (src/http/persisted-queries.ts). */
+  /** Automatic persisted queries (Apollo's APQ), kept in the shared Redis when there is one (src/server/persisted-queries.ts). */
   apq: ApqConfig;
   /** CXGRAPH_PERSISTED_DOCUMENTS(_ONLY): the trusted documents, read at start-up (src/security/persisted-documents.ts). */
   persistedDocuments?: PersistedDocumentsConfig;

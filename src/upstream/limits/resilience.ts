@@ -54,9 +54,12 @@ import {
   type IPolicy,
   type IRetryBackoffContext,
 } from 'cockatiel';
-import { CxError, isCxError } from '../errors.js';
-import type { ProviderName } from '../domain/provider-name.js';
-import { currentDeadline } from '../observability/request-context.js';
+import { CxError, isCxError } from '../../errors/errors.js';
+import { markNotSent, wasNotSent } from '../../errors/not-sent.js';
+
+export { markNotSent, wasNotSent };
+import type { ProviderName } from '../../domain/provider-name.js';
+import { currentDeadline } from '../../observability/request-context.js';
 
 export type CircuitStateName = 'closed' | 'open' | 'half-open';
 
@@ -103,24 +106,10 @@ export type AttemptContext = ICancellationContext;
 /** Statuses that mean "the platform is failing": retried when safe, and failures for the breaker. */
 export const RETRYABLE_STATUS: ReadonlySet<number> = new Set([500, 502, 503, 504]);
 
-const NOT_SENT = new WeakSet<object>();
-
-/** True when `e` was raised before the request was sent (breaker open, no free slot): the platform cannot have acted on it. */
-export function wasNotSent(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && NOT_SENT.has(e);
-}
-
-function notSent(e: CxError): CxError {
-  NOT_SENT.add(e);
-  return e;
-}
-
-/** Marks `e` as raised before anything was sent (throttle.ts: no turn within the rate limit, a 429 cool-down). */
-export const markNotSent = notSent;
 
 /** PROVIDER_UNAVAILABLE raised by an attempt that was (or may have been) sent: a connection error or a timeout. */
 function isOutage(e: unknown): boolean {
-  return isCxError(e) && e.extensions.code === 'PROVIDER_UNAVAILABLE' && !NOT_SENT.has(e);
+  return isCxError(e) && e.extensions.code === 'PROVIDER_UNAVAILABLE' && !wasNotSent(e);
 }
 
 function isOutageAnswer(r: unknown): boolean {
@@ -235,7 +224,7 @@ export class ResiliencePolicy {
    */
   async execute<R extends AttemptAnswer>(idempotent: boolean, attempt: (ctx: AttemptContext) => Promise<R>, what = 'the request'): Promise<R> {
     const deadline = currentDeadline();
-    if (deadline?.expired) throw notSent(deadline.exceeded(this.provider, what));
+    if (deadline?.expired) throw markNotSent(deadline.exceeded(this.provider, what));
     // One probe at a time; the others keep failing fast until it has told whether the platform is back.
     if (this.breaker.state === CircuitState.HalfOpen) throw this.openError(0);
     try {
@@ -245,7 +234,7 @@ export class ResiliencePolicy {
       // Cut by the deadline (an attempt aborted, a wait given up): said so, sent or not as the original was.
       if (deadline?.expired && (!isCxError(e) || e.extensions.code === 'PROVIDER_UNAVAILABLE')) {
         const cut = deadline.exceeded(this.provider, what);
-        throw wasNotSent(e) ? notSent(cut) : cut;
+        throw wasNotSent(e) ? markNotSent(cut) : cut;
       }
       throw e;
     }
@@ -253,7 +242,7 @@ export class ResiliencePolicy {
 
   private openError(remainingMs: number): CxError {
     const seconds = Math.max(1, Math.ceil(remainingMs / 1000));
-    return notSent(
+    return markNotSent(
       new CxError(
         `${this.provider} is failing (${this.threshold} consecutive failures): cxgraph is not calling it for now (circuit breaker open); try again in ${seconds} s`,
         { code: 'PROVIDER_UNAVAILABLE', provider: this.provider, retryAfter: seconds, circuitOpen: true },
@@ -354,6 +343,6 @@ class BoundedBulkhead implements IPolicy {
   }
 
   private refused(message: string): CxError {
-    return notSent(new CxError(message, { code: 'PROVIDER_UNAVAILABLE', provider: this.provider, retryAfter: 1, overloaded: true }));
+    return markNotSent(new CxError(message, { code: 'PROVIDER_UNAVAILABLE', provider: this.provider, retryAfter: 1, overloaded: true }));
   }
 }

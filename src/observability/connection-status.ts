@@ -1,9 +1,9 @@
 /**
  * What `providers` reports: the outcome of the last token request or API call per provider, so the
  * answer is the truth of the last attempt rather than a guess from configuration. Outcomes are recorded by
- * the upstream client (src/http/upstream-client.ts) that made the request, never by provider code.
+ * the upstream client (src/upstream/upstream-client.ts) that made the request, never by provider code.
  */
-import type { CxError } from '../errors.js';
+import type { CxError } from '../errors/errors.js';
 import type { ProviderState } from '../domain/connection-state.js';
 import type { ProviderName } from '../domain/provider-name.js';
 

@@ -9,12 +9,13 @@
  * caller falls back to what this process knows, until Redis answers again (checked at most every `retryMs`).
  */
 import { createClient, createCluster } from '@keyv/redis';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../../observability/logger.js';
 
-export type FleetTarget = { url: string } | { cluster: readonly string[] };
+import type { RedisTarget } from '../../config/redis-target.js';
+
 
 export interface FleetRedisOptions {
-  target: FleetTarget;
+  target: RedisTarget;
   /** CXGRAPH_REDIS_PREFIX. */
   prefix: string;
   logger: Logger;

@@ -10,7 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
 import type { CorsConfig } from '../config/browser-access-config.js';
-import { isMediaPath } from './media-links.js';
+import { isMediaPath } from '../security/media-links.js';
 
 /**
  * Request headers a listed page may send: the GraphQL POST's `content-type`, the caller's `authorization`, the

@@ -9,30 +9,30 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { GraphQLError, type GraphQLFormattedError, type ValidationRule } from 'graphql';
-import { configuredProviders, type Config } from './config.js';
-import { createContext, type Context } from './context.js';
-import { ERROR_CODES, isCxError } from './errors.js';
-import { apqRegistrationLimit, createPersistedQueryCache } from './http/persisted-queries.js';
-import { describeUpstreamLimits } from './http/throttle.js';
-import { setUpLandingPage } from './graphql/landing-page.js';
-import { subgraphSchema } from './graphql/schema.js';
-import { servedUpstreamCalls } from './graphql/upstream-calls.js';
-import { createLogger, type Logger } from './observability/logger.js';
-import { Metrics } from './observability/metrics.js';
-import { operationPlugin } from './observability/operation-plugin.js';
-import { currentRequestContext, runWithRequestContext } from './observability/request-context.js';
-import { DEADLINE_HEADER, forwardedDeadlineMs, requestDeadline } from './observability/deadline.js';
-import { incomingTraceId, inServerSpan } from './observability/tracing.js';
-import { createCors } from './security/cors.js';
-import { createCallerAuth, requiresCallerAuth, sendAuthFailure, type Caller } from './security/caller-auth.js';
-import { createMediaLinks, isMediaPath, sendMediaRefusal, type MediaLinks } from './security/media-links.js';
-import { costLimitPlugin, queryLimitParseOptions, queryLimitRules, RESOLVER_SIZE_LIMITS } from './security/query-limits.js';
-import { createDocumentGate, sendDocumentRefusal } from './security/persisted-documents.js';
-import { withoutSuggestions } from './security/schema-suggestions.js';
-import { enforceScopes } from './security/scopes.js';
-import { trustedDocumentsPlugin } from './security/trusted-documents-plugin.js';
-import { createServices, type ServiceDeps, type Services } from './services.js';
-import { watchEvictionPolicy } from './store/eviction-policy.js';
+import { configuredProviders, type Config } from '../app/config.js';
+import { createContext, type Context } from '../graphql/context.js';
+import { ERROR_CODES, isCxError } from '../errors/errors.js';
+import { apqRegistrationLimit, createPersistedQueryCache } from './persisted-queries.js';
+import { describeUpstreamLimits } from '../upstream/limits/throttle.js';
+import { setUpLandingPage } from '../graphql/landing-page.js';
+import { subgraphSchema } from '../graphql/schema.js';
+import { servedUpstreamCalls } from '../graphql/upstream-calls.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { Metrics } from '../observability/metrics.js';
+import { operationPlugin } from '../observability/operation-plugin.js';
+import { currentRequestContext, runWithRequestContext } from '../observability/request-context.js';
+import { DEADLINE_HEADER, forwardedDeadlineMs, requestDeadline } from '../observability/deadline.js';
+import { incomingTraceId, inServerSpan } from '../observability/tracing.js';
+import { createCors } from './cors.js';
+import { createCallerAuth, requiresCallerAuth, sendAuthFailure, type Caller } from './caller-auth.js';
+import { createMediaLinks, isMediaPath, sendMediaRefusal, type MediaLinks } from '../security/media-links.js';
+import { costLimitPlugin, queryLimitParseOptions, queryLimitRules, RESOLVER_SIZE_LIMITS } from '../security/query-limits.js';
+import { createDocumentGate, sendDocumentRefusal } from '../security/persisted-documents.js';
+import { withoutSuggestions } from '../security/schema-suggestions.js';
+import { enforceScopes } from './scopes.js';
+import { trustedDocumentsPlugin } from '../security/trusted-documents-plugin.js';
+import { createServices, type ServiceDeps, type Services } from '../app/services.js';
+import { watchEvictionPolicy } from '../store/eviction-policy.js';
 
 export interface CreateServerDeps extends Partial<ServiceDeps> {
   logger?: Logger;
@@ -83,7 +83,7 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
   const storeRedis = config.redisClusterNodes ? { cluster: config.redisClusterNodes } : config.redisUrl ? { url: config.redisUrl } : undefined;
   const evictionPolicy = watchEvictionPolicy(deps.store ? undefined : storeRedis, config.apq.cacheRedisUrl !== undefined, logger);
   const apollo = new ApolloServer<Context>({
-    // @requiresScopes of schema/*.graphql checked in front of their resolvers (src/security/scopes.ts).
+    // @requiresScopes of schema/*.graphql checked in front of their resolvers (src/server/scopes.ts).
     // CXGRAPH_SCHEMA_PREFIX renames what the schema files define (src/graphql/schema.ts); resolvers stay as written.
     schema: enforceScopes(subgraphSchema(config.modules.map((m) => m.name), config.schemaPrefix)),
     // CXGRAPH_INTROSPECTION / CXGRAPH_LANDING_PAGE: on outside production unless configured (README, "Explore it in Sandbox").

@@ -17,11 +17,12 @@
  */
 import { noop, type IDefaultPolicyContext, type IPolicy } from 'cockatiel';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { ProviderName } from '../domain/provider-name.js';
-import { CxError } from '../errors.js';
-import type { Logger } from '../observability/logger.js';
+import type { ProviderName } from '../../domain/provider-name.js';
+import { CxError } from '../../errors/errors.js';
+import type { Logger } from '../../observability/logger.js';
 import { CoolDown } from './cool-down.js';
-import { FleetRedis, type FleetTarget } from './fleet-redis.js';
+import type { RedisTarget } from '../../config/redis-target.js';
+import { FleetRedis } from './fleet-redis.js';
 import { FleetWindow, LocalWindow, RateLimit } from './rate-limit.js';
 import { markNotSent, retryAfterSeconds, timeLeft, type AttemptAnswer } from './resilience.js';
 
@@ -155,7 +156,7 @@ export interface UpstreamLimitsOptions {
   /** CXGRAPH_RETRY_AFTER_CAP_SECONDS in ms, already bounded by the request's time limit. */
   coolDownMaxWaitMs: number;
   /** The shared Redis (REDIS_URL / REDIS_CLUSTER_NODES) and CXGRAPH_REDIS_PREFIX; none: this process only. */
-  shared?: { target: FleetTarget; prefix: string };
+  shared?: { target: RedisTarget; prefix: string };
   logger: Logger;
   registry?: Registry;
 }

@@ -10,7 +10,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { CallerAuthConfig } from '../config/caller-auth-config.js';
 import type { Logger } from '../observability/logger.js';
-import { isMediaPath } from './media-links.js';
+import { isMediaPath } from '../security/media-links.js';
 
 export const ROUTER_SECRET_HEADER = 'x-router-secret';
 const REALM = 'cxgraph';
@@ -21,17 +21,8 @@ const REALM = 'cxgraph';
  */
 export const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 
-/** Who called, once authenticated; `subject` is the JWT `sub` (safe to log: an identifier, not a credential). */
-export interface Caller {
-  kind: 'anonymous' | 'router' | 'jwt';
-  subject?: string;
-  /**
-   * The scopes a bearer JWT grants (`kind: 'jwt'` only): its `scope` claim (space-separated, RFC 8693 §4.2) and
-   * its `scp` claim (an array, or a space-separated string, as Azure AD and Okta send it), together. Fields with
-   * `@requiresScopes` check them (src/security/scopes.ts).
-   */
-  scopes?: ReadonlySet<string>;
-}
+import type { Caller } from '../domain/caller.js';
+export type { Caller } from '../domain/caller.js';
 
 export type AuthOutcome =
   | { ok: true; caller: Caller }

@@ -15,7 +15,7 @@ export class ResponseTooLargeError extends Error {
   }
 }
 
-/** A response that reads itself with a cap (the production fetch's answer, src/http/upstream-fetch.ts). */
+/** A response that reads itself with a cap (the production fetch's answer, src/upstream/upstream-fetch.ts). */
 export const READ_TEXT_CAPPED = Symbol('cxgraph.readTextCapped');
 
 interface CappedReader {

@@ -13,7 +13,7 @@
  * that refuse them (README, "Composing into a supergraph"); the rules above still apply.
  */
 import { defaultFieldResolver, Kind, parse, print, visit, type ConstDirectiveNode, type GraphQLField, type GraphQLFieldResolver, type GraphQLNamedType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
-import { CxError } from '../errors.js';
+import { CxError } from '../errors/errors.js';
 import type { Caller } from './caller-auth.js';
 
 /** The directive as imported by the schema's @link, and under its namespaced name when it is not imported. */

@@ -10,10 +10,10 @@
  * so what reaches a GraphQL error, `providers { lastError }` and the log lines made from them is already clean.
  */
 import { GraphQLError } from 'graphql';
-import type { ProviderName } from './domain/provider-name.js';
+import type { ProviderName } from '../domain/provider-name.js';
 
-import { ERROR_CODES, type ErrorCode } from './error-codes.js';
-import { scrubUpstreamText } from './security/upstream-text.js';
+import { ERROR_CODES, type ErrorCode } from '../domain/error-codes.js';
+import { scrubUpstreamText } from '../security/upstream-text.js';
 
 export { ERROR_CODES, type ErrorCode };
 

@@ -4,16 +4,17 @@
  * configuration report, `providers`, `/readyz`, the capability dispatch and the HTTP routes are derived from
  * that list. CONTRIBUTING.md walks through adding one.
  */
-import type { ConnectionStatus } from '../auth/connection-status.js';
-import type { Clock, TokenManager } from '../auth/token-manager.js';
-import type { UpstreamClient } from '../http/upstream-client.js';
+import type { ConnectionStatus } from '../observability/connection-status.js';
+import type { TokenManager } from '../auth/token-manager.js';
+import type { Clock } from '../domain/clock.js';
+import type { UpstreamClient } from '../upstream/upstream-client.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { KvStore } from '../store/kv-store.js';
-import type { Capabilities, CapabilityName, HttpRoute } from './capabilities.js';
-import type { ConfigReader } from './config-reader.js';
-import type { ProviderState } from './connection-state.js';
-import type { ProviderName } from './provider-name.js';
+import type { Capabilities, CapabilityName, HttpRoute } from '../domain/capabilities.js';
+import type { ConfigReader } from '../domain/config-reader.js';
+import type { ProviderState } from '../domain/connection-state.js';
+import type { ProviderName } from '../domain/provider-name.js';
 
 /** What a module is given to build its clients: never the whole service container. */
 export interface Ports {

@@ -7,7 +7,7 @@
  *   3xx is the answer;
  * - any other request follows at most MAX_REDIRECTS redirects, each to the **same origin** only (the platform moving
  *   its own path); a redirect to another origin — another host, port or scheme — is refused, unfollowed;
- * - every URL fetched, the first and each redirect's, must be https or http on loopback (src/http/url-policy.ts):
+ * - every URL fetched, the first and each redirect's, must be https or http on loopback (src/security/url-policy.ts):
  *   a URL a platform hands out (a PBX `record_url`) is held to the rule the configured ones are.
  *
  * A 303 (and a 301/302 answering a POST) is followed with a GET without a body, as fetch does
@@ -16,7 +16,7 @@
  */
 import { readTextCapped } from './read-body.js';
 import type { FetchLike } from './upstream-fetch.js';
-import { isFetchableUrl } from './url-policy.js';
+import { isFetchableUrl } from '../security/url-policy.js';
 
 export const MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);

@@ -4,20 +4,20 @@
  * bound to their key) are readable again, and — with --plaintext, once, when encryption is first enabled — values
  * written before encryption was enabled are sealed. Run with the service's environment:
  *
- *   npx tsx src/store/reseal-command.ts [--plaintext]        (from the sources)
- *   node dist/store/reseal-command.js [--plaintext]          (in the image)
+ *   npx tsx src/app/reseal-command.ts [--plaintext]        (from the sources)
+ *   node dist/app/reseal-command.js [--plaintext]          (in the image)
  *
  * A value is replaced only if it is still the one read (a replica writing at the same moment wins) and keeps its
  * expiry. Values that cannot be opened are listed and left alone. README, Security, says when to run it.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from '../observability/logger.js';
-import { createStore } from './create-store.js';
-import type { ResealReport } from './kv-store.js';
-import { keyId } from './secret-box.js';
+import { createStore } from '../store/create-store.js';
+import type { ResealReport } from '../store/kv-store.js';
+import { keyId } from '../store/secret-box.js';
 
-const USAGE = `Usage: node dist/store/reseal-command.js [--plaintext]     (npx tsx src/store/reseal-command.ts from the sources)
+const USAGE = `Usage: node dist/app/reseal-command.js [--plaintext]     (npx tsx src/app/reseal-command.ts from the sources)
 
 Seals again every value under CXGRAPH_REDIS_PREFIX that is sealed with an older key listed in
 CXGRAPH_DECRYPTION_KEYS, or sealed by a version that did not bind values to their key, with the sealing key

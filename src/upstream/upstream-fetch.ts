@@ -3,7 +3,7 @@
  * Agent — a keep-alive connection pool per upstream origin — whose TCP/TLS connect has its own, short time limit.
  * A platform that does not accept connections is given up on after `connectTimeoutMs` (and the request, never
  * sent, may be retried), while the total time limit of an attempt is the AbortSignal of the provider's resilience
- * policy (src/http/resilience.ts), which undici honours until the body has been read.
+ * policy (src/upstream/limits/resilience.ts), which undici honours until the body has been read.
  * https://undici.nodejs.org/#/docs/api/Agent (connect.timeout), https://undici.nodejs.org/#/docs/api/Dispatcher (request)
  *
  * Why not undici's fetch: WHATWG fetch builds a Request, Headers, web streams for both bodies, and tees the request
@@ -11,7 +11,7 @@
  * against ~0.04 ms for `request` (README, "Performance"). Callers keep the FetchLike contract: the answer offers what
  * they read of a Response (status, ok, headers, text(), json(), arrayBuffer(), body). It never follows a redirect,
  * whatever `init.redirect` says: the 3xx is the answer, as with `redirect: 'manual'`, and the upstream client decides
- * what to follow (src/http/redirects.ts: the same origin only, every URL https) — nothing here sends a request or its
+ * what to follow (src/upstream/redirects.ts: the same origin only, every URL https) — nothing here sends a request or its
  * credentials anywhere the client has not checked.
  */
 import { Readable } from 'node:stream';

@@ -24,7 +24,7 @@ import KeyvRedis, { createClient, createCluster } from '@keyv/redis';
 import { GraphQLError } from 'graphql';
 import Keyv from 'keyv';
 import type { Logger } from '../observability/logger.js';
-import type { FleetTarget } from './fleet-redis.js';
+import type { RedisTarget } from '../config/redis-target.js';
 
 type KeyValueCache = NonNullable<PersistedQueryOptions['cache']>;
 
@@ -45,7 +45,7 @@ const KEY_PREFIX = 'apq:';
 const MISMATCHES_REMEMBERED = 1000;
 
 /** The shared cache over `target`, or undefined without a shared Redis (Apollo's in-memory default then). */
-export function createPersistedQueryCache(shared: { target: FleetTarget; prefix: string } | undefined, logger: Logger, maxBytes: number): PersistedQueryCache | undefined {
+export function createPersistedQueryCache(shared: { target: RedisTarget; prefix: string } | undefined, logger: Logger, maxBytes: number): PersistedQueryCache | undefined {
   if (!shared) return undefined;
   const socket = { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) };
   const client =

@@ -3,18 +3,20 @@
  * instance per configured provider module, created from the module list in the configuration. Built once by
  * createServer; contexts hold a reference.
  */
-import { ConnectionStatus } from './auth/connection-status.js';
-import { systemClock, type Clock, type FetchLike, type TokenManager } from './auth/token-manager.js';
+import { ConnectionStatus } from '../observability/connection-status.js';
+import { systemClock, type Clock } from '../domain/clock.js';
+import type { TokenManager } from '../auth/token-manager.js';
+import type { FetchLike } from '../upstream/upstream-fetch.js';
 import type { Config } from './config.js';
-import type { Capabilities, CapabilityName, HttpRoute } from './domain/capabilities.js';
-import type { ProviderInstance, ProviderModule } from './domain/provider-module.js';
-import type { ProviderName } from './domain/provider-name.js';
-import { badInput, notConfigured } from './errors.js';
-import { createHttp } from './http/create-http.js';
-import type { Logger } from './observability/logger.js';
-import type { Metrics } from './observability/metrics.js';
-import { createStore } from './store/create-store.js';
-import type { KvStore } from './store/kv-store.js';
+import type { Capabilities, CapabilityName, HttpRoute } from '../domain/capabilities.js';
+import type { ProviderInstance, ProviderModule } from '../providers/provider-module.js';
+import type { ProviderName } from '../domain/provider-name.js';
+import { badInput, notConfigured } from '../errors/errors.js';
+import { createHttp } from './create-http.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { createStore } from '../store/create-store.js';
+import type { KvStore } from '../store/kv-store.js';
 
 export interface ServiceDeps {
   logger: Logger;
@@ -63,7 +65,7 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
   const status = new ConnectionStatus(config.providers.map((p) => p.module.name));
   const clock = deps.clock ?? systemClock;
 
-  // The token manager, and one upstream client and resilience policy per provider (src/http/create-http.ts).
+  // The token manager, and one upstream client and resilience policy per provider (src/app/create-http.ts).
   const { tokens, client: http, close: closeHttp } = createHttp({
     resilience: config.resilience,
     limits: config.limits,
