@@ -4,7 +4,7 @@
  * prints one JSON line (the provider environment and each simulator's URL) and serves until SIGTERM.
  * Latency and counters are steered over each simulator's HTTP control API (`/__sim/config`, `/__sim/stats`).
  */
-import { startEmbeddedSimulators } from '../src/simulators/index.js';
+import { startEmbeddedSimulators } from '../src/simulators/embedded.js';
 import { startPlatformFront } from './lib/platform-front.js';
 import { workingSet } from './lib/workload.js';
 

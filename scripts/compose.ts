@@ -79,7 +79,7 @@ export async function loadSubgraphs(config: SupergraphConfig, fetchImpl: typeof 
   return Promise.all(
     config.subgraphs.map(async (s): Promise<SubgraphSdl> => {
       const url = s.routingUrl;
-      if ('local' in s.schema) return { name: s.name, url, typeDefs: servedTypeDefs([], prefix) };
+      if ('local' in s.schema) return { name: s.name, url, typeDefs: servedTypeDefs(prefix) };
       if ('file' in s.schema) return { name: s.name, url, typeDefs: parse(readFileSync(s.schema.file, 'utf8')) };
       return { name: s.name, url, typeDefs: parse(await fetchServiceSdl(s.schema.subgraphUrl, fetchImpl)) };
     }),

@@ -239,8 +239,8 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
   }
 
   config.auth = callerAuthOf(r, nodeEnv);
-  // Call histories carry media that cxgraph streams through its /media/ routes.
-  const mediaProviders = config.providers.filter((p) => p.module.capabilities.includes('calls')).map((p) => p.module.name);
+  // Providers offering `media` stream it through cxgraph's /media/ routes, on signed links.
+  const mediaProviders = config.providers.filter((p) => p.module.capabilities.includes('media')).map((p) => p.module.name);
   config.media = mediaLinksOf(r, { nodeEnv, publicUrl: config.publicUrl, encryptionKeys, mediaProviders });
   if (!config.scopeDirectives && nodeEnv === 'production' && config.auth.mode !== 'jwt') {
     r.fail('CXGRAPH_SCOPE_DIRECTIVES', `off leaves @requiresScopes to no one when CXGRAPH_AUTH is ${config.auth.mode}: in production, turn it off only with CXGRAPH_AUTH=jwt (cxgraph then checks the scopes itself)`);

@@ -95,7 +95,8 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
     status,
     modules,
     instances,
-    routes: [...instances.values()].flatMap((i) => i.routes ?? []),
+    // A provider's own routes, and the route streaming its media when it offers media.
+    routes: [...instances.values()].flatMap((i) => [...(i.routes ?? []), ...(i.capabilities.media ? [i.capabilities.media.route] : [])]),
     capability(kind, provider) {
       const capable = modules.filter((m) => m.capabilities.includes(kind));
       const module = capable.find((m) => m.name === provider);

@@ -21,7 +21,7 @@ export function mediaKeyFromEncryptionKey(key: Buffer): Buffer {
 }
 
 /**
- * `mediaProviders`: the configured providers whose calls carry media that cxgraph streams (NEWVOICEMEDIA, PBX).
+ * `mediaProviders`: the configured providers offering the `media` capability (their calls carry media cxgraph streams).
  * With any of them, production needs a public URL and a configured key: links must point where browsers reach
  * cxgraph, and verify on every replica.
  */

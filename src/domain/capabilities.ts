@@ -65,11 +65,32 @@ export interface HttpRoute {
 export interface RecordingCatalog {
   /** A fresh per-request loader: keys in, recordings (or an Error per failed key) out, in key order. */
   loader(): DataLoader<RecordingKeyModel, RecordingModel, string>;
+  /**
+   * A key as the platform can take it, checked before any upstream call: BAD_USER_INPUT naming `where`'s field
+   * otherwise (`where`: the argument path, e.g. `key`, `keys[3]`, `representation`).
+   */
+  checkKey(key: Partial<Record<keyof RecordingKeyModel, unknown>>, where: string): RecordingKeyModel;
+  /** At most `max` keys (CXGRAPH_MAX_KEYS_PER_BATCH), each checked as checkKey does. */
+  checkKeys(keys: readonly RecordingKeyModel[], max: number): RecordingKeyModel[];
+  /**
+   * How long (seconds) an answer holding what the platform said of this recording may be cached by a router or
+   * CDN, beside the schema's static hint; undefined = no shorter than the schema says.
+   */
+  maxAge(recording: RecordingModel): number | undefined;
 }
 
 /** Agent counts per state for a set of skills (NewVoiceMedia). */
 export interface AgentAvailabilitySource {
-  availability(skillNames: string[]): Promise<AgentAvailabilityModel>;
+  /** Checks the skill names before any upstream call (BAD_USER_INPUT naming the field), then asks the platform. */
+  availability(skillNames: readonly string[]): Promise<AgentAvailabilityModel>;
+}
+
+/**
+ * Call media that cxgraph streams to browsers through signed links (CallMedia.downloadUrl): the route serving it.
+ * A provider offering it makes CXGRAPH_PUBLIC_URL and a shared signing key required in production.
+ */
+export interface MediaStreaming {
+  route: HttpRoute;
 }
 
 export interface AgentCallInput {
@@ -91,6 +112,8 @@ export interface CallPlacement {
 
 /** Accounts whose users consented to cxgraph (Telphin PBX), and the consent flow that connects more. */
 export interface AccountConnections {
+  /** An account id as the platform's ids go, checked before the store is read: BAD_USER_INPUT naming `field` otherwise. */
+  checkId(id: string, field: string): string;
   listAccounts(): Promise<PbxAccountModel[]>;
   /** A fresh per-request loader of accounts by id (null = not connected). */
   loader(): DataLoader<string, PbxAccountModel | null>;
@@ -106,5 +129,6 @@ export interface Capabilities {
   availability: AgentAvailabilitySource;
   callPlacement: CallPlacement;
   accounts: AccountConnections;
+  media: MediaStreaming;
 }
 export type CapabilityName = keyof Capabilities;

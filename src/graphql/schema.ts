@@ -1,6 +1,6 @@
 /**
- * The subgraph schema: schema/*.graphql (the source of truth) + resolvers, built once per process (per module list
- * and schema prefix). Resolvers and generated types are written once, against the schema as written; with
+ * The subgraph schema: schema/*.graphql (the source of truth) + resolvers, built once per process (per schema
+ * prefix). Resolvers and generated types are written once, against the schema as written; with
  * CXGRAPH_SCHEMA_PREFIX the type definitions are renamed here and the resolvers mapped to the new names, so
  * `_service { sdl }`, introspection, validation messages and `_entities`' `__typename` all carry the served names.
  */
@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { concatAST, GraphQLScalarType, Kind, parse, visit, type ASTNode, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLScalarType, Kind, parse, visit, type ASTNode, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { SCHEMA_PREFIX_PATTERN } from '../app/config.js';
 import { resolvers } from './resolvers/index.js';
 
@@ -23,17 +23,21 @@ export function loadTypeDefs(dir = SCHEMA_DIR): DocumentNode {
 }
 
 /**
- * The `Provider` enum as served: the values schema/*.graphql declares, plus one per module in `providers` that it
- * does not (a module being added, or a test's), so `providers` can name every module it lists. The shipped list and
- * the schema agree (test/unit/provider-modules.test.ts), so the served schema is schema/*.graphql as written.
+ * The values of the `Provider` enum: schema/providers.graphql is their one source (what Apollo, codegen and the
+ * router see); the module list must name the same (test/architecture/structure.test.ts, and providerEnumGaps at
+ * start-up), never patched in at run time.
  */
-function withProviderValues(doc: DocumentNode, providers: readonly string[]): DocumentNode {
-  const declared = new Set<string>();
+export function providerEnumValues(doc: DocumentNode): string[] {
   for (const d of doc.definitions) {
-    if (d.kind === Kind.ENUM_TYPE_DEFINITION && d.name.value === 'Provider') for (const v of d.values ?? []) declared.add(v.name.value);
+    if (d.kind === Kind.ENUM_TYPE_DEFINITION && d.name.value === 'Provider') return (d.values ?? []).map((v) => v.name.value);
   }
-  const missing = providers.filter((p) => !declared.has(p));
-  return missing.length === 0 ? doc : concatAST([doc, parse(`extend enum Provider { ${missing.join(' ')} }`)]);
+  return [];
+}
+
+/** The modules the schema's `Provider` enum does not name: a module added to the list but not to the schema. */
+export function providerEnumGaps(providers: readonly string[], doc: DocumentNode = loadTypeDefs()): string[] {
+  const declared = new Set(providerEnumValues(doc));
+  return providers.filter((p) => !declared.has(p));
 }
 
 // --- the schema prefix (CXGRAPH_SCHEMA_PREFIX) ------------------------------------------------------------------
@@ -132,21 +136,21 @@ export function prefixResolvers(map: Record<string, unknown>, naming: SchemaNami
 }
 
 /**
- * schema/*.graphql as cxgraph serves it: a Provider value for every module in `providers`, names under `prefix`
- * ('' = as written). What `_service { sdl }` holds, and what `npm run supergraph -- --prefix` composes.
+ * schema/*.graphql as cxgraph serves it: names under `prefix` ('' = as written). What `_service { sdl }` holds, and
+ * what `npm run supergraph -- --prefix` composes. `dir`: the schema files (SCHEMA_DIR; a test's copy).
  */
-export function servedTypeDefs(providers: readonly string[] = [], prefix = ''): DocumentNode {
-  const doc = withProviderValues(loadTypeDefs(), providers);
+export function servedTypeDefs(prefix = '', dir = SCHEMA_DIR): DocumentNode {
+  const doc = loadTypeDefs(dir);
   return prefixTypeDefs(doc, schemaNaming(doc, prefix));
 }
 
 const cache = new Map<string, GraphQLSchema>();
-/** Built once per process (per module list and prefix). */
-export function subgraphSchema(providers: readonly string[] = [], prefix = ''): GraphQLSchema {
-  const key = `${prefix}|${providers.join(',')}`;
+/** Built once per process (per prefix and schema folder). */
+export function subgraphSchema(prefix = '', dir = SCHEMA_DIR): GraphQLSchema {
+  const key = `${prefix}|${dir}`;
   let schema = cache.get(key);
   if (!schema) {
-    const doc = withProviderValues(loadTypeDefs(), providers);
+    const doc = loadTypeDefs(dir);
     const naming = schemaNaming(doc, prefix);
     schema = buildSubgraphSchema({ typeDefs: prefixTypeDefs(doc, naming), resolvers: prefixResolvers(resolvers as Record<string, unknown>, naming) });
     cache.set(key, schema);

@@ -33,7 +33,7 @@ export interface Ports {
 /** What a created module provides. */
 export interface ProviderInstance {
   capabilities: Partial<Capabilities>;
-  /** HTTP routes beside GraphQL (OAuth callbacks, media streaming). */
+  /** HTTP routes beside GraphQL (OAuth callbacks); media streaming is the `media` capability's route. */
   routes?: HttpRoute[];
   /**
    * What `providers` and `/readyz` report when the connection is more than the last call (PBX: one trusted

@@ -15,7 +15,7 @@ import { ERROR_CODES, isCxError } from '../errors/errors.js';
 import { apqRegistrationLimit, createPersistedQueryCache } from './persisted-queries.js';
 import { describeUpstreamLimits } from '../upstream/limits/throttle.js';
 import { setUpLandingPage } from '../graphql/landing-page.js';
-import { subgraphSchema } from '../graphql/schema.js';
+import { loadTypeDefs, providerEnumGaps, SCHEMA_DIR, subgraphSchema } from '../graphql/schema.js';
 import { servedUpstreamCalls } from '../graphql/upstream-calls.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
@@ -36,6 +36,8 @@ import { watchEvictionPolicy } from '../store/eviction-policy.js';
 
 export interface CreateServerDeps extends Partial<ServiceDeps> {
   logger?: Logger;
+  /** The schema files (SCHEMA_DIR unless a test serves a copy of its own, e.g. with one more Provider value). */
+  schemaDir?: string;
 }
 
 export interface CxServer {
@@ -58,6 +60,10 @@ type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL, caller
 
 export async function createServer(config: Readonly<Config>, deps: CreateServerDeps = {}): Promise<CxServer> {
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
+  // Every module listed must be a value of the schema's Provider enum, or `providers` could not name it.
+  const schemaDir = deps.schemaDir ?? SCHEMA_DIR;
+  const unnamed = providerEnumGaps(config.modules.map((m) => m.name), loadTypeDefs(schemaDir));
+  if (unnamed.length > 0) throw new Error(`the Provider enum of schema/providers.graphql does not name ${unnamed.join(', ')}: add each module's name there (CONTRIBUTING.md, "Adding a platform")`);
   const metrics = deps.metrics ?? new Metrics({ defaultMetrics: true });
   const services = createServices(config, { ...deps, logger, metrics });
   const callerAuth = createCallerAuth(config.auth, { logger });
@@ -68,7 +74,7 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
   const mediaLinks = createMediaLinks({ publicUrl: () => config.media.publicUrl ?? listenUrl, ttlSeconds: config.media.ttlSeconds, keys: config.media.keys });
   // CXGRAPH_PERSISTED_DOCUMENTS(_ONLY): listed ids become their documents; with _ONLY nothing else runs.
   const documents = createDocumentGate(config.persistedDocuments, { introspection: config.introspection, maxTokens: config.requestLimits.maxTokens });
-  if (config.media.keySource === 'random' && config.providers.some((p) => p.module.capabilities.includes('calls'))) {
+  if (config.media.keySource === 'random' && config.providers.some((p) => p.module.capabilities.includes('media'))) {
     logger.warn('media links are signed with a random key of this process: another replica or a restart refuses them. Set CXGRAPH_MEDIA_SIGNING_KEY or CXGRAPH_ENCRYPTION_KEYS to share one');
   }
 
@@ -85,7 +91,7 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
   const apollo = new ApolloServer<Context>({
     // @requiresScopes of schema/*.graphql checked in front of their resolvers (src/server/scopes.ts).
     // CXGRAPH_SCHEMA_PREFIX renames what the schema files define (src/graphql/schema.ts); resolvers stay as written.
-    schema: enforceScopes(subgraphSchema(config.modules.map((m) => m.name), config.schemaPrefix)),
+    schema: enforceScopes(subgraphSchema(config.schemaPrefix, schemaDir)),
     // CXGRAPH_INTROSPECTION / CXGRAPH_LANDING_PAGE: on outside production unless configured (README, "Explore it in Sandbox").
     introspection: config.introspection,
     // Without introspection, graphql-js's "Did you mean …?" would still hand the schema out a name at a time: Apollo

@@ -1,59 +1,55 @@
 /**
  * The embedded default: with no provider configured, `npm start` starts the simulators on loopback and points every
  * provider at them, so a newcomer can query real (simulated) upstreams at once. The result is a set of environment
- * variables (each simulator's `env()`) fed through the same `loadConfig` validation as a real deployment.
+ * variables (each simulator's entry says them) fed through the same `loadConfig` validation as a real deployment.
+ * Which simulators start is the list in src/simulators/index.ts: nothing here names a platform.
  */
-import { createCallJourneySimulator, type CallJourneySimulator } from './calljourney/simulator.js';
-import { createCloudCxSimulator, type CloudCxSimulator } from './cloudcx/simulator.js';
-import { createNvmSimulator, type NvmSimulator } from './nvm/simulator.js';
-import { createPbxSimulator, type PbxSimulator } from './pbx/simulator.js';
-import { createSangomaSimulator, type SangomaSimulator } from './sangoma/simulator.js';
+import type { SimulatorEntry } from './common/simulator-entry.js';
+import type { Simulator } from './common/simulator-shell.js';
+import { SIMULATORS } from './index.js';
 
-export interface EmbeddedSimulators {
+// `any`: each entry has its own simulator type, checked where the entry is defined (defineSimulator).
+type AnyEntry = SimulatorEntry<string, any, string>;
+
+/** Each started simulator under its entry's key (`sims.pbx`), typed as its entry creates it. */
+export type StartedSimulators<L extends readonly AnyEntry[]> = { [E in L[number] as E['key']]: ReturnType<E['create']> };
+
+export type EmbeddedSimulators<L extends readonly AnyEntry[] = typeof SIMULATORS> = StartedSimulators<L> & {
   /** Every provider's variables, pointing at the simulators. */
   env: Record<string, string>;
-  calljourney: CallJourneySimulator;
-  pbx: PbxSimulator;
-  sangoma: SangomaSimulator;
-  cloudcx: CloudCxSimulator;
-  nvm: NvmSimulator;
   /** Root URL of each simulator's server by provider (the `/__sim/` control API lives there), for the start-up log. */
-  urls: Record<'CALLJOURNEY' | 'PBX' | 'SANGOMA' | 'CLOUDCX' | 'NEWVOICEMEDIA', string>;
+  urls: Record<L[number]['provider'], string>;
   stop(): Promise<void>;
-}
+};
 
 /**
  * `cxgraphUrl` is where this cxgraph will be reached by a browser: the PBX simulator's consent page redirects to
  * its `/oauth/pbx/callback` (PBX_REDIRECT_URI), so it must be cxgraph's own origin (src/index.ts passes its port).
+ * `list` is SIMULATORS unless a test adds one of its own.
  */
-export async function startEmbeddedSimulators(host = '127.0.0.1', cxgraphUrl = 'http://localhost:4001'): Promise<EmbeddedSimulators> {
-  const calljourney = createCallJourneySimulator();
-  const sangoma = createSangomaSimulator();
-  const cloudcx = createCloudCxSimulator();
-  // One server plays both NewVoiceMedia hosts: {region}.newvoicemedia.com and {region}.api.newvoicemedia.com.
-  const nvm = createNvmSimulator();
-  const pbx = createPbxSimulator();
-  const all = [calljourney, sangoma, cloudcx, nvm, pbx];
+export async function startEmbeddedSimulators<L extends readonly AnyEntry[] = typeof SIMULATORS>(
+  host = '127.0.0.1',
+  cxgraphUrl = 'http://localhost:4001',
+  list: L = SIMULATORS as unknown as L,
+): Promise<EmbeddedSimulators<L>> {
+  const started: [AnyEntry, Simulator][] = list.map((entry) => [entry, entry.create()]);
   // Started side by side: cold start to first answer matters (npm start, benchmarks).
-  await Promise.all(all.map((sim) => sim.start({ host })));
-  const env: Record<string, string> = {
-    ...calljourney.env(),
-    ...pbx.env({ redirectUri: `${cxgraphUrl.replace(/\/+$/, '')}/oauth/pbx/callback` }),
-    ...sangoma.env(),
-    // The password grant rather than the API key, so the embedded default exercises token refresh.
-    ...cloudcx.env({ auth: 'password' }),
-    ...nvm.env(),
-  };
+  await Promise.all(started.map(([, sim]) => sim.start({ host })));
+  const cxgraph = { url: cxgraphUrl.replace(/\/+$/, '') };
+  const env: Record<string, string> = {};
+  const urls: Record<string, string> = {};
+  const byKey: Record<string, Simulator> = {};
+  for (const [entry, sim] of started) {
+    Object.assign(env, entry.env(sim, cxgraph));
+    urls[entry.provider] = sim.url;
+    byKey[entry.key] = sim;
+  }
   return {
+    ...(byKey as StartedSimulators<L>),
     env,
-    calljourney,
-    pbx,
-    sangoma,
-    cloudcx,
-    nvm,
-    urls: { CALLJOURNEY: calljourney.url, PBX: pbx.url, SANGOMA: sangoma.url, CLOUDCX: cloudcx.url, NEWVOICEMEDIA: nvm.url },
+    urls: urls as Record<L[number]['provider'], string>,
     async stop() {
-      await Promise.all(all.map((sim) => sim.stop()));
+      await Promise.all(started.map(([, sim]) => sim.stop()));
     },
   };
 }

@@ -1,4 +1,16 @@
-// The simulators' public surface: tests, benchmarks and the embedded default import from here.
+/**
+ * The simulators' public surface, and their one list (SIMULATORS): the embedded default (embedded.ts) starts every
+ * simulator listed here and points cxgraph at it. Adding a platform's simulator is its folder and one line in the
+ * list (CONTRIBUTING.md); test/architecture/structure.test.ts checks that every provider module has one.
+ */
+import { callJourneySimulator } from './calljourney/simulator.js';
+import { cloudCxSimulator } from './cloudcx/simulator.js';
+import { nvmSimulator } from './nvm/simulator.js';
+import { pbxSimulator } from './pbx/simulator.js';
+import { sangomaSimulator } from './sangoma/simulator.js';
+
+/** Every simulator, in the order of the provider list (src/providers/index.ts). */
+export const SIMULATORS = [callJourneySimulator, sangomaSimulator, cloudCxSimulator, nvmSimulator, pbxSimulator] as const;
 
 // The shell every simulator shares (common/): server, faults, control API, token issuer, lifetime/revoke, env().
 export { SimulatorShell, type Simulator, type ProviderEnv } from './common/simulator-shell.js';
@@ -11,6 +23,7 @@ export { CONTROL_PREFIX, type SimStats } from './common/control-api.js';
 export { TokenIssuer } from './common/token-issuer.js';
 export { bearerToken, checkBearer, unauthorizedResponse, insufficientScopeResponse, type BearerCheck } from './common/bearer.js';
 export { wavTone } from './common/wav-tone.js';
+export { defineSimulator, type SimulatorEntry, type CxgraphSide } from './common/simulator-entry.js';
 
 export {
   createCallJourneySimulator,
@@ -108,5 +121,3 @@ export {
   type ConsentOptions,
   type ConsentDecision,
 } from './pbx/consent-page.js';
-
-export { startEmbeddedSimulators, type EmbeddedSimulators } from './embedded.js';

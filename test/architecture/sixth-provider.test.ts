@@ -1,15 +1,22 @@
 /**
- * Adding a platform is one module in the list: a throw-away sixth provider (a small people directory served by a
- * local HTTP server) is configured from its own variables, reported by `providers`, `/readyz` and the start-up
+ * Adding a platform is its two folders, one line in each list and one value in the schema's enum: a throw-away
+ * sixth provider (a small people directory with a simulator of its own) is configured from its own variables,
+ * started and pointed at by the embedded default, reported by `providers`, `/readyz` and the start-up
  * configuration summary, and answers `users(provider: ACME)` through the capability dispatch and the shared
- * upstream client — with no file of cxgraph changed for it.
+ * upstream client. What it stands in for: `src/providers/acme/` (the module below), `src/simulators/acme/` (AcmeSim),
+ * PROVIDERS and SIMULATORS extended by one entry, and `enum Provider { … ACME }` in schema/providers.graphql (here in
+ * a copy of the schema folder). Without that value cxgraph refuses to start, naming it.
  */
-import { createServer as createHttpServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeConfig, loadConfig } from '../../src/app/config.js';
 import { defineProvider, type ProviderModule } from '../../src/providers/provider-module.js';
+import { SCHEMA_DIR } from '../../src/graphql/schema.js';
 import { PROVIDERS } from '../../src/providers/index.js';
+import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../src/simulators/embedded.js';
+import { defineSimulator, SIMULATORS, SimulatorShell } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
 interface AcmeConfig {
@@ -70,39 +77,73 @@ const acme = defineProvider<AcmeConfig>({
   },
 });
 
-const MODULES: readonly ProviderModule[] = [...PROVIDERS, acme];
 const PEOPLE: AcmePerson[] = [
   { key: 'p1', displayName: 'Ada Lovelace' },
   { key: 'p2', displayName: 'Alan Turing' },
   { key: 'p3', displayName: 'Grace Hopper' },
 ];
 
+/** What `src/simulators/acme/` would hold: the platform's API on the shared simulator shell. */
+class AcmeSim extends SimulatorShell<{ ACME_BASE_URL: string; ACME_API_KEY: string }> {
+  readonly seen: { url: string; authorization?: string }[] = [];
+  constructor() {
+    super('acme', { initial: 3600, max: 86_400 });
+    this.server.route('GET', '/people', 'people', (req) => {
+      this.seen.push({ url: `${req.path}?${req.query.toString()}`, authorization: req.headers.authorization });
+      if (req.headers.authorization !== 'Bearer acme-key') return { status: 401 };
+      const page = Number(req.query.get('page'));
+      const size = Number(req.query.get('size'));
+      return { status: 200, json: { people: PEOPLE.slice((page - 1) * size, page * size), total: PEOPLE.length } };
+    });
+  }
+  env() {
+    return { ACME_BASE_URL: this.server.url, ACME_API_KEY: 'acme-key' };
+  }
+}
+
+const MODULES: readonly ProviderModule[] = [...PROVIDERS, acme];
+const SIMS = [...SIMULATORS, defineSimulator({ key: 'acme', provider: 'ACME', create: () => new AcmeSim(), env: (sim) => sim.env() })] as const;
+
+/** A copy of schema/ with one more value in `enum Provider`: the one line a contributor adds. */
+function schemaWithProvider(value: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cxgraph-schema-'));
+  for (const f of readdirSync(SCHEMA_DIR)) copyFileSync(join(SCHEMA_DIR, f), join(dir, f));
+  const file = join(dir, 'providers.graphql');
+  const sdl = readFileSync(file, 'utf8');
+  const withValue = sdl.replace(/(enum Provider \{[^}]*?)\n\}/, `$1\n  "Acme Directory (an API key): users."\n  ${value}\n}`);
+  expect(withValue).not.toBe(sdl);
+  writeFileSync(file, withValue);
+  return `${dir}/`;
+}
+
 describe('a sixth provider module added through the one list', () => {
-  let upstream: Server;
+  let sims: EmbeddedSimulators<typeof SIMS>;
+  let acmeSim: AcmeSim;
   let upstreamUrl: string;
-  const seen: { url: string; authorization?: string }[] = [];
+  let schemaDir: string;
   let t: TestServer | undefined;
 
   beforeAll(async () => {
-    upstream = createHttpServer((req, res) => {
-      seen.push({ url: req.url ?? '', authorization: req.headers.authorization });
-      if (req.headers.authorization !== 'Bearer acme-key') {
-        res.writeHead(401).end();
-        return;
-      }
-      const u = new URL(req.url ?? '/', 'http://x');
-      const page = Number(u.searchParams.get('page'));
-      const size = Number(u.searchParams.get('size'));
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ people: PEOPLE.slice((page - 1) * size, page * size), total: PEOPLE.length }));
-    });
-    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-    upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    sims = await startEmbeddedSimulators('127.0.0.1', 'http://localhost:4001', SIMS);
+    acmeSim = sims.acme;
+    upstreamUrl = acmeSim.url;
+    schemaDir = schemaWithProvider('ACME');
   });
 
   afterAll(async () => {
     await t?.close();
-    await new Promise((r) => upstream.close(r));
+    await sims?.stop();
+    if (schemaDir) rmSync(schemaDir, { recursive: true, force: true });
+  });
+
+  it('is started and pointed at by the embedded default, with every other platform', () => {
+    const config = loadConfig(sims.env, MODULES);
+    expect(config.providers.map((p) => p.module.name)).toEqual(MODULES.map((m) => m.name));
+    expect(sims.urls.ACME).toBe(upstreamUrl);
+  });
+
+  it('is refused at start-up, naming the enum, while the schema does not name it', async () => {
+    await expect(startServer({ ...acmeSim.env(), CXGRAPH_SIMULATORS: 'off' }, {}, MODULES)).rejects.toThrow(/Provider enum .* does not name ACME/);
   });
 
   it('is configured from its variables, described at start-up, and refuses a partial set naming what is missing', () => {
@@ -117,7 +158,7 @@ describe('a sixth provider module added through the one list', () => {
   });
 
   it('answers through the capability dispatch, is listed by providers and /readyz', async () => {
-    t = await startServer({ ACME_BASE_URL: upstreamUrl, ACME_API_KEY: 'acme-key', CXGRAPH_SIMULATORS: 'off' }, {}, MODULES);
+    t = await startServer({ ...acmeSim.env(), CXGRAPH_SIMULATORS: 'off' }, { schemaDir }, MODULES);
     const r = await t.gql<{ providers: { provider: string; status: string }[]; users: { totalCount: number; nodes: { id: string; name: string }[] } }>(
       '{ providers { provider status } users(provider: ACME, page: 2, pageSize: 2) { totalCount nodes { id name } } }',
     );
@@ -126,7 +167,7 @@ describe('a sixth provider module added through the one list', () => {
     expect(r.data!.providers.map((p) => p.provider)).toEqual(['CALLJOURNEY', 'SANGOMA', 'CLOUDCX', 'NEWVOICEMEDIA', 'PBX', 'ACME']);
     expect(r.data!.providers.find((p) => p.provider === 'ACME')!.status).toBe('CONNECTED');
     expect(r.data!.providers.find((p) => p.provider === 'CLOUDCX')!.status).toBe('NOT_CONFIGURED');
-    expect(seen.at(-1)).toEqual({ url: '/people?page=2&size=2', authorization: 'Bearer acme-key' });
+    expect(acmeSim.seen.at(-1)).toEqual({ url: '/people?page=2&size=2', authorization: 'Bearer acme-key' });
 
     const ready = (await (await fetch(`${t.url}/readyz`)).json()) as { providers: string[] };
     expect(ready.providers).toEqual(['ACME']);
@@ -141,7 +182,7 @@ describe('a sixth provider module added through the one list', () => {
   });
 
   it('is PROVIDER_NOT_CONFIGURED, naming its variables, when its variables are not set', async () => {
-    const u = await startServer({ CXGRAPH_SIMULATORS: 'off', NVM_CLIENT_ID: 'i', NVM_CLIENT_SECRET: 's' }, {}, MODULES);
+    const u = await startServer({ CXGRAPH_SIMULATORS: 'off', NVM_CLIENT_ID: 'i', NVM_CLIENT_SECRET: 's' }, { schemaDir }, MODULES);
     try {
       const r = await u.gql('{ users(provider: ACME) { totalCount } }');
       expect(r.errors![0]!.extensions).toMatchObject({ code: 'PROVIDER_NOT_CONFIGURED', provider: 'ACME' });

@@ -1,15 +1,16 @@
 /**
  * The shape of the house, checked so it stays the one CONTRIBUTING.md describes: no import cycle in src/, small
- * files, every provider folder alike, one HTTP path (nothing in src/auth fetches), the Provider enum and the module
- * list agreeing, every module variable documented, and no reference to a document outside the repository.
+ * files, every provider folder alike, one HTTP path (nothing in src/auth fetches), the Provider enum, the module
+ * list and the simulator list agreeing, every module variable documented, and no reference to a document outside the repository.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
-import { Kind, parse } from 'graphql';
+import { Kind } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { loadTypeDefs } from '../../src/graphql/schema.js';
 import { PROVIDERS } from '../../src/providers/index.js';
+import { SIMULATORS } from '../../src/simulators/index.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SRC = join(ROOT, 'src');
@@ -76,6 +77,28 @@ describe('the shape of src/', () => {
     }
   });
 
+  it('keeps each platform in its folders: only the two lists import a provider or simulator folder', () => {
+    const lists = new Set([join(SRC, 'providers/index.ts'), join(SRC, 'simulators/index.ts')]);
+    const platformFolder = (f: string) => /^(providers|simulators)\/(?!common\/)[^/]+\//.exec(relative(SRC, f))?.[0];
+    const reaching = files.flatMap((f) => {
+      if (lists.has(f)) return [];
+      const own = platformFolder(f);
+      return importsOf(f)
+        .filter((g) => platformFolder(g) !== undefined && platformFolder(g) !== own)
+        .map((g) => `${relative(ROOT, f)} → ${relative(ROOT, g)}`);
+    });
+    expect(reaching).toEqual([]);
+  });
+
+  it('has resolvers that name no platform: what differs between platforms is behind a capability', () => {
+    const names = PROVIDERS.map((m) => m.name);
+    const naming = sourceFiles(join(SRC, 'graphql/resolvers')).flatMap((f) => {
+      const code = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+      return names.filter((n) => new RegExp(`['"\`]${n}['"\`]`).test(code)).map((n) => `${relative(ROOT, f)}: ${n}`);
+    });
+    expect(naming).toEqual([]);
+  });
+
   it('sends every upstream request through src/upstream: nothing in src/auth calls fetch itself', () => {
     const calls = sourceFiles(join(SRC, 'auth')).filter((f) => /\bfetch\s*\(/.test(readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')));
     expect(calls.map((f) => relative(ROOT, f))).toEqual([]);
@@ -98,8 +121,9 @@ describe('the module list', () => {
     }
   });
 
-  it('parses as GraphQL in the schema check (sanity of the enum extension)', () => {
-    expect(() => parse('extend enum Provider { ACME }')).not.toThrow();
+  it('and the simulator list name the same providers in the same order: the embedded default points every module at one', () => {
+    expect(SIMULATORS.map((s) => s.provider)).toEqual(PROVIDERS.map((m) => m.name));
+    expect(new Set(SIMULATORS.map((s) => s.key)).size).toBe(SIMULATORS.length);
   });
 });
 

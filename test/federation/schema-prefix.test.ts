@@ -26,7 +26,7 @@ import { startTestGateway, type TestGateway } from './test-gateway.js';
 import { COMPANY_TYPE_DEFS, COMPANY_USERS, startCompanySubgraph, type CompanyCall, type CompanySubgraph } from './company-subgraph.js';
 
 const company = { name: 'company', url: 'http://company:4002/', typeDefs: COMPANY_TYPE_DEFS };
-const cxgraphAs = (prefix: string) => ({ name: 'cxgraph', url: 'http://cxgraph:4001/', typeDefs: servedTypeDefs([], prefix) });
+const cxgraphAs = (prefix: string) => ({ name: 'cxgraph', url: 'http://cxgraph:4001/', typeDefs: servedTypeDefs(prefix) });
 
 /** Sim control over HTTP, as a test harness in another process would use it. */
 async function sim(url: string, action: 'stats' | 'reset' | 'faults', body?: unknown): Promise<{ counts: Record<string, number> }> {
@@ -50,7 +50,7 @@ describe('CXGRAPH_SCHEMA_PREFIX', () => {
 
   it('renames every type cxgraph defines and every root field, and nothing of federation or GraphQL', () => {
     const plain = servedTypeDefs();
-    const prefixed = servedTypeDefs([], 'Cx');
+    const prefixed = servedTypeDefs('Cx');
     const own = typeNames(plain).filter((n) => n !== 'Query' && n !== 'Mutation');
     expect(own).toEqual(expect.arrayContaining(['User', 'Recording', 'RecordingKey', 'Provider', 'PageInfo', 'DateTime', 'CallDirection']));
     expect(new Set(typeNames(prefixed))).toEqual(new Set([...own.map((n) => `Cx${n}`), 'Query', 'Mutation']));
@@ -59,7 +59,7 @@ describe('CXGRAPH_SCHEMA_PREFIX', () => {
     expect(roots(prefixed, 'Query').sort()).toEqual(roots(plain, 'Query').map((f) => `cx${f[0]!.toUpperCase()}${f.slice(1)}`).sort());
     expect(roots(prefixed, 'Mutation').sort()).toEqual(['cxBeginPbxConnection', 'cxStartAgentCall', 'cxStartQueueCallback']);
     // Every reference follows (no dangling name): the prefixed SDL builds as a subgraph with the resolvers mapped.
-    expect(subgraphSchema([], 'Cx').getType('CxRecording')).toBeDefined();
+    expect(subgraphSchema('Cx').getType('CxRecording')).toBeDefined();
   });
 
   it('composes next to a subgraph with its own User, Agent, Call, PageInfo, users, agents, calls and providers', () => {

@@ -18,6 +18,7 @@ import {
 } from '../../src/simulators/index.js';
 import { startServer, type GraphQLResult, type TestServer } from '../support/harness.js';
 import { cjEnv, cloudCxEnv, nvmEnv, pbxEnv, RECORDING, RECORDING_KEY, sangomaEnv, PBX_REDIRECT, startAllSimulators } from './sim-env.js';
+import { everyProvider } from './every-provider.js';
 import { connectPbx } from './support.js';
 
 const BREAKER = { CXGRAPH_BREAKER_FAILURES: '2', CXGRAPH_BREAKER_COOLDOWN_MS: '800' };
@@ -44,10 +45,12 @@ describe('upstream guards in a running cxgraph', () => {
   let nvm: NvmSimulator;
   let pbx: PbxSimulator;
   let subjects: Subject[];
+  /** Providers of PROVIDERS without a subject (or subjects without a provider): a failing test, never a skip. */
+  let problems: string[];
 
   beforeAll(async () => {
     ({ cj, sangoma, cloudcx, nvm, pbx } = await startAllSimulators());
-    subjects = [
+    const written: Subject[] = [
       { provider: 'CALLJOURNEY', server: cj.server, route: 'conversationexists', idempotent: true, env: () => cjEnv(cj), query: (t) => t.gql(RECORDING, { key: RECORDING_KEY }) },
       {
         provider: 'SANGOMA',
@@ -69,6 +72,7 @@ describe('upstream guards in a running cxgraph', () => {
         query: (t) => t.gql('{ agents(provider: PBX) { id } }'),
       },
     ];
+    ({ subjects, problems } = everyProvider(written, 'test/reliability/upstream-guards.test.ts'));
   });
   afterAll(async () => {
     await Promise.all([cj?.stop(), sangoma?.stop(), cloudcx?.stop(), nvm?.stop(), pbx?.stop()]);
@@ -104,6 +108,10 @@ describe('upstream guards in a running cxgraph', () => {
       await t.close();
     }
   }
+
+  it('drives every provider PROVIDERS lists', () => {
+    expect(problems).toEqual([]);
+  });
 
   it('every provider: N failures open the breaker, it fails fast without a request, a probe after the cool-down closes it', async () => {
     const outcomes = await Promise.allSettled(subjects.map((s) => breakerCycle(s)));

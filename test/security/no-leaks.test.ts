@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/app/config.js';
 import { createServer, type CxServer } from '../../src/server/server.js';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../src/simulators/embedded.js';
-import { consent, SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
+import { consent, SAMPLE_RECORDINGS, SIMULATORS } from '../../src/simulators/index.js';
 import { freePort } from '../support/free-port.js';
 import { LogCapture } from '../support/log-capture.js';
 import { HAS_REDIS, REDIS_URL, uniqueNamespace } from '../support/redis.js';
@@ -206,7 +206,7 @@ describe('no secret, token, code or state in any log line or response', () => {
     expect((await gql(main, '{ providers { provider } }', undefined, '')).status).toBe(401);
 
     // 2. Every platform revokes every token it issued: each provider renews once and answers.
-    for (const s of [sims.calljourney, sims.sangoma, sims.cloudcx, sims.nvm, sims.pbx]) s.revokeTokens();
+    for (const e of SIMULATORS) sims[e.key].revokeTokens();
     sims.cloudcx.revokeRefreshTokens(); // CloudCX echoes a refused refresh token in its error body
     const again = await exercise(main);
     for (const [name, r] of Object.entries(again)) expect(r.body.errors, `${name} after revocation: ${r.raw}`).toBeUndefined();

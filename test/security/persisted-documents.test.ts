@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/app/config.js';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../src/simulators/embedded.js';
-import { SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
+import { SAMPLE_RECORDINGS, SIMULATORS } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 import { createContext } from '../../src/graphql/context.js';
 import { HAS_REDIS, REDIS_URL, uniqueNamespace } from '../support/redis.js';
@@ -29,7 +29,8 @@ const REPRESENTATION = { __typename: 'Recording', ...SAMPLE_RECORDINGS[0]!, call
 const ENTITIES = 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Recording { exists callId } } }';
 
 let sims: EmbeddedSimulators;
-const allSims = () => [sims.calljourney, sims.sangoma, sims.cloudcx, sims.nvm, sims.pbx];
+// Every simulator of the list, so a platform added later is counted too.
+const allSims = () => SIMULATORS.map((e) => sims[e.key]);
 const upstreamRequests = () => allSims().reduce((n, s) => n + Object.values(s.server.counts()).reduce((a, b) => a + b, 0), 0);
 
 beforeAll(async () => {

@@ -10,7 +10,6 @@ import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraphSchema } from '../../src/graphql/schema.js';
-import { PROVIDERS } from '../../src/providers/index.js';
 import { scopesOf } from '../../src/server/caller-auth.js';
 import { enforceScopes, grants, scopeRules } from '../../src/server/scopes.js';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../src/simulators/embedded.js';
@@ -48,7 +47,7 @@ function expectForbidden(r: GraphQLResult, field: string, scope: string) {
 
 describe('the rules come from the schema', () => {
   it('are the @requiresScopes of schema/*.graphql, and nothing else', () => {
-    const rules = scopeRules(subgraphSchema(PROVIDERS.map((m) => m.name)));
+    const rules = scopeRules(subgraphSchema());
     expect(Object.fromEntries(rules)).toEqual({
       'Mutation.startAgentCall': [['calls:write']],
       'Mutation.startQueueCallback': [['calls:write']],
@@ -72,7 +71,7 @@ describe('the rules come from the schema', () => {
   });
 
   it('wrapping the schema twice checks once (servers in one process share it)', () => {
-    const schema = subgraphSchema(PROVIDERS.map((m) => m.name));
+    const schema = subgraphSchema();
     enforceScopes(schema);
     const once = schema.getMutationType()!.getFields().startAgentCall!.resolve;
     enforceScopes(schema);

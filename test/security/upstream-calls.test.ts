@@ -45,7 +45,7 @@ describe('what each resolver calls', () => {
     expect(prefixed.get('Query.cxRecordings')).toBe('recording-keys');
     expect(prefixed.get('CxAgent.name')).toEqual({ oncePerRequest: 'agent lists', calls: 2 });
     expect(prefixed.get('CxRecording.__resolveReference')).toBe('recording-keys');
-    const s = subgraphSchema([], 'Cx');
+    const s = subgraphSchema('Cx');
     const r = count('query ($k: [CxRecordingKey!]!, $r: [_Any!]!) { cxRecordings(keys: $k) { exists } _entities(representations: $r) { ... on CxAgent { user { id } } } }', {
       k: keys(7),
       r: [{ __typename: 'CxAgent', provider: 'PBX', id: '1' }],

@@ -20,7 +20,7 @@ describe('enum ErrorCode', () => {
   });
 
   it('is served under the schema prefix like every other type', () => {
-    const type = subgraphSchema([], 'Cx').getType('CxErrorCode') as GraphQLEnumType | undefined;
+    const type = subgraphSchema('Cx').getType('CxErrorCode') as GraphQLEnumType | undefined;
     expect(type?.getValues().map((v) => v.name)).toEqual([...ERROR_CODES]);
   });
 });

@@ -3,7 +3,7 @@
  * client is an in-memory stand-in handed to NvmCallHistory (dependency injection, no fetch involved).
  */
 import { describe, expect, it } from 'vitest';
-import { validateSkillNames } from '../../src/graphql/resolvers/availability.js';
+import { validateSkillNames } from '../../src/providers/nvm/skill-names.js';
 import { NvmCallHistory } from '../../src/providers/nvm/call-history.js';
 import type { NvmClient } from '../../src/providers/nvm/client.js';
 import type { NvmInteractionPage } from '../../src/providers/nvm/types.js';

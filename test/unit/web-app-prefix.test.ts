@@ -13,7 +13,7 @@ import { unprefixed } from '../../examples/web/scripts/schema-from-url.js';
 import { loadTypeDefs, schemaNaming, servedTypeDefs } from '../../src/graphql/schema.js';
 
 /** The schema cxgraph serves under `prefix`, built with this test's graphql-js (@apollo/subgraph may load another copy). */
-const served = (prefix: string) => buildASTSchema(servedTypeDefs([], prefix), { assumeValidSDL: true });
+const served = (prefix: string) => buildASTSchema(servedTypeDefs(prefix), { assumeValidSDL: true });
 
 const documents = Object.entries(generated).filter((e): e is [string, DocumentNode] => e[0].endsWith('Document') && (e[1] as DocumentNode).kind === Kind.DOCUMENT);
 const messages = (errors: readonly GraphQLError[]) => errors.map((e) => e.message);

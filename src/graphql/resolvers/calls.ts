@@ -1,7 +1,6 @@
 import type { CallMediaResolvers, CallResolvers, PageInfoResolvers, QueryResolvers } from '../../__generated__/resolvers-types.js';
 import { badInput } from '../../errors/errors.js';
 import type { CallModel } from '../../domain/models.js';
-import { validateRecordingKey } from '../../providers/calljourney/validation.js';
 import { cacheAtMost } from './cache-hints.js';
 import { intInRange } from './dispatch.js';
 
@@ -19,7 +18,7 @@ export const callQueries: Pick<QueryResolvers, 'calls'> = {
 export const Call: CallResolvers = {
   recording: (call, { key }, ctx) => {
     const filename = key.filename ?? call.media.find((m) => m.kind === 'callRecording' && m.filename)?.filename ?? `${call.id}.wav`;
-    return ctx.loaders.recording.load(validateRecordingKey({ ...key, filename }, 'key'));
+    return ctx.loaders.recording.load(ctx.services.sole('recordings').checkKey({ ...key, filename }, 'key'));
   },
   /**
    * Through the per-request call loader (N references, one deduplicated batch). A platform without a get-by-id

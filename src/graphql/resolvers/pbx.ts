@@ -1,17 +1,9 @@
-/** Telphin PBX accounts and the consent flow: thin resolvers over the `accounts` capability (src/providers/pbx/). */
+/** Connected accounts and the consent flow: thin resolvers over the `accounts` capability (it checks the ids). */
 import type { MutationResolvers, PbxAccountResolvers, QueryResolvers } from '../../__generated__/resolvers-types.js';
-import { badInput } from '../../errors/errors.js';
-
-/** PBX user ids are numbers; anything that could not be one is refused before the store is read. */
-function accountId(id: string, field: string): string {
-  const v = id.trim();
-  if (!/^[\w.-]{1,64}$/.test(v)) throw badInput(`${field} must be a PBX user id such as "20", got ${JSON.stringify(id.slice(0, 40))}`, field, 'PBX');
-  return v;
-}
 
 export const pbxQueries: Pick<QueryResolvers, 'pbxAccounts' | 'pbxAccount'> = {
   pbxAccounts: (_, __, ctx) => ctx.services.sole('accounts').listAccounts(),
-  pbxAccount: (_, { id }, ctx) => ctx.loaders.pbxAccount.load(accountId(id, 'id')),
+  pbxAccount: (_, { id }, ctx) => ctx.loaders.pbxAccount.load(ctx.services.sole('accounts').checkId(id, 'id')),
 };
 
 export const pbxMutations: Pick<MutationResolvers, 'beginPbxConnection'> = {
@@ -21,5 +13,5 @@ export const pbxMutations: Pick<MutationResolvers, 'beginPbxConnection'> = {
 export const PbxAccount: PbxAccountResolvers = {
   // Through the per-request loader: a router's _entities request with N references reads each distinct account once.
   // async: a bad id must reject its own promise; a synchronous throw would fail the whole _entities batch.
-  __resolveReference: async (ref, ctx) => ctx.loaders.pbxAccount.load(accountId(String(ref.id), 'representation.id')),
+  __resolveReference: async (ref, ctx) => ctx.loaders.pbxAccount.load(ctx.services.sole('accounts').checkId(String(ref.id), 'representation.id')),
 };

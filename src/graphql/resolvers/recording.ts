@@ -1,16 +1,13 @@
 import type { QueryResolvers, RecordingResolvers } from '../../__generated__/resolvers-types.js';
-import type { RecordingModel } from '../../domain/models.js';
-import { validateRecordingKey, validateRecordingKeys } from '../../providers/calljourney/validation.js';
-import { cacheAtMost } from './cache-hints.js';
 import type { GraphQLResolveInfo } from 'graphql';
-import { providerConfig } from '../../app/config.js';
 import type { Context } from '../context.js';
-import type { CallJourneyConfig } from '../../providers/calljourney/config.js';
+import type { RecordingModel } from '../../domain/models.js';
+import { cacheAtMost } from './cache-hints.js';
 
 export const recordingQueries: Pick<QueryResolvers, 'recording' | 'recordings'> = {
-  recording: (_, { key }, ctx) => ctx.loaders.recording.load(validateRecordingKey(key)),
+  recording: (_, { key }, ctx) => ctx.loaders.recording.load(ctx.services.sole('recordings').checkKey(key, 'key')),
   recordings: async (_, { keys }, ctx) => {
-    const results = await ctx.loaders.recording.loadMany(validateRecordingKeys(keys, ctx.services.config.limits.maxKeysPerBatch));
+    const results = await ctx.loaders.recording.loadMany(ctx.services.sole('recordings').checkKeys(keys, ctx.services.config.limits.maxKeysPerBatch));
     // loadMany answers an Error in place of each failed key. graphql-js completes an Error list item as null
     // with that item's own error (path = its index), which is exactly the contract of `[Recording]!`; the
     // generated types cannot express that, hence the cast.
@@ -18,19 +15,10 @@ export const recordingQueries: Pick<QueryResolvers, 'recording' | 'recordings'> 
   },
 };
 
-/** How long an answer saying a file is not there may be cached: the file may be uploaded right after the call. */
-export const NOT_FOUND_MAX_AGE_SECONDS = 30;
-
-/**
- * What an answer holding CallJourney's data about a file may be cached for: as long as the Recording type allows
- * (schema/recording.graphql), "not there" briefly — and, with the shared recording cache on, never longer than
- * cxgraph itself keeps the answer (CXGRAPH_RECORDING_CACHE_TTL_SECONDS), so a router or CDN and cxgraph agree.
- */
+/** The dynamic cache hint the recordings provider gives this answer (README, "Caching"). */
 function restrict(r: RecordingModel, ctx: Context, info: GraphQLResolveInfo): void {
-  const ttl = providerConfig<CallJourneyConfig>(ctx.services.config, 'CALLJOURNEY')?.recordingCache.ttlSeconds ?? 0;
-  if (r.exists) {
-    if (ttl > 0) cacheAtMost(info, ttl);
-  } else cacheAtMost(info, ttl > 0 ? Math.min(ttl, NOT_FOUND_MAX_AGE_SECONDS) : NOT_FOUND_MAX_AGE_SECONDS);
+  const maxAge = ctx.services.sole('recordings').maxAge(r);
+  if (maxAge !== undefined) cacheAtMost(info, maxAge);
 }
 
 export const Recording: RecordingResolvers = {
@@ -43,5 +31,5 @@ export const Recording: RecordingResolvers = {
     return r.callId;
   },
   // async: a bad representation must reject its own promise; a synchronous throw would fail the whole _entities batch.
-  __resolveReference: async (ref, ctx) => ctx.loaders.recording.load(validateRecordingKey(ref, 'representation')),
+  __resolveReference: async (ref, ctx) => ctx.loaders.recording.load(ctx.services.sole('recordings').checkKey(ref, 'representation')),
 };

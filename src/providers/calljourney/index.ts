@@ -8,6 +8,8 @@ import { CallJourneyClient } from './client.js';
 import { loadCallJourneyConfig } from './config.js';
 import { RecordingCache } from './recording-cache.js';
 import { createRecordingLoader } from './recording-loader.js';
+import { recordingMaxAge } from './cache-hint.js';
+import { validateRecordingKey, validateRecordingKeys } from './validation.js';
 
 export const callJourney = defineProvider({
   name: 'CALLJOURNEY',
@@ -33,7 +35,12 @@ export const callJourney = defineProvider({
     const cache = new RecordingCache(ports.store, config.recordingCache, ports.metrics);
     return {
       capabilities: {
-        recordings: { loader: () => createRecordingLoader(client, config.recordingConcurrency, ports.metrics, cache) },
+        recordings: {
+          loader: () => createRecordingLoader(client, config.recordingConcurrency, ports.metrics, cache),
+          checkKey: validateRecordingKey,
+          checkKeys: validateRecordingKeys,
+          maxAge: (r) => recordingMaxAge(r, config.recordingCache.ttlSeconds),
+        },
       },
     };
   },

@@ -13,7 +13,7 @@ import { nvmMediaRoute } from './media-route.js';
 export const newVoiceMedia = defineProvider({
   name: 'NEWVOICEMEDIA',
   title: 'NewVoiceMedia',
-  capabilities: ['users', 'agents', 'calls', 'availability'],
+  capabilities: ['users', 'agents', 'calls', 'availability', 'media'],
   configuredBy: 'NVM_CLIENT_ID and NVM_CLIENT_SECRET',
   variables: ['NVM_REGION', 'NVM_CLIENT_ID', 'NVM_CLIENT_SECRET', 'NVM_AUTH_BASE_URL', 'NVM_API_BASE_URL'],
   loadConfig: loadNvmConfig,
@@ -22,8 +22,13 @@ export const newVoiceMedia = defineProvider({
     const client = new NvmClient(config, ports.http);
     const directory = new NvmDirectory(client);
     return {
-      capabilities: { users: directory, agents: directory, calls: new NvmCallHistory(client), availability: new NvmAvailability(client) },
-      routes: [nvmMediaRoute(client, ports.logger)],
+      capabilities: {
+        users: directory,
+        agents: directory,
+        calls: new NvmCallHistory(client),
+        availability: new NvmAvailability(client),
+        media: { route: nvmMediaRoute(client, ports.logger) },
+      },
     };
   },
 });

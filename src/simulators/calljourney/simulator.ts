@@ -22,6 +22,7 @@
  * - The API accepts any token this tenant issued to a registered client whose `roles`
  *   include `Recording.Read`.
  */
+import { defineSimulator } from '../common/simulator-entry.js';
 import { SimulatorShell, type Simulator } from '../common/simulator-shell.js';
 import { DEFAULT_CALLJOURNEY_CLIENT, DEFAULT_CALLJOURNEY_TENANT_ID, SAMPLE_RECORDINGS, type CallJourneyClient, type SimRecording } from './data.js';
 import { apiRoutes } from './routes-api.js';
@@ -101,3 +102,11 @@ export class CallJourneySim extends SimulatorShell<CallJourneyEnv> implements Ca
 function recordingKey(company: string, organisation: string, folder: string, filename: string): string {
   return JSON.stringify([company, organisation, folder, filename]);
 }
+
+/** Its entry in the simulator list (src/simulators/index.ts). */
+export const callJourneySimulator = defineSimulator({
+  key: 'calljourney',
+  provider: 'CALLJOURNEY',
+  create: () => createCallJourneySimulator(),
+  env: (sim) => sim.env(),
+});

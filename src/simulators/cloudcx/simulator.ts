@@ -43,6 +43,7 @@
  *   choose any code and message.
  * - Token requests are also counted per grant type ({@link CloudCxSimulator.grantCount}).
  */
+import { defineSimulator } from '../common/simulator-entry.js';
 import { randomUUID } from 'node:crypto';
 import { SimConfigError } from '../common/config-hooks.js';
 import type { IntSetting } from '../common/int-setting.js';
@@ -268,3 +269,12 @@ function isErrorEnvelope(e: unknown): boolean {
     (e.times === undefined || (Number.isInteger(e.times) && (e.times as number) >= 1))
   );
 }
+
+/** Its entry in the simulator list (src/simulators/index.ts). */
+export const cloudCxSimulator = defineSimulator({
+  key: 'cloudcx',
+  provider: 'CLOUDCX',
+  create: () => createCloudCxSimulator(),
+  // The password grant rather than the API key, so the embedded default exercises token refresh.
+  env: (sim) => sim.env({ auth: 'password' }),
+});

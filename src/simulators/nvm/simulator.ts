@@ -40,6 +40,7 @@
  *   Content-Range; a range outside the file → 416 `Content-Range: bytes *\/size`; several ranges → the whole
  *   file (RFC 9110 allows ignoring Range). Call recordings and voicemails are small generated WAV tones.
  */
+import { defineSimulator } from '../common/simulator-entry.js';
 import { SimConfigError } from '../common/config-hooks.js';
 import { checkInt, type IntSetting } from '../common/int-setting.js';
 import type { SimResponse } from '../common/sim-http.js';
@@ -242,3 +243,12 @@ function checkRateLimit(v: unknown): RateLimit | null {
   if (!r || typeof r !== 'object') throw new RangeError('rateLimit must be null or {requests, windowSec}');
   return { requests: checkInt('rateLimit.requests', r.requests, 0, 1_000_000), windowSec: checkInt('rateLimit.windowSec', r.windowSec, 1, 3600) };
 }
+
+/** Its entry in the simulator list (src/simulators/index.ts). */
+export const nvmSimulator = defineSimulator({
+  key: 'nvm',
+  provider: 'NEWVOICEMEDIA',
+  create: () => createNvmSimulator(),
+  // One server plays both NewVoiceMedia hosts: {region}.newvoicemedia.com and {region}.api.newvoicemedia.com.
+  env: (sim) => sim.env(),
+});

@@ -39,6 +39,7 @@
  * - A storage link lives 300 s and is signed (HMAC); a request that also carries an Authorization header is 400,
  *   as object stores answer a pre-signed URL with a second credential.
  */
+import { defineSimulator } from '../common/simulator-entry.js';
 import { createHmac, randomBytes } from 'node:crypto';
 import { SimConfigError } from '../common/config-hooks.js';
 import type { IntSetting } from '../common/int-setting.js';
@@ -225,3 +226,12 @@ export class PbxSim extends SimulatorShell<PbxEnv> implements PbxSimulator, PbxS
     return createHmac('sha256', this.storageKey).update(`${uuid}\n${expires}`).digest('base64url');
   }
 }
+
+/** Its entry in the simulator list (src/simulators/index.ts). */
+export const pbxSimulator = defineSimulator({
+  key: 'pbx',
+  provider: 'PBX',
+  create: () => createPbxSimulator(),
+  // The consent page sends the browser back to cxgraph's own callback (PBX_REDIRECT_URI).
+  env: (sim, cxgraph) => sim.env({ redirectUri: `${cxgraph.url}/oauth/pbx/callback` }),
+});

@@ -36,6 +36,7 @@
  * - Success is 200 `{"success":true,"message":"Call initiated"|"Callback queued","call_id":"<uuid>"}`.
  *   Every placed call is recorded in `calls`, so tests can assert that a call was placed exactly once.
  */
+import { defineSimulator } from '../common/simulator-entry.js';
 import { SimulatorShell, type Simulator } from '../common/simulator-shell.js';
 import { DEFAULT_SANGOMA_CLIENT, SAMPLE_SANGOMA_TENANTS, SANGOMA_TOKEN_LIFETIME_SEC, type SangomaSimClient, type SangomaSimTenant } from './data.js';
 import { apiRoutes } from './routes-api.js';
@@ -111,3 +112,11 @@ export class SangomaSim extends SimulatorShell<SangomaEnv> implements SangomaSim
     this.placed.push(call);
   }
 }
+
+/** Its entry in the simulator list (src/simulators/index.ts). */
+export const sangomaSimulator = defineSimulator({
+  key: 'sangoma',
+  provider: 'SANGOMA',
+  create: () => createSangomaSimulator(),
+  env: (sim) => sim.env(),
+});

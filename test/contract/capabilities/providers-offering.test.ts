@@ -19,13 +19,6 @@ const acme = defineProvider({
 });
 
 describe('which providers a capability contract runs against', () => {
-  it('is derived from the modules PROVIDERS lists', () => {
-    expect(providersOffering('users')).toEqual(PROVIDERS.filter((m) => m.capabilities.includes('users')).map((m) => m.name));
-    expect(providersOffering('users')).toEqual(['CLOUDCX', 'NEWVOICEMEDIA']);
-    expect(providersOffering('agents')).toEqual(['NEWVOICEMEDIA', 'PBX']);
-    expect(providersOffering('calls')).toEqual(['NEWVOICEMEDIA', 'PBX']);
-  });
-
   it('a new module offering the capability without a fixture is missing; a fixture of a provider not offering it is stale', () => {
     const plan = planContract('users', { CLOUDCX: 'c', NEWVOICEMEDIA: 'n', SANGOMA: 's' }, [...PROVIDERS, acme]);
     expect(plan.run).toEqual([['CLOUDCX', 'c'], ['NEWVOICEMEDIA', 'n']]);

@@ -1,0 +1,27 @@
+/**
+ * A simulator as the list in src/simulators/index.ts (SIMULATORS) holds it: the provider it plays, how to create
+ * it, and the variables pointing cxgraph at it once started, given what it needs of cxgraph (where cxgraph is
+ * reached: the PBX consent page redirects there). The embedded default (embedded.ts) is derived from the list.
+ */
+import type { Simulator } from './simulator-shell.js';
+
+/** What a simulator may need of the cxgraph it serves, to say the variables that point cxgraph at it. */
+export interface CxgraphSide {
+  /** Where a browser reaches cxgraph (no trailing slash), e.g. http://localhost:4001. */
+  url: string;
+}
+
+export interface SimulatorEntry<K extends string = string, S extends Simulator = Simulator, P extends string = string> {
+  /** The property of the started set holding it (`sims.pbx`). */
+  readonly key: K;
+  /** The provider module it plays: the `name` of its module in src/providers/index.ts. */
+  readonly provider: P;
+  create(): S;
+  /** The provider's variables pointing cxgraph at the started simulator. */
+  env(sim: S, cxgraph: CxgraphSide): Record<string, string>;
+}
+
+/** Defines an entry with its simulator type checked between `create` and `env`. */
+export function defineSimulator<K extends string, S extends Simulator, P extends string>(entry: SimulatorEntry<K, S, P>): SimulatorEntry<K, S, P> {
+  return entry;
+}
