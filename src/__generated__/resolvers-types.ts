@@ -220,8 +220,8 @@ export type ConnectionStatus =
   | 'UNAVAILABLE';
 
 /**
- * The closed set of `extensions.code` values cxgraph puts on the errors it raises (README, "Errors and
- * troubleshooting"). No field returns it: it is in the schema so that clients get the set as a type from their codegen
+ * The closed set of `extensions.code` values cxgraph puts on the errors it raises (docs/operating.md,
+ * "Errors and troubleshooting"). No field returns it: it is in the schema so that clients get the set as a type from their codegen
  * (graphql-codegen's `typescript` plugin emits it as a union of strings) and can handle every code, checked by their
  * compiler. A code outside the set means the document was refused or failed before cxgraph ran it
  * (`GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`, `PERSISTED_QUERY_*`, `QUERY_NOT_IN_SAFELIST`), or a bug in

@@ -1,7 +1,7 @@
 /**
  * The only reader of the environment. `loadConfig` parses and validates every variable once, reports
  * every problem in one message that names the variables (and never a secret's value), and returns a
- * frozen object. Variables are documented in `.env.example` and the README's configuration table.
+ * frozen object. Variables are documented in `.env.example` and docs/configuration.md.
  */
 import type { ConfiguredProvider, ProviderModule } from '../providers/provider-module.js';
 import { corsOf, landingPageOf, type CorsConfig, type LandingPage } from '../config/browser-access-config.js';
@@ -50,7 +50,7 @@ export interface Config {
    * cxgraph composes next to a supergraph's own User, Call, users… (src/graphql/schema.ts). '' = names as written.
    */
   schemaPrefix: string;
-  /** Upstream fault handling and shutdown (README, "Reliability"). */
+  /** Upstream fault handling and shutdown (docs/reliability.md). */
   resilience: ResilienceConfig;
   /**
    * The sealing key (CXGRAPH_ENCRYPTION_KEYS) first, then the read-only keys (CXGRAPH_DECRYPTION_KEYS, and any
@@ -175,7 +175,7 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
   const sealingKeys = keysOf(r, 'CXGRAPH_ENCRYPTION_KEYS');
   const readOnlyKeys = keysOf(r, 'CXGRAPH_DECRYPTION_KEYS');
   if (readOnlyKeys.length > 0 && sealingKeys.length === 0) {
-    r.fail('CXGRAPH_DECRYPTION_KEYS', 'read-only keys only open values: set CXGRAPH_ENCRYPTION_KEYS too, the key that seals (README, Security: rotating keys)');
+    r.fail('CXGRAPH_DECRYPTION_KEYS', 'read-only keys only open values: set CXGRAPH_ENCRYPTION_KEYS too, the key that seals (docs/security.md: rotating encryption keys)');
   }
   // The sealing key first, then every key that only opens (a second key in CXGRAPH_ENCRYPTION_KEYS is read-only too).
   const encryptionKeys = [...sealingKeys, ...readOnlyKeys].filter((k, i, all) => all.findIndex((o) => o.equals(k)) === i);

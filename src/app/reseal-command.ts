@@ -8,7 +8,7 @@
  *   node dist/app/reseal-command.js [--plaintext]          (in the image)
  *
  * A value is replaced only if it is still the one read (a replica writing at the same moment wins) and keeps its
- * expiry. Values that cannot be opened are listed and left alone. README, Security, says when to run it.
+ * expiry. Values that cannot be opened are listed and left alone. docs/security.md says when to run it.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';

@@ -1,5 +1,5 @@
 /**
- * The one token manager for every OAuth flavour (README, "How it is built").
+ * The one token manager for every OAuth flavour (docs/architecture.md, "The token manager").
  *
  * Lookup order: in-process copy → shared store → a token request. Concurrent callers for one key share one
  * in-flight request (single-flight); across replicas a store lock lets one replica fetch while the others wait for

@@ -1,4 +1,4 @@
-/** How cxgraph treats platforms having a bad day, and its fleet-wide budgets (README, "Reliability"). */
+/** How cxgraph treats platforms having a bad day, and its fleet-wide budgets (docs/reliability.md). */
 import type { ProviderName } from '../domain/provider-name.js';
 import type { RedisTarget } from './redis-target.js';
 import type { EnvReader } from './env-reader.js';
@@ -63,7 +63,7 @@ export function resilienceOf(r: EnvReader, modules: readonly { readonly name: Pr
     breakerFailures: r.int('CXGRAPH_BREAKER_FAILURES', 5, 1, 1000),
     breakerWindowMs: r.int('CXGRAPH_BREAKER_WINDOW_MS', 30_000, 100, 3_600_000),
     breakerCoolDownMs: r.int('CXGRAPH_BREAKER_COOLDOWN_MS', 10_000, 100, 3_600_000),
-    // Under the router's 30 s default subgraph timeout with room to spare (README, "Reliability").
+    // Under the router's 30 s default subgraph timeout with room to spare (docs/reliability.md).
     requestDeadlineMs: r.int('CXGRAPH_REQUEST_DEADLINE_MS', 8_000, 100, 600_000),
     shutdownGraceMs: r.int('CXGRAPH_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
   };

@@ -1,4 +1,4 @@
-/** OpenTelemetry tracing from the standard OTEL_* variables (README, "Operating it"). */
+/** OpenTelemetry tracing from the standard OTEL_* variables (docs/operating.md, "Traces"). */
 import type { EnvReader } from './env-reader.js';
 
 export type TraceSampler = 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
@@ -21,7 +21,7 @@ export interface TracingConfig {
 
 const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
 
-/** The OTEL_* variables of the OpenTelemetry specification that cxgraph honours (README, "Operating it"). */
+/** The OTEL_* variables of the OpenTelemetry specification that cxgraph honours (docs/operating.md, "Traces"). */
 export function tracingOf(r: EnvReader): TracingConfig {
   const disabled = r.oneOf('OTEL_SDK_DISABLED', ['true', 'false'] as const, 'false') === 'true';
   const endpointOf = (name: string, suffix: string): string | undefined => {

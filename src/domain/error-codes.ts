@@ -1,5 +1,5 @@
 /**
- * The closed set of error codes cxgraph gives clients (README, "Errors and troubleshooting"). On its own so that the
+ * The closed set of error codes cxgraph gives clients (docs/operating.md, "Errors and troubleshooting"). On its own so that the
  * redaction code (src/security/redact.ts), which keeps these codes readable in logs, and src/errors/errors.ts, which scrubs
  * upstream text with it, do not import each other.
  *

@@ -1,5 +1,5 @@
 /**
- * The time a request has (CXGRAPH_REQUEST_DEADLINE_MS, or less when the router forwards less: README, "Reliability").
+ * The time a request has (CXGRAPH_REQUEST_DEADLINE_MS, or less when the router forwards less: docs/reliability.md).
  * Carried by the request context (request-context.ts), so every wait on the way to a platform — retries, a turn
  * within the rate limit, a 429 cool-down, a slot of the bulkhead, another replica's token fetch — is bounded by what
  * is left of it, and a platform that has not answered by then fails its own fields as PROVIDER_UNAVAILABLE with

@@ -51,7 +51,7 @@ export interface ProviderModule<C = unknown> {
   readonly capabilities: readonly CapabilityName[];
   /** The variables that configure it, as PROVIDER_NOT_CONFIGURED says them ("A, B and C"). */
   readonly configuredBy: string;
-  /** Every variable it reads (.env.example and the README's configuration table document each). */
+  /** Every variable it reads (.env.example and docs/configuration.md's table document each). */
   readonly variables: readonly string[];
   /** Its configuration, or undefined when it is not configured; problems go to the reader. */
   loadConfig(env: ConfigReader): C | undefined;

@@ -1,5 +1,5 @@
 /**
- * Trusted documents (README, "Trusted documents"). CXGRAPH_PERSISTED_DOCUMENTS names an Apollo persisted query
+ * Trusted documents (docs/frontends.md, "Trusted documents"). CXGRAPH_PERSISTED_DOCUMENTS names an Apollo persisted query
  * manifest — `{ "format": "apollo-persisted-query-manifest", "version": 1, "operations": [{ id, name, type, body }] }`,
  * the file Apollo Router's persisted query lists use — and a request may then name a listed document by its id in
  * `extensions.persistedQuery.sha256Hash` instead of sending it. That is the field Apollo Client's persisted-query link

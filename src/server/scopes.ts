@@ -10,7 +10,7 @@
  *
  * `@requiresScopes(scopes: [["a", "b"], ["c"]])` means "a and b, or c" (Federation's semantics).
  * `CXGRAPH_SCOPE_DIRECTIVES=off` leaves the directives out of the served `_service { sdl }` for gateways and routers
- * that refuse them (README, "Composing into a supergraph"); the rules above still apply.
+ * that refuse them (docs/supergraph.md, "Scopes and media links through a router"); the rules above still apply.
  */
 import { defaultFieldResolver, Kind, parse, print, visit, type ConstDirectiveNode, type GraphQLField, type GraphQLFieldResolver, type GraphQLNamedType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { CxError } from '../errors/errors.js';
@@ -55,7 +55,7 @@ function isObject(type: GraphQLNamedType): type is GraphQLObjectType {
   return Object.prototype.toString.call(type) === '[object GraphQLObjectType]' && !type.name.startsWith('__');
 }
 
-/** Every scoped field of the schema as `Type.field` → rule (what the README's table shows, and tests check). */
+/** Every scoped field of the schema as `Type.field` → rule (what docs/security.md's table shows, and tests check). */
 export function scopeRules(schema: GraphQLSchema): Map<string, ScopeRule> {
   const rules = new Map<string, ScopeRule>();
   for (const type of Object.values(schema.getTypeMap())) {

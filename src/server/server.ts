@@ -78,21 +78,21 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
     logger.warn('media links are signed with a random key of this process: another replica or a restart refuses them. Set CXGRAPH_MEDIA_SIGNING_KEY or CXGRAPH_ENCRYPTION_KEYS to share one');
   }
 
-  // APQ in the shared Redis: a hash registered through one replica runs on every replica (README, "Persisted queries").
+  // APQ in the shared Redis: a hash registered through one replica runs on every replica (docs/frontends.md, "Automatic persisted queries").
   // CXGRAPH_LANDING_PAGE: Sandbox, the bundled GraphiQL (its files served below) or none; CXGRAPH_CORS_ORIGINS.
   const landingPage = await setUpLandingPage(config.landingPage, logger);
   const cors = createCors(config.cors);
   // CXGRAPH_CACHE_REDIS_URL: on a Redis of their own, so documents callers register never evict durable records.
   const apqRedis = config.apq.cacheRedisUrl ? { target: { url: config.apq.cacheRedisUrl }, prefix: config.redisPrefix } : config.resilience.fleet;
   const apq = createPersistedQueryCache(apqRedis, logger, config.apq.maxBytes);
-  // Whether the store's Redis may evict PBX connections or tokens (README, Security: "Redis memory").
+  // Whether the store's Redis may evict PBX connections or tokens (docs/security.md, "Redis memory and eviction").
   const storeRedis = config.redisClusterNodes ? { cluster: config.redisClusterNodes } : config.redisUrl ? { url: config.redisUrl } : undefined;
   const evictionPolicy = watchEvictionPolicy(deps.store ? undefined : storeRedis, config.apq.cacheRedisUrl !== undefined, logger);
   const apollo = new ApolloServer<Context>({
     // @requiresScopes of schema/*.graphql checked in front of their resolvers (src/server/scopes.ts).
     // CXGRAPH_SCHEMA_PREFIX renames what the schema files define (src/graphql/schema.ts); resolvers stay as written.
     schema: enforceScopes(subgraphSchema(config.schemaPrefix, schemaDir)),
-    // CXGRAPH_INTROSPECTION / CXGRAPH_LANDING_PAGE: on outside production unless configured (README, "Explore it in Sandbox").
+    // CXGRAPH_INTROSPECTION / CXGRAPH_LANDING_PAGE: on outside production unless configured (docs/frontends.md, "Explore it in Sandbox").
     introspection: config.introspection,
     // Without introspection, graphql-js's "Did you mean …?" would still hand the schema out a name at a time: Apollo
     // strips it from validation errors; formatError (hideSuggestions) from variable coercion errors, which it does not.

@@ -24,7 +24,7 @@ export interface EvictionPolicyReport {
 
 export function judgeEvictionPolicy(policy: string | undefined, cachesApart: boolean): EvictionPolicyReport {
   if (policy === undefined) {
-    return { policy: 'unknown', safe: null, warning: 'maxmemory-policy could not be read (CONFIG GET is refused, as managed Redis services often do): make sure it is noeviction (README, Security)' };
+    return { policy: 'unknown', safe: null, warning: 'maxmemory-policy could not be read (CONFIG GET is refused, as managed Redis services often do): make sure it is noeviction (docs/security.md, Redis memory and eviction)' };
   }
   if (policy === 'noeviction') return { policy, safe: true };
   if (policy.startsWith('volatile-')) {

@@ -2,7 +2,7 @@
  * AES-256-GCM sealing of values at rest, each value bound to the store key it is written under (the key is the
  * GCM associated data): a sealed value copied to another key, or altered, does not open. The first key seals; every
  * key listed opens what it sealed, found by the key id stored with each value, so keys can be rotated without losing
- * stored connections (README, Security: add the new key read-only everywhere first, then make it the sealing key).
+ * stored connections (docs/security.md, rotating encryption keys: add the new key read-only everywhere first, then make it the sealing key).
  *
  * With keys configured, only values sealed this way are accepted: a plaintext value (written before encryption was
  * enabled, or by someone writing to Redis) and a format-1 value (sealed before values were bound to their key) are

@@ -8,7 +8,7 @@
  *
  * Why not undici's fetch: WHATWG fetch builds a Request, Headers, web streams for both bodies, and tees the request
  * body to be able to replay it on a redirect; on the benchmark's hot path that was ~0.3 ms of CPU per upstream call,
- * against ~0.04 ms for `request` (README, "Performance"). Callers keep the FetchLike contract: the answer offers what
+ * against ~0.04 ms for `request` (docs/operating.md, "Performance"). Callers keep the FetchLike contract: the answer offers what
  * they read of a Response (status, ok, headers, text(), json(), arrayBuffer(), body). It never follows a redirect,
  * whatever `init.redirect` says: the 3xx is the answer, as with `redirect: 'manual'`, and the upstream client decides
  * what to follow (src/upstream/redirects.ts: the same origin only, every URL https) — nothing here sends a request or its

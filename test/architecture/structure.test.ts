@@ -1,7 +1,8 @@
 /**
  * The shape of the house, checked so it stays the one CONTRIBUTING.md describes: no import cycle in src/, small
  * files, every provider folder alike, one HTTP path (nothing in src/auth fetches), the Provider enum, the module
- * list and the simulator list agreeing, every module variable documented, and no reference to a document outside the repository.
+ * list and the simulator list agreeing, every variable documented in docs/configuration.md, and no reference to a
+ * document outside the repository.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -21,6 +22,19 @@ function sourceFiles(dir: string): string[] {
     if (statSync(p).isDirectory()) return name === '__generated__' ? [] : sourceFiles(p);
     return p.endsWith('.ts') ? [p] : [];
   });
+}
+
+/** The rows of docs/configuration.md's table of variables (its "## Variables" section): the configuration reference. */
+function configurationTable(): string {
+  const doc = readFileSync(join(ROOT, 'docs/configuration.md'), 'utf8');
+  const start = doc.indexOf('\n## Variables\n');
+  expect(start, 'docs/configuration.md has a "## Variables" section').toBeGreaterThan(0);
+  const end = doc.indexOf('\n## ', start + 1);
+  return doc
+    .slice(start, end < 0 ? undefined : end)
+    .split('\n')
+    .filter((l) => l.startsWith('| `'))
+    .join('\n');
 }
 
 /** Relative imports of a file (type-only ones too: they are dependencies of the design, if not of the runtime). */
@@ -112,18 +126,31 @@ describe('the module list', () => {
     expect(e && e.kind === Kind.ENUM_TYPE_DEFINITION ? e.values!.map((v) => v.name.value) : []).toEqual(PROVIDERS.map((m) => m.name));
   });
 
-  it('has every variable a module reads documented in .env.example and the README', () => {
+  it('has every variable a module reads documented in .env.example and the configuration reference', () => {
     const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     for (const v of PROVIDERS.flatMap((m) => m.variables)) {
       expect(example, `.env.example documents ${v}`).toMatch(new RegExp(`^#?\\s*${v}=`, 'm'));
-      expect(readme, `README documents ${v}`).toContain(v);
+      expect(configurationTable(), `docs/configuration.md's table documents ${v}`).toContain(`\`${v}\``);
     }
   });
 
   it('and the simulator list name the same providers in the same order: the embedded default points every module at one', () => {
     expect(SIMULATORS.map((s) => s.provider)).toEqual(PROVIDERS.map((m) => m.name));
     expect(new Set(SIMULATORS.map((s) => s.key)).size).toBe(SIMULATORS.length);
+  });
+
+  it('has every variable the configuration code reads in the configuration reference table', () => {
+    // The configuration code: src/app/config.ts, src/config/ and each provider's config.ts (as .env.example's test).
+    const source = sourceFiles(SRC)
+      .filter((f) => /[/\\]src[/\\](app[/\\]config\.ts$|config[/\\])|[/\\]providers[/\\][^/\\]+[/\\]config\.ts$/.test(f))
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
+    const read = new Set([...source.matchAll(/'([A-Z][A-Z0-9]*_[A-Z0-9_]+)'/g)].map((m) => m[1]!));
+    read.add('PORT');
+    read.add('HOST');
+    expect(read.size).toBeGreaterThan(40);
+    const table = configurationTable();
+    expect([...read].filter((v) => !table.includes(`\`${v}\``))).toEqual([]);
   });
 });
 

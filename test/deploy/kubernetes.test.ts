@@ -81,7 +81,7 @@ describe('what the overlays change', () => {
     expect(find('base', 'PodDisruptionBudget', 'cxgraph').spec).toMatchObject({ minAvailable: 1 });
   });
 
-  it('resources follow the benchmark: requests above the settled RSS, the limit above the peak (README "Performance", scenario 5)', () => {
+  it('resources follow the benchmark: requests above the settled RSS, the limit above the peak (docs/operating.md "Performance", scenario 5)', () => {
     const c = (find('base', 'Deployment', 'cxgraph') as unknown as { spec: { template: { spec: { containers: { resources: { requests: Record<string, string>; limits: Record<string, string> } }[] } } } }).spec.template.spec.containers[0]!;
     const mib = (q: string) => Number(/^(\d+)Mi$/.exec(q)![1]) * 1024 * 1024;
     expect(mib(c.resources.requests.memory!)).toBeGreaterThan(195e6); // ~195 MB settled after GC

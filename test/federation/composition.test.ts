@@ -118,7 +118,7 @@ describe('composition', () => {
     expect(run.stdout).toContain('@link(url: "https://specs.apollo.dev/join/');
     expect(run.stdout).toContain('@join__graph(name: "cxgraph", url: "http://cxgraph:4001/")');
     // The Router supports @requiresScopes (its authorization plugin); @apollo/gateway refuses the feature, so a
-    // gateway gets a supergraph composed without it (CXGRAPH_SCOPE_DIRECTIVES=off, README "Scopes").
+    // gateway gets a supergraph composed without it (CXGRAPH_SCOPE_DIRECTIVES=off, docs/supergraph.md "Scopes").
     const api = Supergraph.build(run.stdout, { supportedFeatures: ROUTER_SUPPORTED_SUPERGRAPH_FEATURES }).apiSchema().toGraphQLJSSchema();
     const roots = ['recording', 'recordings', 'users', 'agents', 'calls', 'pbxAccounts', 'providers'];
     expect(Object.keys(api.getQueryType()!.getFields())).toEqual(expect.arrayContaining(roots));

@@ -44,7 +44,7 @@ describe('a gateway over cxgraph and a CRM subgraph', () => {
     nvm = createNvmSimulator();
     await Promise.all([cj.start(), nvm.start()]);
     cx = await startServer({
-      // @apollo/gateway refuses @requiresScopes (a SECURITY feature): the SDL it composes leaves them out (README, Scopes).
+      // @apollo/gateway refuses @requiresScopes (a SECURITY feature): the SDL it composes leaves them out (docs/supergraph.md, Scopes).
       CXGRAPH_SCOPE_DIRECTIVES: 'off',
       CALLJOURNEY_TENANT_ID: cj.tenantId,
       CALLJOURNEY_CLIENT_ID: cj.clients[0]!.clientId,

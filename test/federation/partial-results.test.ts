@@ -37,7 +37,7 @@ describe('one platform down', () => {
     cloudcx = createCloudCxSimulator();
     nvm = createNvmSimulator();
     await Promise.all([cj.start(), cloudcx.start(), nvm.start()]);
-    // @apollo/gateway refuses @requiresScopes (a SECURITY feature): the SDL it composes leaves them out (README, Scopes).
+    // @apollo/gateway refuses @requiresScopes (a SECURITY feature): the SDL it composes leaves them out (docs/supergraph.md, Scopes).
     cx = await startServer({ CXGRAPH_SCOPE_DIRECTIVES: 'off', ...cj.env(), ...cloudcx.env(), ...nvm.env() });
     crm = await startCrmSubgraph([{ id: 'c1', name: 'Ada', recordings: [KEY], owner: null }]);
     gateway = await startTestGateway([

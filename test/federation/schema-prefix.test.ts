@@ -115,7 +115,7 @@ describe('a gateway over cxgraph (CXGRAPH_SCHEMA_PREFIX=Cx) and the company subg
     cloudcx = createCloudCxSimulator();
     nvm = createNvmSimulator();
     await Promise.all([cj.start(), cloudcx.start(), nvm.start()]);
-    // @apollo/gateway refuses @requiresScopes (a SECURITY feature): the SDL it composes leaves them out (README, Scopes).
+    // @apollo/gateway refuses @requiresScopes (a SECURITY feature): the SDL it composes leaves them out (docs/supergraph.md, Scopes).
     cx = await startServer({ CXGRAPH_SCHEMA_PREFIX: 'Cx', CXGRAPH_SCOPE_DIRECTIVES: 'off', ...cj.env(), ...cloudcx.env(), ...nvm.env() });
     companySg = await startCompanySubgraph(calls);
     gateway = await startTestGateway([

@@ -2,7 +2,7 @@
  * Encryption keys across replicas (issue #11, item 1): replicas on one Redis with different key lists — as during a
  * rolling deploy — never lose a PBX connection. A replica never overwrites a value it cannot open (the account
  * index is a set every replica updates, not a sealed list); a value it cannot open is logged once with its key and
- * the key id it needs, and shows in `pbxAccounts` (status UNAVAILABLE) and `providers`; the rotation the README
+ * the key id it needs, and shows in `pbxAccounts` (status UNAVAILABLE) and `providers`; the rotation docs/security.md
  * describes (new key read-only everywhere, then sealing, then the old one resealed away and dropped) keeps every
  * account listed and usable on every replica at every step.
  *

@@ -1,5 +1,5 @@
 /**
- * The request deadline (CXGRAPH_REQUEST_DEADLINE_MS, README "Reliability"): a platform that never answers nulls its
+ * The request deadline (CXGRAPH_REQUEST_DEADLINE_MS, docs/reliability.md): a platform that never answers nulls its
  * own fields with PROVIDER_UNAVAILABLE (`timedOut: true`) once the deadline is reached, and the rest of the operation
  * answers on time — queried directly and through a gateway next to another subgraph. The deadline here is short
  * (1.5 s) and the per-attempt upstream limit long (5 s, three attempts), so the deadline is what cuts: without it

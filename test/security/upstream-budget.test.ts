@@ -134,12 +134,13 @@ describe('the budget is configured', () => {
     }
   });
 
-  it('in the README configuration table and Security section, and in .env.example', () => {
-    const readme = readFileSync(new URL('README.md', ROOT), 'utf8');
+  it('in the configuration reference table and the security guide, and in .env.example', () => {
+    const configuration = readFileSync(new URL('docs/configuration.md', ROOT), 'utf8');
+    const security = readFileSync(new URL('docs/security.md', ROOT), 'utf8');
     const example = readFileSync(new URL('.env.example', ROOT), 'utf8');
-    expect(readme).toMatch(/^\| `CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST` \| `1000` \|/m);
-    const security = readme.slice(readme.indexOf('## Security'), readme.indexOf('## Reliability'));
-    expect(security).toContain('CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST');
+    expect(configuration).toMatch(/^\| `CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST` \| `1000` \|/m);
+    const budget = security.slice(security.indexOf('## Upstream budget'), security.indexOf('## Upstream URLs'));
+    expect(budget).toContain('CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST');
     expect(example).toMatch(/^CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST=1000$/m);
   });
 });

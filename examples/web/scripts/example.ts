@@ -110,7 +110,7 @@ export async function startExample(opts: ExampleOptions = {}): Promise<Example> 
       CXGRAPH_PUBLIC_URL: appUrl,
       PBX_RETURN_URL: `${appUrl}/pbx-connected.html`,
       // Behind the gateway the gateway safelists the app's documents; cxgraph serves the prefixed schema, without
-      // @requiresScopes, which @apollo/gateway refuses to serve (a GraphOS router enforces them; README).
+      // @requiresScopes, which @apollo/gateway refuses to serve (a GraphOS router enforces them; docs/supergraph.md).
       ...(opts.supergraph ? { CXGRAPH_SCHEMA_PREFIX: prefix, CXGRAPH_SCOPE_DIRECTIVES: 'off' } : { CXGRAPH_PERSISTED_DOCUMENTS: MANIFEST_PATH }),
       ...opts.env,
     }),

@@ -1,5 +1,5 @@
 /**
- * Dynamic cache hints, beside the static `@cacheControl` ones of schema/*.graphql (README, "Caching"): Apollo
+ * Dynamic cache hints, beside the static `@cacheControl` ones of schema/*.graphql (docs/supergraph.md, "Caching"): Apollo
  * Server's cache-control plugin puts `info.cacheControl` on every field's info (absent when the plugin is off).
  */
 import type { GraphQLResolveInfo } from 'graphql';

@@ -31,7 +31,7 @@ export const callJourney = defineProvider({
   describe: (c) => ({ region: c.region, baseUrl: c.baseUrl, recordingCache: c.recordingCache.ttlSeconds ? { ttlSeconds: c.recordingCache.ttlSeconds, missTtlSeconds: c.recordingCache.missTtlSeconds } : 'off' }),
   create(config, ports) {
     const client = new CallJourneyClient(config, ports.http);
-    // In the shared store: found on one replica, answered by all (README, "Caching").
+    // In the shared store: found on one replica, answered by all (docs/supergraph.md, "Caching").
     const cache = new RecordingCache(ports.store, config.recordingCache, ports.metrics);
     return {
       capabilities: {

@@ -10,7 +10,7 @@
  *   one-second window, waited for up to CXGRAPH_UPSTREAM_RATE_LIMIT_WAIT_MS (within the time limit), else
  *   PROVIDER_RATE_LIMITED, unsent.
  *
- * Metrics (README, "Operating it"): `cxgraph_upstream_throttle_wait_seconds{provider,reason}` how long requests waited
+ * Metrics (docs/operating.md, "Metrics"): `cxgraph_upstream_throttle_wait_seconds{provider,reason}` how long requests waited
  * before being sent, `cxgraph_upstream_throttle_waiting{provider}` requests waiting for a turn now,
  * `cxgraph_upstream_throttle_refused_total{provider,reason}` requests answered PROVIDER_RATE_LIMITED unsent, and
  * `cxgraph_upstream_cool_downs_total{provider,origin}` cool-downs started by a 429 here or announced by another replica.

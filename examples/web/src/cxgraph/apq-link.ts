@@ -1,6 +1,6 @@
 /**
- * Automatic persisted queries for a frontend that does not list its documents (README, "Automatic persisted
- * queries"): the snippet the README shows, here so that the app's type-check keeps it correct. This app itself sends
+ * Automatic persisted queries for a frontend that does not list its documents (docs/frontends.md, "Automatic
+ * persisted queries"): the snippet that page shows, here so that the app's type-check keeps it correct. This app itself sends
  * trusted-document ids instead (src/apollo.ts).
  */
 import { HttpLink } from '@apollo/client';
