@@ -4,6 +4,7 @@
  * is one deduplicated batch, counted at the simulators (or, for PbxAccount, at the connection store).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
 import { cloudCx } from '../../src/providers/cloudcx/index.js';
 import { MemoryKvStore } from '../../src/store/memory-store.js';
 import type { KvStore } from '../../src/store/kv-store.js';
@@ -28,21 +29,13 @@ function repeated<T>(ids: readonly T[], n: number): T[] {
 }
 
 describe('entity references through per-request loaders', () => {
-  let cj: CallJourneySimulator;
-  let nvm: NvmSimulator;
+  const cj = useSimulator(createCallJourneySimulator());
+  const nvm = useSimulator(createNvmSimulator());
   let t: TestServer | undefined;
 
   const cjEnv = () => cj.env();
   const nvmEnv = () => nvm.env();
 
-  beforeAll(async () => {
-    cj = createCallJourneySimulator();
-    nvm = createNvmSimulator();
-    await Promise.all([cj.start(), nvm.start()]);
-  });
-  afterAll(async () => {
-    await Promise.all([cj.stop(), nvm.stop()]);
-  });
   afterEach(async () => {
     await t?.close();
     t = undefined;

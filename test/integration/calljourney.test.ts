@@ -3,6 +3,7 @@
  * These are the foundation issue's "done when" checks.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
 import { createCallJourneySimulator, SAMPLE_RECORDINGS, type CallJourneySimulator } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
@@ -28,16 +29,9 @@ const keyOf = (r: { company: string; organisation: string; folder: string; filen
 });
 
 describe('CallJourney recordings', () => {
-  let sim: CallJourneySimulator;
+  const sim = useSimulator(createCallJourneySimulator());
   let t: TestServer;
 
-  beforeAll(async () => {
-    sim = createCallJourneySimulator();
-    await sim.start();
-  });
-  afterAll(async () => {
-    await sim.stop();
-  });
   afterEach(async () => {
     await t?.close();
     sim.server.clearFaults();

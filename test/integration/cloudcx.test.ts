@@ -5,6 +5,7 @@
  */
 import { createClient } from '@keyv/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
 import { cacheKey } from '../../src/auth/token-manager.js';
 import type { TokenSet } from '../../src/auth/token-set.js';
 import type { CloudCxClient } from '../../src/providers/cloudcx/client.js';
@@ -56,16 +57,9 @@ function cloudcxOf(r: { data?: ProvidersResult | null }) {
 }
 
 describe('CloudCX users (password grant)', () => {
-  let sim: CloudCxSimulator;
+  const sim = useSimulator(createCloudCxSimulator());
   let t: TestServer;
 
-  beforeAll(async () => {
-    sim = createCloudCxSimulator();
-    await sim.start();
-  });
-  afterAll(async () => {
-    await sim.stop();
-  });
   afterEach(async () => {
     await t?.close();
     sim.server.clearFaults();
@@ -284,16 +278,9 @@ describe('CloudCX users (password grant)', () => {
 });
 
 describe('CloudCX users (API key)', () => {
-  let sim: CloudCxSimulator;
+  const sim = useSimulator(createCloudCxSimulator());
   let t: TestServer;
 
-  beforeAll(async () => {
-    sim = createCloudCxSimulator();
-    await sim.start();
-  });
-  afterAll(async () => {
-    await sim.stop();
-  });
   afterEach(async () => {
     await t?.close();
     sim.server.clearFaults();

@@ -3,6 +3,7 @@
  * server), with the CallJourney simulator for `Call.recording`.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
 import {
   DEFAULT_NVM_CLIENT,
   NVM_USERS_ONLY_CLIENT,
@@ -43,8 +44,8 @@ const USERS = `query ($search: String, $page: Int, $pageSize: Int) {
 const BOTH = `{ users(provider: NEWVOICEMEDIA, pageSize: 5) { totalCount } agentAvailability(skillNames: ["French", "English"]) { skillNames ready away extendedAway loggedOut } }`;
 
 describe('NewVoiceMedia', () => {
-  let nvm: NvmSimulator;
-  let cj: CallJourneySimulator;
+  const nvm = useSimulator(createNvmSimulator());
+  const cj = useSimulator(createCallJourneySimulator());
   let t: TestServer | undefined;
 
   const envFor = (client: { clientId: string; clientSecret: string } = DEFAULT_NVM_CLIENT, extra: Record<string, string> = {}) => ({
@@ -74,14 +75,6 @@ describe('NewVoiceMedia', () => {
     return c;
   };
 
-  beforeAll(async () => {
-    nvm = createNvmSimulator();
-    cj = createCallJourneySimulator();
-    await Promise.all([nvm.start(), cj.start()]);
-  });
-  afterAll(async () => {
-    await Promise.all([nvm.stop(), cj.stop()]);
-  });
   afterEach(async () => {
     await t?.close();
     t = undefined;

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createClient } from '@keyv/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
 import { cacheKey } from '../../src/auth/token-manager.js';
 import { loadConfig, providerConfig } from '../../src/app/config.js';
 import { PbxClient } from '../../src/providers/pbx/client.js';
@@ -76,16 +77,9 @@ const pbxStatus = async (t: TestServer) =>
   (await t.gql<{ providers: { provider: string; status: string; lastError: string | null }[] }>(PROVIDER)).data!.providers.find((p) => p.provider === 'PBX')!;
 
 describe('PBX', () => {
-  let sim: PbxSimulator;
+  const sim = useSimulator(createPbxSimulator());
   let t: TestServer | undefined;
 
-  beforeAll(async () => {
-    sim = createPbxSimulator();
-    await sim.start();
-  });
-  afterAll(async () => {
-    await sim.stop();
-  });
   afterEach(async () => {
     await t?.close();
     t = undefined;
@@ -469,14 +463,7 @@ describe('PBX', () => {
   });
 
   describe('with CallJourney', () => {
-    let cj: CallJourneySimulator;
-    beforeAll(async () => {
-      cj = createCallJourneySimulator();
-      await cj.start();
-    });
-    afterAll(async () => {
-      await cj.stop();
-    });
+    const cj = useSimulator(createCallJourneySimulator());
 
     it('calls { recording } over a page makes one deduplicated batch of CallJourney checks', async () => {
       t = await startWithPbx(sim, {

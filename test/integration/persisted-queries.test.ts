@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createClient } from '@keyv/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
 import { createCallJourneySimulator, SAMPLE_RECORDINGS, type CallJourneySimulator } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 import { HAS_REDIS, REDIS_URL, uniqueNamespace } from '../support/redis.js';
@@ -46,7 +47,7 @@ async function onRedis<T>(url: string, fn: (r: ReturnType<typeof redisClient>) =
 }
 
 describe('automatic persisted queries', () => {
-  let sim: CallJourneySimulator;
+  const sim = useSimulator(createCallJourneySimulator());
   const servers: TestServer[] = [];
   const start = async (env: Record<string, string>) => {
     const t = await startServer({ ...sim.env(), ...env });
@@ -54,13 +55,6 @@ describe('automatic persisted queries', () => {
     return t;
   };
 
-  beforeAll(async () => {
-    sim = createCallJourneySimulator();
-    await sim.start();
-  });
-  afterAll(async () => {
-    await sim.stop();
-  });
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
   });

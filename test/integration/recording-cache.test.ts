@@ -6,6 +6,7 @@
  */
 import { createClient } from '@keyv/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
 import { createCallJourneySimulator, SAMPLE_RECORDINGS, type CallJourneySimulator } from '../../src/simulators/index.js';
 import { HAS_REDIS_SERVER, startPrivateRedis, type PrivateRedis } from '../reliability/support.js';
 import { startServer, type TestServer } from '../support/harness.js';
@@ -26,7 +27,7 @@ async function metric(t: TestServer, series: string): Promise<number> {
 }
 
 describe.skipIf(!HAS_REDIS)('shared recording cache: two replicas on one Redis', () => {
-  let sim: CallJourneySimulator;
+  const sim = useSimulator(createCallJourneySimulator());
   const servers: TestServer[] = [];
 
   /** Two replicas sharing one Redis namespace, with these settings. */
@@ -37,13 +38,6 @@ describe.skipIf(!HAS_REDIS)('shared recording cache: two replicas on one Redis',
     return pair;
   }
 
-  beforeAll(async () => {
-    sim = createCallJourneySimulator();
-    await sim.start();
-  });
-  afterAll(async () => {
-    await sim.stop();
-  });
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
     sim.server.clearFaults();

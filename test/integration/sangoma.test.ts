@@ -4,6 +4,7 @@
  * (`sim.server.count(route)`, `sim.calls`) and which code a failure gets.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
 import { createStore } from '../../src/store/create-store.js';
 import { MemoryKvStore } from '../../src/store/memory-store.js';
 import { createSangomaSimulator, type SangomaSimulator } from '../../src/simulators/index.js';
@@ -53,16 +54,9 @@ async function sangomaRow(t: TestServer): Promise<ProviderRow> {
 }
 
 describe('Sangoma CX calls', () => {
-  let sim: SangomaSimulator;
+  const sim = useSimulator(createSangomaSimulator());
   let t: TestServer | undefined;
 
-  beforeAll(async () => {
-    sim = createSangomaSimulator();
-    await sim.start();
-  });
-  afterAll(async () => {
-    await sim.stop();
-  });
   afterEach(async () => {
     await t?.close();
     t = undefined;

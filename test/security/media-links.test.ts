@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
 import { ConfigError, loadConfig } from '../../src/app/config.js';
 import { mediaKeyFromEncryptionKey } from '../../src/config/media-links-config.js';
 import { createMediaLinks } from '../../src/security/media-links.js';
@@ -254,14 +255,7 @@ describe('lifetime, replicas and modes', () => {
 });
 
 describe('configuration', () => {
-  let cj: CallJourneySimulator;
-  beforeAll(async () => {
-    cj = createCallJourneySimulator();
-    await cj.start();
-  });
-  afterAll(async () => {
-    await cj.stop();
-  });
+  const cj = useSimulator(createCallJourneySimulator());
 
   const problems = (env: Record<string, string>): string => {
     try {
