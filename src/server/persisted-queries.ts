@@ -20,11 +20,12 @@
 import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin, PersistedQueryOptions } from '@apollo/server';
 import { KeyvAdapter } from '@apollo/utils.keyvadapter';
-import KeyvRedis, { createClient, createCluster } from '@keyv/redis';
+import KeyvRedis from '@keyv/redis';
 import { GraphQLError } from 'graphql';
 import Keyv from 'keyv';
 import type { Logger } from '../observability/logger.js';
 import type { RedisTarget } from '../config/redis-target.js';
+import { createRedisClient } from '../store/redis-client.js';
 
 type KeyValueCache = NonNullable<PersistedQueryOptions['cache']>;
 
@@ -47,11 +48,7 @@ const MISMATCHES_REMEMBERED = 1000;
 /** The shared cache over `target`, or undefined without a shared Redis (Apollo's in-memory default then). */
 export function createPersistedQueryCache(shared: { target: RedisTarget; prefix: string } | undefined, logger: Logger, maxBytes: number): PersistedQueryCache | undefined {
   if (!shared) return undefined;
-  const socket = { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) };
-  const client =
-    'url' in shared.target
-      ? createClient({ url: shared.target.url, disableOfflineQueue: true, socket })
-      : createCluster({ rootNodes: shared.target.cluster.map((url) => ({ url })), defaults: clusterDefaults(shared.target.cluster[0]!, socket) });
+  const { client } = createRedisClient(shared.target);
   client.on('error', () => {}); // reported by the reads and writes that meet it
   const store = new KeyvRedis(client as never, { throwOnConnectError: false });
   // The store prefixes keys with the namespace itself (`<namespace>::<key>`); keyv's own prefix would double it.
@@ -78,16 +75,6 @@ export function createPersistedQueryCache(shared: { target: RedisTarget; prefix:
         client.destroy();
       }
     },
-  };
-}
-
-function clusterDefaults(seedUrl: string, socket: object) {
-  const seed = new URL(seedUrl);
-  return {
-    username: seed.username ? decodeURIComponent(seed.username) : undefined,
-    password: seed.password ? decodeURIComponent(seed.password) : undefined,
-    disableOfflineQueue: true,
-    socket: seed.protocol === 'rediss:' ? { ...socket, tls: true } : socket,
   };
 }
 

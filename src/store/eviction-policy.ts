@@ -10,9 +10,9 @@
  * Read once at start-up with `CONFIG GET maxmemory-policy` (every master of a cluster); managed Redis services often
  * refuse CONFIG, and then the policy is `unknown`, said as such rather than assumed.
  */
-import { createClient, createCluster } from '@keyv/redis';
 import type { Logger } from '../observability/logger.js';
-import type { RedisTarget } from './redis-connection.js';
+import type { RedisTarget } from '../config/redis-target.js';
+import { createRedisClient } from './redis-client.js';
 
 export interface EvictionPolicyReport {
   /** maxmemory-policy as Redis answered it; `unknown` when CONFIG is refused; `checking` until it answered. */
@@ -40,7 +40,6 @@ export function judgeEvictionPolicy(policy: string | undefined, cachesApart: boo
 
 /** `CONFIG GET maxmemory-policy` of `target` (the least safe answer of a cluster's masters); undefined when refused. */
 export async function readEvictionPolicy(target: RedisTarget, timeoutMs = 2000): Promise<string | undefined> {
-  const socket = { connectTimeout: timeoutMs, reconnectStrategy: false as const };
   const ask = async (c: { sendCommand(args: string[]): Promise<unknown> }) => {
     const reply = (await c.sendCommand(['CONFIG', 'GET', 'maxmemory-policy'])) as unknown;
     const value = Array.isArray(reply) ? reply[1] : (reply as Record<string, unknown> | null)?.['maxmemory-policy'];
@@ -48,18 +47,15 @@ export async function readEvictionPolicy(target: RedisTarget, timeoutMs = 2000):
   };
   let close: () => Promise<void> = async () => {};
   const work = (async () => {
-    if ('url' in target) {
-      const client = createClient({ url: target.url, socket });
+    const opened = createRedisClient(target, { connectTimeoutMs: timeoutMs, reconnect: false });
+    if (opened.kind === 'redis') {
+      const client = opened.client;
       client.on('error', () => {});
       close = () => quietly(() => client.close());
       await client.connect();
       return [await ask(client as never)];
     }
-    const seed = new URL(target.cluster[0]!);
-    const cluster = createCluster({
-      rootNodes: target.cluster.map((url) => ({ url })),
-      defaults: { username: seed.username ? decodeURIComponent(seed.username) : undefined, password: seed.password ? decodeURIComponent(seed.password) : undefined, socket: seed.protocol === 'rediss:' ? { ...socket, tls: true } : socket },
-    });
+    const cluster = opened.client;
     cluster.on('error', () => {});
     close = () => quietly(() => cluster.close());
     await cluster.connect();

@@ -3,7 +3,7 @@
  * guard every command goes through. A command that cannot reach Redis marks the store degraded and yields its
  * fallback instead of failing the request; a background probe notices when Redis answers again.
  */
-import KeyvRedis, { createClient, createCluster } from '@keyv/redis';
+import KeyvRedis from '@keyv/redis';
 import type { Logger } from '../observability/logger.js';
 
 /** The commands the store sends itself (keyv sends none of them); the same on a client and on a cluster. */
@@ -24,6 +24,7 @@ export interface ScanNode {
 }
 
 import type { RedisTarget } from '../config/redis-target.js';
+import { createRedisClient } from './redis-client.js';
 
 export type { RedisTarget };
 
@@ -55,11 +56,11 @@ export class RedisConnection {
     private readonly logger: Logger,
     private readonly tuning: { opTimeoutMs: number; probeIntervalMs: number },
   ) {
-    // Fail commands at once while disconnected instead of queueing them behind an outage.
-    const socket = { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) };
-    if ('url' in target) {
+    // Commands fail at once while disconnected instead of queueing behind an outage (src/store/redis-client.ts).
+    const opened = createRedisClient(target);
+    if (opened.kind === 'redis') {
       this.kind = 'redis';
-      const client = createClient({ url: target.url, disableOfflineQueue: true, socket });
+      const client = opened.client;
       client.on('error', (err: Error) => this.setHealthy(false, err));
       client.on('ready', () => this.setHealthy(true));
       client.on('end', () => this.setHealthy(false));
@@ -80,17 +81,7 @@ export class RedisConnection {
       this.raw = client;
     } else {
       this.kind = 'redis-cluster';
-      const seed = new URL(target.cluster[0]!);
-      const cluster = createCluster({
-        rootNodes: target.cluster.map((url) => ({ url })),
-        // Nodes discovered from the seeds (CLUSTER SLOTS) connect with the seeds' credentials and TLS.
-        defaults: {
-          username: seed.username ? decodeURIComponent(seed.username) : undefined,
-          password: seed.password ? decodeURIComponent(seed.password) : undefined,
-          disableOfflineQueue: true,
-          socket: seed.protocol === 'rediss:' ? { ...socket, tls: true } : socket,
-        },
-      });
+      const cluster = opened.client;
       cluster.on('error', (err: Error) => this.setHealthy(false, err));
       cluster.on('node-error', (err: Error) => this.setHealthy(false, err));
       this.connecting = cluster.connect().then(
