@@ -11,6 +11,8 @@ import type { ProviderInstance, ProviderModule } from './domain/provider-module.
 import type { ProviderName } from './domain/provider-name.js';
 import { badInput, notConfigured } from './errors.js';
 import { createHttp } from './http/create-http.js';
+import type { TimerClock } from './http/limits-clock.js';
+import type { UpstreamLimits } from './http/throttle.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import { createStore } from './store/create-store.js';
@@ -23,6 +25,8 @@ export interface ServiceDeps {
   clock?: Clock;
   store?: KvStore;
   random?: () => number;
+  /** The clock of the rate limits and 429 cool-downs (tests drive it); default the system's. */
+  limitsClock?: TimerClock;
 }
 
 export interface Services {
@@ -32,6 +36,8 @@ export interface Services {
   store: KvStore;
   tokens: TokenManager;
   status: ConnectionStatus;
+  /** Upstream rate limits and 429 cool-downs (src/http/throttle.ts): `providers { coolDowns }`, /readyz. */
+  upstreamLimits: UpstreamLimits;
   /** Every module cxgraph knows, configured or not, in list order. */
   modules: readonly ProviderModule[];
   /** The created instance of each configured provider. */
@@ -64,7 +70,7 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
   const clock = deps.clock ?? systemClock;
 
   // The token manager, and one upstream client and resilience policy per provider (src/http/create-http.ts).
-  const { tokens, client: http, close: closeHttp } = createHttp({
+  const { tokens, client: http, limits: upstreamLimits, close: closeHttp } = createHttp({
     resilience: config.resilience,
     limits: config.limits,
     logger,
@@ -73,6 +79,7 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
     store,
     fetch: deps.fetch,
     clock: deps.clock,
+    limitsClock: deps.limitsClock,
     random: deps.random,
   });
 
@@ -91,6 +98,7 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
     store,
     tokens,
     status,
+    upstreamLimits,
     modules,
     instances,
     routes: [...instances.values()].flatMap((i) => i.routes ?? []),
