@@ -3,9 +3,8 @@
  * timers, injected so tests drive a cool-down of a minute or a one-second window without waiting for it
  * (test/support/manual-clock.ts). Production uses the system clock.
  */
-import type { Clock } from '../auth/token-manager.js';
-
-export interface TimerClock extends Clock {
+/** The token manager's Clock (src/auth/token-manager.ts) with timers; declared here so http/ does not import auth/. */
+export interface TimerClock {
   /** Milliseconds, as Date.now(). */
   now(): number;
   /** Calls `fn` once `ms` have passed on this clock; returns a function that cancels it. */

@@ -12,7 +12,7 @@
  * counting. It takes `samples` heartbeats in a row over the budget to degrade, and as many within it to recover,
  * each within `windowMs` of now.
  */
-import type { Clock } from '../auth/token-manager.js';
+import type { TimerClock } from './limits-clock.js';
 
 /** The default of CXGRAPH_RATE_LIMIT_REDIS_MAX_RTT_MS. */
 export const DEFAULT_REDIS_MAX_RTT_MS = 200;
@@ -23,7 +23,7 @@ export const REPLICA_TTL_MS = 5_000;
 
 export interface RedisLatencyOptions {
   maxRttMs: number;
-  clock: Clock;
+  clock: Pick<TimerClock, 'now'>;
   /** Round trips in a row that decide (default 3). */
   samples?: number;
   /** Older samples do not count (default 5 s). */

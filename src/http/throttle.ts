@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { noop, type IDefaultPolicyContext, type IPolicy } from 'cockatiel';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { ProviderName } from '../domain/provider-name.js';
 import { CxError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -28,6 +28,9 @@ import { systemTimerClock, type TimerClock } from './limits-clock.js';
 import { FleetWindow, LocalWindow, PROCESS_WINDOW_GUARD_MS, RateLimit, WINDOW_MS } from './rate-limit.js';
 import { DEFAULT_REDIS_MAX_RTT_MS, HEARTBEAT_MS, RedisLatency, REPLICA_TTL_MS } from './redis-latency.js';
 import { markNotSent, retryAfterSeconds, timeLeft, type AttemptAnswer } from './resilience.js';
+import { gaugeSources, throttleMetrics, type ThrottleMetrics } from './throttle-metrics.js';
+
+export { throttleMetrics, type ThrottleMetrics } from './throttle-metrics.js';
 
 export type ThrottleReason = 'rate_limit' | 'cool_down';
 
@@ -143,92 +146,6 @@ const PROBE_RECHECK_MS = 250;
 
 const NEVER = new AbortController().signal;
 
-/** The throttle metrics, registered once per registry. */
-export interface ThrottleMetrics {
-  wait: Histogram<'provider' | 'reason'>;
-  waiting: Gauge<'provider'>;
-  refused: Counter<'provider' | 'reason'>;
-  coolDowns: Counter<'provider' | 'origin'>;
-  active: Gauge<'provider'>;
-  perProcess: Gauge;
-}
-
-export function throttleMetrics(registry: Registry): ThrottleMetrics {
-  const once = <M>(name: string, make: () => M): M => (registry.getSingleMetric(name) as M | undefined) ?? make();
-  return {
-    wait: once(
-      'cxgraph_upstream_throttle_wait_seconds',
-      () =>
-        new Histogram({
-          name: 'cxgraph_upstream_throttle_wait_seconds',
-          help: 'How long upstream requests waited before being sent: for a turn within CXGRAPH_UPSTREAM_RATE_LIMITS (rate_limit) or for a shared 429 cool-down to end (cool_down). Requests that did not wait are not counted.',
-          labelNames: ['provider', 'reason'] as const,
-          buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
-          registers: [registry],
-        }),
-    ),
-    waiting: once(
-      'cxgraph_upstream_throttle_waiting',
-      () =>
-        new Gauge({
-          name: 'cxgraph_upstream_throttle_waiting',
-          help: 'Upstream requests of this replica waiting for a turn within CXGRAPH_UPSTREAM_RATE_LIMITS now.',
-          labelNames: ['provider'] as const,
-          registers: [registry],
-        }),
-    ),
-    refused: once(
-      'cxgraph_upstream_throttle_refused_total',
-      () =>
-        new Counter({
-          name: 'cxgraph_upstream_throttle_refused_total',
-          help: 'Upstream requests answered PROVIDER_RATE_LIMITED without being sent: no turn within CXGRAPH_UPSTREAM_RATE_LIMIT_WAIT_MS (rate_limit), or a 429 cool-down longer than the wait allowed (cool_down).',
-          labelNames: ['provider', 'reason'] as const,
-          registers: [registry],
-        }),
-    ),
-    coolDowns: once(
-      'cxgraph_upstream_cool_downs_total',
-      () =>
-        new Counter({
-          name: 'cxgraph_upstream_cool_downs_total',
-          help: 'Cool-downs of a provider after a 429 with Retry-After: started by an answer to this replica (local) or announced by another replica (shared).',
-          labelNames: ['provider', 'origin'] as const,
-          registers: [registry],
-        }),
-    ),
-    // Not `cxgraph_upstream_cool_downs`: OpenMetrics names the counter above's family so, and they would collide.
-    active: once(
-      'cxgraph_upstream_cool_downs_active',
-      () =>
-        new Gauge({
-          name: 'cxgraph_upstream_cool_downs_active',
-          help: 'Scopes (host and account) of a provider held back by a 429 cool-down now, as this replica knows them, those waiting for their one probe included.',
-          labelNames: ['provider'] as const,
-          registers: [registry],
-          collect() {
-            this.reset();
-            for (const limits of gaugeSources.get(registry) ?? []) for (const [provider, n] of limits.coolDownCounts()) this.inc({ provider }, n);
-          },
-        }),
-    ),
-    perProcess: once(
-      'cxgraph_upstream_rate_limit_per_process',
-      () =>
-        new Gauge({
-          name: 'cxgraph_upstream_rate_limit_per_process',
-          help: '1 while CXGRAPH_UPSTREAM_RATE_LIMITS are counted per replica (each its share) because Redis round trips are over CXGRAPH_RATE_LIMIT_REDIS_MAX_RTT_MS.',
-          registers: [registry],
-          collect() {
-            let slow = 0;
-            for (const limits of gaugeSources.get(registry) ?? []) if (limits.latency?.slow) slow = 1;
-            this.set(slow);
-          },
-        }),
-    ),
-  };
-}
-
 export interface UpstreamLimitsOptions {
   /** CXGRAPH_UPSTREAM_RATE_LIMITS: requests per second by provider. */
   rateLimits: Readonly<Record<string, number>>;
@@ -249,9 +166,6 @@ export interface UpstreamLimitsOptions {
   clock?: TimerClock;
 }
 
-/** The cool-downs gauge reads every UpstreamLimits on its registry at each scrape. */
-const gaugeSources = new WeakMap<Registry, Set<UpstreamLimits>>();
-
 /** Every provider's throttle, made on first use, over one FleetRedis when there is a shared Redis. */
 export class UpstreamLimits {
   private readonly redis: FleetRedis | undefined;
@@ -270,11 +184,7 @@ export class UpstreamLimits {
     this.clock = opts.clock ?? systemTimerClock;
     this.redis = opts.shared ? new FleetRedis({ target: opts.shared.target, prefix: opts.shared.prefix, logger: opts.logger }) : undefined;
     this.metrics = opts.registry ? throttleMetrics(opts.registry) : undefined;
-    if (opts.registry) {
-      let set = gaugeSources.get(opts.registry);
-      if (!set) gaugeSources.set(opts.registry, (set = new Set()));
-      set.add(this);
-    }
+    if (opts.registry) gaugeSources(opts.registry).add(this);
     this.redis?.onCoolDown((provider, scope, ms) => this.throttles.get(provider)?.coolDowns.learnt(scope, ms));
     this.redis?.onLift((provider, scope) => this.throttles.get(provider)?.coolDowns.liftedElsewhere(scope));
     this.redis?.onResync(() => {
@@ -438,7 +348,7 @@ export class UpstreamLimits {
     this.closed = true;
     this.stopHeartbeat?.();
     this.loopDelay?.disable();
-    if (this.opts.registry) gaugeSources.get(this.opts.registry)?.delete(this);
+    if (this.opts.registry) gaugeSources(this.opts.registry).delete(this);
     await this.redis?.close();
   }
 }
