@@ -389,6 +389,12 @@ export type ProviderConnection = {
    * list of PBX accounts cannot be read.
    */
   connectedAccounts?: Maybe<Scalars['Int']['output']>;
+  /**
+   * The 429 cool-downs of this provider that this replica knows of (every replica's, through the shared Redis): one
+   * per host and account that answered 429 with Retry-After, held back for at most CXGRAPH_COOL_DOWN_MAX_SECONDS and
+   * then lifted by one probe request. Empty when none runs.
+   */
+  coolDowns: Array<UpstreamCoolDown>;
   /** The last failure's message (never a secret); null after a success. */
   lastError?: Maybe<Scalars['String']['output']>;
   /** Which platform this is. */
@@ -620,6 +626,25 @@ export type StoreStatus = {
 };
 
 /**
+ * One host and account of a platform held back after it answered 429: requests to it are not sent (they wait, within
+ * CXGRAPH_RETRY_AFTER_CAP_SECONDS, or fail PROVIDER_RATE_LIMITED with `retryAfter`); the provider's other hosts and
+ * accounts are not affected.
+ */
+export type UpstreamCoolDown = {
+  __typename?: 'UpstreamCoolDown';
+  /** The account the requests were made for: a PBX account id, else the OAuth client id; never a secret. Empty for requests made without credentials. */
+  account: Scalars['String']['output'];
+  /** The host (and port, when not the default) that answered 429. */
+  host: Scalars['String']['output'];
+  /** True once the pause is over: the next request (one, fleet-wide) is the probe. */
+  probing: Scalars['Boolean']['output'];
+  /** Whole seconds left of the pause; 0 once it is over and the probe is due or in flight. */
+  remainingSeconds: Scalars['Int']['output'];
+  /** When the pause ends (UTC); after it, one request is sent as a probe and its answer lifts the cool-down or starts it again. */
+  until: Scalars['DateTime']['output'];
+};
+
+/**
  * A person with a login on a contact-centre platform: CloudCX users and NewVoiceMedia (Vonage CC) users.
  * Fields a platform does not hold are null (the field descriptions say which).
  *
@@ -805,6 +830,7 @@ export type ResolversTypes = ResolversObject<{
   RecordingKey: RecordingKey;
   StoreKind: StoreKind;
   StoreStatus: ResolverTypeWrapper<StoreStatus>;
+  UpstreamCoolDown: ResolverTypeWrapper<UpstreamCoolDown>;
   User: ResolverTypeWrapper<UserModel>;
   UserPage: ResolverTypeWrapper<UserPageModel>;
   federation__Scope: ResolverTypeWrapper<Scalars['federation__Scope']['output']>;
@@ -834,6 +860,7 @@ export type ResolversParentTypes = ResolversObject<{
   Recording: RecordingModel;
   RecordingKey: RecordingKey;
   StoreStatus: StoreStatus;
+  UpstreamCoolDown: UpstreamCoolDown;
   User: UserModel;
   UserPage: UserPageModel;
   federation__Scope: Scalars['federation__Scope']['output'];
@@ -967,6 +994,7 @@ export type PbxConnectionStartResolvers<ContextType = Context, ParentType extend
 
 export type ProviderConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ProviderConnection'] = ResolversParentTypes['ProviderConnection']> = ResolversObject<{
   connectedAccounts?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  coolDowns?: Resolver<Array<ResolversTypes['UpstreamCoolDown']>, ParentType, ContextType>;
   lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['Provider'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ConnectionStatus'], ParentType, ContextType>;
@@ -1000,6 +1028,14 @@ export type StoreStatusResolvers<ContextType = Context, ParentType extends Resol
   degradedSince?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   healthy?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['StoreKind'], ParentType, ContextType>;
+}>;
+
+export type UpstreamCoolDownResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UpstreamCoolDown'] = ResolversParentTypes['UpstreamCoolDown']> = ResolversObject<{
+  account?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  host?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  probing?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  remainingSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  until?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 }>;
 
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
@@ -1048,6 +1084,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Query?: QueryResolvers<ContextType>;
   Recording?: RecordingResolvers<ContextType>;
   StoreStatus?: StoreStatusResolvers<ContextType>;
+  UpstreamCoolDown?: UpstreamCoolDownResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserPage?: UserPageResolvers<ContextType>;
   federation__Scope?: GraphQLScalarType;

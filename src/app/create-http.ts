@@ -7,18 +7,20 @@ import type { ConnectionStatus } from '../observability/connection-status.js';
 import { TokenManager } from '../auth/token-manager.js';
 import type { Clock } from '../domain/clock.js';
 import type { ProviderName } from '../domain/provider-name.js';
+import type { RedisTarget } from '../config/redis-target.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { KvStore } from '../store/kv-store.js';
 import { ResiliencePolicy } from '../upstream/limits/resilience.js';
+import type { TimerClock } from '../upstream/limits/limits-clock.js';
 import { UpstreamLimits } from '../upstream/limits/throttle.js';
 import type { ResilienceConfig } from '../config/resilience-config.js';
 import { UpstreamClient } from '../upstream/upstream-client.js';
 import { createUpstreamFetch, type FetchLike } from '../upstream/upstream-fetch.js';
 
 /** The resilience settings (config.resilience) the HTTP path uses; the rate limits may be left out (none). */
-export type HttpResilience = Omit<ResilienceConfig, 'shutdownGraceMs' | 'requestDeadlineMs' | 'upstreamRateLimits' | 'rateLimitWaitMs'> &
-  Partial<Pick<ResilienceConfig, 'upstreamRateLimits' | 'rateLimitWaitMs'>>;
+export type HttpResilience = Omit<ResilienceConfig, 'shutdownGraceMs' | 'requestDeadlineMs' | 'upstreamRateLimits' | 'rateLimitWaitMs' | 'coolDownMaxSeconds' | 'redisMaxRttMs'> &
+  Partial<Pick<ResilienceConfig, 'upstreamRateLimits' | 'rateLimitWaitMs' | 'coolDownMaxSeconds' | 'redisMaxRttMs'>>;
 
 /** The upstream limits (config.limits). */
 export interface HttpLimits {
@@ -40,6 +42,8 @@ export interface HttpDeps {
   /** Injected fetch (tests); default the production fetch, closed by close(). */
   fetch?: FetchLike;
   clock?: Clock;
+  /** The clock of the rate limits and 429 cool-downs (default the system's). */
+  limitsClock?: TimerClock;
   /** 0..1 random source (token renewal jitter). */
   random?: () => number;
 }
@@ -48,6 +52,8 @@ export interface Http {
   tokens: TokenManager;
   /** The provider's client (one per provider, shared). */
   client(provider: ProviderName): UpstreamClient;
+  /** Rate limits and 429 cool-downs (`providers { coolDowns }`, /readyz). */
+  limits: UpstreamLimits;
   /** Cuts the connections left (after the HTTP server has drained). */
   close(): Promise<void>;
 }
@@ -62,6 +68,11 @@ export function createHttp(deps: HttpDeps): Http {
     rateLimits: r.upstreamRateLimits ?? {},
     rateLimitWaitMs: Math.min(r.rateLimitWaitMs ?? 5_000, limits.upstreamTimeoutMs),
     coolDownMaxWaitMs: Math.min(limits.retryAfterCapSeconds * 1000, limits.upstreamTimeoutMs),
+    coolDownMaxSeconds: r.coolDownMaxSeconds,
+    redisMaxRttMs: r.redisMaxRttMs,
+    // A probe that dies with its replica frees the claim after one attempt's time limit and a margin.
+    probeLeaseMs: limits.upstreamTimeoutMs + 5_000,
+    clock: deps.limitsClock,
     shared: r.fleet,
     logger,
     registry: metrics?.registry,
@@ -108,6 +119,7 @@ export function createHttp(deps: HttpDeps): Http {
   return {
     tokens,
     client,
+    limits: upstreamLimits,
     async close() {
       await upstreamLimits.close();
       await upstreamFetch?.close();

@@ -13,6 +13,8 @@ import type { ProviderInstance, ProviderModule } from '../providers/provider-mod
 import type { ProviderName } from '../domain/provider-name.js';
 import { badInput, notConfigured } from '../errors/errors.js';
 import { createHttp } from './create-http.js';
+import type { TimerClock } from '../upstream/limits/limits-clock.js';
+import type { UpstreamLimits } from '../upstream/limits/throttle.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { createStore } from '../store/create-store.js';
@@ -25,6 +27,8 @@ export interface ServiceDeps {
   clock?: Clock;
   store?: KvStore;
   random?: () => number;
+  /** The clock of the rate limits and 429 cool-downs (tests drive it); default the system's. */
+  limitsClock?: TimerClock;
 }
 
 export interface Services {
@@ -34,6 +38,8 @@ export interface Services {
   store: KvStore;
   tokens: TokenManager;
   status: ConnectionStatus;
+  /** Upstream rate limits and 429 cool-downs (src/upstream/limits/throttle.ts): `providers { coolDowns }`, /readyz. */
+  upstreamLimits: UpstreamLimits;
   /** Every module cxgraph knows, configured or not, in list order. */
   modules: readonly ProviderModule[];
   /** The created instance of each configured provider. */
@@ -66,7 +72,7 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
   const clock = deps.clock ?? systemClock;
 
   // The token manager, and one upstream client and resilience policy per provider (src/app/create-http.ts).
-  const { tokens, client: http, close: closeHttp } = createHttp({
+  const { tokens, client: http, limits: upstreamLimits, close: closeHttp } = createHttp({
     resilience: config.resilience,
     limits: config.limits,
     logger,
@@ -75,6 +81,7 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
     store,
     fetch: deps.fetch,
     clock: deps.clock,
+    limitsClock: deps.limitsClock,
     random: deps.random,
   });
 
@@ -93,6 +100,7 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
     store,
     tokens,
     status,
+    upstreamLimits,
     modules,
     instances,
     // A provider's own routes, and the route streaming its media when it offers media.

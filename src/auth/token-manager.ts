@@ -341,6 +341,8 @@ export class TokenManager implements TokenSource {
       headers: req.headers,
       form: req.body,
       auth: { none: true },
+      // A 429 from the token endpoint holds back this grant's account there, not the provider's other accounts.
+      account: grant.identity.subject || grant.identity.clientId,
       idempotent: REPEATABLE_GRANTS.has(req.body.get('grant_type') ?? ''),
       followRedirects: false,
       errorFromResponse: errorFromTokenResponse,

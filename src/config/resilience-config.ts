@@ -24,6 +24,10 @@ export interface ResilienceConfig {
   upstreamRateLimits: Readonly<Record<string, number>>;
   /** CXGRAPH_UPSTREAM_RATE_LIMIT_WAIT_MS: the longest a request waits for its turn before PROVIDER_RATE_LIMITED. */
   rateLimitWaitMs: number;
+  /** CXGRAPH_COOL_DOWN_MAX_SECONDS: the longest one 429 holds a host and account back, whatever its Retry-After (cool-down.ts). */
+  coolDownMaxSeconds: number;
+  /** CXGRAPH_RATE_LIMIT_REDIS_MAX_RTT_MS: past this Redis round trip, rate limits are counted per process (redis-latency.ts). */
+  redisMaxRttMs: number;
   /** The Redis that rate limits and 429 cool-downs are shared through (the store's, under CXGRAPH_REDIS_PREFIX); unset: per process. */
   fleet?: { target: RedisTarget; prefix: string };
 }
@@ -54,6 +58,8 @@ export function resilienceOf(r: EnvReader, modules: readonly { readonly name: Pr
   return {
     upstreamRateLimits: upstreamRateLimitsOf(r, modules),
     rateLimitWaitMs: r.int('CXGRAPH_UPSTREAM_RATE_LIMIT_WAIT_MS', 5_000, 0, 300_000),
+    coolDownMaxSeconds: r.int('CXGRAPH_COOL_DOWN_MAX_SECONDS', 60, 1, 3600),
+    redisMaxRttMs: r.int('CXGRAPH_RATE_LIMIT_REDIS_MAX_RTT_MS', 200, 1, 60_000),
     ...(fleet ? { fleet } : {}),
     connectTimeoutMs: r.int('CXGRAPH_UPSTREAM_CONNECT_TIMEOUT_MS', 3_000, 50, 60_000),
     maxConcurrentPerProvider: r.int('CXGRAPH_UPSTREAM_CONCURRENCY', 32, 1, 10_000),

@@ -23,6 +23,15 @@ export interface ProviderConnectionModel {
   tokenExpiresAt: string | null;
   lastError: string | null;
   store: StoreStatusModel;
+  coolDowns: UpstreamCoolDownModel[];
+}
+
+export interface UpstreamCoolDownModel {
+  host: string;
+  account: string;
+  until: string;
+  remainingSeconds: number;
+  probing: boolean;
 }
 
 export interface StoreStatusModel {

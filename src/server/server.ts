@@ -160,7 +160,8 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
               }),
           providers: configuredProviders(config),
           // CXGRAPH_UPSTREAM_RATE_LIMITS: counted across the fleet (Redis), or per process (no Redis, or it does not answer).
-          upstreamRateLimits: describeUpstreamLimits(config.resilience.upstreamRateLimits, config.resilience.fleet !== undefined, reachable),
+          // …and per process also while Redis round trips are over CXGRAPH_RATE_LIMIT_REDIS_MAX_RTT_MS (each replica its share).
+          upstreamRateLimits: services.upstreamLimits.describe(reachable),
           redisEvictionPolicy: evictionPolicy.current(),
         });
       },

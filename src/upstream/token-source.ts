@@ -8,7 +8,8 @@ import type { ProviderName } from '../domain/provider-name.js';
 
 /** A grant as the upstream client sees it (src/auth/grant.ts has the whole): passed back to the token source. */
 export interface GrantRef {
-  readonly identity: { readonly provider: ProviderName };
+  /** What the grant acts as: a 429 cool-down holds back this account only (subject, else client id). */
+  readonly identity: { readonly provider: ProviderName; readonly clientId: string; readonly subject?: string };
 }
 
 /** What a request is sent with. */

@@ -28,6 +28,7 @@ import { credentialsIn, removeSecrets } from '../security/upstream-text.js';
 import { readTextCapped, ResponseTooLargeError } from './read-body.js';
 import { FetchRefusedError, fetchFollowing } from './redirects.js';
 import { ResiliencePolicy, retryAfterSeconds, type AttemptContext } from './limits/resilience.js';
+import type { CoolDownScope } from './limits/cool-down.js';
 import type { FetchLike } from './upstream-fetch.js';
 
 export { wasNotSent, retryAfterSeconds } from './limits/resilience.js';
@@ -76,6 +77,11 @@ export interface UpstreamRequest {
    * manager, once per change of a grant's state, src/auth/token-backoff.ts). They are recorded in the status as any.
    */
   quiet?: boolean;
+  /**
+   * The account the request is made for, as a 429 cool-down scopes it (cool-down.ts): never a secret. Default: the
+   * grant's subject (a PBX account), else its client id; '' without a grant. Token requests name their grant's.
+   */
+  account?: string;
   /** Further values no message may show though an answer echoes them (token requests: the grant's tokens held). */
   secrets?: readonly string[];
 }
@@ -186,10 +192,22 @@ export class UpstreamClient {
   /** The request under the provider's policy; a failure raised on the way is recorded here. */
   private async guarded(req: UpstreamRequest, authorization: string | undefined, streaming: boolean): Promise<UpstreamResponse> {
     try {
-      return await this.policy.execute(req.idempotent, (ctx) => this.attempt(req, authorization, streaming, ctx), req.description ?? req.operation);
+      return await this.policy.execute(req.idempotent, (ctx) => this.attempt(req, authorization, streaming, ctx), req.description ?? req.operation, this.scopeOf(req));
     } catch (e) {
       throw this.record(req, isCxError(e) ? e : unavailable(this.provider, req.description ?? req.operation, e));
     }
+  }
+
+  /** What a 429 to this request holds back: the provider, the host it goes to, the account it is made for. */
+  private scopeOf(req: UpstreamRequest): CoolDownScope {
+    let host = '';
+    try {
+      host = new URL(req.url).host;
+    } catch {
+      /* an unparsable URL fails in fetch, with its own error */
+    }
+    const grant = 'grant' in req.auth ? req.auth.grant.identity : undefined;
+    return { provider: this.provider, host, account: req.account ?? (grant ? grant.subject || grant.clientId : '') };
   }
 
   /** A 2xx, or an answer whose mapped error says nothing about the connection (404 for a lookup, 400, 416, …). */

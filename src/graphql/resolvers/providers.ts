@@ -24,6 +24,13 @@ export const providerQueries: Pick<QueryResolvers, 'providers'> = {
         lastError: s.lastError ?? null,
         connectedAccounts: s.connectedAccounts ?? null,
         store,
+        coolDowns: ctx.services.upstreamLimits.coolDowns(provider).map((c) => ({
+          host: c.host,
+          account: c.account,
+          until: new Date(c.until).toISOString(),
+          remainingSeconds: Math.ceil(c.remainingMs / 1000),
+          probing: c.probing,
+        })),
       };
     }));
   },

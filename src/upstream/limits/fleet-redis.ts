@@ -38,13 +38,54 @@ interface Commands {
 }
 
 /**
- * Starts (or lengthens, never shortens) a cool-down: KEYS[1] lives ARGV[1] ms unless it already lives longer, and
- * ARGV[2] (`<provider> <ms>`) is published on KEYS[2]'s channel. One round trip; PUBLISH reaches every node of a cluster.
+ * The cool-downs of one provider live in one hash (KEYS[1]), a field per scope (cool-down.ts scopeKey) holding when it
+ * ends in Redis's own clock (TIME, ms), and a field `probe|<scope>` while a replica probes it. One key per provider,
+ * so every script stays on one node of a cluster; PUBLISH reaches every node's subscribers.
  */
-const COOL_DOWN_SCRIPT = `local left = redis.call('pttl', KEYS[1])
-if left < tonumber(ARGV[1]) then redis.call('set', KEYS[1], '1', 'PX', ARGV[1]) end
+const NOW = `local t = redis.call('time')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local function keep(ms) if redis.call('pttl', KEYS[1]) < ms then redis.call('pexpire', KEYS[1], ms) end end
+`;
+
+/** Starts (or lengthens, never shortens) a cool-down: ARGV[1] scope, ARGV[2] ms, ARGV[3] message, ARGV[4] channel. */
+const COOL_DOWN_SCRIPT = `${NOW}local ms = tonumber(ARGV[2])
+local cur = tonumber(redis.call('hget', KEYS[1], ARGV[1]) or '0')
+if cur < now + ms then redis.call('hset', KEYS[1], ARGV[1], now + ms) end
+redis.call('hdel', KEYS[1], 'probe|' .. ARGV[1])
+keep(ms)
+redis.call('publish', ARGV[4], ARGV[3])
+return 1`;
+
+/** Lifts a cool-down (its probe succeeded): ARGV[1] scope, ARGV[2] message, ARGV[3] channel. */
+const LIFT_SCRIPT = `redis.call('hdel', KEYS[1], ARGV[1], 'probe|' .. ARGV[1])
 redis.call('publish', ARGV[3], ARGV[2])
 return 1`;
+
+/** Claims the scope's one probe for ARGV[2] ms unless another replica holds an unexpired claim: 1 claimed, 0 not. */
+const PROBE_SCRIPT = `${NOW}local held = tonumber(redis.call('hget', KEYS[1], 'probe|' .. ARGV[1]) or '0')
+if held > now then return 0 end
+redis.call('hset', KEYS[1], 'probe|' .. ARGV[1], now + tonumber(ARGV[2]))
+keep(tonumber(ARGV[2]))
+return 1`;
+
+/** The running cool-downs: scope, ms left, scope, ms left… */
+const LIST_SCRIPT = `${NOW}local all = redis.call('hgetall', KEYS[1])
+local out = {}
+for i = 1, #all, 2 do
+  local left = tonumber(all[i + 1]) - now
+  if string.sub(all[i], 1, 6) ~= 'probe|' and left > 0 then table.insert(out, all[i]); table.insert(out, tostring(left)) end
+end
+return out`;
+
+/**
+ * The replicas of the fleet (rate-limit.ts divides a budget by them when it counts per process): a sorted set of
+ * replica ids scored by their last heartbeat (Redis's clock); ARGV[1] this id, ARGV[2] how long a replica counts
+ * without a heartbeat. Answers how many replicas were seen within that time, this one included.
+ */
+const HEARTBEAT_SCRIPT = `${NOW}redis.call('zadd', KEYS[1], now, ARGV[1])
+redis.call('zremrangebyscore', KEYS[1], '-inf', now - tonumber(ARGV[2]))
+redis.call('pexpire', KEYS[1], tonumber(ARGV[2]))
+return redis.call('zcard', KEYS[1])`;
 
 export class FleetRedis {
   /** The client rate-limiter-flexible's RateLimiterRedis sends its script through (node-redis, `useRedisPackage`). */
@@ -57,7 +98,8 @@ export class FleetRedis {
   private readonly channel: string;
   private failedAt = 0;
   private closed = false;
-  private readonly listeners: ((provider: string, ms: number) => void)[] = [];
+  private readonly listeners: ((provider: string, scope: string, ms: number) => void)[] = [];
+  private readonly lifts: ((provider: string, scope: string) => void)[] = [];
   private readonly resyncs: (() => void)[] = [];
 
   constructor(private readonly opts: FleetRedisOptions) {
@@ -108,9 +150,12 @@ export class FleetRedis {
       .connect()
       .then(() =>
         subscriber.subscribe(this.channel, (message) => {
-          const [provider, ms] = message.split(' ');
-          const n = Number(ms);
-          if (provider && Number.isFinite(n) && n > 0) for (const l of this.listeners) l(provider, n);
+          // `start <provider> <ms> <scope>` or `lift <provider> <scope>`.
+          const [kind, provider, a, b] = message.split(' ');
+          if (!provider) return;
+          if (kind === 'lift' && a !== undefined) for (const l of this.lifts) l(provider, a);
+          const n = Number(a);
+          if (kind === 'start' && b !== undefined && Number.isFinite(n) && n > 0) for (const l of this.listeners) l(provider, b, n);
         }),
       )
       .catch((err: unknown) => this.failed(err));
@@ -121,9 +166,14 @@ export class FleetRedis {
     return !this.closed && (this.commands.isReady ?? true) && Date.now() - this.failedAt >= this.retryMs;
   }
 
-  /** Every cool-down another replica (or this one) announced: provider, and for how many ms from now. */
-  onCoolDown(listener: (provider: string, ms: number) => void): void {
+  /** Every cool-down another replica (or this one) announced: provider, scope, and for how many ms from now. */
+  onCoolDown(listener: (provider: string, scope: string, ms: number) => void): void {
     this.listeners.push(listener);
+  }
+
+  /** Every cool-down lifted by a probe, here or elsewhere: provider, scope. */
+  onLift(listener: (provider: string, scope: string) => void): void {
+    this.lifts.push(listener);
   }
 
   /** Called whenever the subscription is (re)established, to read back cool-downs announced while it was not. */
@@ -131,18 +181,42 @@ export class FleetRedis {
     this.resyncs.push(listener);
   }
 
-  /** Announces a cool-down of `provider` to every replica; resolves whether Redis took it. */
-  async announceCoolDown(provider: string, ms: number): Promise<boolean> {
-    const ok = await this.run(() =>
-      this.commands.eval(COOL_DOWN_SCRIPT, { keys: [this.coolDownKey(provider)], arguments: [String(Math.ceil(ms)), `${provider} ${Math.ceil(ms)}`, this.channel] }),
-    );
+  /** Announces a cool-down of `provider`'s `scope` to every replica; resolves whether Redis took it. */
+  async announceCoolDown(provider: string, scope: string, ms: number): Promise<boolean> {
+    const n = Math.ceil(ms);
+    const ok = await this.run(() => this.commands.eval(COOL_DOWN_SCRIPT, { keys: [this.coolDownKey(provider)], arguments: [scope, String(n), `start ${provider} ${n} ${scope}`, this.channel] }));
     return ok !== undefined;
   }
 
-  /** Milliseconds left of `provider`'s shared cool-down (0: none), or undefined when Redis does not answer. */
-  async coolDownLeft(provider: string): Promise<number | undefined> {
-    const left = await this.run(() => this.commands.pTTL(this.coolDownKey(provider)));
-    return left === undefined ? undefined : Math.max(0, Number(left));
+  /** Lifts `provider`'s `scope` cool-down for every replica. */
+  async liftCoolDown(provider: string, scope: string): Promise<boolean> {
+    const ok = await this.run(() => this.commands.eval(LIFT_SCRIPT, { keys: [this.coolDownKey(provider)], arguments: [scope, `lift ${provider} ${scope}`, this.channel] }));
+    return ok !== undefined;
+  }
+
+  /** Claims the fleet's one probe of a cool-down that ended; undefined when Redis does not answer. */
+  async claimProbe(provider: string, scope: string, leaseMs: number): Promise<boolean | undefined> {
+    const r = await this.run(() => this.commands.eval(PROBE_SCRIPT, { keys: [this.coolDownKey(provider)], arguments: [scope, String(Math.ceil(leaseMs))] }));
+    return r === undefined ? undefined : Number(r) === 1;
+  }
+
+  async releaseProbe(provider: string, scope: string): Promise<void> {
+    await this.run(() => this.commands.eval(`return redis.call('hdel', KEYS[1], 'probe|' .. ARGV[1])`, { keys: [this.coolDownKey(provider)], arguments: [scope] }));
+  }
+
+  /** `provider`'s running cool-downs (scope → ms left), or undefined when Redis does not answer. */
+  async coolDownsLeft(provider: string): Promise<Map<string, number> | undefined> {
+    const r = await this.run(() => this.commands.eval(LIST_SCRIPT, { keys: [this.coolDownKey(provider)], arguments: [] }));
+    if (!Array.isArray(r)) return undefined;
+    const out = new Map<string, number>();
+    for (let i = 0; i + 1 < r.length; i += 2) out.set(String(r[i]), Number(r[i + 1]));
+    return out;
+  }
+
+  /** Records this replica as alive for `ttlMs`; how many replicas were seen within it, or undefined when Redis does not answer. */
+  async heartbeat(replicaId: string, ttlMs: number): Promise<number | undefined> {
+    const r = await this.run(() => this.commands.eval(HEARTBEAT_SCRIPT, { keys: [`${this.opts.prefix}:replicas`], arguments: [replicaId, String(ttlMs)] }));
+    return r === undefined ? undefined : Number(r);
   }
 
   /** The key of `provider`'s rate-limit window (rate-limiter-flexible's keyPrefix). */
@@ -186,7 +260,7 @@ export class FleetRedis {
   }
 
   private coolDownKey(provider: string): string {
-    return `${this.opts.prefix}:cooldown:${provider}`;
+    return `${this.opts.prefix}:cooldowns:${provider}`;
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,7 @@
  */
 import { RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
 import type { FleetRedis } from './fleet-redis.js';
+import { sleepOn, systemTimerClock, type TimerClock } from './limits-clock.js';
 
 /**
  * The window: one second as the platform counts, plus the longest expected gap between admission and arrival. 250 ms,
@@ -45,7 +46,8 @@ export class LocalWindow implements TurnSource {
   private head = 0;
 
   constructor(
-    private readonly limit: number,
+    /** Turns per window; a function when it changes (a fleet's budget divided by the replicas seen). */
+    private readonly limit: number | (() => number),
     private readonly windowMs = WINDOW_MS + WINDOW_GUARD_MS,
     private readonly now: () => number = () => performance.now(),
   ) {}
@@ -61,11 +63,14 @@ export class LocalWindow implements TurnSource {
       this.times.splice(0, this.head);
       this.head = 0;
     }
-    if (this.times.length - this.head < this.limit) {
+    const limit = typeof this.limit === 'number' ? this.limit : this.limit();
+    if (this.times.length - this.head < limit) {
       this.times.push(now);
       return { admitted: true };
     }
-    return { admitted: false, waitMs: Math.max(1, Math.ceil(this.times[this.head]! + this.windowMs - now)) };
+    // The oldest that must leave for a turn to free up (more than one when the limit just shrank).
+    const oldest = this.times[Math.min(this.times.length - 1, this.times.length - limit)] ?? this.times[this.head]!;
+    return { admitted: false, waitMs: Math.max(1, Math.ceil(oldest + this.windowMs - now)) };
   }
 }
 
@@ -93,7 +98,17 @@ redis.call('pexpire', KEYS[1], ${windowMs})
 return {n + want, ${windowMs}}`;
 }
 
-/** The fleet's window, through rate-limiter-flexible; this process's own while Redis does not answer. */
+/**
+ * The window a process keeps while the fleet's cannot be used (Redis too slow or not answering): its share of the
+ * budget, counted over one second plus this guard (admission and sending are in the same process: no round trip
+ * between them). N per 1.1 s: 91 % of the budget, never more than it while the replica count is right.
+ */
+export const PROCESS_WINDOW_GUARD_MS = 100;
+
+/**
+ * The fleet's window, through rate-limiter-flexible. This process's own share (`local`: the budget divided by the
+ * replicas seen) while Redis does not answer, or while its round trips are over budget (`slow()`, redis-latency.ts).
+ */
 export class FleetWindow implements TurnSource {
   private readonly limiter: RateLimiterRedis;
 
@@ -102,6 +117,7 @@ export class FleetWindow implements TurnSource {
     private readonly key: string,
     limit: number,
     private readonly local: LocalWindow,
+    private readonly slow: () => boolean = () => false,
     windowMs = WINDOW_MS + WINDOW_GUARD_MS,
     private readonly guardMs = WINDOW_GUARD_MS,
   ) {
@@ -118,7 +134,7 @@ export class FleetWindow implements TurnSource {
   }
 
   get scope(): 'fleet' | 'process' {
-    return this.redis.usable ? 'fleet' : 'process';
+    return this.redis.usable && !this.slow() ? 'fleet' : 'process';
   }
 
   async take(): Promise<Turn> {
@@ -131,7 +147,7 @@ export class FleetWindow implements TurnSource {
   }
 
   private async takeOnce(): Promise<Turn> {
-    if (!this.redis.usable) return this.local.takeNow();
+    if (!this.redis.usable || this.slow()) return this.local.takeNow();
     let refused: RateLimiterRes | undefined;
     const admitted = await this.redis.run(() =>
       this.limiter.consume(this.key).then(
@@ -163,7 +179,7 @@ interface Waiter {
   reject(e: unknown): void;
   started: number;
   deadline: number;
-  timer: NodeJS.Timeout;
+  cancel: () => void;
   settled: boolean;
 }
 
@@ -179,15 +195,16 @@ export class RateLimit {
     private readonly maxWaitMs: number,
     private readonly refusal: (retryAfterSeconds: number, waitedMs: number) => Error,
     private readonly events: RateLimitEvents = {},
+    private readonly clock: TimerClock = systemTimerClock,
   ) {}
 
   /** Resolves with the ms waited once this request may be sent; rejects with the refusal past `maxWaitMs` or `boundMs` (the request's time left). */
   acquire(boundMs = Number.POSITIVE_INFINITY): Promise<number> {
     const maxWaitMs = Math.min(this.maxWaitMs, boundMs);
     return new Promise<number>((resolve, reject) => {
-      const started = Date.now();
-      const w: Waiter = { resolve, reject, started, deadline: started + maxWaitMs, settled: false, timer: undefined as unknown as NodeJS.Timeout };
-      w.timer = setTimeout(() => this.refuse(w), maxWaitMs);
+      const started = this.clock.now();
+      const w: Waiter = { resolve, reject, started, deadline: started + maxWaitMs, settled: false, cancel: () => {} };
+      w.cancel = this.clock.setTimer(() => this.refuse(w), maxWaitMs);
       this.queue.push(w);
       this.events.queued?.(this.queue.length);
       void this.pump();
@@ -197,15 +214,15 @@ export class RateLimit {
   private refuse(w: Waiter): void {
     if (w.settled) return;
     w.settled = true;
-    clearTimeout(w.timer);
+    w.cancel();
     this.events.refused?.();
-    w.reject(this.refusal(Math.max(1, Math.ceil(this.lastWaitMs / 1000)), Date.now() - w.started));
+    w.reject(this.refusal(Math.max(1, Math.ceil(this.lastWaitMs / 1000)), this.clock.now() - w.started));
   }
 
   private admit(w: Waiter): void {
     w.settled = true;
-    clearTimeout(w.timer);
-    const waited = Date.now() - w.started;
+    w.cancel();
+    const waited = this.clock.now() - w.started;
     if (waited > 0) this.events.waited?.(waited);
     w.resolve(waited);
   }
@@ -240,10 +257,10 @@ export class RateLimit {
         }
         this.lastWaitMs = turn.waitMs;
         // Whoever cannot have a turn before their time is up is told so now rather than when it is up.
-        const readyAt = Date.now() + turn.waitMs;
+        const readyAt = this.clock.now() + turn.waitMs;
         for (let w = this.next(); w && w.deadline < readyAt; w = this.next()) this.refuse(w);
         if (!this.next()) break;
-        await new Promise((r) => setTimeout(r, turn.waitMs));
+        await sleepOn(this.clock, turn.waitMs);
       }
     } finally {
       this.pumping = false;

@@ -60,6 +60,7 @@ import { markNotSent, wasNotSent } from '../../errors/not-sent.js';
 export { markNotSent, wasNotSent };
 import type { ProviderName } from '../../domain/provider-name.js';
 import { currentDeadline } from '../../observability/request-context.js';
+import { inScope, type CoolDownScope } from './cool-down.js';
 
 export type CircuitStateName = 'closed' | 'open' | 'half-open';
 
@@ -222,13 +223,14 @@ export class ResiliencePolicy {
    * Runs `attempt` under the policy: retried (when `idempotent`) and counted by the breaker; returns the last answer.
    * Throws what the attempt threw, or a not-sent PROVIDER_UNAVAILABLE when the breaker or the bulkhead refuses.
    */
-  async execute<R extends AttemptAnswer>(idempotent: boolean, attempt: (ctx: AttemptContext) => Promise<R>, what = 'the request'): Promise<R> {
+  async execute<R extends AttemptAnswer>(idempotent: boolean, attempt: (ctx: AttemptContext) => Promise<R>, what = 'the request', scope?: CoolDownScope): Promise<R> {
     const deadline = currentDeadline();
     if (deadline?.expired) throw markNotSent(deadline.exceeded(this.provider, what));
     // One probe at a time; the others keep failing fast until it has told whether the platform is back.
     if (this.breaker.state === CircuitState.HalfOpen) throw this.openError(0);
     try {
-      return (await (idempotent ? this.idempotent : this.oneShot).execute(attempt, deadline?.signal)) as R;
+      // The scope (host and account) is what a 429 cool-down holds back (throttle.ts reads it).
+      return (await inScope(scope, () => (idempotent ? this.idempotent : this.oneShot).execute(attempt, deadline?.signal))) as R;
     } catch (e) {
       if (isBrokenCircuitError(e)) throw this.openError(this.openFor - (Date.now() - this.openedAt));
       // Cut by the deadline (an attempt aborted, a wait given up): said so, sent or not as the original was.

@@ -15,16 +15,23 @@
  * `cxgraph_upstream_throttle_refused_total{provider,reason}` requests answered PROVIDER_RATE_LIMITED unsent, and
  * `cxgraph_upstream_cool_downs_total{provider,origin}` cool-downs started by a 429 here or announced by another replica.
  */
+import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { noop, type IDefaultPolicyContext, type IPolicy } from 'cockatiel';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { ProviderName } from '../../domain/provider-name.js';
 import { CxError } from '../../errors/errors.js';
 import type { Logger } from '../../observability/logger.js';
-import { CoolDown } from './cool-down.js';
+import { CoolDowns, currentScope, DEFAULT_COOL_DOWN_MAX_SECONDS, type CoolDownScope, type CoolDownView } from './cool-down.js';
 import type { RedisTarget } from '../../config/redis-target.js';
 import { FleetRedis } from './fleet-redis.js';
-import { FleetWindow, LocalWindow, RateLimit } from './rate-limit.js';
+import { systemTimerClock, type TimerClock } from './limits-clock.js';
+import { FleetWindow, LocalWindow, PROCESS_WINDOW_GUARD_MS, RateLimit, WINDOW_MS } from './rate-limit.js';
+import { DEFAULT_REDIS_MAX_RTT_MS, HEARTBEAT_MS, RedisLatency, REPLICA_TTL_MS } from './redis-latency.js';
 import { markNotSent, retryAfterSeconds, timeLeft, type AttemptAnswer } from './resilience.js';
+import { gaugeSources, throttleMetrics, type ThrottleMetrics } from './throttle-metrics.js';
+
+export { throttleMetrics, type ThrottleMetrics } from './throttle-metrics.js';
 
 export type ThrottleReason = 'rate_limit' | 'cool_down';
 
@@ -36,117 +43,109 @@ export class Throttle implements IPolicy {
 
   constructor(
     readonly provider: ProviderName,
-    readonly coolDown: CoolDown,
+    readonly coolDowns: CoolDowns,
     readonly rateLimit: RateLimit | undefined,
     /** Longest wait for a cool-down to end: CXGRAPH_RETRY_AFTER_CAP_SECONDS, within the time limit. */
     private readonly coolDownMaxWaitMs: number,
     private readonly metrics?: ThrottleMetrics,
+    private readonly clock: TimerClock = systemTimerClock,
   ) {}
 
   execute<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal = NEVER): Promise<T> {
-    // The common case costs one comparison: no limit for this provider, no cool-down running.
-    if (this.rateLimit === undefined && this.coolDown.remainingMs() <= 0) return this.send(fn, signal);
+    // The common case costs two checks: no limit for this provider, no cool-down of any of its scopes.
+    if (this.rateLimit === undefined && this.coolDowns.idle) return this.send(fn, signal, this.scope(), false);
     return this.throttled(fn, signal);
   }
 
-  private async throttled<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal): Promise<T> {
-    for (;;) {
-      // Both waits are bounded by the request's time left too (resilience.ts timeLeft; none outside a request).
-      await this.waitOutCoolDown();
-      if (this.rateLimit) await this.rateLimit.acquire(timeLeft());
-      // A cool-down that began while this request waited for its turn: wait it out too, then take a new turn.
-      if (this.coolDown.remainingMs() <= 0) break;
-    }
-    return this.send(fn, signal);
+  /** The request's scope (upstream-client.ts sets it); a request sent outside one counts as the provider's. */
+  private scope(): CoolDownScope {
+    return currentScope() ?? { provider: this.provider, host: '', account: '' };
   }
 
-  private async send<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal): Promise<T> {
-    const answer = await fn({ signal });
+  private async throttled<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal): Promise<T> {
+    const scope = this.scope();
+    const started = this.clock.now();
+    let probe = false;
+    let coolingMs = 0;
+    for (;;) {
+      // Both waits are bounded by the request's time left too (resilience.ts timeLeft; none outside a request).
+      const t0 = this.clock.now();
+      probe = await this.waitOutCoolDown(scope, started);
+      coolingMs += this.clock.now() - t0;
+      if (this.rateLimit) {
+        try {
+          await this.rateLimit.acquire(timeLeft());
+        } catch (e) {
+          if (probe) this.coolDowns.probeFailed(scope);
+          throw e;
+        }
+      }
+      // A cool-down that began while this request waited for its turn: wait it out too, then take a new turn.
+      if (probe || this.coolDowns.phase(scope).kind === 'clear') break;
+    }
+    if (coolingMs > 0) this.metrics?.wait.observe({ provider: this.provider, reason: 'cool_down' }, coolingMs / 1000);
+    return this.send(fn, signal, scope, probe);
+  }
+
+  private async send<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal, scope: CoolDownScope, probe: boolean): Promise<T> {
+    let answer: T;
+    try {
+      answer = await fn({ signal });
+    } catch (e) {
+      if (probe) this.coolDowns.probeFailed(scope);
+      throw e;
+    }
     const a = answer as Partial<AttemptAnswer> | undefined;
     if (a?.status === 429 && a.headers) {
       const seconds = retryAfterSeconds(a.headers.get('retry-after'));
-      if (seconds !== undefined && seconds > 0) this.coolDown.started(seconds);
+      if (seconds !== undefined && seconds > 0) this.coolDowns.started(scope, seconds);
+      // A probe answered 429 without saying for how long: the cool-down starts again, as long as allowed.
+      else if (probe) this.coolDowns.started(scope, this.coolDowns.maxMs / 1000);
+    } else if (probe) {
+      this.coolDowns.probeSucceeded(scope);
     }
     return answer;
   }
 
-  private async waitOutCoolDown(): Promise<void> {
-    const started = Date.now();
-    for (let left = this.coolDown.remainingMs(); left > 0; left = this.coolDown.remainingMs()) {
-      if (Date.now() - started + left > Math.min(this.coolDownMaxWaitMs, timeLeft())) {
-        this.metrics?.refused.inc({ provider: this.provider, reason: 'cool_down' });
-        const seconds = Math.max(1, Math.ceil(left / 1000));
-        throw markNotSent(
-          new CxError(`${this.provider} answered 429 and asked for a pause: every cxgraph replica holds back its requests for ${seconds} s more; this one was not sent. Try again in ${seconds} s`, {
-            code: 'PROVIDER_RATE_LIMITED',
-            provider: this.provider,
-            retryAfter: seconds,
-          }),
-        );
+  /**
+   * Waits while the scope cools down, then for the probe's answer; true when this request is the probe. Refused
+   * (PROVIDER_RATE_LIMITED, unsent) when the wait would outlast CXGRAPH_RETRY_AFTER_CAP_SECONDS or the time left.
+   */
+  private async waitOutCoolDown(scope: CoolDownScope, started: number): Promise<boolean> {
+    for (;;) {
+      const phase = this.coolDowns.phase(scope);
+      if (phase.kind === 'clear') return false;
+      const budget = Math.min(this.coolDownMaxWaitMs, timeLeft()) - (this.clock.now() - started);
+      if (phase.kind === 'cooling') {
+        if (phase.leftMs > budget) throw this.refusal(phase.leftMs);
+        await this.coolDowns.changed(scope, phase.leftMs);
+        continue;
       }
-      await new Promise((r) => setTimeout(r, left));
+      if (await this.coolDowns.claimProbe(scope)) return true;
+      // Another request probes: its answer lifts the cool-down or starts it again. Asked again now and then, in
+      // case the prober went away (its claim in Redis runs out).
+      if (budget <= 0) throw this.refusal(1000);
+      await this.coolDowns.changed(scope, Math.min(budget, PROBE_RECHECK_MS));
     }
-    const waited = Date.now() - started;
-    if (waited > 0) this.metrics?.wait.observe({ provider: this.provider, reason: 'cool_down' }, waited / 1000);
+  }
+
+  private refusal(leftMs: number): CxError {
+    this.metrics?.refused.inc({ provider: this.provider, reason: 'cool_down' });
+    const seconds = Math.max(1, Math.ceil(leftMs / 1000));
+    return markNotSent(
+      new CxError(`${this.provider} answered 429 and asked for a pause: every cxgraph replica holds back its requests to that host and account for ${seconds} s more; this one was not sent. Try again in ${seconds} s`, {
+        code: 'PROVIDER_RATE_LIMITED',
+        provider: this.provider,
+        retryAfter: seconds,
+      }),
+    );
   }
 }
 
+/** While another request probes, how often a waiting one looks whether the probe went away. */
+const PROBE_RECHECK_MS = 250;
+
 const NEVER = new AbortController().signal;
-
-/** The throttle metrics, registered once per registry. */
-export interface ThrottleMetrics {
-  wait: Histogram<'provider' | 'reason'>;
-  waiting: Gauge<'provider'>;
-  refused: Counter<'provider' | 'reason'>;
-  coolDowns: Counter<'provider' | 'origin'>;
-}
-
-export function throttleMetrics(registry: Registry): ThrottleMetrics {
-  const once = <M>(name: string, make: () => M): M => (registry.getSingleMetric(name) as M | undefined) ?? make();
-  return {
-    wait: once(
-      'cxgraph_upstream_throttle_wait_seconds',
-      () =>
-        new Histogram({
-          name: 'cxgraph_upstream_throttle_wait_seconds',
-          help: 'How long upstream requests waited before being sent: for a turn within CXGRAPH_UPSTREAM_RATE_LIMITS (rate_limit) or for a shared 429 cool-down to end (cool_down). Requests that did not wait are not counted.',
-          labelNames: ['provider', 'reason'] as const,
-          buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
-          registers: [registry],
-        }),
-    ),
-    waiting: once(
-      'cxgraph_upstream_throttle_waiting',
-      () =>
-        new Gauge({
-          name: 'cxgraph_upstream_throttle_waiting',
-          help: 'Upstream requests of this replica waiting for a turn within CXGRAPH_UPSTREAM_RATE_LIMITS now.',
-          labelNames: ['provider'] as const,
-          registers: [registry],
-        }),
-    ),
-    refused: once(
-      'cxgraph_upstream_throttle_refused_total',
-      () =>
-        new Counter({
-          name: 'cxgraph_upstream_throttle_refused_total',
-          help: 'Upstream requests answered PROVIDER_RATE_LIMITED without being sent: no turn within CXGRAPH_UPSTREAM_RATE_LIMIT_WAIT_MS (rate_limit), or a 429 cool-down longer than the wait allowed (cool_down).',
-          labelNames: ['provider', 'reason'] as const,
-          registers: [registry],
-        }),
-    ),
-    coolDowns: once(
-      'cxgraph_upstream_cool_downs_total',
-      () =>
-        new Counter({
-          name: 'cxgraph_upstream_cool_downs_total',
-          help: 'Cool-downs of a provider after a 429 with Retry-After: started by an answer to this replica (local) or announced by another replica (shared).',
-          labelNames: ['provider', 'origin'] as const,
-          registers: [registry],
-        }),
-    ),
-  };
-}
 
 export interface UpstreamLimitsOptions {
   /** CXGRAPH_UPSTREAM_RATE_LIMITS: requests per second by provider. */
@@ -155,10 +154,17 @@ export interface UpstreamLimitsOptions {
   rateLimitWaitMs: number;
   /** CXGRAPH_RETRY_AFTER_CAP_SECONDS in ms, already bounded by the request's time limit. */
   coolDownMaxWaitMs: number;
+  /** CXGRAPH_COOL_DOWN_MAX_SECONDS: the longest a 429 holds a scope back, whatever its Retry-After (default 60). */
+  coolDownMaxSeconds?: number;
+  /** How long a probe's claim holds (a replica that died probing): the time limit of one attempt and a margin. */
+  probeLeaseMs?: number;
+  /** CXGRAPH_RATE_LIMIT_REDIS_MAX_RTT_MS: past this round trip to Redis, rate limits are counted per process (default 200). */
+  redisMaxRttMs?: number;
   /** The shared Redis (REDIS_URL / REDIS_CLUSTER_NODES) and CXGRAPH_REDIS_PREFIX; none: this process only. */
   shared?: { target: RedisTarget; prefix: string };
   logger: Logger;
   registry?: Registry;
+  clock?: TimerClock;
 }
 
 /** Every provider's throttle, made on first use, over one FleetRedis when there is a shared Redis. */
@@ -166,11 +172,22 @@ export class UpstreamLimits {
   private readonly redis: FleetRedis | undefined;
   private readonly throttles = new Map<string, Throttle>();
   private readonly metrics: ThrottleMetrics | undefined;
+  private readonly clock: TimerClock;
+  readonly latency: RedisLatency | undefined;
+  /** Replicas seen in Redis within REPLICA_TTL_MS, this one included (1 until the first heartbeat answers). */
+  private replicasSeen = 1;
+  private readonly replicaId = randomUUID();
+  private stopHeartbeat: (() => void) | undefined;
+  private readonly loopDelay: ReturnType<typeof monitorEventLoopDelay> | undefined;
+  private closed = false;
 
   constructor(private readonly opts: UpstreamLimitsOptions) {
+    this.clock = opts.clock ?? systemTimerClock;
     this.redis = opts.shared ? new FleetRedis({ target: opts.shared.target, prefix: opts.shared.prefix, logger: opts.logger }) : undefined;
     this.metrics = opts.registry ? throttleMetrics(opts.registry) : undefined;
-    this.redis?.onCoolDown((provider, ms) => this.throttles.get(provider)?.coolDown.learnt(ms));
+    if (opts.registry) gaugeSources(opts.registry).add(this);
+    this.redis?.onCoolDown((provider, scope, ms) => this.throttles.get(provider)?.coolDowns.learnt(scope, ms));
+    this.redis?.onLift((provider, scope) => this.throttles.get(provider)?.coolDowns.liftedElsewhere(scope));
     this.redis?.onResync(() => {
       for (const provider of this.throttles.keys()) void this.readBack(provider);
     });
@@ -185,6 +202,56 @@ export class UpstreamLimits {
         );
       }
     }
+    // With fleet-wide rate limits: a heartbeat that counts the replicas and times Redis's round trips.
+    if (this.redis && limits.length) {
+      const maxRttMs = opts.redisMaxRttMs ?? DEFAULT_REDIS_MAX_RTT_MS;
+      this.latency = new RedisLatency({
+        maxRttMs,
+        clock: this.clock,
+        onChange: (slow, rttMs) => {
+          const shares = limits.map(([p, n]) => `${p} ${this.share(n)}/s of ${n}`).join(', ');
+          if (slow) {
+            opts.logger.warn(
+              { redisRttMs: Math.round(rttMs), maxRttMs, replicasSeen: this.replicasSeen, scope: 'process' },
+              `Redis round trips take ${Math.round(rttMs)} ms, over CXGRAPH_RATE_LIMIT_REDIS_MAX_RTT_MS (${maxRttMs}): upstream rate limits are counted per process until they are back within it, each replica its share (${shares}; ${this.replicasSeen} replica(s) seen)`,
+            );
+          } else {
+            opts.logger.info({ redisRttMs: Math.round(rttMs), maxRttMs, scope: 'fleet' }, `Redis round trips are back within CXGRAPH_RATE_LIMIT_REDIS_MAX_RTT_MS (${maxRttMs}): upstream rate limits are counted across every replica again`);
+          }
+        },
+      });
+      this.loopDelay = monitorEventLoopDelay({ resolution: 10 });
+      this.loopDelay.enable();
+      this.heartbeat();
+    }
+  }
+
+  /** This process's share of a fleet budget of `n` per second while it counts alone: n ÷ replicas seen, at least 1. */
+  share(n: number): number {
+    return Math.max(1, Math.floor(n / Math.max(1, this.replicasSeen)));
+  }
+
+  get replicas(): number {
+    return this.replicasSeen;
+  }
+
+  /** One heartbeat, then the next HEARTBEAT_MS after it answered. */
+  private heartbeat(): void {
+    if (this.closed || !this.redis) return;
+    const h = this.loopDelay;
+    h?.reset();
+    const sent = performance.now();
+    void this.redis.heartbeat(this.replicaId, REPLICA_TTL_MS).then((n) => {
+      if (this.closed) return;
+      if (n !== undefined) {
+        if (n >= 1) this.replicasSeen = n;
+        const rtt = performance.now() - sent;
+        // The event loop's own delay meanwhile is this process being busy, not Redis being slow.
+        const lag = h && h.count > 0 ? h.max / 1e6 : 0;
+        this.latency?.record(Math.max(0, rtt - lag));
+      }
+      this.stopHeartbeat = this.clock.setTimer(() => this.heartbeat(), HEARTBEAT_MS);
+    });
   }
 
   /** The throttle of `provider`, to put into its resilience policy. */
@@ -192,19 +259,34 @@ export class UpstreamLimits {
     let t = this.throttles.get(provider);
     if (t) return t;
     const m = this.metrics;
-    const coolDown = new CoolDown(
-      provider,
-      this.redis ? (ms) => void this.redis!.announceCoolDown(provider, ms) : undefined,
-      (origin, ms) => {
-        m?.coolDowns.inc({ provider, origin });
-        this.opts.logger.warn({ provider, coolDownMs: ms, origin }, origin === 'local' ? 'platform answered 429: holding back every replica until its Retry-After' : 'another replica was answered 429: holding back');
+    const redis = this.redis;
+    const coolDowns = new CoolDowns(provider, {
+      maxMs: (this.opts.coolDownMaxSeconds ?? DEFAULT_COOL_DOWN_MAX_SECONDS) * 1000,
+      clock: this.clock,
+      probeLeaseMs: this.opts.probeLeaseMs,
+      share: redis && {
+        announce: (p, key, ms) => void redis.announceCoolDown(p, key, ms),
+        lift: (p, key) => void redis.liftCoolDown(p, key),
+        claimProbe: (p, key, leaseMs) => redis.claimProbe(p, key, leaseMs),
+        releaseProbe: (p, key) => void redis.releaseProbe(p, key),
       },
-    );
+      onStart: (origin, ms, scope) => {
+        m?.coolDowns.inc({ provider, origin });
+        const where = { provider, host: scope.host, account: scope.account, coolDownMs: ms, origin };
+        this.opts.logger.warn(where, origin === 'local' ? `platform answered 429: every replica holds back requests to ${scope.host || provider} for this account for ${Math.ceil(ms / 1000)} s, then one probe` : 'another replica was answered 429: holding back that host and account');
+      },
+      onLift: (origin, scope) => {
+        this.opts.logger.info({ provider, host: scope.host, account: scope.account, origin }, origin === 'local' ? 'probe answered: cool-down lifted for every replica' : 'another replica lifted a cool-down');
+      },
+    });
     const limit = this.opts.rateLimits[provider];
+    // An injected clock counts the windows too (tests); the system's is read monotonic.
+    const localNow = this.opts.clock ? () => this.clock.now() : undefined;
     let rateLimit: RateLimit | undefined;
     if (limit) {
-      const local = new LocalWindow(limit);
-      const source = this.redis ? new FleetWindow(this.redis, provider, limit, local) : local;
+      const source = redis
+        ? new FleetWindow(redis, provider, limit, new LocalWindow(() => this.share(limit), WINDOW_MS + PROCESS_WINDOW_GUARD_MS, localNow), () => this.latency?.slow ?? false)
+        : new LocalWindow(limit, undefined, localNow);
       rateLimit = new RateLimit(
         limit,
         source,
@@ -212,7 +294,7 @@ export class UpstreamLimits {
         (retryAfter, waitedMs) =>
           markNotSent(
             new CxError(
-              `${provider} is at its rate limit (CXGRAPH_UPSTREAM_RATE_LIMITS: ${limit} requests per second${source.scope === 'fleet' ? ' across every replica' : ' for this replica'}): no turn within ${waitedMs} ms, the request was not sent. Try again in ${retryAfter} s`,
+              `${provider} is at its rate limit (CXGRAPH_UPSTREAM_RATE_LIMITS: ${limit} requests per second${source.scope === 'fleet' ? ' across every replica' : redis ? `, this replica's share ${this.share(limit)} while Redis is slow or unreachable` : ' for this replica'}): no turn within ${waitedMs} ms, the request was not sent. Try again in ${retryAfter} s`,
               { code: 'PROVIDER_RATE_LIMITED', provider, retryAfter },
             ),
           ),
@@ -221,21 +303,53 @@ export class UpstreamLimits {
           refused: () => m.refused.inc({ provider, reason: 'rate_limit' }),
           queued: (n) => m.waiting.set({ provider }, n),
         },
+        this.clock,
       );
     }
-    t = new Throttle(provider, coolDown, rateLimit, this.opts.coolDownMaxWaitMs, m);
+    t = new Throttle(provider, coolDowns, rateLimit, this.opts.coolDownMaxWaitMs, m, this.clock);
     this.throttles.set(provider, t);
     void this.readBack(provider);
     return t;
   }
 
-  /** A cool-down announced before this replica listened (started, or reconnected) is read back from its key. */
+  /** The running cool-downs of `provider` (`providers { coolDowns }`). */
+  coolDowns(provider: string): CoolDownView[] {
+    return this.throttles.get(provider)?.coolDowns.list() ?? [];
+  }
+
+  /** Cool-downs running (or waiting for their probe) per provider, for the gauge. */
+  coolDownCounts(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [p, t] of this.throttles) out.set(p, t.coolDowns.list().length);
+    return out;
+  }
+
+  /** Cool-downs announced before this replica listened (started, or reconnected) are read back from Redis. */
   private async readBack(provider: string): Promise<void> {
-    const left = await this.redis?.coolDownLeft(provider);
-    if (left) this.throttles.get(provider)?.coolDown.learnt(left);
+    const left = await this.redis?.coolDownsLeft(provider);
+    if (left) for (const [scope, ms] of left) this.throttles.get(provider)?.coolDowns.learnt(scope, ms);
+  }
+
+  /** What /readyz and the start-up summary say about the limits: where they are counted, and why. */
+  describe(sharedReachable: boolean): Record<string, unknown> | undefined {
+    const d = describeUpstreamLimits(this.opts.rateLimits, this.redis !== undefined, sharedReachable);
+    if (!d || !this.redis || !sharedReachable || !this.latency?.slow) return d;
+    const maxRttMs = this.opts.redisMaxRttMs ?? DEFAULT_REDIS_MAX_RTT_MS;
+    return {
+      ...d,
+      scope: 'process',
+      replicasSeen: this.replicasSeen,
+      perSecondHere: Object.fromEntries(Object.entries(this.opts.rateLimits).map(([p, n]) => [p, this.share(n)])),
+      redisRttMs: Math.round(this.latency.lastRttMs ?? 0),
+      note: `Redis round trips are over CXGRAPH_RATE_LIMIT_REDIS_MAX_RTT_MS (${maxRttMs} ms): counted per replica, each its share of the budget (divided by the ${this.replicasSeen} replica(s) seen), until they are back within it`,
+    };
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    this.stopHeartbeat?.();
+    this.loopDelay?.disable();
+    if (this.opts.registry) gaugeSources(this.opts.registry).delete(this);
     await this.redis?.close();
   }
 }
@@ -246,6 +360,6 @@ export function describeUpstreamLimits(rateLimits: Readonly<Record<string, numbe
   return {
     perSecond: rateLimits,
     scope: shared && sharedReachable ? 'fleet' : 'process',
-    ...(shared ? (sharedReachable ? {} : { note: 'Redis does not answer: counted per replica until it does' }) : { note: 'no shared Redis: counted per replica, N replicas may send N times the limit' }),
+    ...(shared ? (sharedReachable ? {} : { note: 'Redis does not answer: counted per replica (each its share of the budget) until it does' }) : { note: 'no shared Redis: counted per replica, N replicas may send N times the limit' }),
   };
 }
