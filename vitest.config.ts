@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
  * run alone, after everything else, because on a loaded 2-core machine a neighbour's CPU bunches their requests and
  * makes them measure the machine instead of the limiter.
  */
-const REAL_TIME = ['test/reliability/fleet-limits.test.ts', 'test/reliability/fleet-limits-cluster.test.ts'];
+const REAL_TIME = ['test/reliability/fleet-limits.test.ts', 'test/reliability/fleet-limits-cluster.test.ts', 'test/reliability/slow-redis-limits.test.ts'];
 
 export default defineConfig({
   test: {

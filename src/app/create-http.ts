@@ -75,7 +75,7 @@ export function createHttp(deps: HttpDeps): Http {
     clock: deps.limitsClock,
     shared: r.fleet,
     logger,
-    registry: metrics?.registry,
+    metrics,
   });
 
   const client = (provider: ProviderName): UpstreamClient => {

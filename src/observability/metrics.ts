@@ -4,8 +4,16 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** What the upstream-limit gauges read at each scrape (src/upstream/limits/throttle.ts registers each UpstreamLimits). */
+export interface LimitsGaugeSource {
+  coolDownCounts(): Map<string, number>;
+  readonly latency: { readonly slow: boolean } | undefined;
+}
+
 export class Metrics {
   readonly registry = new Registry();
+  /** The upstream limits of this server, read by the gauges below at each scrape (watchLimits). */
+  private readonly limitSources = new Set<LimitsGaugeSource>();
   readonly upstreamDuration = new Histogram({
     name: 'cxgraph_upstream_request_duration_seconds',
     help: 'Duration of requests to upstream provider APIs and token endpoints.',
@@ -66,6 +74,63 @@ export class Metrics {
     },
   });
 
+  /** The upstream limits' metrics (src/upstream/limits/throttle.ts; docs/operating.md, "Metrics"). */
+  readonly throttle = {
+    wait: new Histogram({
+      name: 'cxgraph_upstream_throttle_wait_seconds',
+      help: 'How long upstream requests waited before being sent: for a turn within CXGRAPH_UPSTREAM_RATE_LIMITS (rate_limit) or for a shared 429 cool-down to end (cool_down). Requests that did not wait are not counted.',
+      labelNames: ['provider', 'reason'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+      registers: [this.registry],
+    }),
+    waiting: new Gauge({
+      name: 'cxgraph_upstream_throttle_waiting',
+      help: 'Upstream requests of this replica waiting for a turn within CXGRAPH_UPSTREAM_RATE_LIMITS now.',
+      labelNames: ['provider'] as const,
+      registers: [this.registry],
+    }),
+    refused: new Counter({
+      name: 'cxgraph_upstream_throttle_refused_total',
+      help: 'Upstream requests answered PROVIDER_RATE_LIMITED without being sent: no turn within CXGRAPH_UPSTREAM_RATE_LIMIT_WAIT_MS (rate_limit), or a 429 cool-down longer than the wait allowed (cool_down).',
+      labelNames: ['provider', 'reason'] as const,
+      registers: [this.registry],
+    }),
+    coolDowns: new Counter({
+      name: 'cxgraph_upstream_cool_downs_total',
+      help: 'Cool-downs of a provider after a 429 with Retry-After: started by an answer to this replica (local) or announced by another replica (shared).',
+      labelNames: ['provider', 'origin'] as const,
+      registers: [this.registry],
+    }),
+    // Not `cxgraph_upstream_cool_downs`: OpenMetrics names the counter above's family so, and they would collide.
+    active: new Gauge({
+      name: 'cxgraph_upstream_cool_downs_active',
+      help: 'Scopes (host and account) of a provider held back by a 429 cool-down now, as this replica knows them, those waiting for their one probe included.',
+      labelNames: ['provider'] as const,
+      registers: [this.registry],
+      collect: () => {
+        this.throttle.active.reset();
+        for (const limits of this.limitSources) for (const [provider, n] of limits.coolDownCounts()) this.throttle.active.inc({ provider }, n);
+      },
+    }),
+    perProcess: new Gauge({
+      name: 'cxgraph_upstream_rate_limit_per_process',
+      help: '1 while CXGRAPH_UPSTREAM_RATE_LIMITS are counted per replica (each its share) because Redis round trips are over CXGRAPH_RATE_LIMIT_REDIS_MAX_RTT_MS.',
+      registers: [this.registry],
+      collect: () => {
+        let slow = 0;
+        for (const limits of this.limitSources) if (limits.latency?.slow) slow = 1;
+        this.throttle.perProcess.set(slow);
+      },
+    }),
+  };
+  /** Existence checks of recordings by where they were answered (src/providers/calljourney/recording-cache.ts). */
+  readonly recordingCache = new Counter({
+    name: 'cxgraph_recording_cache_total',
+    help: 'Recording keys looked up in the shared recording cache, by result: hit (answered from the cache), miss (asked of CallJourney) or joined (answered by a check of the same key already in flight in this replica).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'cxgraph_' });
   }
@@ -74,4 +139,12 @@ export class Metrics {
   watchCircuit(provider: string, state: () => string): void {
     this.circuits.set(provider, state);
   }
+
+  /** The upstream-limit gauges read `source` at every scrape until the returned function is called. */
+  watchLimits(source: LimitsGaugeSource): () => void {
+    this.limitSources.add(source);
+    return () => this.limitSources.delete(source);
+  }
 }
+
+export type ThrottleMetrics = Metrics['throttle'];

@@ -11,7 +11,7 @@
  * of CallJourney) or `joined` (answered by a check already in flight).
  */
 import { createHash } from 'node:crypto';
-import { Counter } from 'prom-client';
+import type { Counter } from 'prom-client';
 import type { RecordingKeyModel } from '../../domain/models.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { KvStore } from '../../store/kv-store.js';
@@ -23,7 +23,6 @@ export interface CachedRecording {
   callId: string;
 }
 
-const METRIC = 'cxgraph_recording_cache_total';
 
 export class RecordingCache {
   private readonly ttlMs: number;
@@ -39,7 +38,7 @@ export class RecordingCache {
   ) {
     this.ttlMs = config.ttlSeconds * 1000;
     this.missTtlMs = config.missTtlSeconds * 1000;
-    this.counter = metrics ? cacheCounter(metrics) : undefined;
+    this.counter = metrics?.recordingCache;
   }
 
   /** False when CXGRAPH_RECORDING_CACHE_TTL_SECONDS is 0 and nothing is cached: the loader then skips the store. */
@@ -92,16 +91,4 @@ export function storeKey(k: RecordingKeyModel): string {
 
 function isCached(v: unknown): v is CachedRecording {
   return typeof v === 'object' && v !== null && typeof (v as CachedRecording).exists === 'boolean' && typeof (v as CachedRecording).callId === 'string';
-}
-
-/** The counter, registered once per metrics registry (several loaders and servers in one process share it). */
-function cacheCounter(metrics: Metrics): Counter<'result'> {
-  const existing = metrics.registry.getSingleMetric(METRIC);
-  if (existing) return existing as Counter<'result'>;
-  return new Counter({
-    name: METRIC,
-    help: 'Recording keys looked up in the shared recording cache, by result: hit (answered from the cache), miss (asked of CallJourney) or joined (answered by a check of the same key already in flight in this replica).',
-    labelNames: ['result'] as const,
-    registers: [metrics.registry],
-  });
 }

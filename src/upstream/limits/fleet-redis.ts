@@ -8,10 +8,10 @@
  * Nothing here fails a request: a command that fails or takes longer than `opTimeoutMs` reports "not shared" and the
  * caller falls back to what this process knows, until Redis answers again (checked at most every `retryMs`).
  */
-import { createClient, createCluster } from '@keyv/redis';
 import type { Logger } from '../../observability/logger.js';
 
 import type { RedisTarget } from '../../config/redis-target.js';
+import { createRedisClient } from '../../store/redis-client.js';
 
 
 export interface FleetRedisOptions {
@@ -106,29 +106,11 @@ export class FleetRedis {
     this.opTimeoutMs = opts.opTimeoutMs ?? 500;
     this.retryMs = opts.retryMs ?? 1000;
     this.channel = `${opts.prefix}:cooldown`;
-    const socket = { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) };
-    let client: Commands;
-    let subscriber: Commands;
-    if ('url' in opts.target) {
-      this.kind = 'redis';
-      const c = createClient({ url: opts.target.url, disableOfflineQueue: true, socket });
-      client = c as unknown as Commands;
-      subscriber = c.duplicate() as unknown as Commands;
-    } else {
-      this.kind = 'redis-cluster';
-      const seed = new URL(opts.target.cluster[0]!);
-      const c = createCluster({
-        rootNodes: opts.target.cluster.map((url) => ({ url })),
-        defaults: {
-          username: seed.username ? decodeURIComponent(seed.username) : undefined,
-          password: seed.password ? decodeURIComponent(seed.password) : undefined,
-          disableOfflineQueue: true,
-          socket: seed.protocol === 'rediss:' ? { ...socket, tls: true } : socket,
-        },
-      });
-      client = c as unknown as Commands;
-      subscriber = c.duplicate() as unknown as Commands;
-    }
+    // The one Redis client factory (src/store/redis-client.ts); the subscriber is a second connection to the same target.
+    const opened = createRedisClient(opts.target);
+    this.kind = opened.kind;
+    const client = opened.client as unknown as Commands;
+    const subscriber = opened.client.duplicate() as unknown as Commands;
     this.client = client;
     this.commands = client;
     this.subscriber = subscriber;

@@ -18,7 +18,6 @@
 import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { noop, type IDefaultPolicyContext, type IPolicy } from 'cockatiel';
-import type { Registry } from 'prom-client';
 import type { ProviderName } from '../../domain/provider-name.js';
 import { CxError } from '../../errors/errors.js';
 import type { Logger } from '../../observability/logger.js';
@@ -29,9 +28,8 @@ import { systemTimerClock, type TimerClock } from './limits-clock.js';
 import { FleetWindow, LocalWindow, PROCESS_WINDOW_GUARD_MS, RateLimit, WINDOW_MS } from './rate-limit.js';
 import { DEFAULT_REDIS_MAX_RTT_MS, HEARTBEAT_MS, RedisLatency, REPLICA_TTL_MS } from './redis-latency.js';
 import { markNotSent, retryAfterSeconds, timeLeft, type AttemptAnswer } from './resilience.js';
-import { gaugeSources, throttleMetrics, type ThrottleMetrics } from './throttle-metrics.js';
+import type { Metrics, ThrottleMetrics } from '../../observability/metrics.js';
 
-export { throttleMetrics, type ThrottleMetrics } from './throttle-metrics.js';
 
 export type ThrottleReason = 'rate_limit' | 'cool_down';
 
@@ -163,7 +161,8 @@ export interface UpstreamLimitsOptions {
   /** The shared Redis (REDIS_URL / REDIS_CLUSTER_NODES) and CXGRAPH_REDIS_PREFIX; none: this process only. */
   shared?: { target: RedisTarget; prefix: string };
   logger: Logger;
-  registry?: Registry;
+  /** The server's metrics (observability/metrics.ts): the throttle's counters and gauges are declared there. */
+  metrics?: Metrics;
   clock?: TimerClock;
 }
 
@@ -180,12 +179,13 @@ export class UpstreamLimits {
   private stopHeartbeat: (() => void) | undefined;
   private readonly loopDelay: ReturnType<typeof monitorEventLoopDelay> | undefined;
   private closed = false;
+  private readonly unwatch: (() => void) | undefined;
 
   constructor(private readonly opts: UpstreamLimitsOptions) {
     this.clock = opts.clock ?? systemTimerClock;
     this.redis = opts.shared ? new FleetRedis({ target: opts.shared.target, prefix: opts.shared.prefix, logger: opts.logger }) : undefined;
-    this.metrics = opts.registry ? throttleMetrics(opts.registry) : undefined;
-    if (opts.registry) gaugeSources(opts.registry).add(this);
+    this.metrics = opts.metrics?.throttle;
+    this.unwatch = opts.metrics?.watchLimits(this);
     this.redis?.onCoolDown((provider, scope, ms) => this.throttles.get(provider)?.coolDowns.learnt(scope, ms));
     this.redis?.onLift((provider, scope) => this.throttles.get(provider)?.coolDowns.liftedElsewhere(scope));
     this.redis?.onResync(() => {
@@ -349,7 +349,7 @@ export class UpstreamLimits {
     this.closed = true;
     this.stopHeartbeat?.();
     this.loopDelay?.disable();
-    if (this.opts.registry) gaugeSources(this.opts.registry).delete(this);
+    this.unwatch?.();
     await this.redis?.close();
   }
 }
