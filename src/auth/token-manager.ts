@@ -27,7 +27,7 @@ import { lockHolderBusy, waitOnLockHolder } from './lock-wait.js';
 import { currentDeadline, withoutDeadline } from '../observability/request-context.js';
 import { TokenBackoff } from './token-backoff.js';
 import type { TokenSource } from './token-source.js';
-import { tokenSetFromResponse, withCappedLifetime, type TokenSet } from './token-set.js';
+import { jwtClockSkew, tokenSetFromResponse, withCappedLifetime, type TokenSet } from './token-set.js';
 
 export type { FetchLike } from '../http/upstream-fetch.js';
 export { cacheKey } from './token-key.js';
@@ -96,6 +96,10 @@ export class TokenManager implements TokenSource {
   private readonly backoff: TokenBackoff;
   /** Credentials of the grants asked for tokens so far (secretsFor). */
   private readonly credentials = new Set<string>();
+  /** Grants whose issuer's clock skew has been reported (once per grant and process). */
+  private readonly skewReported = new Set<string>();
+  /** Fingerprints of tokens whose JWT `exp` was already past on arrival and whose lifetime came from the issuer's times. */
+  private readonly skewed = new Set<string>();
 
   constructor(private readonly opts: TokenManagerOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -136,8 +140,17 @@ export class TokenManager implements TokenSource {
    */
   async invalidate(grant: Grant, accessToken: string): Promise<void> {
     const key = cacheKey(grant.identity);
-    this.rejected.add(fingerprint(accessToken));
+    const print = fingerprint(accessToken);
+    this.rejected.add(print);
     if (this.rejected.size > 10_000) this.rejected.clear();
+    if (this.skewed.delete(print)) {
+      // The token's `exp` was past on arrival and was read as the issuer's clock being off; the API says the token
+      // really is expired. Fetching at once would bring another such token: the grant backs off instead.
+      const provider = grant.identity.provider;
+      const e = new CxError(`${provider} refused (401) a token whose exp had already passed when it was issued: the token endpoint issues expired tokens`, { code: 'PROVIDER_AUTH_FAILED', provider, upstreamStatus: 401 });
+      this.backoff.failed(key, provider, e, this.clock.now());
+      this.opts.status?.failed(provider, e);
+    }
     const mem = this.memory.get(key);
     if (mem?.accessToken === accessToken) this.memory.set(key, { ...mem, expiresAt: 0, renewAt: 0 });
     const stored = await this.opts.store.get<CachedToken>(key);
@@ -245,6 +258,13 @@ export class TokenManager implements TokenSource {
       let token: TokenSet;
       try {
         token = await this.fetchToken(grant, base);
+        // The endpoint handed back the very token the API has just refused (401): using it would be refused again,
+        // and asking again at once would bring it again, on every query. The grant backs off as after a failure.
+        if (this.rejected.has(fingerprint(token.accessToken))) {
+          const e = sameTokenAgain(grant.identity.provider);
+          this.opts.status?.failed(grant.identity.provider, e);
+          throw e;
+        }
       } catch (e) {
         this.backoff.failed(key, grant.identity.provider, e, this.clock.now());
         throw e;
@@ -362,12 +382,34 @@ export class TokenManager implements TokenSource {
       const token = await this.http(provider).json(request, (body) => withCappedLifetime(grant.processResponse ? grant.processResponse(body, requestedAt) : tokenSetFromResponse(provider, body, requestedAt)));
       this.opts.metrics?.tokenRequests.inc({ provider, outcome: 'success' });
       this.opts.metrics?.tokenCache.inc({ provider, result: 'fetch' });
+      this.noteClockSkew(grant, token, requestedAt);
       this.opts.logger.info({ provider, expiresInS: Math.round((token.expiresAt - requestedAt) / 1000) }, 'obtained access token');
       return token;
     } catch (e) {
       this.opts.metrics?.tokenRequests.inc({ provider, outcome: isCxError(e) ? e.extensions.code : 'PROVIDER_ERROR' });
       throw e;
     }
+  }
+
+  /**
+   * A JWT whose `exp` had passed before it arrived (token-set.ts, jwtClockSkew): its lifetime was taken from the
+   * issuer's own times. Said once per grant, with the skew, so an operator can fix the clock.
+   */
+  private noteClockSkew(grant: Grant, token: TokenSet, requestedAt: number): void {
+    const skew = jwtClockSkew(token.accessToken, requestedAt, (token.expiresAt - token.obtainedAt) / 1000);
+    if (!skew) return;
+    if (this.skewed.size > 10_000) this.skewed.clear();
+    this.skewed.add(fingerprint(token.accessToken));
+    const key = cacheKey(grant.identity);
+    if (this.skewReported.has(key)) return;
+    if (this.skewReported.size > 10_000) this.skewReported.clear();
+    this.skewReported.add(key);
+    const provider = grant.identity.provider;
+    const lifetimeS = Math.round((token.expiresAt - token.obtainedAt) / 1000);
+    this.opts.logger.warn(
+      { provider, clockSkewS: skew.skewS, lifetimeS },
+      `${provider} token endpoint issued a token whose exp had already passed: clock skew of ${skew.skewS} s between it and cxgraph; the token is kept for its stated lifetime (${lifetimeS} s)`,
+    );
   }
 
   /** Clients of the manager's own, one per provider, when none are given (see TokenManagerOptions.http). */
@@ -391,6 +433,15 @@ export class TokenManager implements TokenSource {
     const renewAt = t.expiresAt - margin * (1 + 0.5 * this.random());
     return { ...t, renewAt: Math.max(t.obtainedAt, renewAt) };
   }
+}
+
+/** The token endpoint answered with the token the API has just refused (TokenManager.fetchUnderLock). */
+function sameTokenAgain(provider: ProviderName): CxError {
+  return new CxError(`${provider} token endpoint answered with the access token the API had just refused (same token returned after 401)`, {
+    code: 'PROVIDER_AUTH_FAILED',
+    provider,
+    upstreamStatus: 200,
+  });
 }
 
 /** grant_types whose request may be sent again (see TokenManager.exchange). */
