@@ -168,7 +168,10 @@ export class TokenManager implements TokenSource {
   async withToken<T>(grant: Grant, fn: (token: TokenSet) => Promise<T>, isUnauthorized: (result: T) => boolean): Promise<T> {
     const first = await this.getToken(grant);
     const r1 = await fn(first);
-    if (!isUnauthorized(r1)) return r1;
+    if (!isUnauthorized(r1)) {
+      if (this.skewed.size && this.skewed.has(fingerprint(first.accessToken))) this.backoff.succeeded(cacheKey(grant.identity));
+      return r1;
+    }
     await this.invalidate(grant, first.accessToken);
     const second = await this.getToken(grant);
     return fn(second);
@@ -269,7 +272,8 @@ export class TokenManager implements TokenSource {
         this.backoff.failed(key, grant.identity.provider, e, this.clock.now());
         throw e;
       }
-      this.backoff.succeeded(key);
+      // A token whose exp had passed on arrival is no sign of health yet: only the API accepting it is (withToken).
+      if (!this.skewed.has(fingerprint(token.accessToken))) this.backoff.succeeded(key);
       const cached = this.withRenewAt(token);
       this.memory.set(key, cached);
       await this.opts.store.set(key, cached, this.storeTtl(cached));
