@@ -15,8 +15,8 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
 import type { KvStore } from '../store/kv-store.js';
 import type { ProviderName } from '../domain/provider-name.js';
-import { UpstreamClient, type UpstreamRequest } from '../http/upstream-client.js';
-import { ResiliencePolicy } from '../http/resilience.js';
+import type { UpstreamClient, UpstreamRequest } from '../http/upstream-client.js';
+import { ownClients } from './own-clients.js';
 import type { FetchLike } from '../http/upstream-fetch.js';
 import { credentialsIn } from '../security/upstream-text.js';
 import type { ConnectionStatus } from './connection-status.js';
@@ -27,7 +27,8 @@ import { lockHolderBusy, waitOnLockHolder } from './lock-wait.js';
 import { currentDeadline, withoutDeadline } from '../observability/request-context.js';
 import { TokenBackoff } from './token-backoff.js';
 import type { TokenSource } from './token-source.js';
-import { jwtClockSkew, tokenSetFromResponse, withCappedLifetime, type TokenSet } from './token-set.js';
+import { tokenSetFromResponse, withCappedLifetime, type TokenSet } from './token-set.js';
+import { expiredOnIssue, sameTokenAgain, SkewedTokens } from './token-anomalies.js';
 
 export type { FetchLike } from '../http/upstream-fetch.js';
 export { cacheKey } from './token-key.js';
@@ -96,21 +97,20 @@ export class TokenManager implements TokenSource {
   private readonly backoff: TokenBackoff;
   /** Credentials of the grants asked for tokens so far (secretsFor). */
   private readonly credentials = new Set<string>();
-  /** Grants whose issuer's clock skew has been reported (once per grant and process). */
-  private readonly skewReported = new Set<string>();
-  /** Fingerprints of tokens whose JWT `exp` was already past on arrival and whose lifetime came from the issuer's times. */
-  private readonly skewed = new Set<string>();
+  /** Tokens whose JWT `exp` had passed on arrival (token-anomalies.ts). */
+  private readonly skewed: SkewedTokens;
 
   constructor(private readonly opts: TokenManagerOptions) {
     this.clock = opts.clock ?? systemClock;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
-    this.http = opts.http ?? this.ownClients();
+    this.http = opts.http ?? ownClients({ fetch: opts.fetch, tokens: this, logger: opts.logger, metrics: opts.metrics, status: opts.status, timeoutMs: this.timeoutMs });
     this.lockLeaseMs = opts.lockLeaseMs ?? this.timeoutMs + 5_000;
     this.lockPollMs = opts.lockPollMs ?? 50;
     this.random = opts.random ?? Math.random;
     this.refreshTokenTtlMs = opts.refreshTokenTtlMs ?? 30 * 24 * 3600_000;
     this.releases = new LockReleases(opts.store, opts.logger, (key, grant) => this.writeBack(key, grant));
     this.backoff = new TokenBackoff({ logger: opts.logger, random: this.random, ...opts.backoff });
+    this.skewed = new SkewedTokens(opts.logger);
   }
 
   /** A valid access token for the grant. Throws CxError (PROVIDER_AUTH_FAILED, …) when none can be had. */
@@ -140,17 +140,10 @@ export class TokenManager implements TokenSource {
    */
   async invalidate(grant: Grant, accessToken: string): Promise<void> {
     const key = cacheKey(grant.identity);
-    const print = fingerprint(accessToken);
-    this.rejected.add(print);
+    this.rejected.add(fingerprint(accessToken));
     if (this.rejected.size > 10_000) this.rejected.clear();
-    if (this.skewed.delete(print)) {
-      // The token's `exp` was past on arrival and was read as the issuer's clock being off; the API says the token
-      // really is expired. Fetching at once would bring another such token: the grant backs off instead.
-      const provider = grant.identity.provider;
-      const e = new CxError(`${provider} refused (401) a token whose exp had already passed when it was issued: the token endpoint issues expired tokens`, { code: 'PROVIDER_AUTH_FAILED', provider, upstreamStatus: 401 });
-      this.backoff.failed(key, provider, e, this.clock.now());
-      this.opts.status?.failed(provider, e);
-    }
+    // A token whose exp was past on arrival, and the API says it really is expired: fetching at once brings another.
+    if (this.skewed.delete(accessToken)) this.backoff.failed(key, grant.identity.provider, expiredOnIssue(grant.identity.provider, this.opts.status), this.clock.now());
     const mem = this.memory.get(key);
     if (mem?.accessToken === accessToken) this.memory.set(key, { ...mem, expiresAt: 0, renewAt: 0 });
     const stored = await this.opts.store.get<CachedToken>(key);
@@ -169,7 +162,7 @@ export class TokenManager implements TokenSource {
     const first = await this.getToken(grant);
     const r1 = await fn(first);
     if (!isUnauthorized(r1)) {
-      if (this.skewed.size && this.skewed.has(fingerprint(first.accessToken))) this.backoff.succeeded(cacheKey(grant.identity));
+      if (this.skewed.has(first.accessToken)) this.backoff.succeeded(cacheKey(grant.identity));
       return r1;
     }
     await this.invalidate(grant, first.accessToken);
@@ -263,17 +256,13 @@ export class TokenManager implements TokenSource {
         token = await this.fetchToken(grant, base);
         // The endpoint handed back the very token the API has just refused (401): using it would be refused again,
         // and asking again at once would bring it again, on every query. The grant backs off as after a failure.
-        if (this.rejected.has(fingerprint(token.accessToken))) {
-          const e = sameTokenAgain(grant.identity.provider);
-          this.opts.status?.failed(grant.identity.provider, e);
-          throw e;
-        }
+        if (this.rejected.has(fingerprint(token.accessToken))) throw sameTokenAgain(grant.identity.provider, this.opts.status);
       } catch (e) {
         this.backoff.failed(key, grant.identity.provider, e, this.clock.now());
         throw e;
       }
       // A token whose exp had passed on arrival is no sign of health yet: only the API accepting it is (withToken).
-      if (!this.skewed.has(fingerprint(token.accessToken))) this.backoff.succeeded(key);
+      if (!this.skewed.has(token.accessToken)) this.backoff.succeeded(key);
       const cached = this.withRenewAt(token);
       this.memory.set(key, cached);
       await this.opts.store.set(key, cached, this.storeTtl(cached));
@@ -386,48 +375,13 @@ export class TokenManager implements TokenSource {
       const token = await this.http(provider).json(request, (body) => withCappedLifetime(grant.processResponse ? grant.processResponse(body, requestedAt) : tokenSetFromResponse(provider, body, requestedAt)));
       this.opts.metrics?.tokenRequests.inc({ provider, outcome: 'success' });
       this.opts.metrics?.tokenCache.inc({ provider, result: 'fetch' });
-      this.noteClockSkew(grant, token, requestedAt);
+      this.skewed.note(cacheKey(grant.identity), provider, token, requestedAt);
       this.opts.logger.info({ provider, expiresInS: Math.round((token.expiresAt - requestedAt) / 1000) }, 'obtained access token');
       return token;
     } catch (e) {
       this.opts.metrics?.tokenRequests.inc({ provider, outcome: isCxError(e) ? e.extensions.code : 'PROVIDER_ERROR' });
       throw e;
     }
-  }
-
-  /**
-   * A JWT whose `exp` had passed before it arrived (token-set.ts, jwtClockSkew): its lifetime was taken from the
-   * issuer's own times. Said once per grant, with the skew, so an operator can fix the clock.
-   */
-  private noteClockSkew(grant: Grant, token: TokenSet, requestedAt: number): void {
-    const skew = jwtClockSkew(token.accessToken, requestedAt, (token.expiresAt - token.obtainedAt) / 1000);
-    if (!skew) return;
-    if (this.skewed.size > 10_000) this.skewed.clear();
-    this.skewed.add(fingerprint(token.accessToken));
-    const key = cacheKey(grant.identity);
-    if (this.skewReported.has(key)) return;
-    if (this.skewReported.size > 10_000) this.skewReported.clear();
-    this.skewReported.add(key);
-    const provider = grant.identity.provider;
-    const lifetimeS = Math.round((token.expiresAt - token.obtainedAt) / 1000);
-    this.opts.logger.warn(
-      { provider, clockSkewS: skew.skewS, lifetimeS },
-      `${provider} token endpoint issued a token whose exp had already passed: clock skew of ${skew.skewS} s between it and cxgraph; the token is kept for its stated lifetime (${lifetimeS} s)`,
-    );
-  }
-
-  /** Clients of the manager's own, one per provider, when none are given (see TokenManagerOptions.http). */
-  private ownClients(): (provider: ProviderName) => TokenTransport {
-    const clients = new Map<ProviderName, UpstreamClient>();
-    return (provider) => {
-      let c = clients.get(provider);
-      if (!c) {
-        const policy = ResiliencePolicy.timeLimitOnly(provider, this.timeoutMs);
-        c = new UpstreamClient(provider, { fetch: this.opts.fetch, tokens: this, logger: this.opts.logger, metrics: this.opts.metrics, status: this.opts.status, timeoutMs: this.timeoutMs, policy });
-        clients.set(provider, c);
-      }
-      return c;
-    };
   }
 
   private withRenewAt(t: TokenSet): CachedToken {
@@ -437,15 +391,6 @@ export class TokenManager implements TokenSource {
     const renewAt = t.expiresAt - margin * (1 + 0.5 * this.random());
     return { ...t, renewAt: Math.max(t.obtainedAt, renewAt) };
   }
-}
-
-/** The token endpoint answered with the token the API has just refused (TokenManager.fetchUnderLock). */
-function sameTokenAgain(provider: ProviderName): CxError {
-  return new CxError(`${provider} token endpoint answered with the access token the API had just refused (same token returned after 401)`, {
-    code: 'PROVIDER_AUTH_FAILED',
-    provider,
-    upstreamStatus: 200,
-  });
 }
 
 /** grant_types whose request may be sent again (see TokenManager.exchange). */
