@@ -27,6 +27,7 @@ import { currentDeadline, withoutDeadline } from '../observability/request-conte
 import { TokenBackoff } from './token-backoff.js';
 import type { TokenSource } from '../upstream/token-source.js';
 import { tokenSetFromResponse, withCappedLifetime, type TokenSet } from './token-set.js';
+import { expiredOnIssue, sameTokenAgain, SkewedTokens } from './token-anomalies.js';
 
 export { cacheKey } from './token-key.js';
 
@@ -87,6 +88,8 @@ export class TokenManager implements TokenSource {
   private readonly backoff: TokenBackoff;
   /** Credentials of the grants asked for tokens so far (secretsFor). */
   private readonly credentials = new Set<string>();
+  /** Tokens whose JWT `exp` had passed on arrival (token-anomalies.ts). */
+  private readonly skewed: SkewedTokens;
 
   constructor(private readonly opts: TokenManagerOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -98,6 +101,7 @@ export class TokenManager implements TokenSource {
     this.refreshTokenTtlMs = opts.refreshTokenTtlMs ?? 30 * 24 * 3600_000;
     this.releases = new LockReleases(opts.store, opts.logger, (key, grant) => this.writeBack(key, grant));
     this.backoff = new TokenBackoff({ logger: opts.logger, random: this.random, ...opts.backoff });
+    this.skewed = new SkewedTokens(opts.logger);
   }
 
   /** A valid access token for the grant. Throws CxError (PROVIDER_AUTH_FAILED, …) when none can be had. */
@@ -129,6 +133,8 @@ export class TokenManager implements TokenSource {
     const key = cacheKey(grant.identity);
     this.rejected.add(fingerprint(accessToken));
     if (this.rejected.size > 10_000) this.rejected.clear();
+    // A token whose exp was past on arrival, and the API says it really is expired: fetching at once brings another.
+    if (this.skewed.delete(accessToken)) this.backoff.failed(key, grant.identity.provider, expiredOnIssue(grant.identity.provider, this.opts.status), this.clock.now());
     const mem = this.memory.get(key);
     if (mem?.accessToken === accessToken) this.memory.set(key, { ...mem, expiresAt: 0, renewAt: 0 });
     const stored = await this.opts.store.get<CachedToken>(key);
@@ -146,7 +152,10 @@ export class TokenManager implements TokenSource {
   async withToken<T>(grant: Grant, fn: (token: TokenSet) => Promise<T>, isUnauthorized: (result: T) => boolean): Promise<T> {
     const first = await this.getToken(grant);
     const r1 = await fn(first);
-    if (!isUnauthorized(r1)) return r1;
+    if (!isUnauthorized(r1)) {
+      if (this.skewed.has(first.accessToken)) this.backoff.succeeded(cacheKey(grant.identity));
+      return r1;
+    }
     await this.invalidate(grant, first.accessToken);
     const second = await this.getToken(grant);
     return fn(second);
@@ -236,11 +245,15 @@ export class TokenManager implements TokenSource {
       let token: TokenSet;
       try {
         token = await this.fetchToken(grant, base);
+        // The endpoint handed back the very token the API has just refused (401): using it would be refused again,
+        // and asking again at once would bring it again, on every query. The grant backs off as after a failure.
+        if (this.rejected.has(fingerprint(token.accessToken))) throw sameTokenAgain(grant.identity.provider, this.opts.status);
       } catch (e) {
         this.backoff.failed(key, grant.identity.provider, e, this.clock.now());
         throw e;
       }
-      this.backoff.succeeded(key);
+      // A token whose exp had passed on arrival is no sign of health yet: only the API accepting it is (withToken).
+      if (!this.skewed.has(token.accessToken)) this.backoff.succeeded(key);
       const cached = this.withRenewAt(token);
       this.memory.set(key, cached);
       await this.opts.store.set(key, cached, this.storeTtl(cached));
@@ -355,6 +368,7 @@ export class TokenManager implements TokenSource {
       const token = await this.http(provider).json(request, (body) => withCappedLifetime(grant.processResponse ? grant.processResponse(body, requestedAt) : tokenSetFromResponse(provider, body, requestedAt)));
       this.opts.metrics?.tokenRequests.inc({ provider, outcome: 'success' });
       this.opts.metrics?.tokenCache.inc({ provider, result: 'fetch' });
+      this.skewed.note(cacheKey(grant.identity), provider, token, requestedAt);
       this.opts.logger.info({ provider, expiresInS: Math.round((token.expiresAt - requestedAt) / 1000) }, 'obtained access token');
       return token;
     } catch (e) {

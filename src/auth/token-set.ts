@@ -46,9 +46,14 @@ export function tokenSetFromResponse(provider: ProviderName, body: unknown, requ
     throw new CxError(`${provider} token endpoint answered 200 without an access_token`, { code: 'PROVIDER_ERROR', provider });
   }
   const expiresIn = Number(b.expires_in);
-  let expiresAt = requestedAt + (Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : DEFAULT_LIFETIME_SECONDS) * 1000;
-  const jwtExp = jwtExpiry(b.access_token);
-  if (jwtExp !== undefined && jwtExp < expiresAt) expiresAt = jwtExp;
+  const givenLifetime = Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : undefined;
+  let expiresAt = requestedAt + (givenLifetime ?? DEFAULT_LIFETIME_SECONDS) * 1000;
+  const skew = jwtClockSkew(b.access_token, requestedAt, givenLifetime);
+  if (skew) expiresAt = Math.min(expiresAt, requestedAt + skew.lifetimeS * 1000);
+  else {
+    const jwtExp = jwtExpiry(b.access_token);
+    if (jwtExp !== undefined && jwtExp < expiresAt) expiresAt = jwtExp;
+  }
   return {
     accessToken: b.access_token,
     tokenType: typeof b.token_type === 'string' ? b.token_type : 'Bearer',
@@ -61,10 +66,35 @@ export function tokenSetFromResponse(provider: ProviderName, body: unknown, requ
 
 /** The JWT `exp` in epoch ms, or undefined when the token is not a JWT or has no `exp`. */
 export function jwtExpiry(token: string): number | undefined {
+  const exp = jwtClaims(token)?.exp;
+  return typeof exp === 'number' ? exp * 1000 : undefined;
+}
+
+/** Shortest lifetime given to a token whose issuer's clock is off and that says nothing else about its lifetime. */
+export const SKEWED_FALLBACK_LIFETIME_SECONDS = 60;
+
+/**
+ * The issuer's clock is behind ours (issue 17 item 6b): the JWT's `exp` is already past when the token arrives,
+ * though the endpoint has just issued it (`expires_in: 3600`). Read by our clock, such an `exp` would make every
+ * query fetch another token. The token's times are the issuer's, so its lifetime is what `exp` less `iat` and
+ * `expires_in` say (the shorter), counted from when it was asked for, or SKEWED_FALLBACK_LIFETIME_SECONDS when
+ * neither says. `skewS` is how far behind the issuer's clock is, estimated from `iat` (else from `expires_in`).
+ * Undefined when the token is no JWT or its `exp` is still ahead.
+ */
+export function jwtClockSkew(token: string, requestedAt: number, expiresInS?: number): { skewS: number; lifetimeS: number } | undefined {
+  const claims = jwtClaims(token);
+  if (!claims || typeof claims.exp !== 'number' || claims.exp * 1000 > requestedAt) return undefined;
+  const iat = typeof claims.iat === 'number' && claims.iat < claims.exp ? claims.iat : undefined;
+  const lifetimes = [expiresInS, iat !== undefined ? claims.exp - iat : undefined].filter((v): v is number => v !== undefined && v > 0);
+  const lifetimeS = lifetimes.length ? Math.min(...lifetimes) : SKEWED_FALLBACK_LIFETIME_SECONDS;
+  const issuerNow = iat ?? claims.exp - (expiresInS ?? 0);
+  return { skewS: Math.max(0, Math.round(requestedAt / 1000 - issuerNow)), lifetimeS };
+}
+
+function jwtClaims(token: string): { exp?: unknown; iat?: unknown } | undefined {
   if (token.split('.').length !== 3) return undefined;
   try {
-    const { exp } = decodeJwt(token);
-    return typeof exp === 'number' ? exp * 1000 : undefined;
+    return decodeJwt(token);
   } catch {
     return undefined;
   }

@@ -143,6 +143,28 @@ describe.skipIf(!HAS_REDIS)('shared recording cache: two replicas on one Redis',
     expect(await metric(a, 'cxgraph_recording_cache_total{result="miss"}')).toBe(0);
   });
 
+  it('two CallJourney tenants on one Redis and prefix do not answer each other: each asks its own platform', async () => {
+    // A second tenant (its own app, its own platform) holding no file under KEY.
+    const other = createCallJourneySimulator({ tenantId: '0b5e1f2a-9c3d-4e6f-8a7b-1c2d3e4f5a6b', clients: [{ clientId: 'c0ffee00-1111-4222-8333-444455556666', clientSecret: 'other-tenant-secret-7Yq' }], recordings: [] });
+    await other.start();
+    try {
+      const prefix = uniqueNamespace();
+      const common = { REDIS_URL, CXGRAPH_REDIS_PREFIX: prefix, CXGRAPH_RECORDING_CACHE_TTL_SECONDS: '60', CXGRAPH_RECORDING_MISS_CACHE_TTL_SECONDS: '60' };
+      const a = await startServer({ ...sim.env(), ...common });
+      const b = await startServer({ ...other.env(), ...common });
+      servers.push(a, b);
+      expect((await a.gql(ONE, { key: KEY })).data).toEqual({ recording: { filename: KEY.filename, exists: true, callId: known.callId } });
+      // Tenant B does not hold the file: it must ask its own platform and answer "not there", not A's cached answer.
+      expect((await b.gql(ONE, { key: KEY })).data).toEqual({ recording: { filename: KEY.filename, exists: false, callId: null } });
+      expect(other.server.count('conversationexists')).toBe(1);
+      // And B's cached "not there" does not reach A, whose answer stays its own.
+      expect((await a.gql(ONE, { key: KEY })).data).toEqual({ recording: { filename: KEY.filename, exists: true, callId: known.callId } });
+      expect(sim.server.count('conversationexists')).toBe(1);
+    } finally {
+      await other.stop();
+    }
+  });
+
   describe.skipIf(!HAS_REDIS_SERVER)('on a private Redis, where commands can be counted', () => {
     let redis: PrivateRedis;
     beforeAll(async () => {

@@ -276,3 +276,30 @@ describe('TokenManager', () => {
 function b64(o: unknown): string {
   return Buffer.from(JSON.stringify(o)).toString('base64url');
 }
+
+describe('JWTs whose exp has passed on arrival (issue 17 item 6b)', () => {
+  /** An unsigned JWT with these times (the token manager reads, never verifies, a token's claims). */
+  const jwt = (claims: Record<string, number>) => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+
+  it('when the API refuses such a token (it really was expired), the grant backs off instead of fetching per query', async () => {
+    const clock = new FakeClock();
+    const logs = new LogCapture();
+    let requests = 0;
+    const fetch: FetchLike = async () => {
+      requests++;
+      const nowS = Math.floor(clock.now() / 1000);
+      // Expired 10 s before it is issued, by the issuer's clock as well as ours.
+      return new Response(JSON.stringify({ access_token: jwt({ iat: nowS - 3610, exp: nowS - 10, n: requests }), token_type: 'Bearer', expires_in: 3600 }), { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    const tm = tokenManagerOver({ store: new MemoryKvStore(), logger: logs.logger, fetch, clock, random: () => 0 });
+    const g = grant();
+    const refusedAlways = async () => tm.withToken(g, async () => ({ status: 401 }), (r) => r.status === 401).catch((e: unknown) => e);
+    for (let i = 0; i < 60; i++) {
+      await refusedAlways();
+      clock.advance(1_000);
+    }
+    // Without the backoff: two token requests a query (120). With it: 1 s, 2 s, 4 s … apart.
+    expect(requests).toBeLessThanOrEqual(8);
+    expect(logs.lines.filter((l) => l.includes('clock skew of'))).toHaveLength(1);
+  });
+});

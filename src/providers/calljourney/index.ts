@@ -32,7 +32,7 @@ export const callJourney = defineProvider({
   create(config, ports) {
     const client = new CallJourneyClient(config, ports.http);
     // In the shared store: found on one replica, answered by all (docs/supergraph.md, "Caching").
-    const cache = new RecordingCache(ports.store, config.recordingCache, ports.metrics);
+    const cache = new RecordingCache(ports.store, config.recordingCache, { tenantId: config.tenantId, clientId: config.clientId, baseUrl: config.baseUrl }, ports.metrics);
     return {
       capabilities: {
         recordings: {

@@ -7,6 +7,10 @@
  * from the cache that this replica is already asking CallJourney about (another request, a moment ago) waits for that
  * answer instead of asking again: a popular file that is not cached yet costs one call per replica, not one per request.
  *
+ * Every key carries the CallJourney account it was answered for — tenant id, client id and base URL, hashed with the
+ * file's fields, never a secret — so deployments of two CallJourney configurations that share one Redis and one
+ * CXGRAPH_REDIS_PREFIX never answer each other's checks: a file that exists in one tenant is asked of the other.
+ *
  * `cxgraph_recording_cache_total{result}` counts the keys looked up: `hit` (answered from the cache), `miss` (asked
  * of CallJourney) or `joined` (answered by a check already in flight).
  */
@@ -23,6 +27,12 @@ export interface CachedRecording {
   callId: string;
 }
 
+/** What identifies the CallJourney account a cache answers for (from its configuration; no secret). */
+export interface RecordingAccount {
+  tenantId: string;
+  clientId: string;
+  baseUrl: string;
+}
 
 export class RecordingCache {
   private readonly ttlMs: number;
@@ -34,6 +44,7 @@ export class RecordingCache {
   constructor(
     private readonly store: KvStore,
     config: RecordingCacheConfig,
+    private readonly account: RecordingAccount,
     metrics?: Metrics,
   ) {
     this.ttlMs = config.ttlSeconds * 1000;
@@ -48,7 +59,7 @@ export class RecordingCache {
 
   /** The cached answers of `keys`, in key order (undefined: not cached), in one round trip to the store. */
   async lookup(keys: readonly RecordingKeyModel[]): Promise<(CachedRecording | undefined)[]> {
-    const storeKeys = keys.map(storeKey);
+    const storeKeys = keys.map((k) => storeKey(this.account, k));
     const found = this.store.getMany ? await this.store.getMany<CachedRecording>(storeKeys) : await Promise.all(storeKeys.map((k) => this.store.get<CachedRecording>(k)));
     const answers = found.map((v) => (isCached(v) ? v : undefined));
     const hits = answers.reduce((n, v) => (v ? n + 1 : n), 0);
@@ -62,7 +73,7 @@ export class RecordingCache {
    * already asking about the key, that answer. A failure is never kept; whoever joined the check gets it too.
    */
   check(key: RecordingKeyModel, ask: () => Promise<CachedRecording>): Promise<CachedRecording> {
-    const id = storeKey(key);
+    const id = storeKey(this.account, key);
     const running = this.inflight.get(id);
     if (running) {
       this.counter?.inc({ result: 'joined' });
@@ -81,12 +92,21 @@ export class RecordingCache {
 }
 
 /**
- * The store key of a file: a hash of its four fields (file names are long and may hold anything; the hash is short,
- * fixed and says nothing about the file). 128 bits of SHA-256.
+ * The store key of a file in an account: a hash of the account (tenant id and base URL as CallJourney compares them:
+ * the tenant without case, the URL normalised) and the file's four fields (file names are long and may hold anything;
+ * the hash is short, fixed and says nothing about either). 128 bits of SHA-256.
  */
-export function storeKey(k: RecordingKeyModel): string {
-  const id = JSON.stringify([k.company, k.organisation, k.folder, k.filename]);
+export function storeKey(account: RecordingAccount, k: RecordingKeyModel): string {
+  const id = JSON.stringify([account.tenantId.toLowerCase(), account.clientId, normalUrl(account.baseUrl), k.company, k.organisation, k.folder, k.filename]);
   return `recording:${createHash('sha256').update(id).digest('base64url').slice(0, 22)}`;
+}
+
+function normalUrl(url: string): string {
+  try {
+    return new URL(url).href.replace(/\/+$/, '');
+  } catch {
+    return url;
+  }
 }
 
 function isCached(v: unknown): v is CachedRecording {

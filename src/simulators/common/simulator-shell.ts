@@ -40,9 +40,13 @@ export interface Simulator<Env extends ProviderEnv = ProviderEnv> {
 
 export abstract class SimulatorShell<Env extends ProviderEnv> implements Simulator<Env> {
   readonly server: SimServer;
-  readonly issuer = new TokenIssuer();
   private readonly settings: IntSetting[] = [];
+  readonly issuer: TokenIssuer;
   private readonly tokenLifetime: IntSetting;
+  /** `tokenClockSkewSec`: how far the platform's clock is behind (TokenIssuer). */
+  private readonly clockSkew: IntSetting;
+  /** `repeatTokens` (0/1): the token endpoint hands back the token it issued last, refused or not (TokenIssuer). */
+  private readonly repeatTokens: IntSetting;
 
   /** `tokenLifetime.initial` is checked against 1..`max` (RangeError), as every later value is. */
   protected constructor(name: string, tokenLifetime: { initial: number; max: number }) {
@@ -50,6 +54,9 @@ export abstract class SimulatorShell<Env extends ProviderEnv> implements Simulat
     this.server.onConfig(this.settingsConfig());
     this.server.onRevoke(() => this.revokeTokens());
     this.tokenLifetime = this.intSetting('tokenLifetimeSec', tokenLifetime.initial, 1, tokenLifetime.max);
+    this.clockSkew = this.intSetting('tokenClockSkewSec', 0, 0, 10 * 365 * 86_400);
+    this.repeatTokens = this.intSetting('repeatTokens', 0, 0, 1);
+    this.issuer = new TokenIssuer({ clockSkewSec: () => this.clockSkew.value, repeatTokens: () => this.repeatTokens.value === 1 });
   }
 
   get url(): string {

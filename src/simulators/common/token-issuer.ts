@@ -15,12 +15,36 @@ interface KeyPair {
  * Revocation is tracked by `jti`: a token is valid only while its jti is in the live
  * set, so revokeAll() invalidates everything issued so far while tokens issued
  * afterwards stay valid, even within the same second.
+ *
+ * Two identity-provider faults a client must survive (issue 17 item 6), set through the shell's `/__sim/config`:
+ * `clockSkewSec` puts the platform's clock that many seconds behind (`iat`/`nbf`/`exp` are signed, and tokens checked,
+ * by that clock, so its API accepts tokens whose `exp` looks past to the client), and `repeatTokens` hands back the
+ * token issued last for the same claims, even one the API has since refused.
  */
+export interface TokenIssuerOptions {
+  /** Seconds the platform's clock is behind (0: none). */
+  clockSkewSec?: () => number;
+  /** When true, the last token issued for the same claims is handed back instead of a new one. */
+  repeatTokens?: () => boolean;
+}
+
 export class TokenIssuer {
+  /** The real clock (epoch ms) the platform's clock is derived from; tests that drive time set their own. */
+  now: () => number = () => Date.now();
+  /** The last token issued per set of claims, for `repeatTokens`. */
+  private readonly last = new Map<string, string>();
+
   private keys: Promise<KeyPair> | null = null;
   /** jti → exp (seconds) of every token that is neither revoked nor pruned after expiry. */
   private readonly live = new Map<string, number>();
   private issued = 0;
+
+  constructor(private readonly opts: TokenIssuerOptions = {}) {}
+
+  /** The platform's clock, epoch ms: the real one less the skew. */
+  private platformNow(): number {
+    return this.now() - (this.opts.clockSkewSec?.() ?? 0) * 1000;
+  }
 
   /** How many tokens this issuer has signed since it was created. */
   get issuedCount(): number {
@@ -33,8 +57,14 @@ export class TokenIssuer {
    */
   async issue(claims: Record<string, unknown>, lifetimeSec: number): Promise<string> {
     if (!(Number.isFinite(lifetimeSec) && lifetimeSec > 0)) throw new RangeError('lifetimeSec must be a positive number');
+    const claimsKey = JSON.stringify(claims);
+    const previous = this.last.get(claimsKey);
+    if (previous && this.opts.repeatTokens?.()) {
+      this.issued += 1;
+      return previous;
+    }
     const { privateKey, kid } = await this.keyPair();
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(this.platformNow() / 1000);
     const exp = now + Math.floor(lifetimeSec);
     const jti = randomUUID();
     const { iat: _iat, nbf: _nbf, exp: _exp, jti: _jti, ...rest } = claims;
@@ -47,13 +77,15 @@ export class TokenIssuer {
       .sign(privateKey);
     this.prune(now);
     this.live.set(jti, exp);
+    if (this.last.size > 1_000) this.last.clear();
+    this.last.set(claimsKey, token);
     this.issued += 1;
     return token;
   }
 
   /**
-   * The payload when the token was signed by this issuer, is within nbf/exp by the real
-   * clock (`Date.now()`, no tolerance), is not revoked and matches `expected`; otherwise null.
+   * The payload when the token was signed by this issuer, is within nbf/exp by the platform's
+   * clock (`now()` less the skew, no tolerance), is not revoked and matches `expected`; otherwise null.
    * `scope` must be one of the space-separated values of the token's `scope` or `scp` claim
    * (RFC 9068 / Azure AD), or an element of it when the claim is an array.
    */
@@ -63,6 +95,7 @@ export class TokenIssuer {
     try {
       ({ payload } = await jwtVerify(token, publicKey, {
         algorithms: ['RS256'],
+        currentDate: new Date(this.platformNow()),
         ...(expected.audience !== undefined ? { audience: expected.audience } : {}),
       }));
     } catch {
