@@ -60,7 +60,7 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
   const metrics = deps.metrics ?? new Metrics({ defaultMetrics: true });
   const services = createServices(config, { ...deps, logger, metrics });
-  const callerAuth = createCallerAuth(config.auth, { logger });
+  const callerAuth = createCallerAuth(config.auth, { logger, tenant: { claim: config.tenancy.claim, header: config.tenancy.header } });
   const maxBodyBytes = config.requestLimits.maxBodyBytes;
   // Links point at CXGRAPH_PUBLIC_URL, else at the address listened on (known once listening): never at a
   // request's Host header, which any client sets.

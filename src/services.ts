@@ -15,6 +15,8 @@ import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import { createStore } from './store/create-store.js';
 import type { KvStore } from './store/kv-store.js';
+import { accountMediaRoute, startAccounts } from './tenancy/services-accounts.js';
+import type { AccountRegistry } from './tenancy/registry.js';
 
 export interface ServiceDeps {
   logger: Logger;
@@ -45,6 +47,8 @@ export interface Services {
   capability<K extends CapabilityName>(kind: K, provider: ProviderName): Capabilities[K];
   /** A capability only one platform offers (recordings, callPlacement…): the configured one, else PROVIDER_NOT_CONFIGURED. */
   sole<K extends CapabilityName>(kind: K): Capabilities[K];
+  /** Every tenant's accounts and their instances (docs/tenancy.md); tenant `default`'s account `default` is `instances`. */
+  accounts: AccountRegistry;
   close(): Promise<void>;
 }
 
@@ -64,7 +68,7 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
   const clock = deps.clock ?? systemClock;
 
   // The token manager, and one upstream client and resilience policy per provider (src/http/create-http.ts).
-  const { tokens, client: http, close: closeHttp } = createHttp({
+  const { tokens, client: http, account, close: closeHttp } = createHttp({
     resilience: config.resilience,
     limits: config.limits,
     logger,
@@ -83,6 +87,7 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
     instances.set(module.name, instance);
   }
   const modules = config.modules;
+  const tenancy = startAccounts(config, { modules, instances, status, http: { account }, store, logger, metrics, clock });
 
   return {
     config,
@@ -93,7 +98,8 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
     status,
     modules,
     instances,
-    routes: [...instances.values()].flatMap((i) => i.routes ?? []),
+    routes: [...[...instances.values()].flatMap((i) => i.routes ?? []), ...(config.tenancy.accountsFile ? [accountMediaRoute(tenancy.registry, modules)] : [])],
+    accounts: tenancy.registry,
     capability(kind, provider) {
       const capable = modules.filter((m) => m.capabilities.includes(kind));
       const module = capable.find((m) => m.name === provider);
@@ -113,6 +119,7 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
       throw notConfigured(first.name, first.configuredBy);
     },
     async close() {
+      tenancy.stop();
       // The store first: it releases the token locks this replica still holds.
       await store.close();
       await closeHttp();

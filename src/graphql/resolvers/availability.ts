@@ -11,9 +11,9 @@ const MAX_SKILLS = 100;
 const MAX_SKILL_NAME_LENGTH = 100;
 
 export const availabilityQueries: Pick<QueryResolvers, 'agentAvailability'> = {
-  agentAvailability: async (_, { skillNames }, ctx) => {
+  agentAvailability: async (_, { skillNames, account }, ctx) => {
     const names = validateSkillNames(skillNames);
-    return ctx.services.sole('availability').availability(names);
+    return ctx.accounts.sole('availability', account).availability(names);
   },
 };
 
