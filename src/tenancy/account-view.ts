@@ -8,7 +8,7 @@ import type { CapabilityName, Capabilities } from '../domain/capabilities.js';
 import type { ProviderInstance } from '../domain/provider-module.js';
 import type { ProviderName } from '../domain/provider-name.js';
 import { DEFAULT_ACCOUNT, DEFAULT_TENANT, type Tenant } from '../domain/tenant.js';
-import type { Services } from '../services.js';
+import type { AccountRegistry } from './registry.js';
 
 export const ACCOUNT_MEDIA_PREFIX = '/media/@';
 
@@ -26,7 +26,7 @@ export interface AccountView {
   stamp<T>(value: T, account: string | undefined): T;
 }
 
-export function accountView(services: Services, tenant: Tenant | undefined): AccountView {
+export function accountView(services: { accounts: AccountRegistry }, tenant: Tenant | undefined): AccountView {
   const t = tenant ?? DEFAULT_TENANT;
   const registry = services.accounts;
   const stamp = <T>(value: T, account: string | undefined): T => {
