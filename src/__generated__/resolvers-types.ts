@@ -23,6 +23,17 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** One of the caller's tenant's accounts on a platform (docs/tenancy.md). */
+export type Account = {
+  __typename?: 'Account';
+  /** Whether fields use it when `account` is omitted. */
+  isDefault: Scalars['Boolean']['output'];
+  /** Its name, unique within the tenant and platform: what the `account` argument takes. */
+  name: Scalars['String']['output'];
+  /** The platform. */
+  provider: Provider;
+};
+
 /**
  * Someone (or something) that handles calls: a NewVoiceMedia user whose account acts as an agent, or a Telphin
  * PBX phone extension.
@@ -46,6 +57,12 @@ export type Agent = {
   name?: Maybe<Scalars['String']['output']>;
   /** NEWVOICEMEDIA or PBX. */
   provider: Provider;
+  /**
+   * An opaque, stable key another subgraph can store and reference (`{ __typename: "Agent", ref: "…" }`) without
+   * declaring any cxgraph enum: it encodes the platform, the account name and the platform's id. Resolved only within
+   * the caller's own tenant; a ref of an account the caller's tenant does not have resolves to null.
+   */
+  ref: Scalars['ID']['output'];
   /** The platform user behind the agent (NewVoiceMedia, looked up through the per-request user loader); null for PBX extensions. */
   user?: Maybe<User>;
 };
@@ -114,6 +131,12 @@ export type Call = {
    * check failed; BAD_USER_INPUT when a key field is blank.
    */
   recording?: Maybe<Recording>;
+  /**
+   * An opaque, stable key another subgraph can store and reference (`{ __typename: "Call", ref: "…" }`) without
+   * declaring any cxgraph enum: it encodes the platform, the account name and the platform's id. Resolved only within
+   * the caller's own tenant; a ref of an account the caller's tenant does not have resolves to null.
+   */
+  ref: Scalars['ID']['output'];
   /** When the call started, in UTC (e.g. `2024-05-01T09:30:00.000Z`); null when the platform did not say. */
   startTime?: Maybe<Scalars['DateTime']['output']>;
   /** Called party as the platform reports it (phone number or extension), not normalised. */
@@ -282,6 +305,7 @@ export type Mutation = {
  * PBX account `admin`, for GraphOS contracts that should leave them out.
  */
 export type MutationStartAgentCallArgs = {
+  account?: InputMaybe<Scalars['String']['input']>;
   agentName: Scalars['String']['input'];
   destination: Scalars['String']['input'];
   tenantDomain: Scalars['String']['input'];
@@ -293,6 +317,7 @@ export type MutationStartAgentCallArgs = {
  * PBX account `admin`, for GraphOS contracts that should leave them out.
  */
 export type MutationStartQueueCallbackArgs = {
+  account?: InputMaybe<Scalars['String']['input']>;
   destination: Scalars['String']['input'];
   queueName: Scalars['String']['input'];
   tenantDomain: Scalars['String']['input'];
@@ -342,6 +367,12 @@ export type PbxAccount = {
   /** The PBX login the user consented with. */
   login: Scalars['String']['output'];
   /**
+   * An opaque, stable key another subgraph can store and reference (`{ __typename: "PbxAccount", ref: "…" }`) without
+   * declaring any cxgraph enum: it encodes the platform, the account name and the platform's id. Resolved only within
+   * the caller's own tenant; a ref of an account the caller's tenant does not have resolves to null.
+   */
+  ref: Scalars['ID']['output'];
+  /**
    * CONNECTED while its trusted application gets tokens; NEEDS_REAUTHORIZATION once the PBX refused them (the user
    * must consent again through `beginPbxConnection`; `providers` says why); UNAVAILABLE while this replica cannot
    * open the stored record (it was sealed with an encryption key this replica lacks: add the key named in
@@ -383,6 +414,8 @@ export type Provider =
 /** The state of one provider connection, for dashboards and troubleshooting. */
 export type ProviderConnection = {
   __typename?: 'ProviderConnection';
+  /** Which of the caller's tenant's accounts on the platform this row is about (docs/tenancy.md); `default` for the one the platform's variables configure. */
+  account: Scalars['String']['output'];
   /**
    * PBX: how many connected PBX accounts cxgraph can use now (their users consented and their trusted applications
    * are accepted); 0 with status NOT_CONNECTED. Null for the other providers (one connection each) and while the
@@ -419,6 +452,8 @@ export type ProviderConnection = {
  */
 export type Query = {
   __typename?: 'Query';
+  /** The caller's tenant's accounts, per platform in the order of the Provider enum (docs/tenancy.md). Never another tenant's. */
+  accounts: Array<Account>;
   /**
    * Agent counts per state for the given NewVoiceMedia skills (1 to 100 names, none blank or holding a comma:
    * BAD_USER_INPUT otherwise), as the platform counts them at the time of the query. Null, with its error, when
@@ -482,6 +517,7 @@ export type Query = {
  * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
  */
 export type QueryAgentAvailabilityArgs = {
+  account?: InputMaybe<Scalars['String']['input']>;
   skillNames: Array<Scalars['String']['input']>;
 };
 
@@ -494,6 +530,7 @@ export type QueryAgentAvailabilityArgs = {
  * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
  */
 export type QueryAgentsArgs = {
+  account?: InputMaybe<Scalars['String']['input']>;
   provider: Provider;
 };
 
@@ -506,6 +543,7 @@ export type QueryAgentsArgs = {
  * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
  */
 export type QueryCallsArgs = {
+  account?: InputMaybe<Scalars['String']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   from: Scalars['DateTime']['input'];
@@ -534,6 +572,7 @@ export type QueryPbxAccountArgs = {
  * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
  */
 export type QueryRecordingArgs = {
+  account?: InputMaybe<Scalars['String']['input']>;
   key: RecordingKey;
 };
 
@@ -546,6 +585,7 @@ export type QueryRecordingArgs = {
  * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
  */
 export type QueryRecordingsArgs = {
+  account?: InputMaybe<Scalars['String']['input']>;
   keys: Array<RecordingKey>;
 };
 
@@ -558,6 +598,7 @@ export type QueryRecordingsArgs = {
  * query (and of a supergraph operation) still answers. `providers` never calls a platform and is never null.
  */
 export type QueryUsersArgs = {
+  account?: InputMaybe<Scalars['String']['input']>;
   page?: InputMaybe<Scalars['Int']['input']>;
   pageSize?: InputMaybe<Scalars['Int']['input']>;
   provider: Provider;
@@ -591,6 +632,12 @@ export type Recording = {
   folder: Scalars['String']['output'];
   /** Organisation within the company, exactly as configured in CallJourney. */
   organisation: Scalars['String']['output'];
+  /**
+   * An opaque, stable key another subgraph can store and reference (`{ __typename: "Recording", ref: "…" }`) without
+   * declaring any cxgraph enum: it encodes the platform, the account name and the platform's id. Resolved only within
+   * the caller's own tenant; a ref of an account the caller's tenant does not have resolves to null.
+   */
+  ref: Scalars['ID']['output'];
 };
 
 /** Identifies one recording file. All four fields are required and must not be blank (BAD_USER_INPUT otherwise). */
@@ -676,6 +723,12 @@ export type User = {
   phoneNumber?: Maybe<Scalars['String']['output']>;
   /** The platform this user belongs to: CLOUDCX or NEWVOICEMEDIA. */
   provider: Provider;
+  /**
+   * An opaque, stable key another subgraph can store and reference (`{ __typename: "User", ref: "…" }`) without
+   * declaring any cxgraph enum: it encodes the platform, the account name and the platform's id. Resolved only within
+   * the caller's own tenant; a ref of an account the caller's tenant does not have resolves to null.
+   */
+  ref: Scalars['ID']['output'];
   /** Roles on the platform, e.g. `Admin`, `Agents` (CloudCX) or the NewVoiceMedia role; empty when none. */
   roles: Array<Scalars['String']['output']>;
 };
@@ -787,25 +840,31 @@ export type FederationTypes = ResolversObject<{
 export type FederationReferenceTypes = ResolversObject<{
   Agent:
     ( { __typename: 'Agent' }
-    & GraphQLRecursivePick<FederationTypes['Agent'], {"provider":true,"id":true}> );
+    & ( GraphQLRecursivePick<FederationTypes['Agent'], {"provider":true,"id":true}>
+        | GraphQLRecursivePick<FederationTypes['Agent'], {"ref":true}> ) );
   Call:
     ( { __typename: 'Call' }
-    & GraphQLRecursivePick<FederationTypes['Call'], {"provider":true,"id":true}> );
+    & ( GraphQLRecursivePick<FederationTypes['Call'], {"provider":true,"id":true}>
+        | GraphQLRecursivePick<FederationTypes['Call'], {"ref":true}> ) );
   PbxAccount:
     ( { __typename: 'PbxAccount' }
-    & GraphQLRecursivePick<FederationTypes['PbxAccount'], {"id":true}> );
+    & ( GraphQLRecursivePick<FederationTypes['PbxAccount'], {"id":true}>
+        | GraphQLRecursivePick<FederationTypes['PbxAccount'], {"ref":true}> ) );
   Recording:
     ( { __typename: 'Recording' }
-    & GraphQLRecursivePick<FederationTypes['Recording'], {"company":true,"organisation":true,"folder":true,"filename":true}> );
+    & ( GraphQLRecursivePick<FederationTypes['Recording'], {"company":true,"organisation":true,"folder":true,"filename":true}>
+        | GraphQLRecursivePick<FederationTypes['Recording'], {"ref":true}> ) );
   User:
     ( { __typename: 'User' }
-    & GraphQLRecursivePick<FederationTypes['User'], {"provider":true,"id":true}> );
+    & ( GraphQLRecursivePick<FederationTypes['User'], {"provider":true,"id":true}>
+        | GraphQLRecursivePick<FederationTypes['User'], {"ref":true}> ) );
 }>;
 
 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  Account: ResolverTypeWrapper<Account>;
   Agent: ResolverTypeWrapper<AgentModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AgentAvailability: ResolverTypeWrapper<AgentAvailabilityModel>;
@@ -842,6 +901,7 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  Account: Account;
   Agent: AgentModel;
   ID: Scalars['ID']['output'];
   AgentAvailability: AgentAvailabilityModel;
@@ -905,11 +965,18 @@ export type TagDirectiveArgs = {
 
 export type TagDirectiveResolver<Result, Parent, ContextType = Context, Args = TagDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type AccountResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Account'] = ResolversParentTypes['Account']> = ResolversObject<{
+  isDefault?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  provider?: Resolver<ResolversTypes['Provider'], ParentType, ContextType>;
+}>;
+
 export type AgentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Agent'] = ResolversParentTypes['Agent'], FederationReferenceType extends FederationReferenceTypes['Agent'] = FederationReferenceTypes['Agent']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Agent']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['Provider'], ParentType, ContextType>;
+  ref?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
 }>;
 
@@ -931,6 +998,7 @@ export type CallResolvers<ContextType = Context, ParentType extends ResolversPar
   media?: Resolver<Array<ResolversTypes['CallMedia']>, ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['Provider'], ParentType, ContextType>;
   recording?: Resolver<Maybe<ResolversTypes['Recording']>, ParentType, ContextType, RequireFields<CallRecordingArgs, 'key'>>;
+  ref?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   startTime?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   to?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
@@ -983,6 +1051,7 @@ export type PbxAccountResolvers<ContextType = Context, ParentType extends Resolv
   extensionId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   login?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  ref?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ConnectionStatus'], ParentType, ContextType>;
   timezone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
@@ -993,6 +1062,7 @@ export type PbxConnectionStartResolvers<ContextType = Context, ParentType extend
 }>;
 
 export type ProviderConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ProviderConnection'] = ResolversParentTypes['ProviderConnection']> = ResolversObject<{
+  account?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   connectedAccounts?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   coolDowns?: Resolver<Array<ResolversTypes['UpstreamCoolDown']>, ParentType, ContextType>;
   lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1003,6 +1073,7 @@ export type ProviderConnectionResolvers<ContextType = Context, ParentType extend
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  accounts?: Resolver<Array<ResolversTypes['Account']>, ParentType, ContextType>;
   agentAvailability?: Resolver<Maybe<ResolversTypes['AgentAvailability']>, ParentType, ContextType, RequireFields<QueryAgentAvailabilityArgs, 'skillNames'>>;
   agents?: Resolver<Maybe<Array<ResolversTypes['Agent']>>, ParentType, ContextType, RequireFields<QueryAgentsArgs, 'provider'>>;
   calls?: Resolver<Maybe<ResolversTypes['CallConnection']>, ParentType, ContextType, RequireFields<QueryCallsArgs, 'first' | 'from' | 'provider' | 'to'>>;
@@ -1022,6 +1093,7 @@ export type RecordingResolvers<ContextType = Context, ParentType extends Resolve
   filename?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   folder?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   organisation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  ref?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
 export type StoreStatusResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StoreStatus'] = ResolversParentTypes['StoreStatus']> = ResolversObject<{
@@ -1049,6 +1121,7 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   phoneNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['Provider'], ParentType, ContextType>;
+  ref?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   roles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
@@ -1069,6 +1142,7 @@ export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<Resolv
 }
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
+  Account?: AccountResolvers<ContextType>;
   Agent?: AgentResolvers<ContextType>;
   AgentAvailability?: AgentAvailabilityResolvers<ContextType>;
   Call?: CallResolvers<ContextType>;

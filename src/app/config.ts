@@ -14,6 +14,7 @@ import { resilienceOf, type ResilienceConfig } from '../config/resilience-config
 import { tracingOf, type TracingConfig } from '../config/tracing-config.js';
 import { PROVIDERS } from '../providers/index.js';
 import { keyId } from '../store/secret-box.js';
+import { tenancyOf, type TenancyConfig } from '../tenancy/tenancy-config.js';
 
 export { ConfigError, type NodeEnv };
 
@@ -83,6 +84,8 @@ export interface Config {
   modules: readonly ProviderModule[];
   /** The configured ones, with their configuration. */
   providers: readonly ConfiguredProvider[];
+  /** Tenants and accounts (docs/tenancy.md): single-tenant, as before, unless a tenant claim or header is set. */
+  tenancy: TenancyConfig;
 }
 
 function publicUrlOf(r: EnvReader): string | undefined {
@@ -220,6 +223,7 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
     auth: { mode: 'none', explicit: false },
     modules,
     providers: [],
+    tenancy: { multiTenant: false },
     requestLimits: {
       maxDepth: r.int('CXGRAPH_MAX_DEPTH', 12, 1, 1000),
       maxAliases: r.int('CXGRAPH_MAX_ALIASES', 30, 0, 100_000),
@@ -239,6 +243,7 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
   }
 
   config.auth = callerAuthOf(r, nodeEnv);
+  config.tenancy = tenancyOf(r, env, { nodeEnv, auth: config.auth, modules, fromVariables: config.providers.map((p) => p.module.name) });
   // Providers offering `media` stream it through cxgraph's /media/ routes, on signed links.
   const mediaProviders = config.providers.filter((p) => p.module.capabilities.includes('media')).map((p) => p.module.name);
   config.media = mediaLinksOf(r, { nodeEnv, publicUrl: config.publicUrl, encryptionKeys, mediaProviders });
@@ -246,7 +251,7 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
     r.fail('CXGRAPH_SCOPE_DIRECTIVES', `off leaves @requiresScopes to no one when CXGRAPH_AUTH is ${config.auth.mode}: in production, turn it off only with CXGRAPH_AUTH=jwt (cxgraph then checks the scopes itself)`);
   }
 
-  const anyConfigured = config.providers.length > 0;
+  const anyConfigured = config.providers.length > 0 || (config.tenancy.accountsFile?.snapshot.tenants.size ?? 0) > 0;
   const simulators = r.oneOf('CXGRAPH_SIMULATORS', ['auto', 'on', 'off'] as const, 'auto');
   config.embeddedSimulators = simulators === 'on' || (simulators === 'auto' && !anyConfigured && nodeEnv !== 'production');
 

@@ -54,6 +54,12 @@ export interface Http {
   client(provider: ProviderName): UpstreamClient;
   /** Rate limits and 429 cool-downs (`providers { coolDowns }`, /readyz). */
   limits: UpstreamLimits;
+  /**
+   * One account's own client and token manager (docs/tenancy.md): its own breaker and concurrency cap, a throttle
+   * scope of its own (`PROVIDER@tenant/account`), and tokens kept in `store` (the account's part of the store), over
+   * the one shared fetch. Made when the account is first used; nothing runs for an account nobody uses.
+   */
+  account(provider: ProviderName, scope: string, deps: { store: KvStore; status: ConnectionStatus; logger: Logger }): { client: UpstreamClient; tokens: TokenManager };
   /** Cuts the connections left (after the HTTP server has drained). */
   close(): Promise<void>;
 }
@@ -116,10 +122,42 @@ export function createHttp(deps: HttpDeps): Http {
     lockLeaseMs: 2 * limits.upstreamTimeoutMs + 5_000,
   });
 
+  const account: Http['account'] = (provider, scope, own) => {
+    let c: UpstreamClient | undefined;
+    const policy = new ResiliencePolicy(provider, {
+      timeoutMs: limits.upstreamTimeoutMs,
+      retryAfterCapSeconds: limits.retryAfterCapSeconds,
+      breakerFailures: r.breakerFailures,
+      breakerWindowMs: r.breakerWindowMs,
+      breakerCoolDownMs: r.breakerCoolDownMs,
+      maxConcurrent: r.maxConcurrentPerProvider,
+      maxQueued: r.maxQueuedPerProvider,
+      throttle: upstreamLimits.throttle(`${provider}@${scope}`),
+      onStateChange: (state) => {
+        if (state === 'open') own.logger.warn({ provider, coolDownMs: r.breakerCoolDownMs }, 'circuit breaker open: failing fast until a probe succeeds');
+        else if (state === 'closed') own.logger.info({ provider }, 'circuit breaker closed: provider answers again');
+      },
+    });
+    const accountTokens = new TokenManager({
+      store: own.store,
+      logger: own.logger,
+      metrics,
+      status: own.status,
+      http: () => c!,
+      clock: deps.clock,
+      random: deps.random,
+      timeoutMs: limits.upstreamTimeoutMs,
+      lockLeaseMs: 2 * limits.upstreamTimeoutMs + 5_000,
+    });
+    c = new UpstreamClient(provider, { fetch, tokens: accountTokens, logger: own.logger, metrics, status: own.status, timeoutMs: limits.upstreamTimeoutMs, maxResponseBytes: limits.maxResponseBytes, policy });
+    return { client: c, tokens: accountTokens };
+  };
+
   return {
     tokens,
     client,
     limits: upstreamLimits,
+    account,
     async close() {
       await upstreamLimits.close();
       await upstreamFetch?.close();

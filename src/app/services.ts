@@ -19,6 +19,8 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { createStore } from '../store/create-store.js';
 import type { KvStore } from '../store/kv-store.js';
+import { accountMediaRoute, startAccounts } from './services-accounts.js';
+import type { AccountRegistry } from '../tenancy/registry.js';
 
 export interface ServiceDeps {
   logger: Logger;
@@ -53,6 +55,10 @@ export interface Services {
   capability<K extends CapabilityName>(kind: K, provider: ProviderName): Capabilities[K];
   /** A capability only one platform offers (recordings, callPlacement…): the configured one, else PROVIDER_NOT_CONFIGURED. */
   sole<K extends CapabilityName>(kind: K): Capabilities[K];
+  /** The provider `sole(kind)` answers from (the first configured one offering it), e.g. to name it in an entity ref. */
+  soleProvider(kind: CapabilityName): ProviderName;
+  /** Every tenant's accounts and their instances (docs/tenancy.md); tenant `default`'s account `default` is `instances`. */
+  accounts: AccountRegistry;
   close(): Promise<void>;
 }
 
@@ -72,7 +78,7 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
   const clock = deps.clock ?? systemClock;
 
   // The token manager, and one upstream client and resilience policy per provider (src/app/create-http.ts).
-  const { tokens, client: http, limits: upstreamLimits, close: closeHttp } = createHttp({
+  const { tokens, client: http, limits: upstreamLimits, account, close: closeHttp } = createHttp({
     resilience: config.resilience,
     limits: config.limits,
     logger,
@@ -92,6 +98,7 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
     instances.set(module.name, instance);
   }
   const modules = config.modules;
+  const tenancy = startAccounts(config, { modules, instances, status, http: { account }, store, logger, metrics, clock });
 
   return {
     config,
@@ -103,8 +110,12 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
     upstreamLimits,
     modules,
     instances,
-    // A provider's own routes, and the route streaming its media when it offers media.
-    routes: [...instances.values()].flatMap((i) => [...(i.routes ?? []), ...(i.capabilities.media ? [i.capabilities.media.route] : [])]),
+    // A provider's own routes, the route streaming its media when it offers media, and the file accounts' media route.
+    routes: [
+      ...[...instances.values()].flatMap((i) => [...(i.routes ?? []), ...(i.capabilities.media ? [i.capabilities.media.route] : [])]),
+      ...(config.tenancy.accountsFile ? [accountMediaRoute(tenancy.registry, modules)] : []),
+    ],
+    accounts: tenancy.registry,
     capability(kind, provider) {
       const capable = modules.filter((m) => m.capabilities.includes(kind));
       const module = capable.find((m) => m.name === provider);
@@ -112,6 +123,12 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
       const c = instances.get(provider)?.capabilities[kind];
       if (!c) throw notConfigured(provider, module.configuredBy);
       return c;
+    },
+    soleProvider(kind) {
+      const capable = modules.filter((m) => m.capabilities.includes(kind));
+      const m = capable.find((c) => instances.get(c.name)?.capabilities[kind]) ?? capable[0];
+      if (!m) throw new Error(`no provider module offers ${kind}`);
+      return m.name;
     },
     sole(kind) {
       const capable = modules.filter((m) => m.capabilities.includes(kind));
@@ -124,6 +141,7 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
       throw notConfigured(first.name, first.configuredBy);
     },
     async close() {
+      tenancy.stop();
       // The store first: it releases the token locks this replica still holds.
       await store.close();
       await closeHttp();

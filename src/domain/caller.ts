@@ -8,4 +8,9 @@ export interface Caller {
    * `@requiresScopes` check them (src/server/scopes.ts).
    */
   scopes?: ReadonlySet<string>;
+  /**
+   * The tenant the request acts for (docs/tenancy.md), from CXGRAPH_TENANT_CLAIM or CXGRAPH_TENANT_HEADER. Always set
+   * in multi-tenant mode (a request without one is refused); undefined otherwise, meaning tenant `default`.
+   */
+  tenant?: string;
 }

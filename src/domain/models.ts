@@ -13,11 +13,15 @@ export interface RecordingKeyModel {
 }
 
 export interface RecordingModel extends RecordingKeyModel {
+  /** The account it came from (docs/tenancy.md); undefined = the variables' account `default`. */
+  account?: string;
   exists: boolean;
   callId: string | null;
 }
 
 export interface ProviderConnectionModel {
+  /** The account this row is about (docs/tenancy.md). */
+  account?: string;
   provider: ProviderName;
   status: ConnectionState;
   tokenExpiresAt: string | null;
@@ -41,6 +45,8 @@ export interface StoreStatusModel {
 }
 
 export interface UserModel {
+  /** The account it came from (docs/tenancy.md); undefined = the variables' account `default`. */
+  account?: string;
   provider: ProviderName;
   id: string;
   login: string | null;
@@ -63,6 +69,8 @@ export interface UserPageModel {
 }
 
 export interface AgentModel {
+  /** The account it came from (docs/tenancy.md); undefined = the variables' account `default`. */
+  account?: string;
   provider: ProviderName;
   id: string;
   /**
@@ -85,6 +93,8 @@ export interface AgentAvailabilityModel {
 export type PbxAccountStatus = 'CONNECTED' | 'NEEDS_REAUTHORIZATION' | 'UNAVAILABLE';
 
 export interface PbxAccountModel {
+  /** The account it came from (docs/tenancy.md); undefined = the variables' account `default`. */
+  account?: string;
   id: string;
   login: string;
   admin: boolean;
@@ -108,6 +118,8 @@ export interface CallMediaModel {
 }
 
 export interface CallModel {
+  /** The account it came from (docs/tenancy.md); undefined = the variables' account `default`. */
+  account?: string;
   provider: ProviderName;
   id: string;
   /** ISO 8601 in UTC (the DateTime scalar serialises it). */

@@ -25,6 +25,7 @@ export const UPSTREAM_CALLS: Readonly<Record<string, UpstreamCalls | typeof AGEN
   'Query.calls': 'each',
   'Query.pbxAccounts': 'none', // cxgraph's connection store
   'Query.pbxAccount': 'none',
+  'Query.accounts': 'none', // the tenant's accounts, from the accounts file
   'Mutation.startAgentCall': 'each',
   'Mutation.startQueueCallback': 'each',
   'Mutation.beginPbxConnection': 'none', // a state in the store and a URL
@@ -38,6 +39,12 @@ export const UPSTREAM_CALLS: Readonly<Record<string, UpstreamCalls | typeof AGEN
   'Call.recording': 'each', // its key is completed from the call (file name), so not known before execution
   'Call.__resolveReference': 'each',
   'CallMedia.downloadUrl': 'none', // signs a link
+  // Entity refs encode what the object already holds.
+  'Agent.ref': 'none',
+  'Call.ref': 'none',
+  'PbxAccount.ref': 'none',
+  'Recording.ref': 'none',
+  'User.ref': 'none',
   'PageInfo.hasPreviousPage': 'none',
   'PageInfo.startCursor': 'none',
   'PbxAccount.__resolveReference': 'none', // cxgraph's connection store

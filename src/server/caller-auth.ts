@@ -38,6 +38,8 @@ export interface CallerAuthOptions {
   logger?: Logger;
   /** JWKS fetch time limit in ms (jose default 5000). */
   jwksTimeoutMs?: number;
+  /** Where the tenant comes from in multi-tenant mode: a claim of the JWT (jwt) or a header the router sets (router-secret). */
+  tenant?: { claim?: string; header?: string };
 }
 
 export function createCallerAuth(config: CallerAuthConfig, opts: CallerAuthOptions = {}): CallerAuth {
@@ -45,10 +47,37 @@ export function createCallerAuth(config: CallerAuthConfig, opts: CallerAuthOptio
     case 'none':
       return { mode: 'none', authenticate: async () => ({ ok: true, caller: { kind: 'anonymous' } }) };
     case 'router-secret':
-      return routerSecretAuth(config.secrets);
+      return withTenant(routerSecretAuth(config.secrets), opts.tenant?.header ? tenantFromHeader(opts.tenant.header) : undefined);
     case 'jwt':
-      return jwtAuth(config, opts);
+      return withTenant(jwtAuth(config, opts), opts.tenant?.claim ? (_headers, caller) => caller.tenant : undefined);
   }
+}
+
+const TENANT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
+
+function tenantFromHeader(header: string): (headers: IncomingHttpHeaders) => string | undefined {
+  return (headers) => single(headers[header])?.trim();
+}
+
+/**
+ * Multi-tenant mode: an authenticated caller must name a well-formed tenant, or is refused (never served as `default`).
+ * The refusal says where the tenant was expected, never what was sent.
+ */
+function withTenant(auth: CallerAuth, tenantOf: ((headers: IncomingHttpHeaders, caller: Caller) => string | undefined) | undefined): CallerAuth {
+  if (!tenantOf) return auth;
+  return {
+    mode: auth.mode,
+    async authenticate(headers) {
+      const outcome = await auth.authenticate(headers);
+      if (!outcome.ok) return outcome;
+      const tenant = tenantOf(headers, outcome.caller);
+      if (!tenant || !TENANT_NAME.test(tenant)) {
+        const where = auth.mode === 'jwt' ? 'the bearer token carries no usable tenant claim' : 'the router sent no usable tenant header';
+        return refuse(401, `The request names no tenant: ${where} (a name of letters, digits, '-' and '_' is expected)`, tenant ? 'malformed tenant' : 'no tenant');
+      }
+      return { ok: true, caller: { ...outcome.caller, tenant } };
+    },
+  };
 }
 
 function routerSecretAuth(secrets: readonly string[]): CallerAuth {
@@ -74,6 +103,7 @@ function routerSecretAuth(secrets: readonly string[]): CallerAuth {
 }
 
 function jwtAuth(config: Extract<CallerAuthConfig, { mode: 'jwt' }>, opts: CallerAuthOptions): CallerAuth {
+  const claim = opts.tenant?.claim;
   // jose caches the key set (10 min), refetches on an unknown `kid` (at most every 30 s) and shares one
   // in-flight fetch between concurrent requests.
   const keys: JWTVerifyGetKey = createRemoteJWKSet(new URL(config.jwksUrl), { timeoutDuration: opts.jwksTimeoutMs ?? 5_000 });
@@ -102,7 +132,8 @@ function jwtAuth(config: Extract<CallerAuthConfig, { mode: 'jwt' }>, opts: Calle
         if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + config.clockToleranceSeconds) {
           throw new joseErrors.JWTClaimValidationFailed('"iat" claim timestamp check failed (it should be in the past)', payload, 'iat', 'check_failed');
         }
-        return { ok: true, caller: { kind: 'jwt', subject: typeof payload.sub === 'string' ? payload.sub.slice(0, 256) : undefined, scopes: scopesOf(payload) } };
+        const tenant = claim !== undefined && typeof payload[claim] === 'string' ? (payload[claim] as string) : undefined;
+        return { ok: true, caller: { kind: 'jwt', subject: typeof payload.sub === 'string' ? payload.sub.slice(0, 256) : undefined, scopes: scopesOf(payload), ...(tenant !== undefined ? { tenant } : {}) } };
       } catch (e) {
         const why = tokenProblem(e);
         if (why) return refuse(401, `The bearer token was refused: ${why}`, why, invalidToken(bearer, why));

@@ -66,7 +66,7 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
   if (unnamed.length > 0) throw new Error(`the Provider enum of schema/providers.graphql does not name ${unnamed.join(', ')}: add each module's name there (CONTRIBUTING.md, "Adding a platform")`);
   const metrics = deps.metrics ?? new Metrics({ defaultMetrics: true });
   const services = createServices(config, { ...deps, logger, metrics });
-  const callerAuth = createCallerAuth(config.auth, { logger });
+  const callerAuth = createCallerAuth(config.auth, { logger, tenant: { claim: config.tenancy.claim, header: config.tenancy.header } });
   const maxBodyBytes = config.requestLimits.maxBodyBytes;
   // Links point at CXGRAPH_PUBLIC_URL, else at the address listened on (known once listening): never at a
   // request's Host header, which any client sets.

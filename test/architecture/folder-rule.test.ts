@@ -20,6 +20,7 @@ export const FOLDER_ORDER = [
   'upstream', // the one HTTP path to the platforms, and its limits (upstream/limits)
   'auth', // the token manager and the OAuth grants
   'providers', // one folder per platform
+  'tenancy', // tenants and their accounts: the accounts file, the registry of account instances, entity refs
   'app', // the composition root: configuration of the whole, services, wiring
   'graphql', // schema, resolvers, request context (and the code generated from the schema)
   'server', // HTTP server, caller authentication, CORS, persisted queries

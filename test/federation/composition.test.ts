@@ -46,15 +46,15 @@ function joinTypes(t: ObjectTypeDefinitionNode): { graph: string; key?: string; 
 }
 
 describe('composition', () => {
-  it('cxgraph alone composes with no error and no hint, its five entities keyed as documented', () => {
+  it('cxgraph alone composes with no error and no hint, its five entities keyed as documented (and each by `ref`, docs/tenancy.md)', () => {
     const sg = supergraphOf([cxgraph()]);
     const keys = Object.fromEntries(['Recording', 'User', 'Agent', 'PbxAccount', 'Call'].map((n) => [n, joinTypes(objectType(sg, n))]));
     expect(keys).toEqual({
-      Recording: [{ graph: 'CXGRAPH', key: 'company organisation folder filename' }],
-      User: [{ graph: 'CXGRAPH', key: 'provider id' }],
-      Agent: [{ graph: 'CXGRAPH', key: 'provider id' }],
-      PbxAccount: [{ graph: 'CXGRAPH', key: 'id' }],
-      Call: [{ graph: 'CXGRAPH', key: 'provider id' }],
+      Recording: [{ graph: 'CXGRAPH', key: 'company organisation folder filename' }, { graph: 'CXGRAPH', key: 'ref' }],
+      User: [{ graph: 'CXGRAPH', key: 'provider id' }, { graph: 'CXGRAPH', key: 'ref' }],
+      Agent: [{ graph: 'CXGRAPH', key: 'provider id' }, { graph: 'CXGRAPH', key: 'ref' }],
+      PbxAccount: [{ graph: 'CXGRAPH', key: 'id' }, { graph: 'CXGRAPH', key: 'ref' }],
+      Call: [{ graph: 'CXGRAPH', key: 'provider id' }, { graph: 'CXGRAPH', key: 'ref' }],
     });
   });
 
@@ -93,13 +93,15 @@ describe('composition', () => {
     expect(joinTypes(objectType(sg, 'Recording'))).toEqual([
       { graph: 'CRM', key: 'company organisation folder filename' },
       { graph: 'CXGRAPH', key: 'company organisation folder filename' },
+      { graph: 'CXGRAPH', key: 'ref' },
     ]);
     expect(joinTypes(objectType(sg, 'User'))).toEqual([
       { graph: 'CRM', key: 'provider id', resolvable: false },
       { graph: 'CXGRAPH', key: 'provider id' },
+      { graph: 'CXGRAPH', key: 'ref' },
     ]);
     const fields = (t: string) => objectType(sg, t).fields!.map((f) => f.name.value).sort();
-    expect(fields('Recording')).toEqual(['callId', 'company', 'contacts', 'exists', 'filename', 'folder', 'organisation']);
+    expect(fields('Recording')).toEqual(['callId', 'company', 'contacts', 'exists', 'filename', 'folder', 'organisation', 'ref']);
     expect(fields('PageInfo')).toEqual(['endCursor', 'hasNextPage', 'hasPreviousPage', 'startCursor']);
     // Both subgraphs resolve every PageInfo field: it is one shared value type, not two.
     expect(joinTypes(objectType(sg, 'PageInfo')).map((j) => j.graph)).toEqual(['CRM', 'CXGRAPH']);

@@ -69,7 +69,7 @@ describe('CXGRAPH_SCHEMA_PREFIX', () => {
     const sg = parse(r.supergraphSdl);
     const entity = sg.definitions.find((d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === 'CxRecording')!;
     const keys = entity.directives!.filter((d) => d.name.value === 'join__type').map((d) => d.arguments!.find((a) => a.name.value === 'key')?.value);
-    expect(keys.map((k) => (k?.kind === Kind.STRING ? k.value : undefined))).toEqual(['company organisation folder filename', 'company organisation folder filename']);
+    expect(keys.map((k) => (k?.kind === Kind.STRING ? k.value : undefined))).toEqual(['company organisation folder filename', 'company organisation folder filename', 'ref']);
   });
 
   it('without the prefix the same composition fails, on the names both define', () => {

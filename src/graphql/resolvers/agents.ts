@@ -1,8 +1,9 @@
 import type { AgentResolvers, QueryResolvers } from '../../__generated__/resolvers-types.js';
 import { keyOnlyUser } from './users.js';
+import { encodeRef, referenced } from '../../tenancy/entity-ref.js';
 
 export const agentQueries: Pick<QueryResolvers, 'agents'> = {
-  agents: (_, { provider }, ctx) => ctx.services.capability('agents', provider).listAgents(),
+  agents: (_, { provider, account }, ctx) => ctx.accounts.capability('agents', provider, account).listAgents(),
 };
 
 export const Agent: AgentResolvers = {
@@ -12,17 +13,20 @@ export const Agent: AgentResolvers = {
    */
   name: async (agent, _, ctx) => {
     if (agent.name !== undefined) return agent.name;
-    const agents = await ctx.loaders.agentList(agent.provider, ctx.services.capability('agents', agent.provider));
+    const agents = await ctx.loaders.agentList(agent.provider, ctx.accounts.capability('agents', agent.provider, agent.account), agent.account);
     return agents.find((a) => a.id === agent.id)?.name ?? null;
   },
   user: async (agent, _, ctx) => {
     if (!agent.userId) return null;
-    const loader = ctx.loaders.user(agent.provider);
-    return loader ? loader.load(agent.userId) : keyOnlyUser(agent.provider, agent.userId);
+    const loader = ctx.loaders.user(agent.provider, agent.account);
+    return loader ? loader.load(agent.userId) : ctx.accounts.stamp(keyOnlyUser(agent.provider, agent.userId), agent.account);
   },
-  __resolveReference: async (ref, ctx) => {
-    const dir = ctx.services.capability('agents', ref.provider);
-    const agents = await ctx.loaders.agentList(ref.provider, dir);
-    return agents.find((a) => a.id === ref.id) ?? null;
+  ref: (a) => encodeRef(a.provider, a.account, a.id),
+  __resolveReference: async (rep, ctx) => {
+    const key = referenced(rep);
+    if (!key || (key.account !== undefined && !ctx.accounts.accountName(key.provider, key.account))) return null;
+    const dir = ctx.accounts.capability('agents', key.provider, key.account);
+    const agents = await ctx.loaders.agentList(key.provider, dir, key.account);
+    return agents.find((a) => a.id === key.id) ?? null;
   },
 };

@@ -2,5 +2,5 @@
 import type { QueryResolvers } from '../../__generated__/resolvers-types.js';
 
 export const availabilityQueries: Pick<QueryResolvers, 'agentAvailability'> = {
-  agentAvailability: (_, { skillNames }, ctx) => ctx.services.sole('availability').availability(skillNames),
+  agentAvailability: (_, { skillNames, account }, ctx) => ctx.accounts.sole('availability', account).availability(skillNames),
 };

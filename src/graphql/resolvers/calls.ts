@@ -3,11 +3,12 @@ import { badInput } from '../../errors/errors.js';
 import type { CallModel } from '../../domain/models.js';
 import { cacheAtMost } from './cache-hints.js';
 import { intInRange } from './dispatch.js';
+import { encodeRef, referenced } from '../../tenancy/entity-ref.js';
 
 export const callQueries: Pick<QueryResolvers, 'calls'> = {
   // `from` and `to` arrive as Dates: the DateTime scalar (graphql-scalars) refused anything else before this runs.
-  calls: async (_, { provider, from, to, first, after }, ctx) => {
-    const history = ctx.services.capability('calls', provider);
+  calls: async (_, { provider, from, to, first, after, account }, ctx) => {
+    const history = ctx.accounts.capability('calls', provider, account);
     if (to <= from) throw badInput('to must be after from', 'to', provider);
     const page = await history.listCalls({ from, to, first: intInRange(first, 50, 1, 100, 'first'), after: after ?? undefined });
     // A cursor is only handed out after a page of calls, so a page asked for with one has calls before it.
@@ -20,14 +21,17 @@ export const Call: CallResolvers = {
     const filename = key.filename ?? call.media.find((m) => m.kind === 'callRecording' && m.filename)?.filename ?? `${call.id}.wav`;
     return ctx.loaders.recording.load(ctx.services.sole('recordings').checkKey({ ...key, filename }, 'key'));
   },
+  ref: (c) => encodeRef(c.provider, c.account, c.id),
   /**
    * Through the per-request call loader (N references, one deduplicated batch). A platform without a get-by-id
    * endpoint (the PBX) answers what the key says, as the schema describes.
    */
-  __resolveReference: async (ref, ctx) => {
-    ctx.services.capability('calls', ref.provider);
-    const loader = ctx.loaders.call(ref.provider);
-    return loader ? loader.load(ref.id) : callStub(ref.provider, ref.id);
+  __resolveReference: async (rep, ctx) => {
+    const key = referenced(rep);
+    if (!key || (key.account !== undefined && !ctx.accounts.accountName(key.provider, key.account))) return null;
+    ctx.accounts.capability('calls', key.provider, key.account);
+    const loader = ctx.loaders.call(key.provider, key.account);
+    return loader ? loader.load(key.id) : ctx.accounts.stamp(callStub(key.provider, key.id), ctx.accounts.accountName(key.provider, key.account));
   },
 };
 

@@ -2,6 +2,6 @@
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 
 export const sangomaMutations: Pick<MutationResolvers, 'startAgentCall' | 'startQueueCallback'> = {
-  startAgentCall: (_, args, ctx) => ctx.services.sole('callPlacement').startAgentCall(args),
-  startQueueCallback: (_, args, ctx) => ctx.services.sole('callPlacement').startQueueCallback(args),
+  startAgentCall: (_, { account, ...args }, ctx) => ctx.accounts.sole('callPlacement', account).startAgentCall(args),
+  startQueueCallback: (_, { account, ...args }, ctx) => ctx.accounts.sole('callPlacement', account).startQueueCallback(args),
 };

@@ -2,10 +2,11 @@ import type { QueryResolvers, UserResolvers } from '../../__generated__/resolver
 import { badInput } from '../../errors/errors.js';
 import type { UserModel } from '../../domain/models.js';
 import { intInRange } from './dispatch.js';
+import { encodeRef, referenced } from '../../tenancy/entity-ref.js';
 
 export const userQueries: Pick<QueryResolvers, 'users'> = {
-  users: (_, { provider, search, page, pageSize }, ctx) =>
-    ctx.services.capability('users', provider).listUsers({
+  users: (_, { provider, search, page, pageSize, account }, ctx) =>
+    ctx.accounts.capability('users', provider, account).listUsers({
       search: searchTerm(search),
       page: intInRange(page, 1, 1, 1_000_000, 'page'),
       pageSize: intInRange(pageSize, 25, 1, 500, 'pageSize'),
@@ -22,10 +23,14 @@ export const User: UserResolvers = {
    * Through the per-request user loader (N references, one deduplicated batch). A platform without a get-by-id
    * endpoint (CloudCX) answers the key fields only; a provider without users, or not configured, says so.
    */
-  __resolveReference: async (ref, ctx) => {
-    ctx.services.capability('users', ref.provider);
-    const loader = ctx.loaders.user(ref.provider);
-    return loader ? loader.load(ref.id) : keyOnlyUser(ref.provider, ref.id);
+  ref: (u) => encodeRef(u.provider, u.account, u.id),
+  __resolveReference: async (rep, ctx) => {
+    const key = referenced(rep);
+    // A ref this tenant has no account for finds nothing, as an id the platform does not know does.
+    if (!key || (key.account !== undefined && !ctx.accounts.accountName(key.provider, key.account))) return null;
+    ctx.accounts.capability('users', key.provider, key.account);
+    const loader = ctx.loaders.user(key.provider, key.account);
+    return loader ? loader.load(key.id) : ctx.accounts.stamp(keyOnlyUser(key.provider, key.id), ctx.accounts.accountName(key.provider, key.account));
   },
 };
 
