@@ -1,5 +1,6 @@
 /** Bootstrap only: loadConfig → (embedded simulators) → createServer → listen, and a graceful SIGTERM. */
 import { ConfigError, configuredProviders, describeConfig, loadConfig, loadConfigOver, type Config } from './app/config.js';
+import { accountsReport } from './app/check-accounts.js';
 import { readNoArgumentCommandLine } from './command-line.js';
 import { createLogger } from './observability/logger.js';
 import { callerAuthWarning } from './server/caller-auth.js';
@@ -8,7 +9,7 @@ import type { EmbeddedSimulators } from './simulators/embedded.js';
 
 const TRACING_OFF = { enabled: false, exportsTo: undefined as string | undefined, shutdown: async () => {} };
 
-async function main(): Promise<void> {
+async function main(checkAccounts: boolean): Promise<void> {
   let config: Readonly<Config>;
   try {
     config = loadConfig();
@@ -18,6 +19,11 @@ async function main(): Promise<void> {
       process.exit(2);
     }
     throw e;
+  }
+  if (checkAccounts) {
+    // Checked exactly as start-up checks (a problem exits 2 above); nothing is started.
+    process.stdout.write(accountsReport(config, process.env));
+    process.exit(0);
   }
   const logger = createLogger({ level: config.logLevel, pretty: config.nodeEnv !== 'production' && process.stdout.isTTY });
 
@@ -97,7 +103,7 @@ const USAGE = `Usage: npm start                (the sources, with tsx; reads ./.
        npm run dev              (the same, restarting on changes)
        node dist/index.js       (compiled by npm run build; what the Docker image runs)
 
-cxgraph takes no arguments: it is configured by environment variables, read and checked once at start-up.
+cxgraph is configured by environment variables, read and checked once at start-up.
 .env.example lists every one with its default and meaning. The ones most often set:
 
   PORT, HOST       where it listens (default 4001 on 0.0.0.0)
@@ -108,7 +114,9 @@ cxgraph takes no arguments: it is configured by environment variables, read and 
 
 With no provider credentials set it serves built-in simulators of all five platforms (the embedded default).
 
-  -h, --help       print this and exit
+  -h, --help          print this and exit
+  --check-accounts    check the configuration and the accounts file (CXGRAPH_ACCOUNTS_FILE) without starting,
+                      print what each account resolves to (never a secret), exit 0 when valid, 2 when not
 `;
 
 
@@ -134,8 +142,8 @@ function listenProblem(err: unknown, config: Readonly<Config>): string | undefin
   }
 }
 
-readNoArgumentCommandLine('cxgraph', USAGE, process.argv.slice(2));
-main().catch((err: unknown) => {
+const flag = readNoArgumentCommandLine('cxgraph', USAGE, process.argv.slice(2), ['--check-accounts']);
+main(flag === '--check-accounts').catch((err: unknown) => {
   if (err instanceof StartupProblem) process.stderr.write(`cxgraph: ${err.message}\n`);
   else process.stderr.write(`cxgraph failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);

@@ -25,6 +25,8 @@ export interface AccountEntry {
   isDefault: boolean;
   /** A hash of the settings as read (secrets included, not recoverable): a reload rebuilds an account only when it changed. */
   fingerprint: string;
+  /** Each setting as the file gives it, safe to print: a secret's source only (`clientSecretEnv: NAME (set)`), never its value. */
+  settings: string[];
 }
 
 /** What a file says, checked: tenant → provider → account name → entry. */
@@ -141,6 +143,7 @@ function readAccount(ref: AccountRef, module: ProviderModule, settings: unknown,
   }
   const byName = new Map(module.variables.map((v) => [settingName(v), v]));
   const env: Env = {};
+  const shown: string[] = [];
   let isDefault = false;
   let bad = false;
   for (const [key, value] of Object.entries(settings)) {
@@ -168,6 +171,7 @@ function readAccount(ref: AccountRef, module: ProviderModule, settings: unknown,
     if (via === 'File') {
       try {
         env[variable] = readFileSync(text, 'utf8').trim();
+        shown.push(`${key}: ${text} (readable)`);
       } catch (e) {
         problems.push({ variable: `${where}.${key}`, problem: `cannot read the file ${text} (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
         bad = true;
@@ -179,7 +183,10 @@ function readAccount(ref: AccountRef, module: ProviderModule, settings: unknown,
       } else if (opts.env[text] === undefined || opts.env[text]!.trim() === '') {
         problems.push({ variable: `${where}.${key}`, problem: `the variable ${text} is not set (or blank)` });
         bad = true;
-      } else env[variable] = opts.env[text];
+      } else {
+        env[variable] = opts.env[text];
+        shown.push(`${key}: ${text} (set)${secret ? '' : ` = ${opts.env[text]}`}`);
+      }
     } else {
       if (secret && opts.production) {
         problems.push({ variable: `${where}.${key}`, problem: `a secret is not written in the file in production: give ${key}File (a path) or ${key}Env (a variable name)` });
@@ -187,6 +194,7 @@ function readAccount(ref: AccountRef, module: ProviderModule, settings: unknown,
         continue;
       }
       env[variable] = text;
+      shown.push(`${key}: ${secret ? '(written in the file, value hidden)' : text}`);
     }
   }
   if (bad) return undefined;
@@ -201,7 +209,7 @@ function readAccount(ref: AccountRef, module: ProviderModule, settings: unknown,
     return undefined;
   }
   const fingerprint = createHash('sha256').update(JSON.stringify(Object.entries(env).sort())).digest('base64url').slice(0, 22);
-  return { ref, module, config, isDefault, fingerprint };
+  return { ref, module, config, isDefault, fingerprint, settings: shown };
 }
 
 /** Every account of a snapshot, in file order. */
