@@ -46,15 +46,32 @@ async function main(): Promise<void> {
   const sims = await startSims(ROOT, 'http://127.0.0.1:1');
   const t = sims.info.calljourneyToken;
   const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: t.clientId, client_secret: t.clientSecret, scope: t.scope });
-  const token = (await (await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form })).json()) as { access_token: string };
+  const token = (await (await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form })).json()) as {
+    access_token: string;
+  };
   const bearer = `Bearer ${token.access_token}`;
   const hopPort = await freePort();
-  const hop = spawnChild('hop', process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'direct-proxy.ts'), String(hopPort), `${sims.info.urls.CALLJOURNEY}${CONVERSATION_EXISTS_PATH}`], {
-    cwd: ROOT,
-    env: { PATH: process.env['PATH'], BENCH_BEARER: bearer, NODE_ENV: 'production' },
-  });
+  const hop = spawnChild(
+    'hop',
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench', 'direct-proxy.ts'), String(hopPort), `${sims.info.urls.CALLJOURNEY}${CONVERSATION_EXISTS_PATH}`],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'], BENCH_BEARER: bearer, NODE_ENV: 'production' },
+    },
+  );
   await hop.firstLine();
-  const systems: System[] = [{ name: 'minimal Node hop', url: `http://127.0.0.1:${hopPort}`, pid: hop.pid, req: { ...directRecording(HOT_KEY, bearer), path: '/' }, user: [], sys: [], rps: [] }];
+  const systems: System[] = [
+    {
+      name: 'minimal Node hop',
+      url: `http://127.0.0.1:${hopPort}`,
+      pid: hop.pid,
+      req: { ...directRecording(HOT_KEY, bearer), path: '/' },
+      user: [],
+      sys: [],
+      rps: [],
+    },
+  ];
   for (const spec of trees) {
     const [tree, flags] = spec.split('@') as [string, string | undefined];
     const nodeArgs = [...(flags ? flags.split(',') : []), ...(process.env['PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(tree)}/prof`] : [])];

@@ -74,15 +74,18 @@ const positive = (name: 'duration' | 'connections', fallback: number): number =>
   const raw = args[name];
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!(n > 0) || (name === 'connections' && !Number.isInteger(n))) usageError(USAGE, `--${name}=${raw}: expected a positive ${name === 'connections' ? 'integer' : 'number'}`);
+  if (!(n > 0) || (name === 'connections' && !Number.isInteger(n)))
+    usageError(USAGE, `--${name}=${raw}: expected a positive ${name === 'connections' ? 'integer' : 'number'}`);
   return n;
 };
 const quick = args.quick ?? false;
 const only = args.only?.split(',').map((s) => s.trim());
-if (only && (only.length === 0 || only.some((n) => !/^[1-9]$/.test(n)))) usageError(USAGE, `--only=${args.only}: expected scenario numbers from 1 to 9, comma-separated`);
+if (only && (only.length === 0 || only.some((n) => !/^[1-9]$/.test(n))))
+  usageError(USAGE, `--only=${args.only}: expected scenario numbers from 1 to 9, comma-separated`);
 const wants = (n: number) => !only || only.includes(String(n));
 const withMesh = !args['no-mesh'] && (wants(1) || wants(2));
-if (args.runtime !== undefined && args.runtime !== 'compiled' && args.runtime !== 'tsx') usageError(USAGE, `--runtime=${args.runtime}: expected compiled or tsx`);
+if (args.runtime !== undefined && args.runtime !== 'compiled' && args.runtime !== 'tsx')
+  usageError(USAGE, `--runtime=${args.runtime}: expected compiled or tsx`);
 const runtime: Runtime = args.runtime === 'tsx' ? 'tsx' : 'compiled';
 const profile = args.profile ?? false;
 /** Reuse bench/.build from the previous run (profiling experiments on the compiled output). */
@@ -223,7 +226,11 @@ async function scenarioColdStart(sims: Sims): Promise<void> {
       }
     }
   }
-  const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 0.5);
+  const median = (xs: number[]) =>
+    percentile(
+      [...xs].sort((a, b) => a - b),
+      0.5,
+    );
   const compiled = median(measures.compiled);
   const tsx = median(measures.tsx);
   extra['coldStartMs'] = { compiled: measures.compiled, tsx: measures.tsx, medianCompiled: compiled, medianTsx: tsx };
@@ -246,7 +253,14 @@ async function scenarioStampede(sims: Sims): Promise<void> {
   let row: Row;
   try {
     await sims.setLatency('CALLJOURNEY', STAMPEDE_TOKEN_LATENCY_MS, 'token');
-    const m = await measure(sims, cx.child.pid, { url: cx.url, connections: STAMPEDE, amount: STAMPEDE, requests: [cxRecording(HOT_KEY)], verify: graphqlOk, timeoutS: 60 });
+    const m = await measure(sims, cx.child.pid, {
+      url: cx.url,
+      connections: STAMPEDE,
+      amount: STAMPEDE,
+      requests: [cxRecording(HOT_KEY)],
+      verify: graphqlOk,
+      timeoutS: 60,
+    });
     row = addRow('3 stampede', 'cxgraph', `cxgraph (${runtime}, defaults)`, STAMPEDE, m, `cold process, token endpoint +${STAMPEDE_TOKEN_LATENCY_MS} ms`);
   } finally {
     await sims.setLatency('CALLJOURNEY', 0, 'token');
@@ -491,7 +505,9 @@ async function main(): Promise<void> {
   const startedAt = performance.now();
   const loadAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
   if (loadAtStart[0]! > cpus().length / 2) {
-    log(`other work kept ${loadAtStart[0]} of ${cpus().length} CPUs busy over the last minute: throughput and latency will read worse (CPU per request barely moves)`);
+    log(
+      `other work kept ${loadAtStart[0]} of ${cpus().length} CPUs busy over the last minute: throughput and latency will read worse (CPU per request barely moves)`,
+    );
   }
   mkdirSync(RESULTS, { recursive: true });
   const mainPort = await freePort();
@@ -502,7 +518,6 @@ async function main(): Promise<void> {
   if (wants(6)) await scenarioColdStart(sims);
   if (wants(3)) await scenarioStampede(sims);
 
-  let mesh: Mesh | undefined;
   let meshPending: Promise<Mesh | undefined> | undefined;
   if (withMesh) {
     // Installed, composed and started while the main instance starts (after the cold-start and stampede scenarios,
@@ -524,7 +539,7 @@ async function main(): Promise<void> {
   const mainNodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`] : [];
   const cx = await startCxgraph({ root: ROOT, runtime, port: mainPort, providerEnv: sims.info.env, nodeArgs: mainNodeArgs });
   const bearer = await fetchBearer(sims);
-  mesh = await meshPending;
+  const mesh: Mesh | undefined = await meshPending;
   if (wants(1)) await scenarioHotRecording(sims, cx, mesh, bearer);
   if (wants(2)) await scenarioBatch(sims, cx, mesh, bearer);
   await mesh?.stop();
@@ -656,7 +671,12 @@ function panelsOf(r: Results): Panel[] {
     });
   }
   const mem = r.extra['memory'] as { growthMb: number } | undefined;
-  if (mem) panels.push({ title: '5 · RSS growth over 100 000 queries, MB', bars: [{ label: 'cxgraph', value: mem.growthMb, kind: 'cxgraph' }], target: { value: 30, label: 'limit 30 MB' } });
+  if (mem)
+    panels.push({
+      title: '5 · RSS growth over 100 000 queries, MB',
+      bars: [{ label: 'cxgraph', value: mem.growthMb, kind: 'cxgraph' }],
+      target: { value: 30, label: 'limit 30 MB' },
+    });
   const cold = r.extra['coldStartMs'] as { medianCompiled: number; medianTsx: number } | undefined;
   if (cold) {
     panels.push({
@@ -670,7 +690,8 @@ function panelsOf(r: Results): Panel[] {
   }
   const s7 = r.rows.filter((x) => x.scenario.startsWith('7 '));
   if (s7.length) {
-    const label7 = (x: Row) => (x.system === 'direct' ? 'direct (limit of a client)' : x.label.includes('cache on') ? 'cxgraph, cache on' : 'cxgraph, cache off');
+    const label7 = (x: Row) =>
+      x.system === 'direct' ? 'direct (limit of a client)' : x.label.includes('cache on') ? 'cxgraph, cache on' : 'cxgraph, cache off';
     panels.push({
       title: '7 · 200 repeated recordings, 20 ms upstream, 50 connections: requests/s (higher is better)',
       bars: s7.map((x) => ({ label: label7(x), value: x.rps, kind: kind(x.system) })),
@@ -680,7 +701,8 @@ function panelsOf(r: Results): Panel[] {
       bars: s7.map((x) => ({ label: label7(x), value: x.upstreamPerRequest, kind: kind(x.system) })),
     });
   }
-  const s8 = r.extra['scenario8'] as { limit: number; maxInAnySecond: number; platform429: number; answered: number; rateLimited: number; other: number } | undefined;
+  const s8 = r.extra['scenario8'] as
+    { limit: number; maxInAnySecond: number; platform429: number; answered: number; rateLimited: number; other: number } | undefined;
   if (s8) {
     panels.push({
       title: `8 · three replicas, CALLJOURNEY:${s8.limit}, 5 × offered: most calls in any second at the platform`,

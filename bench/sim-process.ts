@@ -29,7 +29,12 @@ const info: SimProcessInfo = {
   calljourneyFront: front.url,
   env: sims.env,
   urls: sims.urls,
-  calljourneyToken: { url: cj.CALLJOURNEY_TOKEN_URL, clientId: cj.CALLJOURNEY_CLIENT_ID, clientSecret: cj.CALLJOURNEY_CLIENT_SECRET, scope: `api://${cj.CALLJOURNEY_CLIENT_ID}/.default` },
+  calljourneyToken: {
+    url: cj.CALLJOURNEY_TOKEN_URL,
+    clientId: cj.CALLJOURNEY_CLIENT_ID,
+    clientSecret: cj.CALLJOURNEY_CLIENT_SECRET,
+    scope: `api://${cj.CALLJOURNEY_CLIENT_ID}/.default`,
+  },
 };
 process.stdout.write(`${JSON.stringify(info)}\n`);
 

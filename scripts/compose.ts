@@ -52,7 +52,8 @@ export function readSupergraphConfig(path = SUPERGRAPH_CONFIG): SupergraphConfig
   const root = isRecord(doc) ? doc : {};
   if (!isRecord(doc)) problems.push('the file must be a YAML mapping');
   const federationVersion = typeof root.federation_version === 'string' ? root.federation_version : '';
-  if (!/^=?2\.\d+(\.\d+)?$/.test(federationVersion)) problems.push(`federation_version must be a Federation 2 version such as "=2.14.4", got ${JSON.stringify(root.federation_version)}`);
+  if (!/^=?2\.\d+(\.\d+)?$/.test(federationVersion))
+    problems.push(`federation_version must be a Federation 2 version such as "=2.14.4", got ${JSON.stringify(root.federation_version)}`);
   const subgraphs: SubgraphSource[] = [];
   const entries = isRecord(root.subgraphs) ? Object.entries(root.subgraphs) : [];
   if (entries.length === 0) problems.push('subgraphs must list at least one subgraph');

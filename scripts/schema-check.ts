@@ -74,7 +74,9 @@ async function main(): Promise<number> {
     return 0;
   }
   const { breaking, dangerous, safe } = await compareSchemas(previous, current);
-  say(`schema:check: compared with ${base}: ${breaking.length} breaking, ${dangerous.length} dangerous, ${safe.length} safe change${safe.length === 1 ? '' : 's'}`);
+  say(
+    `schema:check: compared with ${base}: ${breaking.length} breaking, ${dangerous.length} dangerous, ${safe.length} safe change${safe.length === 1 ? '' : 's'}`,
+  );
   for (const d of dangerous) say(`  dangerous: ${d}`);
   if (breaking.length === 0) return 0;
   for (const b of breaking) say(`  BREAKING: ${b}`);

@@ -34,7 +34,8 @@ export function lintSchema(doc: DocumentNode): string[] {
     if (!node.description || node.description.value.trim() === '') problems.push(`${where}: add a description (frontend developers read it in Sandbox)`);
   };
   const named = (name: string, pattern: RegExp, kind: string, where: string) => {
-    if (!pattern.test(name)) problems.push(`${where}: ${kind} names are ${pattern === PASCAL ? 'PascalCase' : pattern === CAMEL ? 'camelCase' : 'SCREAMING_SNAKE_CASE'}`);
+    if (!pattern.test(name))
+      problems.push(`${where}: ${kind} names are ${pattern === PASCAL ? 'PascalCase' : pattern === CAMEL ? 'camelCase' : 'SCREAMING_SNAKE_CASE'}`);
   };
 
   for (const def of doc.definitions) {
@@ -47,7 +48,8 @@ export function lintSchema(doc: DocumentNode): string[] {
       case Kind.INPUT_OBJECT_TYPE_EXTENSION: {
         const type = def.name.value;
         // An extension adds fields to a type described where it is defined.
-        if (def.kind === Kind.OBJECT_TYPE_DEFINITION || def.kind === Kind.INTERFACE_TYPE_DEFINITION || def.kind === Kind.INPUT_OBJECT_TYPE_DEFINITION) described(def, type);
+        if (def.kind === Kind.OBJECT_TYPE_DEFINITION || def.kind === Kind.INTERFACE_TYPE_DEFINITION || def.kind === Kind.INPUT_OBJECT_TYPE_DEFINITION)
+          described(def, type);
         named(type, PASCAL, 'type', type);
         for (const field of def.fields ?? []) {
           const where = `${type}.${field.name.value}`;
@@ -178,7 +180,11 @@ function federationContract(doc: DocumentNode): { keys: Set<string>; shareable: 
     const v = d.arguments?.find((a) => a.name.value === 'fields')?.value;
     return v?.kind === Kind.STRING ? v.value.trim().replace(/\s+/g, ' ') : '?';
   };
-  const onType = (type: string, directives: readonly DirectiveNode[] | undefined, fields: readonly { name: { value: string }; directives?: readonly DirectiveNode[] }[] | undefined) => {
+  const onType = (
+    type: string,
+    directives: readonly DirectiveNode[] | undefined,
+    fields: readonly { name: { value: string }; directives?: readonly DirectiveNode[] }[] | undefined,
+  ) => {
     for (const d of directives ?? []) {
       if (d.name.value === 'key') keys.add(`${type} @key(fields: "${fieldsArg(d)}")`);
       if (d.name.value === 'shareable') shareable.add(`${type} @shareable`);

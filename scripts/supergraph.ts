@@ -30,7 +30,8 @@ SDL, as \`rover supergraph compose --config supergraph.yaml\` does. Hints go to 
 
 const values = parseCommandLine(USAGE, { config: { type: 'string' }, out: { type: 'string' }, prefix: { type: 'string' } });
 const prefix = values.prefix ?? '';
-if (prefix && !SCHEMA_PREFIX_PATTERN.test(prefix)) usageError(USAGE, `--prefix must be the start of a GraphQL type name (a capital letter, then letters or digits, e.g. Cx), got ${JSON.stringify(prefix)}`);
+if (prefix && !SCHEMA_PREFIX_PATTERN.test(prefix))
+  usageError(USAGE, `--prefix must be the start of a GraphQL type name (a capital letter, then letters or digits, e.g. Cx), got ${JSON.stringify(prefix)}`);
 
 try {
   const config = readSupergraphConfig(values.config ? resolve(values.config) : SUPERGRAPH_CONFIG);

@@ -40,7 +40,11 @@ async function main(checkAccounts: boolean): Promise<void> {
     );
   }
   const providers = configuredProviders(config);
-  const store = config.redisClusterNodes ? 'Redis Cluster (shared by replicas)' : config.redisUrl ? 'Redis (shared by replicas)' : 'process memory (REDIS_URL not set: one replica only)';
+  const store = config.redisClusterNodes
+    ? 'Redis Cluster (shared by replicas)'
+    : config.redisUrl
+      ? 'Redis (shared by replicas)'
+      : 'process memory (REDIS_URL not set: one replica only)';
   logger.info(
     { config: describeConfig(config) },
     `configuration loaded: ${providers.length ? providers.join(', ') : 'no provider'} configured${sims ? ' (built-in simulators)' : ''}; token store: ${store}`,
@@ -64,7 +68,9 @@ async function main(checkAccounts: boolean): Promise<void> {
       `tracing on: OpenTelemetry spans exported over OTLP/HTTP to ${tracing.exportsTo}`,
     );
   } else {
-    logger.info(config.tracing.endpoint ? 'tracing off (OTEL_SDK_DISABLED=true)' : 'tracing off (set OTEL_EXPORTER_OTLP_ENDPOINT to export OpenTelemetry traces)');
+    logger.info(
+      config.tracing.endpoint ? 'tracing off (OTEL_SDK_DISABLED=true)' : 'tracing off (set OTEL_EXPORTER_OTLP_ENDPOINT to export OpenTelemetry traces)',
+    );
   }
 
   const server = await createServer(config, { logger });
@@ -118,7 +124,6 @@ With no provider credentials set it serves built-in simulators of all five platf
   --check-accounts    check the configuration and the accounts file (CXGRAPH_ACCOUNTS_FILE) without starting,
                       print what each account resolves to (never a secret), exit 0 when valid, 2 when not
 `;
-
 
 /** A start-up failure the operator fixes by changing a variable: said in one line, no stack trace. */
 class StartupProblem extends Error {}

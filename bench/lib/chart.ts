@@ -36,7 +36,10 @@ export async function renderChart(title: string, subtitle: string, panels: Panel
       name: `panel${i}`,
       encode: { enter: { x: { value: 0 }, y: { value: top }, width: { value: WIDTH }, height: { value: height } } },
       data: [
-        { name: 'bars', values: p.bars.map((b) => ({ ...b, value: Number.isFinite(b.value) ? b.value : 0, text: Number.isFinite(b.value) ? fmt(b.value) : 'n/a' })) },
+        {
+          name: 'bars',
+          values: p.bars.map((b) => ({ ...b, value: Number.isFinite(b.value) ? b.value : 0, text: Number.isFinite(b.value) ? fmt(b.value) : 'n/a' })),
+        },
         { name: 'target', values: p.target ? [p.target] : [] },
       ],
       scales: [
@@ -62,7 +65,9 @@ export async function renderChart(title: string, subtitle: string, panels: Panel
               x2: { scale: 'x', field: 'value' },
               y: { scale: 'y', field: 'label' },
               height: { scale: 'y', band: 1 },
-              fill: { signal: `datum.kind === 'cxgraph' ? '${COLORS.cxgraph}' : datum.kind === 'direct' ? '${COLORS.direct}' : datum.kind === 'peer' ? '${COLORS.peer}' : '${COLORS.other}'` },
+              fill: {
+                signal: `datum.kind === 'cxgraph' ? '${COLORS.cxgraph}' : datum.kind === 'direct' ? '${COLORS.direct}' : datum.kind === 'peer' ? '${COLORS.peer}' : '${COLORS.other}'`,
+              },
             },
           },
         },
@@ -119,8 +124,14 @@ export async function renderChart(title: string, subtitle: string, panels: Panel
     background: 'white',
     marks: [
       // Title and key as plain text in the top padding (a Vega title would be placed against the plot, not the page).
-      { type: 'text', encode: { enter: { x: { value: 10 - LEFT }, y: { value: -88 }, text: { value: title }, fontSize: { value: 16 }, fontWeight: { value: 'bold' } } } },
-      { type: 'text', encode: { enter: { x: { value: 10 - LEFT }, y: { value: -70 }, text: { value: subtitle }, fontSize: { value: 11 }, fill: { value: '#444' } } } },
+      {
+        type: 'text',
+        encode: { enter: { x: { value: 10 - LEFT }, y: { value: -88 }, text: { value: title }, fontSize: { value: 16 }, fontWeight: { value: 'bold' } } },
+      },
+      {
+        type: 'text',
+        encode: { enter: { x: { value: 10 - LEFT }, y: { value: -70 }, text: { value: subtitle }, fontSize: { value: 11 }, fill: { value: '#444' } } },
+      },
       {
         type: 'text',
         encode: {

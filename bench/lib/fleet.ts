@@ -34,7 +34,16 @@ export interface FleetContext {
   skipped: string[];
   log(msg: string): void;
   /** One measured load run with counters reset before (run.ts `measure`), as a row. */
-  measureRow(scenario: string, system: Row['system'], label: string, url: string, pid: number | undefined, requests: ReturnType<typeof cxRecording>[], connections: number, verify: (b: string) => boolean): Promise<Row>;
+  measureRow(
+    scenario: string,
+    system: Row['system'],
+    label: string,
+    url: string,
+    pid: number | undefined,
+    requests: ReturnType<typeof cxRecording>[],
+    connections: number,
+    verify: (b: string) => boolean,
+  ): Promise<Row>;
 }
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -63,29 +72,68 @@ export function maxPerSecond(times: readonly number[]): number {
 
 async function replicas(ctx: FleetContext, n: number, env: Record<string, string>): Promise<Cxgraph[]> {
   const shared: Record<string, string> = env['REDIS_URL'] ? { CXGRAPH_ENCRYPTION_KEYS: ENCRYPTION_KEY } : {};
-  return Promise.all(Array.from({ length: n }, async () => startCxgraph({ root: ctx.root, runtime: ctx.runtime, port: await freePort(), providerEnv: ctx.sims.info.env, extraEnv: { ...shared, ...env } })));
+  return Promise.all(
+    Array.from({ length: n }, async () =>
+      startCxgraph({ root: ctx.root, runtime: ctx.runtime, port: await freePort(), providerEnv: ctx.sims.info.env, extraEnv: { ...shared, ...env } }),
+    ),
+  );
 }
 
 /** S7: 200 repeated keys, cache on, at 20 ms upstream latency. */
 export async function scenarioRepeated(ctx: FleetContext, uncached: Cxgraph): Promise<void> {
   const latencyMs = 20;
   const withRedis = await redisAnswers();
-  ctx.log(`scenario 7: 200 repeated recordings, 50 connections, ${latencyMs} ms upstream, shared cache on (${withRedis ? 'Redis' : 'memory: no Redis at REDIS_URL'})`);
+  ctx.log(
+    `scenario 7: 200 repeated recordings, 50 connections, ${latencyMs} ms upstream, shared cache on (${withRedis ? 'Redis' : 'memory: no Redis at REDIS_URL'})`,
+  );
   const distinct: Key[] = workingSet(200).map(({ callId: _, ...k }) => k);
-  const cx = (await replicas(ctx, 1, { CXGRAPH_RECORDING_CACHE_TTL_SECONDS: '600', ...(withRedis ? { REDIS_URL, CXGRAPH_REDIS_PREFIX: prefix('s7') } : {}) }))[0]!;
+  const cx = (
+    await replicas(ctx, 1, { CXGRAPH_RECORDING_CACHE_TTL_SECONDS: '600', ...(withRedis ? { REDIS_URL, CXGRAPH_REDIS_PREFIX: prefix('s7') } : {}) })
+  )[0]!;
   await ctx.sims.setLatency('CALLJOURNEY', latencyMs, 'conversationexists');
   try {
     const cxReqs = distinct.map(cxRecording);
     const ok = (b: string) => graphqlOk(b) && b.includes('"exists":true');
     // Warm-up: every key once, in one batch (the cache fills), then load for a moment.
     const batch = cxRecordings(distinct);
-    await runLoad({ url: cx.url, connections: 1, amount: 1, requests: [batch], verify: (b) => graphqlOk(b) && (b.match(/"exists":true/g)?.length ?? 0) === distinct.length });
+    await runLoad({
+      url: cx.url,
+      connections: 1,
+      amount: 1,
+      requests: [batch],
+      verify: (b) => graphqlOk(b) && (b.match(/"exists":true/g)?.length ?? 0) === distinct.length,
+    });
     await runLoad({ url: cx.url, connections: 50, duration: 1, requests: cxReqs, verify: ok });
-    const cached = await ctx.measureRow('7 repeated 200 keys @20ms', 'cxgraph', `cxgraph, shared cache on (${withRedis ? 'Redis' : 'memory'})`, cx.url, cx.child.pid, cxReqs, 50, ok);
+    const cached = await ctx.measureRow(
+      '7 repeated 200 keys @20ms',
+      'cxgraph',
+      `cxgraph, shared cache on (${withRedis ? 'Redis' : 'memory'})`,
+      cx.url,
+      cx.child.pid,
+      cxReqs,
+      50,
+      ok,
+    );
     const off = await ctx.measureRow('7 repeated 200 keys @20ms', 'cxgraph', 'cxgraph, cache off', uncached.url, uncached.child.pid, cxReqs, 50, ok);
     const directReqs = distinct.map((k: Key) => directRecording(k, ctx.bearer));
-    const direct = await ctx.measureRow('7 repeated 200 keys @20ms', 'direct', 'direct (autocannon → simulator)', ctx.sims.info.urls.CALLJOURNEY, undefined, directReqs, 50, (b) => b.includes('"exists":true'));
-    ctx.extra['scenario7'] = { latencyMs, store: withRedis ? 'redis' : 'memory', cachedRps: cached.rps, uncachedRps: off.rps, directRps: direct.rps, upstreamPerQuery: cached.upstreamPerRequest };
+    const direct = await ctx.measureRow(
+      '7 repeated 200 keys @20ms',
+      'direct',
+      'direct (autocannon → simulator)',
+      ctx.sims.info.urls.CALLJOURNEY,
+      undefined,
+      directReqs,
+      50,
+      (b) => b.includes('"exists":true'),
+    );
+    ctx.extra['scenario7'] = {
+      latencyMs,
+      store: withRedis ? 'redis' : 'memory',
+      cachedRps: cached.rps,
+      uncachedRps: off.rps,
+      directRps: direct.rps,
+      upstreamPerQuery: cached.upstreamPerRequest,
+    };
     ctx.targets.push({
       scenario: '7 repeated recordings',
       target: 'upstream calls per query after warm-up = 0',
@@ -163,7 +211,12 @@ export async function scenarioFleetBudget(ctx: FleetContext): Promise<void> {
   const seconds = ctx.quick ? 4 : 10;
   if (!(await redisAnswers())) {
     ctx.skipped.push(`scenario 8: no Redis at ${REDIS_URL}`);
-    ctx.targets.push({ scenario: '8 fleet rate limit', target: `≤ ${limit} calls in any second at the platform`, measured: `not run: no Redis at ${REDIS_URL}`, met: null });
+    ctx.targets.push({
+      scenario: '8 fleet rate limit',
+      target: `≤ ${limit} calls in any second at the platform`,
+      measured: `not run: no Redis at ${REDIS_URL}`,
+      met: null,
+    });
     return;
   }
   ctx.log(`scenario 8: three replicas on one Redis, CALLJOURNEY:${limit}, ${offered} queries/s offered for ${seconds} s, the platform enforcing ${limit}/s`);
@@ -180,10 +233,31 @@ export async function scenarioFleetBudget(ctx: FleetContext): Promise<void> {
     const worst = maxPerSecond(arrivals.map(([t]) => t));
     const refusedByPlatform = arrivals.filter(([, s]) => s === 429).length;
     const spanS = arrivals.length > 1 ? (arrivals.at(-1)![0] - arrivals[0]![0]) / 1000 : NaN;
-    ctx.extra['scenario8'] = { limit, offeredPerSecond: offered, seconds, ...outcome, upstreamCalls: arrivals.length, maxInAnySecond: worst, platform429: refusedByPlatform, upstreamPerSecond: arrivals.length / spanS };
-    ctx.log(`  ${arrivals.length} calls reached the platform (${fmt(arrivals.length / spanS, 1)}/s), most in any second ${worst}, 429s ${refusedByPlatform}; queries: ${outcome.answered} answered, ${outcome.rateLimited} PROVIDER_RATE_LIMITED, ${outcome.other} other${outcome.firstOther ? ` (${outcome.firstOther})` : ''}`);
-    ctx.targets.push({ scenario: '8 fleet rate limit', target: `≤ ${limit} calls in any second at the platform`, measured: `${worst} (${arrivals.length} calls in ${fmt(spanS, 1)} s = ${fmt(arrivals.length / spanS, 1)}/s)`, met: worst <= limit });
-    ctx.targets.push({ scenario: '8 fleet rate limit', target: '0 responses 429 from the platform', measured: String(refusedByPlatform), met: refusedByPlatform === 0 });
+    ctx.extra['scenario8'] = {
+      limit,
+      offeredPerSecond: offered,
+      seconds,
+      ...outcome,
+      upstreamCalls: arrivals.length,
+      maxInAnySecond: worst,
+      platform429: refusedByPlatform,
+      upstreamPerSecond: arrivals.length / spanS,
+    };
+    ctx.log(
+      `  ${arrivals.length} calls reached the platform (${fmt(arrivals.length / spanS, 1)}/s), most in any second ${worst}, 429s ${refusedByPlatform}; queries: ${outcome.answered} answered, ${outcome.rateLimited} PROVIDER_RATE_LIMITED, ${outcome.other} other${outcome.firstOther ? ` (${outcome.firstOther})` : ''}`,
+    );
+    ctx.targets.push({
+      scenario: '8 fleet rate limit',
+      target: `≤ ${limit} calls in any second at the platform`,
+      measured: `${worst} (${arrivals.length} calls in ${fmt(spanS, 1)} s = ${fmt(arrivals.length / spanS, 1)}/s)`,
+      met: worst <= limit,
+    });
+    ctx.targets.push({
+      scenario: '8 fleet rate limit',
+      target: '0 responses 429 from the platform',
+      measured: String(refusedByPlatform),
+      met: refusedByPlatform === 0,
+    });
     ctx.targets.push({
       scenario: '8 fleet rate limit',
       target: 'every query answered or PROVIDER_RATE_LIMITED',
@@ -203,7 +277,12 @@ export async function scenarioCoolDown(ctx: FleetContext): Promise<void> {
   const edgeMs = 50;
   if (!(await redisAnswers())) {
     ctx.skipped.push(`scenario 9: no Redis at ${REDIS_URL}`);
-    ctx.targets.push({ scenario: '9 shared 429 cool-down', target: `0 upstream requests in the ${retryAfter} s after the 429`, measured: `not run: no Redis at ${REDIS_URL}`, met: null });
+    ctx.targets.push({
+      scenario: '9 shared 429 cool-down',
+      target: `0 upstream requests in the ${retryAfter} s after the 429`,
+      measured: `not run: no Redis at ${REDIS_URL}`,
+      met: null,
+    });
     return;
   }
   ctx.log(`scenario 9: three busy replicas on one Redis, one 429 with Retry-After: ${retryAfter}`);
@@ -225,8 +304,19 @@ export async function scenarioCoolDown(ctx: FleetContext): Promise<void> {
     const errors = results.reduce((n, r) => n + r.errors, 0);
     const queries = results.reduce((n, r) => n + r.requests, 0);
     const before = arrivals.filter(([t]) => t < t429 && t >= t429 - 1000).length;
-    ctx.extra['scenario9'] = { retryAfter, edgeMs, inEdge: inEdge.map(([t]) => Math.round((t - t429) * 10) / 10), after: after.length, resumedAfterMs: resumedAt === undefined ? null : resumedAt - t429, queries, errors, perSecondBefore: before };
-    ctx.log(`  ${before} calls in the second before the 429; in the ${retryAfter} s after it: ${inEdge.length} within ${edgeMs} ms (already sent), ${after.length} later; traffic resumed ${resumedAt === undefined ? 'never' : `${fmt(resumedAt - t429)} ms`} after; ${queries} queries, ${errors} errors`);
+    ctx.extra['scenario9'] = {
+      retryAfter,
+      edgeMs,
+      inEdge: inEdge.map(([t]) => Math.round((t - t429) * 10) / 10),
+      after: after.length,
+      resumedAfterMs: resumedAt === undefined ? null : resumedAt - t429,
+      queries,
+      errors,
+      perSecondBefore: before,
+    };
+    ctx.log(
+      `  ${before} calls in the second before the 429; in the ${retryAfter} s after it: ${inEdge.length} within ${edgeMs} ms (already sent), ${after.length} later; traffic resumed ${resumedAt === undefined ? 'never' : `${fmt(resumedAt - t429)} ms`} after; ${queries} queries, ${errors} errors`,
+    );
     ctx.targets.push({
       scenario: '9 shared 429 cool-down',
       target: `0 upstream requests in the ${retryAfter} s after the 429 (those within ${edgeMs} ms were sent before any replica could know)`,

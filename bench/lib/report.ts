@@ -50,7 +50,21 @@ const num = (v: number | undefined, digits = 0): string =>
   v === undefined || !Number.isFinite(v) ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export function formatTable(rows: Row[]): string {
-  const header = ['scenario', 'system', 'conn', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'upstream calls', 'per req', 'token req', 'CPU ms/req', 'peak RSS MB'];
+  const header = [
+    'scenario',
+    'system',
+    'conn',
+    'requests',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+    'upstream calls',
+    'per req',
+    'token req',
+    'CPU ms/req',
+    'peak RSS MB',
+  ];
   const body = rows.map((r) => [
     r.scenario,
     r.label,

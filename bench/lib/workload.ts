@@ -21,7 +21,13 @@ export const HOT_KEY: Key = keyOf(SAMPLE_RECORDINGS[0]!);
 
 /** Scenario 7's working set: `n` files the CallJourney simulator holds (bench/sim-process.ts adds them). */
 export function workingSet(n = 200): (Key & { callId: string })[] {
-  return Array.from({ length: n }, (_, i) => ({ company: 'acme', organisation: 'support', folder: '2024/06/07', filename: `repeat-${String(i).padStart(4, '0')}.wav`, callId: `call-repeat-${i}` }));
+  return Array.from({ length: n }, (_, i) => ({
+    company: 'acme',
+    organisation: 'support',
+    folder: '2024/06/07',
+    filename: `repeat-${String(i).padStart(4, '0')}.wav`,
+    callId: `call-repeat-${i}`,
+  }));
 }
 
 /** `distinct` keys (the samples first, then files the platform does not hold), each repeated to `total` keys. */
@@ -29,13 +35,20 @@ export function repeatedKeys(total: number, distinct: number): { keys: Key[]; di
   const unique: Key[] = [];
   for (let i = 0; i < distinct; i++) {
     const sample = SAMPLE_RECORDINGS[i];
-    unique.push(sample ? keyOf(sample) : { company: 'acme', organisation: 'support', folder: '2024/06/01', filename: `bench-${String(i).padStart(4, '0')}.wav` });
+    unique.push(
+      sample ? keyOf(sample) : { company: 'acme', organisation: 'support', folder: '2024/06/01', filename: `bench-${String(i).padStart(4, '0')}.wav` },
+    );
   }
   // Interleaved (k0 k1 … k49 k0 k1 …) so duplicates are never neighbours.
   return { keys: Array.from({ length: total }, (_, i) => unique[i % distinct]!), distinct: unique };
 }
 
-export function graphqlRequest(query: string, variables?: Record<string, unknown>, operationName?: string, headers: Record<string, string> = {}): AutocannonRequest {
+export function graphqlRequest(
+  query: string,
+  variables?: Record<string, unknown>,
+  operationName?: string,
+  headers: Record<string, string> = {},
+): AutocannonRequest {
   return {
     method: 'POST',
     path: '/graphql',

@@ -40,7 +40,19 @@ export function webConfig({ cxgraphUrl, graphqlUrl = cxgraphUrl, port = 5173, ho
       },
     },
     // Scanned up front, so the first page load does not discover them and reload.
-    optimizeDeps: { include: ['react', 'react-dom/client', 'react/jsx-runtime', 'react/jsx-dev-runtime', '@apollo/client', '@apollo/client/react', '@apollo/client/errors', '@apollo/client/link/persisted-queries', 'rxjs'] },
+    optimizeDeps: {
+      include: [
+        'react',
+        'react-dom/client',
+        'react/jsx-runtime',
+        'react/jsx-dev-runtime',
+        '@apollo/client',
+        '@apollo/client/react',
+        '@apollo/client/errors',
+        '@apollo/client/link/persisted-queries',
+        'rxjs',
+      ],
+    },
     build: { outDir: 'dist', sourcemap: false },
   };
 }

@@ -35,7 +35,12 @@ export function accountsReport(config: Readonly<Config>, env: Env): string {
     for (const s of a.settings) accounts.push(`    ${s}`);
     for (const line of described(a.module.describe(a.config))) accounts.push(`    resolves to ${line}`);
   }
-  if (accounts.length === 0) lines.push(config.embeddedSimulators ? 'no account is configured: `npm start` would serve the built-in simulators' : 'no account is configured');
-  else lines.push(`${new Set(accounts.filter((l) => !l.startsWith(' ')).map((l) => l.split(' / ')[0])).size} tenant(s), ${accounts.filter((l) => !l.startsWith(' ')).length} account(s):`, ...accounts);
+  if (accounts.length === 0)
+    lines.push(config.embeddedSimulators ? 'no account is configured: `npm start` would serve the built-in simulators' : 'no account is configured');
+  else
+    lines.push(
+      `${new Set(accounts.filter((l) => !l.startsWith(' ')).map((l) => l.split(' / ')[0])).size} tenant(s), ${accounts.filter((l) => !l.startsWith(' ')).length} account(s):`,
+      ...accounts,
+    );
   return `${lines.join('\n')}\n`;
 }

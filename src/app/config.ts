@@ -108,7 +108,10 @@ function schemaPrefixOf(r: EnvReader): string {
   const raw = r.str('CXGRAPH_SCHEMA_PREFIX');
   if (raw === undefined) return '';
   if (!SCHEMA_PREFIX_PATTERN.test(raw) || raw.length > 32) {
-    r.fail('CXGRAPH_SCHEMA_PREFIX', `expected the start of a GraphQL type name: a capital letter, then up to 31 letters or digits (e.g. Cx), got ${r.shown('CXGRAPH_SCHEMA_PREFIX', raw)}`);
+    r.fail(
+      'CXGRAPH_SCHEMA_PREFIX',
+      `expected the start of a GraphQL type name: a capital letter, then up to 31 letters or digits (e.g. Cx), got ${r.shown('CXGRAPH_SCHEMA_PREFIX', raw)}`,
+    );
     return '';
   }
   return raw;
@@ -134,7 +137,10 @@ function persistedDocumentsOf(r: EnvReader): PersistedDocumentsConfig | undefine
 function clusterNodesOf(r: EnvReader, redisUrl: string | undefined): string[] | undefined {
   const raw = r.str('REDIS_CLUSTER_NODES');
   if (!raw) return undefined;
-  const nodes = raw.split(',').map((n) => n.trim()).filter(Boolean);
+  const nodes = raw
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   if (nodes.some((n) => !/^rediss?:\/\/[^/?#]+/.test(n))) {
     r.fail('REDIS_CLUSTER_NODES', 'expected comma-separated redis:// or rediss:// URLs, e.g. redis://10.0.0.1:6379,redis://10.0.0.2:6379');
   }
@@ -147,11 +153,6 @@ function onUnlessProduction(r: EnvReader, name: string, nodeEnv: NodeEnv): boole
   const v = r.oneOf(name, ['auto', 'on', 'off'] as const, 'auto');
   return v === 'on' || (v === 'auto' && nodeEnv !== 'production');
 }
-
-const CALLJOURNEY_BASE: Record<'us' | 'ca', string> = {
-  us: 'https://platform.calljourney.com',
-  ca: 'https://platform-ca.calljourney.com',
-};
 
 /** A comma-separated list of base64 32-byte keys; every bad one is a problem naming its position, never its value. */
 function keysOf(r: EnvReader, name: string): Buffer[] {
@@ -178,7 +179,10 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
   const sealingKeys = keysOf(r, 'CXGRAPH_ENCRYPTION_KEYS');
   const readOnlyKeys = keysOf(r, 'CXGRAPH_DECRYPTION_KEYS');
   if (readOnlyKeys.length > 0 && sealingKeys.length === 0) {
-    r.fail('CXGRAPH_DECRYPTION_KEYS', 'read-only keys only open values: set CXGRAPH_ENCRYPTION_KEYS too, the key that seals (docs/security.md: rotating encryption keys)');
+    r.fail(
+      'CXGRAPH_DECRYPTION_KEYS',
+      'read-only keys only open values: set CXGRAPH_ENCRYPTION_KEYS too, the key that seals (docs/security.md: rotating encryption keys)',
+    );
   }
   // The sealing key first, then every key that only opens (a second key in CXGRAPH_ENCRYPTION_KEYS is read-only too).
   const encryptionKeys = [...sealingKeys, ...readOnlyKeys].filter((k, i, all) => all.findIndex((o) => o.equals(k)) === i);
@@ -188,9 +192,13 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
   const redisClusterNodes = clusterNodesOf(r, redisUrl);
   const redisPrefix = r.str('CXGRAPH_REDIS_PREFIX') ?? 'cxgraph';
   // No braces: a hash tag in the prefix would put every key of a cluster in one slot.
-  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(redisPrefix)) r.fail('CXGRAPH_REDIS_PREFIX', `expected 1 to 64 letters, digits, '_', '.', ':' or '-', got ${r.shown('CXGRAPH_REDIS_PREFIX', redisPrefix)}`);
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(redisPrefix))
+    r.fail('CXGRAPH_REDIS_PREFIX', `expected 1 to 64 letters, digits, '_', '.', ':' or '-', got ${r.shown('CXGRAPH_REDIS_PREFIX', redisPrefix)}`);
   if ((redisUrl || redisClusterNodes) && nodeEnv === 'production' && encryptionKeys.length === 0 && !keysRaw) {
-    r.fail('CXGRAPH_ENCRYPTION_KEYS', `required in production when ${redisUrl ? 'REDIS_URL' : 'REDIS_CLUSTER_NODES'} is set, so tokens and secrets are encrypted at rest`);
+    r.fail(
+      'CXGRAPH_ENCRYPTION_KEYS',
+      `required in production when ${redisUrl ? 'REDIS_URL' : 'REDIS_CLUSTER_NODES'} is set, so tokens and secrets are encrypted at rest`,
+    );
   }
 
   const config: Config = {
@@ -205,7 +213,15 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
     redisClusterNodes,
     redisPrefix,
     schemaPrefix: schemaPrefixOf(r),
-    resilience: resilienceOf(r, modules, redisUrl ? { target: { url: redisUrl }, prefix: redisPrefix } : redisClusterNodes ? { target: { cluster: redisClusterNodes }, prefix: redisPrefix } : undefined),
+    resilience: resilienceOf(
+      r,
+      modules,
+      redisUrl
+        ? { target: { url: redisUrl }, prefix: redisPrefix }
+        : redisClusterNodes
+          ? { target: { cluster: redisClusterNodes }, prefix: redisPrefix }
+          : undefined,
+    ),
     encryptionKeys,
     limits: {
       maxKeysPerBatch: r.int('CXGRAPH_MAX_KEYS_PER_BATCH', 500, 1, 100_000),
@@ -248,7 +264,10 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
   const mediaProviders = config.providers.filter((p) => p.module.capabilities.includes('media')).map((p) => p.module.name);
   config.media = mediaLinksOf(r, { nodeEnv, publicUrl: config.publicUrl, encryptionKeys, mediaProviders });
   if (!config.scopeDirectives && nodeEnv === 'production' && config.auth.mode !== 'jwt') {
-    r.fail('CXGRAPH_SCOPE_DIRECTIVES', `off leaves @requiresScopes to no one when CXGRAPH_AUTH is ${config.auth.mode}: in production, turn it off only with CXGRAPH_AUTH=jwt (cxgraph then checks the scopes itself)`);
+    r.fail(
+      'CXGRAPH_SCOPE_DIRECTIVES',
+      `off leaves @requiresScopes to no one when CXGRAPH_AUTH is ${config.auth.mode}: in production, turn it off only with CXGRAPH_AUTH=jwt (cxgraph then checks the scopes itself)`,
+    );
   }
 
   const anyConfigured = config.providers.length > 0 || (config.tenancy.accountsFile?.snapshot.tenants.size ?? 0) > 0;
@@ -291,12 +310,21 @@ export function describeConfig(c: Config): Record<string, unknown> {
     callerAuth: c.auth.mode === 'jwt' ? { mode: 'jwt', issuer: c.auth.issuer, audience: c.auth.audience } : c.auth.mode,
     scopeDirectives: c.scopeDirectives ? 'served' : 'left out of _service { sdl }',
     mediaLinks: { publicUrl: c.publicUrl ?? 'the listen address', ttlSeconds: c.media.ttlSeconds, signingKey: c.media.keySource },
-    persistedDocuments: c.persistedDocuments ? { manifest: c.persistedDocuments.path, operations: c.persistedDocuments.operations.length, only: c.persistedDocuments.only } : 'off',
+    persistedDocuments: c.persistedDocuments
+      ? { manifest: c.persistedDocuments.path, operations: c.persistedDocuments.operations.length, only: c.persistedDocuments.only }
+      : 'off',
     upstreamRateLimits: Object.keys(c.resilience.upstreamRateLimits).length
-      ? { perSecond: c.resilience.upstreamRateLimits, counted: c.resilience.fleet ? 'across every replica on the Redis' : 'per process (no Redis): N replicas may send N times the limit' }
+      ? {
+          perSecond: c.resilience.upstreamRateLimits,
+          counted: c.resilience.fleet ? 'across every replica on the Redis' : 'per process (no Redis): N replicas may send N times the limit',
+        }
       : 'none',
     persistedQueries: {
-      store: c.apq.cacheRedisUrl ? 'its own Redis (CXGRAPH_CACHE_REDIS_URL, shared by replicas)' : c.redisClusterNodes || c.redisUrl ? 'Redis (shared by replicas)' : 'process memory',
+      store: c.apq.cacheRedisUrl
+        ? 'its own Redis (CXGRAPH_CACHE_REDIS_URL, shared by replicas)'
+        : c.redisClusterNodes || c.redisUrl
+          ? 'Redis (shared by replicas)'
+          : 'process memory',
       ttlSeconds: c.apq.ttlSeconds,
       maxBytes: c.apq.maxBytes,
     },

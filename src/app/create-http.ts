@@ -7,7 +7,6 @@ import type { ConnectionStatus } from '../observability/connection-status.js';
 import { TokenManager } from '../auth/token-manager.js';
 import type { Clock } from '../domain/clock.js';
 import type { ProviderName } from '../domain/provider-name.js';
-import type { RedisTarget } from '../config/redis-target.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { KvStore } from '../store/kv-store.js';
@@ -19,7 +18,10 @@ import { UpstreamClient } from '../upstream/upstream-client.js';
 import { createUpstreamFetch, type FetchLike } from '../upstream/upstream-fetch.js';
 
 /** The resilience settings (config.resilience) the HTTP path uses; the rate limits may be left out (none). */
-export type HttpResilience = Omit<ResilienceConfig, 'shutdownGraceMs' | 'requestDeadlineMs' | 'upstreamRateLimits' | 'rateLimitWaitMs' | 'coolDownMaxSeconds' | 'redisMaxRttMs'> &
+export type HttpResilience = Omit<
+  ResilienceConfig,
+  'shutdownGraceMs' | 'requestDeadlineMs' | 'upstreamRateLimits' | 'rateLimitWaitMs' | 'coolDownMaxSeconds' | 'redisMaxRttMs'
+> &
   Partial<Pick<ResilienceConfig, 'upstreamRateLimits' | 'rateLimitWaitMs' | 'coolDownMaxSeconds' | 'redisMaxRttMs'>>;
 
 /** The upstream limits (config.limits). */
@@ -59,7 +61,11 @@ export interface Http {
    * scope of its own (`PROVIDER@tenant/account`), and tokens kept in `store` (the account's part of the store), over
    * the one shared fetch. Made when the account is first used; nothing runs for an account nobody uses.
    */
-  account(provider: ProviderName, scope: string, deps: { store: KvStore; status: ConnectionStatus; logger: Logger }): { client: UpstreamClient; tokens: TokenManager };
+  account(
+    provider: ProviderName,
+    scope: string,
+    deps: { store: KvStore; status: ConnectionStatus; logger: Logger },
+  ): { client: UpstreamClient; tokens: TokenManager };
   /** Cuts the connections left (after the HTTP server has drained). */
   close(): Promise<void>;
 }
@@ -102,7 +108,16 @@ export function createHttp(deps: HttpDeps): Http {
       },
     });
     metrics?.watchCircuit(provider, () => policy.state);
-    c = new UpstreamClient(provider, { fetch, tokens, logger, metrics, status, timeoutMs: limits.upstreamTimeoutMs, maxResponseBytes: limits.maxResponseBytes, policy });
+    c = new UpstreamClient(provider, {
+      fetch,
+      tokens,
+      logger,
+      metrics,
+      status,
+      timeoutMs: limits.upstreamTimeoutMs,
+      maxResponseBytes: limits.maxResponseBytes,
+      policy,
+    });
     clients.set(provider, c);
     return c;
   };
@@ -149,7 +164,16 @@ export function createHttp(deps: HttpDeps): Http {
       timeoutMs: limits.upstreamTimeoutMs,
       lockLeaseMs: 2 * limits.upstreamTimeoutMs + 5_000,
     });
-    c = new UpstreamClient(provider, { fetch, tokens: accountTokens, logger: own.logger, metrics, status: own.status, timeoutMs: limits.upstreamTimeoutMs, maxResponseBytes: limits.maxResponseBytes, policy });
+    c = new UpstreamClient(provider, {
+      fetch,
+      tokens: accountTokens,
+      logger: own.logger,
+      metrics,
+      status: own.status,
+      timeoutMs: limits.upstreamTimeoutMs,
+      maxResponseBytes: limits.maxResponseBytes,
+      policy,
+    });
     return { client: c, tokens: accountTokens };
   };
 

@@ -54,7 +54,14 @@ async function main(): Promise<number> {
   if (!config.redisUrl && !config.redisClusterNodes) return fail('REDIS_URL or REDIS_CLUSTER_NODES is not set: the memory store keeps nothing between runs.');
 
   const logger = createLogger({ level: 'warn', destination: process.stderr });
-  const store = createStore({ redisUrl: config.redisUrl, redisClusterNodes: config.redisClusterNodes, namespace: config.redisPrefix, encryptionKeys: config.encryptionKeys, logger, opTimeoutMs: 5_000 });
+  const store = createStore({
+    redisUrl: config.redisUrl,
+    redisClusterNodes: config.redisClusterNodes,
+    namespace: config.redisPrefix,
+    encryptionKeys: config.encryptionKeys,
+    logger,
+    opTimeoutMs: 5_000,
+  });
   try {
     const deadline = Date.now() + 10_000;
     while (!(await store.ping())) {
@@ -72,7 +79,8 @@ async function main(): Promise<number> {
 function describe(r: ResealReport, sealingKeyId: string, prefix: string): string {
   const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
   const lines = [`reseal under prefix ${prefix}: resealed ${plural(r.resealed, 'value')} with key id ${sealingKeyId} (${r.examined} examined)`];
-  if (r.plaintextLeft > 0) lines.push(`${plural(r.plaintextLeft, 'plaintext value')} left unsealed: run again with --plaintext if they were written before encryption was enabled`);
+  if (r.plaintextLeft > 0)
+    lines.push(`${plural(r.plaintextLeft, 'plaintext value')} left unsealed: run again with --plaintext if they were written before encryption was enabled`);
   if (r.unreadable.length > 0) {
     lines.push(`${plural(r.unreadable.length, 'value')} cannot be opened and were left alone:`);
     for (const u of r.unreadable.slice(0, 100)) lines.push(`  ${u.key}: ${u.reason}${u.keyId ? ` (key id ${u.keyId})` : ''}`);

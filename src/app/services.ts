@@ -71,14 +71,26 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
   const { logger, metrics } = deps;
   const store =
     deps.store ??
-    createStore({ redisUrl: config.redisUrl, redisClusterNodes: config.redisClusterNodes, namespace: config.redisPrefix, encryptionKeys: config.encryptionKeys, logger });
+    createStore({
+      redisUrl: config.redisUrl,
+      redisClusterNodes: config.redisClusterNodes,
+      namespace: config.redisPrefix,
+      encryptionKeys: config.encryptionKeys,
+      logger,
+    });
   metrics.storeDegraded.set(store.healthy ? 0 : 1);
   store.onHealthChange?.((healthy) => metrics.storeDegraded.set(healthy ? 0 : 1));
   const status = new ConnectionStatus(config.providers.map((p) => p.module.name));
   const clock = deps.clock ?? systemClock;
 
   // The token manager, and one upstream client and resilience policy per provider (src/app/create-http.ts).
-  const { tokens, client: http, limits: upstreamLimits, account, close: closeHttp } = createHttp({
+  const {
+    tokens,
+    client: http,
+    limits: upstreamLimits,
+    account,
+    close: closeHttp,
+  } = createHttp({
     resilience: config.resilience,
     limits: config.limits,
     logger,

@@ -40,7 +40,10 @@ export class LockReleases {
       try {
         await this.writeBack(key, grant);
       } catch (e) {
-        this.logger.warn({ provider: grant.identity.provider, err: e instanceof Error ? e.message : String(e) }, 'token could not be written back to the store');
+        this.logger.warn(
+          { provider: grant.identity.provider, err: e instanceof Error ? e.message : String(e) },
+          'token could not be written back to the store',
+        );
       } finally {
         for (const r of releases) await r();
       }

@@ -16,20 +16,26 @@ import { jwtClockSkew, type TokenSet } from './token-set.js';
 
 /** The token endpoint answered with the token the API has just refused: the error, recorded in the status. */
 export function sameTokenAgain(provider: ProviderName, status?: ConnectionStatus): CxError {
-  return recorded(status, new CxError(`${provider} token endpoint answered with the access token the API had just refused (same token returned after 401)`, {
-    code: 'PROVIDER_AUTH_FAILED',
-    provider,
-    upstreamStatus: 200,
-  }));
+  return recorded(
+    status,
+    new CxError(`${provider} token endpoint answered with the access token the API had just refused (same token returned after 401)`, {
+      code: 'PROVIDER_AUTH_FAILED',
+      provider,
+      upstreamStatus: 200,
+    }),
+  );
 }
 
 /** The API refused a token whose `exp` had passed on arrival: the error, recorded in the status. */
 export function expiredOnIssue(provider: ProviderName, status?: ConnectionStatus): CxError {
-  return recorded(status, new CxError(`${provider} refused (401) a token whose exp had already passed when it was issued: the token endpoint issues expired tokens`, {
-    code: 'PROVIDER_AUTH_FAILED',
-    provider,
-    upstreamStatus: 401,
-  }));
+  return recorded(
+    status,
+    new CxError(`${provider} refused (401) a token whose exp had already passed when it was issued: the token endpoint issues expired tokens`, {
+      code: 'PROVIDER_AUTH_FAILED',
+      provider,
+      upstreamStatus: 401,
+    }),
+  );
 }
 
 function recorded(status: ConnectionStatus | undefined, e: CxError): CxError {

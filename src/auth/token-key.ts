@@ -4,7 +4,10 @@ import type { GrantIdentity } from './grant.js';
 
 /** Store key of a grant: provider plus a hash of token URL, client id, scope and subject — never the secret. */
 export function cacheKey(id: GrantIdentity): string {
-  const h = createHash('sha256').update([id.tokenUrl, id.clientId, id.scope, id.subject ?? ''].join('\n')).digest('hex').slice(0, 32);
+  const h = createHash('sha256')
+    .update([id.tokenUrl, id.clientId, id.scope, id.subject ?? ''].join('\n'))
+    .digest('hex')
+    .slice(0, 32);
   return `token:${id.provider.toLowerCase()}:${h}`;
 }
 

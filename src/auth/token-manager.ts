@@ -31,7 +31,6 @@ import { expiredOnIssue, sameTokenAgain, SkewedTokens } from './token-anomalies.
 
 export { cacheKey } from './token-key.js';
 
-
 /** What the token manager needs of a provider's upstream client. */
 export type TokenTransport = Pick<UpstreamClient, 'json'>;
 
@@ -134,7 +133,8 @@ export class TokenManager implements TokenSource {
     this.rejected.add(fingerprint(accessToken));
     if (this.rejected.size > 10_000) this.rejected.clear();
     // A token whose exp was past on arrival, and the API says it really is expired: fetching at once brings another.
-    if (this.skewed.delete(accessToken)) this.backoff.failed(key, grant.identity.provider, expiredOnIssue(grant.identity.provider, this.opts.status), this.clock.now());
+    if (this.skewed.delete(accessToken))
+      this.backoff.failed(key, grant.identity.provider, expiredOnIssue(grant.identity.provider, this.opts.status), this.clock.now());
     const mem = this.memory.get(key);
     if (mem?.accessToken === accessToken) this.memory.set(key, { ...mem, expiresAt: 0, renewAt: 0 });
     const stored = await this.opts.store.get<CachedToken>(key);
@@ -221,7 +221,13 @@ export class TokenManager implements TokenSource {
     if (release) return this.fetchUnderLock(key, grant, previous, release);
     // Another replica holds the lock: wait for its result, bounded by the request's time (lock-wait.ts).
     const tryLock = () => this.opts.store.tryLock(key, this.lockLeaseMs);
-    const waited = await waitOnLockHolder({ leaseMs: this.lockLeaseMs, pollMs: this.lockPollMs, timeLeftMs, theirs: () => this.readStore(key, grant, previous), tryLock });
+    const waited = await waitOnLockHolder({
+      leaseMs: this.lockLeaseMs,
+      pollMs: this.lockPollMs,
+      timeLeftMs,
+      theirs: () => this.readStore(key, grant, previous),
+      tryLock,
+    });
     if ('token' in waited) return waited.token;
     if ('release' in waited) return this.fetchUnderLock(key, grant, previous, waited.release);
     if (waited.gaveUp === 'deadline' && !(await this.repeatableNow(key, grant, previous))) throw lockHolderBusy(provider, waited.waitedMs, this.lockLeaseMs);
@@ -365,7 +371,9 @@ export class TokenManager implements TokenSource {
       secrets: [...this.secretsFor(grant), ...(held ? [held.accessToken, held.refreshToken ?? ''] : [])],
     };
     try {
-      const token = await this.http(provider).json(request, (body) => withCappedLifetime(grant.processResponse ? grant.processResponse(body, requestedAt) : tokenSetFromResponse(provider, body, requestedAt)));
+      const token = await this.http(provider).json(request, (body) =>
+        withCappedLifetime(grant.processResponse ? grant.processResponse(body, requestedAt) : tokenSetFromResponse(provider, body, requestedAt)),
+      );
       this.opts.metrics?.tokenRequests.inc({ provider, outcome: 'success' });
       this.opts.metrics?.tokenCache.inc({ provider, result: 'fetch' });
       this.skewed.note(cacheKey(grant.identity), provider, token, requestedAt);

@@ -18,7 +18,8 @@ export const DEFAULT_APQ_MAX_BYTES = 16 * 1024;
 
 export function apqOf(r: EnvReader): ApqConfig {
   const cacheRedisUrl = r.str('CXGRAPH_CACHE_REDIS_URL');
-  if (cacheRedisUrl && !/^rediss?:\/\/[^/?#]+/.test(cacheRedisUrl)) r.fail('CXGRAPH_CACHE_REDIS_URL', 'expected a redis:// or rediss:// URL (a Redis for caches callers fill, apart from the store)');
+  if (cacheRedisUrl && !/^rediss?:\/\/[^/?#]+/.test(cacheRedisUrl))
+    r.fail('CXGRAPH_CACHE_REDIS_URL', 'expected a redis:// or rediss:// URL (a Redis for caches callers fill, apart from the store)');
   return {
     ttlSeconds: r.int('CXGRAPH_APQ_TTL_SECONDS', 86_400, 60, 30 * 86_400),
     maxBytes: r.int('CXGRAPH_APQ_MAX_BYTES', DEFAULT_APQ_MAX_BYTES, 256, 1024 * 1024),

@@ -32,14 +32,20 @@ function originOf(entry: string): string | undefined {
 export function corsOf(r: EnvReader): CorsConfig {
   const raw = r.str('CXGRAPH_CORS_ORIGINS');
   const origins: string[] = [];
-  for (const [i, entry] of (raw ?? '').split(',').map((e) => e.trim()).entries()) {
+  for (const [i, entry] of (raw ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .entries()) {
     if (!entry) {
       if (raw) r.fail('CXGRAPH_CORS_ORIGINS', `origin #${i + 1} is empty (a stray comma?)`);
       continue;
     }
     const origin = originOf(entry);
     if (!origin) {
-      r.fail('CXGRAPH_CORS_ORIGINS', `origin #${i + 1} must be an exact origin scheme://host[:port] (http or https; no path, no wildcard, no credentials), e.g. https://app.example.com, got ${r.shown('CXGRAPH_CORS_ORIGINS', entry.slice(0, 200))}`);
+      r.fail(
+        'CXGRAPH_CORS_ORIGINS',
+        `origin #${i + 1} must be an exact origin scheme://host[:port] (http or https; no path, no wildcard, no credentials), e.g. https://app.example.com, got ${r.shown('CXGRAPH_CORS_ORIGINS', entry.slice(0, 200))}`,
+      );
     } else if (!origins.includes(origin)) origins.push(origin);
   }
   const credentials = r.oneOf('CXGRAPH_CORS_CREDENTIALS', ['true', 'false'] as const, 'false') === 'true';

@@ -59,10 +59,16 @@ export function callerAuthOf(r: EnvReader, nodeEnv: NodeEnv): CallerAuthConfig {
   if (mode === 'router-secret') {
     const raw = r.str('CXGRAPH_ROUTER_SECRET');
     if (!raw) {
-      r.fail('CXGRAPH_ROUTER_SECRET', 'required when CXGRAPH_AUTH=router-secret: the secret the router sends in x-router-secret (e.g. `openssl rand -base64 32`)');
+      r.fail(
+        'CXGRAPH_ROUTER_SECRET',
+        'required when CXGRAPH_AUTH=router-secret: the secret the router sends in x-router-secret (e.g. `openssl rand -base64 32`)',
+      );
       return { mode, secrets: [] };
     }
-    const secrets = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const secrets = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (secrets.length === 0 || secrets.some((s) => s.length < 16)) {
       r.fail('CXGRAPH_ROUTER_SECRET', 'each comma-separated secret must be at least 16 characters (e.g. `openssl rand -base64 32`)');
     }
@@ -70,11 +76,18 @@ export function callerAuthOf(r: EnvReader, nodeEnv: NodeEnv): CallerAuthConfig {
   }
   const jwksRaw = r.str('CXGRAPH_JWT_JWKS_URL');
   const issuer = r.str('CXGRAPH_JWT_ISSUER');
-  const audience = (r.str('CXGRAPH_JWT_AUDIENCE') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  for (const [n, v] of [['CXGRAPH_JWT_JWKS_URL', jwksRaw], ['CXGRAPH_JWT_ISSUER', issuer]] as const) {
+  const audience = (r.str('CXGRAPH_JWT_AUDIENCE') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const [n, v] of [
+    ['CXGRAPH_JWT_JWKS_URL', jwksRaw],
+    ['CXGRAPH_JWT_ISSUER', issuer],
+  ] as const) {
     if (!v) r.fail(n, 'required when CXGRAPH_AUTH=jwt');
   }
-  if (audience.length === 0) r.fail('CXGRAPH_JWT_AUDIENCE', 'required when CXGRAPH_AUTH=jwt: the audience (aud) tokens must be issued for; several comma-separated');
+  if (audience.length === 0)
+    r.fail('CXGRAPH_JWT_AUDIENCE', 'required when CXGRAPH_AUTH=jwt: the audience (aud) tokens must be issued for; several comma-separated');
   return {
     mode,
     jwksUrl: jwksRaw ? r.url('CXGRAPH_JWT_JWKS_URL', jwksRaw) : '',

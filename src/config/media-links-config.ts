@@ -33,7 +33,10 @@ export function mediaLinksOf(
   const production = opts.nodeEnv === 'production' && opts.mediaProviders.length > 0;
   const which = `${opts.mediaProviders.join(' and ')} ${opts.mediaProviders.length > 1 ? 'are' : 'is'}`;
   if (production && !opts.publicUrl) {
-    r.fail('CXGRAPH_PUBLIC_URL', `required in production when ${which} configured: the base URL at which browsers reach cxgraph's /media/ routes, e.g. https://cx.example.com`);
+    r.fail(
+      'CXGRAPH_PUBLIC_URL',
+      `required in production when ${which} configured: the base URL at which browsers reach cxgraph's /media/ routes, e.g. https://cx.example.com`,
+    );
   }
 
   const raw = r.str('CXGRAPH_MEDIA_SIGNING_KEY');
@@ -42,7 +45,8 @@ export function mediaLinksOf(
     raw.split(',').forEach((k, i) => {
       const key = Buffer.from(k.trim(), 'base64');
       // The value is never shown: it is a secret.
-      if (key.length < 32) r.fail('CXGRAPH_MEDIA_SIGNING_KEY', `key #${i + 1} must be at least 32 bytes in base64 (e.g. \`openssl rand -base64 32\`), got ${key.length} bytes`);
+      if (key.length < 32)
+        r.fail('CXGRAPH_MEDIA_SIGNING_KEY', `key #${i + 1} must be at least 32 bytes in base64 (e.g. \`openssl rand -base64 32\`), got ${key.length} bytes`);
       else keys.push(key);
     });
     return { publicUrl: opts.publicUrl, ttlSeconds, keys, keySource: 'CXGRAPH_MEDIA_SIGNING_KEY' };
@@ -51,7 +55,10 @@ export function mediaLinksOf(
     return { publicUrl: opts.publicUrl, ttlSeconds, keys: opts.encryptionKeys.map(mediaKeyFromEncryptionKey), keySource: 'CXGRAPH_ENCRYPTION_KEYS' };
   }
   if (production) {
-    r.fail('CXGRAPH_MEDIA_SIGNING_KEY', `required in production when ${which} configured, so that every replica accepts the media links of every other: set it (\`openssl rand -base64 32\`) or CXGRAPH_ENCRYPTION_KEYS`);
+    r.fail(
+      'CXGRAPH_MEDIA_SIGNING_KEY',
+      `required in production when ${which} configured, so that every replica accepts the media links of every other: set it (\`openssl rand -base64 32\`) or CXGRAPH_ENCRYPTION_KEYS`,
+    );
   }
   return { publicUrl: opts.publicUrl, ttlSeconds, keys: [randomBytes(32)], keySource: 'random' };
 }

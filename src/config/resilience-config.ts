@@ -41,11 +41,18 @@ function upstreamRateLimitsOf(r: EnvReader, modules: readonly { readonly name: P
   const limits: Record<string, number> = {};
   if (!raw) return limits;
   const names = modules.map((m) => m.name);
-  for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const m = /^([A-Za-z_]+)\s*:\s*(\d+)$/.exec(entry);
     const provider = m?.[1]!.toUpperCase();
     const n = Number(m?.[2]);
-    if (!m || !provider) r.fail('CXGRAPH_UPSTREAM_RATE_LIMITS', `expected PROVIDER:requests-per-second pairs, comma-separated (e.g. CALLJOURNEY:20,NEWVOICEMEDIA:10), got ${r.shown('CXGRAPH_UPSTREAM_RATE_LIMITS', entry)}`);
+    if (!m || !provider)
+      r.fail(
+        'CXGRAPH_UPSTREAM_RATE_LIMITS',
+        `expected PROVIDER:requests-per-second pairs, comma-separated (e.g. CALLJOURNEY:20,NEWVOICEMEDIA:10), got ${r.shown('CXGRAPH_UPSTREAM_RATE_LIMITS', entry)}`,
+      );
     else if (!names.includes(provider)) r.fail('CXGRAPH_UPSTREAM_RATE_LIMITS', `${provider} is not a provider; expected one of ${names.join(', ')}`);
     else if (provider in limits) r.fail('CXGRAPH_UPSTREAM_RATE_LIMITS', `${provider} is given twice`);
     else if (!(n >= 1 && n <= 100_000)) r.fail('CXGRAPH_UPSTREAM_RATE_LIMITS', `${provider}: expected 1 to 100000 requests per second, got ${m[2]}`);

@@ -112,10 +112,13 @@ export function errorFromTokenResponse(f: UpstreamFailure): CxError {
   }
   if (f.status >= 300 && f.status < 400) {
     // Token requests do not follow redirects (TokenManager.exchange): the configured URL is not the endpoint itself.
-    return new CxError(`${f.provider} token endpoint answered with a redirect (${f.status}), which is not followed for token requests: configure the token endpoint's own URL`, {
-      ...base,
-      code: 'PROVIDER_ERROR',
-    });
+    return new CxError(
+      `${f.provider} token endpoint answered with a redirect (${f.status}), which is not followed for token requests: configure the token endpoint's own URL`,
+      {
+        ...base,
+        code: 'PROVIDER_ERROR',
+      },
+    );
   }
   if (oauthError === 'invalid_grant') {
     return new CxError(`${f.provider} no longer accepts the stored grant (invalid_grant); authorise again`, {

@@ -67,14 +67,18 @@ export function createContext(services: Services, requestId: string, security: R
     if (!l) {
       const inner = view.sole('recordings', account).loader();
       // Answers of a named account carry its name (Recording.ref).
-      l = account == null ? inner : (new Proxy(inner, {
-        get(target, prop, receiver) {
-          if (prop === 'load') return (key: RecordingKeyModel) => target.load(key).then((r) => ({ ...r, account }));
-          if (prop === 'loadMany') return (keys: RecordingKeyModel[]) => target.loadMany(keys).then((rs) => rs.map((r) => (r instanceof Error ? r : { ...r, account })));
-          const v = Reflect.get(target, prop, receiver) as unknown;
-          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-        },
-      }) as RecordingLoader);
+      l =
+        account == null
+          ? inner
+          : (new Proxy(inner, {
+              get(target, prop, receiver) {
+                if (prop === 'load') return (key: RecordingKeyModel) => target.load(key).then((r) => ({ ...r, account }));
+                if (prop === 'loadMany')
+                  return (keys: RecordingKeyModel[]) => target.loadMany(keys).then((rs) => rs.map((r) => (r instanceof Error ? r : { ...r, account })));
+                const v = Reflect.get(target, prop, receiver) as unknown;
+                return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+              },
+            }) as RecordingLoader);
       recordings.set(account ?? '', l);
     }
     return l;
@@ -128,5 +132,14 @@ export function createContext(services: Services, requestId: string, security: R
     },
   };
   // The shared logger already stamps requestId on every line of the request (request-context mixin).
-  return { services, loaders, requestId, logger: services.logger, caller: security.caller, accounts: view, serveScopeDirectives: security.serveScopeDirectives, mediaUrl: security.mediaUrl };
+  return {
+    services,
+    loaders,
+    requestId,
+    logger: services.logger,
+    caller: security.caller,
+    accounts: view,
+    serveScopeDirectives: security.serveScopeDirectives,
+    mediaUrl: security.mediaUrl,
+  };
 }

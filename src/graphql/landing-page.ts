@@ -23,7 +23,8 @@ const ASSETS: Record<string, string> = {
   'graphql.worker.js': 'text/javascript; charset=utf-8',
 };
 /** Monaco sets styles inline; everything else comes from this origin (`data:` for its icon font). */
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self'; base-uri 'none'; form-action 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self'; base-uri 'none'; form-action 'none'";
 
 const HTML = `<!doctype html>
 <html lang="en">
@@ -61,7 +62,11 @@ export async function setUpLandingPage(choice: LandingPage, logger: Logger): Pro
   const files = new Map(Object.entries(ASSETS).map(([name, type]) => [name, { type, body: readFileSync(`${GRAPHIQL_DIR}/${name}`) }]));
   const plugin: ApolloServerPlugin = {
     async serverWillStart() {
-      return { async renderLandingPage() { return { html: HTML }; } };
+      return {
+        async renderLandingPage() {
+          return { html: HTML };
+        },
+      };
     },
   };
   return {
@@ -70,7 +75,12 @@ export async function setUpLandingPage(choice: LandingPage, logger: Logger): Pro
       if (!pathname.startsWith(GRAPHIQL_ASSET_PREFIX) || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
       const file = files.get(pathname.slice(GRAPHIQL_ASSET_PREFIX.length));
       if (!file) return false;
-      res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'public, max-age=3600', 'x-content-type-options': 'nosniff' });
+      res.writeHead(200, {
+        'content-type': file.type,
+        'content-length': file.body.length,
+        'cache-control': 'public, max-age=3600',
+        'x-content-type-options': 'nosniff',
+      });
       res.end(req.method === 'HEAD' ? undefined : file.body);
       return true;
     },

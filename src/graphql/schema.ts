@@ -129,7 +129,8 @@ export function prefixResolvers(map: Record<string, unknown>, naming: SchemaNami
   const out: Record<string, unknown> = {};
   for (const [type, r] of Object.entries(map)) {
     if (r instanceof GraphQLScalarType) out[naming.type(type)] = { serialize: r.serialize, parseValue: r.parseValue, parseLiteral: r.parseLiteral };
-    else if (ROOT_TYPES.has(type)) out[type] = Object.fromEntries(Object.entries(r as Record<string, unknown>).map(([field, fn]) => [naming.rootField(field), fn]));
+    else if (ROOT_TYPES.has(type))
+      out[type] = Object.fromEntries(Object.entries(r as Record<string, unknown>).map(([field, fn]) => [naming.rootField(field), fn]));
     else out[naming.type(type)] = r;
   }
   return out as GraphQLResolverMap<unknown>;

@@ -65,7 +65,11 @@ export function resolverFields(map: Record<string, unknown> = resolvers as Recor
  * `agentListings`: how many providers keep an agent list (one listing each per request at most); `map`: the
  * resolver map (a test's own, to see a resolver without an entry counted).
  */
-export function servedUpstreamCalls(prefix: string, agentListings: number, map: Record<string, unknown> = resolvers as Record<string, unknown>): ReadonlyMap<string, UpstreamCalls> {
+export function servedUpstreamCalls(
+  prefix: string,
+  agentListings: number,
+  map: Record<string, unknown> = resolvers as Record<string, unknown>,
+): ReadonlyMap<string, UpstreamCalls> {
   const naming = schemaNaming(loadTypeDefs(), prefix);
   const served = new Map<string, UpstreamCalls>();
   for (const key of resolverFields(map)) {

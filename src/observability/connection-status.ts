@@ -7,7 +7,6 @@ import type { CxError } from '../errors/errors.js';
 import type { ProviderState } from '../domain/connection-state.js';
 import type { ProviderName } from '../domain/provider-name.js';
 
-
 export class ConnectionStatus {
   private readonly states = new Map<ProviderName, ProviderState>();
   private readonly refiners = new Map<ProviderName, (base: ProviderState) => Promise<ProviderState>>();

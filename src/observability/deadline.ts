@@ -63,7 +63,9 @@ export function forwardedDeadlineMs(header: string, value: string | string[] | u
   if (value === undefined) return {};
   const text = Array.isArray(value) ? value.join(',') : value;
   if (!/^\d{1,7}$/.test(text.trim()) || Number(text) < 1 || Number(text) > 3_600_000) {
-    return { problem: `${header}: expected a whole number of milliseconds from 1 to 3600000 (the time the caller still waits for this answer), got ${JSON.stringify(text.slice(0, 40))}` };
+    return {
+      problem: `${header}: expected a whole number of milliseconds from 1 to 3600000 (the time the caller still waits for this answer), got ${JSON.stringify(text.slice(0, 40))}`,
+    };
   }
   return { ms: Number(text) };
 }
@@ -73,5 +75,7 @@ export const DEADLINE_HEADER = 'x-cxgraph-deadline-ms';
 
 /** The request's deadline: the configured one, or the forwarded one when that is shorter (never longer). */
 export function requestDeadline(configuredMs: number, forwardedMs: number | undefined, clock?: { now(): number }): Deadline {
-  return forwardedMs !== undefined && forwardedMs < configuredMs ? new Deadline(forwardedMs, 'forwarded', clock) : new Deadline(configuredMs, 'configured', clock);
+  return forwardedMs !== undefined && forwardedMs < configuredMs
+    ? new Deadline(forwardedMs, 'forwarded', clock)
+    : new Deadline(configuredMs, 'configured', clock);
 }

@@ -11,9 +11,24 @@ import { requestLogFields } from './request-context.js';
 export type Logger = PinoLogger;
 
 const SECRET_KEYS = [
-  'clientSecret', 'client_secret', 'password', 'apiKey', 'api_key', 'accessToken', 'access_token',
-  'refreshToken', 'refresh_token', 'authorization', 'Authorization', 'secret', 'token', 'code', 'state',
-  'cookie', 'encryptionKeys', 'redisUrl',
+  'clientSecret',
+  'client_secret',
+  'password',
+  'apiKey',
+  'api_key',
+  'accessToken',
+  'access_token',
+  'refreshToken',
+  'refresh_token',
+  'authorization',
+  'Authorization',
+  'secret',
+  'token',
+  'code',
+  'state',
+  'cookie',
+  'encryptionKeys',
+  'redisUrl',
 ];
 
 export const REDACT_PATHS = [

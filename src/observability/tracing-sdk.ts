@@ -7,7 +7,15 @@ import { context, diag, DiagLogLevel, propagation, trace } from '@opentelemetry/
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type Sampler, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { TracingConfig } from '../config/tracing-config.js';
 import type { Logger } from './logger.js';
@@ -48,7 +56,11 @@ export function startTracing(cfg: Readonly<TracingConfig>, opts: TracingOptions 
   const warn = (message: string, ...args: unknown[]) =>
     outsideRequestContext(() => log?.warn(`tracing: ${[message, ...args].map(describeDiag).filter(Boolean).join('; ')}`));
   // Errors only: export failures, once per failed batch. The SDK's chatter stays out of the log.
-  if (log) diag.setLogger({ error: warn, warn: () => {}, info: () => {}, debug: () => {}, verbose: () => {} }, { logLevel: DiagLogLevel.ERROR, suppressOverrideMessage: true });
+  if (log)
+    diag.setLogger(
+      { error: warn, warn: () => {}, info: () => {}, debug: () => {}, verbose: () => {} },
+      { logLevel: DiagLogLevel.ERROR, suppressOverrideMessage: true },
+    );
   setTracingActive(true);
   let stopped: Promise<void> | undefined;
   return {
@@ -76,7 +88,11 @@ export function startTracing(cfg: Readonly<TracingConfig>, opts: TracingOptions 
 }
 
 function samplerOf(cfg: Readonly<TracingConfig>): Sampler {
-  const root = cfg.sampler.endsWith('always_off') ? new AlwaysOffSampler() : cfg.sampler.endsWith('traceidratio') ? new TraceIdRatioBasedSampler(cfg.samplerRatio) : new AlwaysOnSampler();
+  const root = cfg.sampler.endsWith('always_off')
+    ? new AlwaysOffSampler()
+    : cfg.sampler.endsWith('traceidratio')
+      ? new TraceIdRatioBasedSampler(cfg.samplerRatio)
+      : new AlwaysOnSampler();
   return cfg.sampler.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root;
 }
 

@@ -12,17 +12,7 @@
  * tracing backend, so it would only hand them our trace ids.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import {
-  context,
-  defaultTextMapGetter,
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  TraceFlags,
-  type Attributes,
-  type Span,
-} from '@opentelemetry/api';
+import { context, defaultTextMapGetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Span } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { currentRequestContext } from './request-context.js';
 
@@ -50,7 +40,12 @@ export function incomingTraceId(headers: IncomingHttpHeaders): string | undefine
  * Runs `fn` in a SERVER span that continues the caller's `traceparent` (same trace id, the caller's span as
  * parent). The request context's trace id becomes the span's, so log lines name the trace they belong to.
  */
-export async function inServerSpan<T>(name: string, headers: IncomingHttpHeaders, attributes: Attributes, fn: (span: Span | undefined) => Promise<T>): Promise<T> {
+export async function inServerSpan<T>(
+  name: string,
+  headers: IncomingHttpHeaders,
+  attributes: Attributes,
+  fn: (span: Span | undefined) => Promise<T>,
+): Promise<T> {
   if (!active) return fn(undefined);
   const parent = w3c.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
   const span = tracer().startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);

@@ -51,7 +51,10 @@ export function readManifest(path: string): { ok: true; operations: ManifestOper
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, problem: `cannot read ${path} (${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'a directory' : (code ?? String(e))})` };
+    return {
+      ok: false,
+      problem: `cannot read ${path} (${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'a directory' : (code ?? String(e))})`,
+    };
   }
   let json: unknown;
   try {
@@ -81,7 +84,12 @@ export function readManifest(path: string): { ok: true; operations: ManifestOper
     const before = seen.get(op.id);
     if (before !== undefined && before !== op.body) return { ok: false, problem: `${where}: the id ${op.id} is listed twice with different bodies` };
     seen.set(op.id, op.body);
-    operations.push({ id: op.id, body: op.body, name: typeof op.name === 'string' ? op.name : undefined, type: typeof op.type === 'string' ? op.type : undefined });
+    operations.push({
+      id: op.id,
+      body: op.body,
+      name: typeof op.name === 'string' ? op.name : undefined,
+      type: typeof op.type === 'string' ? op.type : undefined,
+    });
   }
   return { ok: true, operations };
 }
@@ -125,7 +133,11 @@ function persistedQueryHash(ext: unknown, listed: ReadonlyMap<string, unknown>):
   const hash = typeof pq === 'object' ? (pq as { sha256Hash?: unknown }).sha256Hash : undefined;
   if (typeof hash === 'string' && (SHA256_HEX.test(hash) || listed.has(hash))) return { ok: true, id: hash };
   const got = typeof pq !== 'object' || Array.isArray(pq) ? `a persistedQuery that is ${describe(pq)}` : describe(hash);
-  return { ok: false, code: 'BAD_REQUEST', message: `extensions.persistedQuery.sha256Hash must be the SHA-256 of the document as 64 lowercase hexadecimal characters, got ${got}` };
+  return {
+    ok: false,
+    code: 'BAD_REQUEST',
+    message: `extensions.persistedQuery.sha256Hash must be the SHA-256 of the document as 64 lowercase hexadecimal characters, got ${got}`,
+  };
 }
 
 function describe(v: unknown): string {
@@ -157,13 +169,21 @@ export function createDocumentGate(config: PersistedDocumentsConfig | undefined,
       const listed = byId.get(id);
       if (listed) {
         if (query !== undefined && query !== listed.body) {
-          return { ok: false, code: 'CANNOT_SEND_PQ_ID_AND_BODY', message: `The document sent is not the one listed under id ${id} in ${listedName}: send the id alone` };
+          return {
+            ok: false,
+            code: 'CANNOT_SEND_PQ_ID_AND_BODY',
+            message: `The document sent is not the one listed under id ${id} in ${listedName}: send the id alone`,
+          };
         }
         const { persistedQuery: _resolved, ...otherExtensions } = ext as Record<string, unknown>;
         return { ok: true, op: { ...op, query: listed.body, extensions: otherExtensions } };
       }
       if (config.only && caller.kind !== 'router') {
-        return { ok: false, code: 'PERSISTED_QUERY_NOT_IN_LIST', message: `Persisted document ${id} is not in the list of trusted documents (${listedName}); this cxgraph runs no other (CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true)` };
+        return {
+          ok: false,
+          code: 'PERSISTED_QUERY_NOT_IN_LIST',
+          message: `Persisted document ${id} is not in the list of trusted documents (${listedName}); this cxgraph runs no other (CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true)`,
+        };
       }
       return { ok: true, op }; // APQ's, when enabled
     }

@@ -77,7 +77,8 @@ const limitError = (message: string, node: OperationDefinitionNode | undefined, 
  */
 export function depthLimitRule(max: number): ValidationRule {
   return armorLimit(
-    (onReject) => maxDepthRule({ n: max, flattenFragments: true, ignoreIntrospection: true, exposeLimits: true, propagateOnRejection: false, onReject: [onReject] }),
+    (onReject) =>
+      maxDepthRule({ n: max, flattenFragments: true, ignoreIntrospection: true, exposeLimits: true, propagateOnRejection: false, onReject: [onReject] }),
     (name, found) =>
       `${name} nests fields more than ${max} levels deep (CXGRAPH_MAX_DEPTH)` +
       `${found === 'uncountable' ? ', too deep to count' : found === undefined ? '' : `: ${found} levels, fragments expanded`}; ask for less nested data`,
@@ -170,7 +171,8 @@ export function operationCost(
   const varDefaults = new Map<string, ValueNode>();
   for (const v of operation.variableDefinitions ?? []) if (v.defaultValue) varDefaults.set(v.variable.name.value, v.defaultValue);
   const memo = new Map<string, number>();
-  const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  const root =
+    operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
   if (!root) return 0;
 
   /** Cost of a selection set at multiplier 1; `pending` is a size waiting for the next list below. */
@@ -275,13 +277,24 @@ export function costLimitPlugin<C extends BaseContext>(maxCost: number, opts: Co
           if (!operation) return; // Apollo refuses a request without a resolvable operation before this hook
           const upstream =
             opts.maxRepresentations !== undefined || opts.upstream
-              ? upstreamCallsOf(schema, document, operation, request.variables, { calls: opts.upstream?.calls ?? new Map(), defaultListSize: opts.defaultListSize, argCaps: opts.argCaps, limit: opts.upstream?.maxCalls })
+              ? upstreamCallsOf(schema, document, operation, request.variables, {
+                  calls: opts.upstream?.calls ?? new Map(),
+                  defaultListSize: opts.defaultListSize,
+                  argCaps: opts.argCaps,
+                  limit: opts.upstream?.maxCalls,
+                })
               : undefined;
           if (upstream && opts.maxRepresentations !== undefined && upstream.representations > opts.maxRepresentations) {
             throw limitRefusal(
               `_entities may resolve at most ${opts.maxRepresentations} representations per request (CXGRAPH_MAX_KEYS_PER_BATCH), got ${upstream.representations}; split the request`,
               operation,
-              { code: 'BAD_USER_INPUT', field: 'representations', limit: 'CXGRAPH_MAX_KEYS_PER_BATCH', max: opts.maxRepresentations, actual: upstream.representations },
+              {
+                code: 'BAD_USER_INPUT',
+                field: 'representations',
+                limit: 'CXGRAPH_MAX_KEYS_PER_BATCH',
+                max: opts.maxRepresentations,
+                actual: upstream.representations,
+              },
             );
           }
           const cost = operationCost(schema, document, operation, request.variables, opts);
@@ -299,7 +312,12 @@ export function costLimitPlugin<C extends BaseContext>(maxCost: number, opts: Co
                 `(CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST): each distinct recording key, each _entities representation and each platform-backed ` +
                 `field counts, through fragments and aliases; split the request`,
               operation,
-              { code: 'BAD_USER_INPUT', limit: 'CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST', max: opts.upstream.maxCalls, actual: Math.min(upstream.calls, Number.MAX_SAFE_INTEGER) },
+              {
+                code: 'BAD_USER_INPUT',
+                limit: 'CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST',
+                max: opts.upstream.maxCalls,
+                actual: Math.min(upstream.calls, Number.MAX_SAFE_INTEGER),
+              },
             );
           }
         },

@@ -12,19 +12,42 @@ import { ERROR_CODES } from '../domain/error-codes.js';
 export const REDACTED = '[redacted]';
 
 /** Keys whose values are never logged, compared without case, `_` or `-`. */
-const SECRET_KEY_NAMES = new Set(
-  [
-    'clientsecret', 'password', 'passwd', 'apikey', 'accesstoken', 'refreshtoken', 'idtoken', 'authorization', 'proxyauthorization',
-    'cookie', 'setcookie', 'secret', 'token', 'code', 'state', 'encryptionkeys', 'redisurl', 'xroutersecret', 'routersecret',
-    'secrets', 'assertion', 'clientassertion', 'codeverifier',
-  ],
-);
+const SECRET_KEY_NAMES = new Set([
+  'clientsecret',
+  'password',
+  'passwd',
+  'apikey',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'authorization',
+  'proxyauthorization',
+  'cookie',
+  'setcookie',
+  'secret',
+  'token',
+  'code',
+  'state',
+  'encryptionkeys',
+  'redisurl',
+  'xroutersecret',
+  'routersecret',
+  'secrets',
+  'assertion',
+  'clientassertion',
+  'codeverifier',
+]);
 
 /** Values a `code` key may show: error codes of cxgraph and Apollo Server. */
 const SHOWN_CODES = new Set<string>([
   ...ERROR_CODES,
-  'INTERNAL_SERVER_ERROR', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE',
+  'INTERNAL_SERVER_ERROR',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
 ]);
 
 export function isSecretKey(key: string): boolean {

@@ -11,7 +11,10 @@ import { GraphQLError } from 'graphql';
 import type { Caller } from '../domain/caller.js';
 import { freeToRunDocument, type PersistedDocumentsConfig } from './persisted-documents.js';
 
-export function trustedDocumentsPlugin<C extends { caller: Caller }>(config: PersistedDocumentsConfig | undefined, opts: { introspection: boolean }): ApolloServerPlugin<C> {
+export function trustedDocumentsPlugin<C extends { caller: Caller }>(
+  config: PersistedDocumentsConfig | undefined,
+  opts: { introspection: boolean },
+): ApolloServerPlugin<C> {
   if (!config?.only) return {};
   const bodies = new Set(config.operations.map((o) => o.body));
   return {
@@ -21,9 +24,12 @@ export function trustedDocumentsPlugin<C extends { caller: Caller }>(config: Per
         // nothing in the APQ cache); before execution, so no resolver and no platform is reached.
         async didResolveOperation(rc) {
           if (rc.contextValue.caller.kind === 'router' || bodies.has(rc.source) || freeToRunDocument(rc.document, opts.introspection)) return;
-          throw new GraphQLError('This cxgraph runs only the trusted documents of CXGRAPH_PERSISTED_DOCUMENTS (CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true): send a listed document’s id in extensions.persistedQuery.sha256Hash', {
-            extensions: { code: 'QUERY_NOT_IN_SAFELIST', http: { status: 400 } },
-          });
+          throw new GraphQLError(
+            'This cxgraph runs only the trusted documents of CXGRAPH_PERSISTED_DOCUMENTS (CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true): send a listed document’s id in extensions.persistedQuery.sha256Hash',
+            {
+              extensions: { code: 'QUERY_NOT_IN_SAFELIST', http: { status: 400 } },
+            },
+          );
         },
       };
     },

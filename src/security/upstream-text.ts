@@ -61,7 +61,9 @@ export function removeSecrets(text: string, secrets: Iterable<string>): string {
  * without case or whitespace) holds SECRET_FRAGMENT_CHARS characters in a row of one of `secrets` (all of a shorter one).
  */
 export function echoesSecret(text: string, secrets: Iterable<string>): boolean {
-  const atoms = atomsOf(usable(secrets)).map(normalise).filter((a) => a.length >= MIN_SECRET_LENGTH);
+  const atoms = atomsOf(usable(secrets))
+    .map(normalise)
+    .filter((a) => a.length >= MIN_SECRET_LENGTH);
   if (!atoms.length || !text) return false;
   const views = readings(text).map(normalise);
   const windows = new Set<string>();
@@ -83,7 +85,9 @@ function usable(secrets: Iterable<string>): string[] {
  * that is listed on its own, next to words that are not secret (the scheme, the client id), which must not count.
  */
 function atomsOf(secrets: string[]): string[] {
-  return secrets.filter((s) => !secrets.some((t) => t !== s && t.length >= MIN_SECRET_LENGTH && t.length < s.length && (s.includes(t) || s.includes(encodeURIComponent(t)))));
+  return secrets.filter(
+    (s) => !secrets.some((t) => t !== s && t.length >= MIN_SECRET_LENGTH && t.length < s.length && (s.includes(t) || s.includes(encodeURIComponent(t)))),
+  );
 }
 
 function normalise(s: string): string {
@@ -125,18 +129,93 @@ function escapeRegExp(s: string): string {
  * non-ASCII character decodes to no character of an ASCII secret, and the `entities` package is not a dependency.
  */
 const NAMED: Readonly<Record<string, string>> = {
-  excl: '!', quot: '"', QUOT: '"', num: '#', dollar: '$', percnt: '%', amp: '&', AMP: '&', apos: "'", lpar: '(', rpar: ')',
-  ast: '*', midast: '*', plus: '+', comma: ',', hyphen: '-', dash: '-', period: '.', sol: '/', colon: ':', semi: ';', lt: '<', LT: '<',
-  equals: '=', gt: '>', GT: '>', quest: '?', commat: '@', lsqb: '[', lbrack: '[', bsol: '\\', rsqb: ']', rbrack: ']', Hat: '^',
-  lowbar: '_', UnderBar: '_', grave: '`', DiacriticalGrave: '`', lcub: '{', lbrace: '{', verbar: '|', vert: '|', VerticalLine: '|',
-  rcub: '}', rbrace: '}', tilde: '~', DiacriticalTilde: '~', nbsp: ' ', Tab: '\t', NewLine: '\n',
+  excl: '!',
+  quot: '"',
+  QUOT: '"',
+  num: '#',
+  dollar: '$',
+  percnt: '%',
+  amp: '&',
+  AMP: '&',
+  apos: "'",
+  lpar: '(',
+  rpar: ')',
+  ast: '*',
+  midast: '*',
+  plus: '+',
+  comma: ',',
+  hyphen: '-',
+  dash: '-',
+  period: '.',
+  sol: '/',
+  colon: ':',
+  semi: ';',
+  lt: '<',
+  LT: '<',
+  equals: '=',
+  gt: '>',
+  GT: '>',
+  quest: '?',
+  commat: '@',
+  lsqb: '[',
+  lbrack: '[',
+  bsol: '\\',
+  rsqb: ']',
+  rbrack: ']',
+  Hat: '^',
+  lowbar: '_',
+  UnderBar: '_',
+  grave: '`',
+  DiacriticalGrave: '`',
+  lcub: '{',
+  lbrace: '{',
+  verbar: '|',
+  vert: '|',
+  VerticalLine: '|',
+  rcub: '}',
+  rbrace: '}',
+  tilde: '~',
+  DiacriticalTilde: '~',
+  nbsp: ' ',
+  Tab: '\t',
+  NewLine: '\n',
 };
-const NAMED_BY_CODE = new Map<number, string>([
-  ['!', 'excl'], ['"', 'quot'], ['#', 'num'], ['$', 'dollar'], ['%', 'percnt'], ['&', 'amp'], ["'", 'apos'], ['(', 'lpar'], [')', 'rpar'],
-  ['*', 'ast'], ['+', 'plus'], [',', 'comma'], ['-', 'hyphen'], ['.', 'period'], ['/', 'sol'], [':', 'colon'], [';', 'semi'], ['<', 'lt'],
-  ['=', 'equals'], ['>', 'gt'], ['?', 'quest'], ['@', 'commat'], ['[', 'lsqb'], ['\\', 'bsol'], [']', 'rsqb'], ['^', 'Hat'], ['_', 'lowbar'],
-  ['`', 'grave'], ['{', 'lcub'], ['|', 'verbar'], ['}', 'rcub'], ['~', 'tilde'],
-].map(([c, n]) => [c!.charCodeAt(0), n!]));
+const NAMED_BY_CODE = new Map<number, string>(
+  [
+    ['!', 'excl'],
+    ['"', 'quot'],
+    ['#', 'num'],
+    ['$', 'dollar'],
+    ['%', 'percnt'],
+    ['&', 'amp'],
+    ["'", 'apos'],
+    ['(', 'lpar'],
+    [')', 'rpar'],
+    ['*', 'ast'],
+    ['+', 'plus'],
+    [',', 'comma'],
+    ['-', 'hyphen'],
+    ['.', 'period'],
+    ['/', 'sol'],
+    [':', 'colon'],
+    [';', 'semi'],
+    ['<', 'lt'],
+    ['=', 'equals'],
+    ['>', 'gt'],
+    ['?', 'quest'],
+    ['@', 'commat'],
+    ['[', 'lsqb'],
+    ['\\', 'bsol'],
+    [']', 'rsqb'],
+    ['^', 'Hat'],
+    ['_', 'lowbar'],
+    ['`', 'grave'],
+    ['{', 'lcub'],
+    ['|', 'verbar'],
+    ['}', 'rcub'],
+    ['~', 'tilde'],
+  ].map(([c, n]) => [c!.charCodeAt(0), n!]),
+);
 
 /** Percent-encoding (either case, `+` as a space or not), JSON escapes and HTML references, decoded once. */
 function decodeTextOnce(s: string): string[] {
@@ -174,7 +253,12 @@ function readings(text: string): string[] {
   let layer = [text];
   for (let round = 0; round < 3 && layer.length; round++) {
     const next: string[] = [];
-    for (const t of layer) for (const d of decodeTextOnce(t)) if (!texts.has(d)) (texts.add(d), next.push(d));
+    for (const t of layer)
+      for (const d of decodeTextOnce(t))
+        if (!texts.has(d)) {
+          texts.add(d);
+          next.push(d);
+        }
     layer = next;
   }
   const out = [...texts];

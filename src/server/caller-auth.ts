@@ -73,7 +73,11 @@ function withTenant(auth: CallerAuth, tenantOf: ((headers: IncomingHttpHeaders, 
       const tenant = tenantOf(headers, outcome.caller);
       if (!tenant || !TENANT_NAME.test(tenant)) {
         const where = auth.mode === 'jwt' ? 'the bearer token carries no usable tenant claim' : 'the router sent no usable tenant header';
-        return refuse(401, `The request names no tenant: ${where} (a name of letters, digits, '-' and '_' is expected)`, tenant ? 'malformed tenant' : 'no tenant');
+        return refuse(
+          401,
+          `The request names no tenant: ${where} (a name of letters, digits, '-' and '_' is expected)`,
+          tenant ? 'malformed tenant' : 'no tenant',
+        );
       }
       return { ok: true, caller: { ...outcome.caller, tenant } };
     },
@@ -90,7 +94,12 @@ function routerSecretAuth(secrets: readonly string[]): CallerAuth {
     async authenticate(headers) {
       const given = single(headers[ROUTER_SECRET_HEADER]);
       if (given === undefined || given === '') {
-        return refuse(401, `Authentication required: send the router's shared secret in the ${ROUTER_SECRET_HEADER} header`, 'missing router secret', challenge);
+        return refuse(
+          401,
+          `Authentication required: send the router's shared secret in the ${ROUTER_SECRET_HEADER} header`,
+          'missing router secret',
+          challenge,
+        );
       }
       const d = sha256(given);
       let match = false;
@@ -116,7 +125,12 @@ function jwtAuth(config: Extract<CallerAuthConfig, { mode: 'jwt' }>, opts: Calle
       if (!m) {
         // RFC 6750 §3.1: no error code when the request carried no credentials at all.
         const what = authorization === undefined ? 'Authentication required' : 'The Authorization header is not a bearer token';
-        return refuse(401, `${what}: send Authorization: Bearer <JWT>`, authorization === undefined ? 'missing bearer token' : 'not a bearer token', authorization === undefined ? bearer : invalidToken(bearer, 'not a bearer token'));
+        return refuse(
+          401,
+          `${what}: send Authorization: Bearer <JWT>`,
+          authorization === undefined ? 'missing bearer token' : 'not a bearer token',
+          authorization === undefined ? bearer : invalidToken(bearer, 'not a bearer token'),
+        );
       }
       try {
         const { payload } = await jwtVerify(m[1]!, keys, {
@@ -133,12 +147,23 @@ function jwtAuth(config: Extract<CallerAuthConfig, { mode: 'jwt' }>, opts: Calle
           throw new joseErrors.JWTClaimValidationFailed('"iat" claim timestamp check failed (it should be in the past)', payload, 'iat', 'check_failed');
         }
         const tenant = claim !== undefined && typeof payload[claim] === 'string' ? (payload[claim] as string) : undefined;
-        return { ok: true, caller: { kind: 'jwt', subject: typeof payload.sub === 'string' ? payload.sub.slice(0, 256) : undefined, scopes: scopesOf(payload), ...(tenant !== undefined ? { tenant } : {}) } };
+        return {
+          ok: true,
+          caller: {
+            kind: 'jwt',
+            subject: typeof payload.sub === 'string' ? payload.sub.slice(0, 256) : undefined,
+            scopes: scopesOf(payload),
+            ...(tenant !== undefined ? { tenant } : {}),
+          },
+        };
       } catch (e) {
         const why = tokenProblem(e);
         if (why) return refuse(401, `The bearer token was refused: ${why}`, why, invalidToken(bearer, why));
         // The key set could not be fetched or read: not the caller's fault, and worth an operator's attention.
-        opts.logger?.error({ err: e instanceof Error ? `${e.name}: ${e.message}` : String(e), jwksUrl: config.jwksUrl }, 'caller authentication unavailable: the JWKS could not be fetched');
+        opts.logger?.error(
+          { err: e instanceof Error ? `${e.name}: ${e.message}` : String(e), jwksUrl: config.jwksUrl },
+          'caller authentication unavailable: the JWKS could not be fetched',
+        );
         return refuse(503, 'Caller authentication is unavailable right now (the key set could not be fetched); try again', 'key set unavailable');
       }
     },
@@ -157,12 +182,18 @@ export function scopesOf(claims: Readonly<Record<string, unknown>>): ReadonlySet
 
 /** Why a token was refused, in words safe to send back; undefined when the failure is ours (key set unavailable). */
 function tokenProblem(e: unknown): string | undefined {
-  if (e instanceof joseErrors.JWTExpired) return e.claim === 'iat' ? 'it was issued too far in the past (older than CXGRAPH_JWT_MAX_AGE_SECONDS allows)' : 'it has expired';
+  if (e instanceof joseErrors.JWTExpired)
+    return e.claim === 'iat' ? 'it was issued too far in the past (older than CXGRAPH_JWT_MAX_AGE_SECONDS allows)' : 'it has expired';
   if (e instanceof joseErrors.JWTClaimValidationFailed) return `claim check failed (${e.message})`;
   if (e instanceof joseErrors.JWSSignatureVerificationFailed) return 'its signature does not verify';
   if (e instanceof joseErrors.JOSEAlgNotAllowed) return 'its algorithm is not accepted';
   if (e instanceof joseErrors.JWKSNoMatchingKey || e instanceof joseErrors.JWKSMultipleMatchingKeys) return 'no key of the configured key set matches it';
-  if (e instanceof joseErrors.JWSInvalid || e instanceof joseErrors.JWTInvalid || e instanceof joseErrors.JOSENotSupported || e instanceof joseErrors.JWKInvalid) {
+  if (
+    e instanceof joseErrors.JWSInvalid ||
+    e instanceof joseErrors.JWTInvalid ||
+    e instanceof joseErrors.JOSENotSupported ||
+    e instanceof joseErrors.JWKInvalid
+  ) {
     return 'it is not a well-formed signed JWT';
   }
   return undefined;

@@ -46,7 +46,11 @@ const KEY_PREFIX = 'apq:';
 const MISMATCHES_REMEMBERED = 1000;
 
 /** The shared cache over `target`, or undefined without a shared Redis (Apollo's in-memory default then). */
-export function createPersistedQueryCache(shared: { target: RedisTarget; prefix: string } | undefined, logger: Logger, maxBytes: number): PersistedQueryCache | undefined {
+export function createPersistedQueryCache(
+  shared: { target: RedisTarget; prefix: string } | undefined,
+  logger: Logger,
+  maxBytes: number,
+): PersistedQueryCache | undefined {
   if (!shared) return undefined;
   const { client } = createRedisClient(shared.target);
   client.on('error', () => {}); // reported by the reads and writes that meet it
@@ -58,7 +62,10 @@ export function createPersistedQueryCache(shared: { target: RedisTarget; prefix:
     // Once a minute at most: an outage would otherwise log once per request.
     if (Date.now() - warned < 60_000) return;
     warned = Date.now();
-    logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'persisted queries: Redis does not answer; documents are kept per replica until it does');
+    logger.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      'persisted queries: Redis does not answer; documents are kept per replica until it does',
+    );
   };
   keyv.on('error', warn);
   store.on('error', warn);
@@ -88,7 +95,10 @@ function trusted(key: string, value: string, maxBytes: number, logger: Logger): 
     if (mismatched.size >= MISMATCHES_REMEMBERED) mismatched.clear();
     mismatched.add(hash);
     // The hash, never the stored text: it is whatever someone wrote there.
-    logger.warn({ hash: hash.slice(0, 64) }, 'persisted queries: the document stored in Redis does not match its hash; not run (someone else writes to this Redis, or it is corrupt)');
+    logger.warn(
+      { hash: hash.slice(0, 64) },
+      'persisted queries: the document stored in Redis does not match its hash; not run (someone else writes to this Redis, or it is corrupt)',
+    );
   }
   return false;
 }
@@ -106,9 +116,12 @@ export function apqRegistrationLimit(maxBytes: number): ApolloServerPlugin {
           if (!rc.metrics.persistedQueryRegister) return;
           const actual = Buffer.byteLength(rc.source);
           if (actual <= maxBytes) return;
-          throw new GraphQLError(`Persisted query document of ${actual} bytes is larger than the ${maxBytes} APQ registers (CXGRAPH_APQ_MAX_BYTES): send it without extensions.persistedQuery`, {
-            extensions: { code: 'BAD_USER_INPUT', limit: 'CXGRAPH_APQ_MAX_BYTES', max: maxBytes, actual, http: { status: 400 } },
-          });
+          throw new GraphQLError(
+            `Persisted query document of ${actual} bytes is larger than the ${maxBytes} APQ registers (CXGRAPH_APQ_MAX_BYTES): send it without extensions.persistedQuery`,
+            {
+              extensions: { code: 'BAD_USER_INPUT', limit: 'CXGRAPH_APQ_MAX_BYTES', max: maxBytes, actual, http: { status: 400 } },
+            },
+          );
         },
       };
     },

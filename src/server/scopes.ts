@@ -12,7 +12,19 @@
  * `CXGRAPH_SCOPE_DIRECTIVES=off` leaves the directives out of the served `_service { sdl }` for gateways and routers
  * that refuse them (docs/supergraph.md, "Scopes and media links through a router"); the rules above still apply.
  */
-import { defaultFieldResolver, Kind, parse, print, visit, type ConstDirectiveNode, type GraphQLField, type GraphQLFieldResolver, type GraphQLNamedType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import {
+  defaultFieldResolver,
+  Kind,
+  parse,
+  print,
+  visit,
+  type ConstDirectiveNode,
+  type GraphQLField,
+  type GraphQLFieldResolver,
+  type GraphQLNamedType,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+} from 'graphql';
 import { CxError } from '../errors/errors.js';
 import type { Caller } from './caller-auth.js';
 

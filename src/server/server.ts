@@ -6,14 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
-import { GraphQLError, type GraphQLFormattedError, type ValidationRule } from 'graphql';
+import { GraphQLError, type ValidationRule } from 'graphql';
 import { configuredProviders, type Config } from '../app/config.js';
 import { createContext, type Context } from '../graphql/context.js';
-import { ERROR_CODES, isCxError } from '../errors/errors.js';
+import { formatError } from './format-error.js';
 import { apqRegistrationLimit, createPersistedQueryCache } from './persisted-queries.js';
-import { describeUpstreamLimits } from '../upstream/limits/throttle.js';
 import { setUpLandingPage } from '../graphql/landing-page.js';
 import { loadTypeDefs, providerEnumGaps, SCHEMA_DIR, subgraphSchema } from '../graphql/schema.js';
 import { servedUpstreamCalls } from '../graphql/upstream-calls.js';
@@ -52,18 +50,20 @@ export interface CxServer {
   close(): Promise<void>;
 }
 
-/** Request-level codes Apollo Server itself gives (parse/validation failures); everything else must be ours. */
-const APOLLO_REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'QUERY_NOT_IN_SAFELIST']);
-const OUR_CODES = new Set<string>(ERROR_CODES);
-
 type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL, caller: Caller) => Promise<void> | void;
 
 export async function createServer(config: Readonly<Config>, deps: CreateServerDeps = {}): Promise<CxServer> {
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
   // Every module listed must be a value of the schema's Provider enum, or `providers` could not name it.
   const schemaDir = deps.schemaDir ?? SCHEMA_DIR;
-  const unnamed = providerEnumGaps(config.modules.map((m) => m.name), loadTypeDefs(schemaDir));
-  if (unnamed.length > 0) throw new Error(`the Provider enum of schema/providers.graphql does not name ${unnamed.join(', ')}: add each module's name there (CONTRIBUTING.md, "Adding a platform")`);
+  const unnamed = providerEnumGaps(
+    config.modules.map((m) => m.name),
+    loadTypeDefs(schemaDir),
+  );
+  if (unnamed.length > 0)
+    throw new Error(
+      `the Provider enum of schema/providers.graphql does not name ${unnamed.join(', ')}: add each module's name there (CONTRIBUTING.md, "Adding a platform")`,
+    );
   const metrics = deps.metrics ?? new Metrics({ defaultMetrics: true });
   const services = createServices(config, { ...deps, logger, metrics });
   const callerAuth = createCallerAuth(config.auth, { logger, tenant: { claim: config.tenancy.claim, header: config.tenancy.header } });
@@ -75,7 +75,9 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
   // CXGRAPH_PERSISTED_DOCUMENTS(_ONLY): listed ids become their documents; with _ONLY nothing else runs.
   const documents = createDocumentGate(config.persistedDocuments, { introspection: config.introspection, maxTokens: config.requestLimits.maxTokens });
   if (config.media.keySource === 'random' && config.providers.some((p) => p.module.capabilities.includes('media'))) {
-    logger.warn('media links are signed with a random key of this process: another replica or a restart refuses them. Set CXGRAPH_MEDIA_SIGNING_KEY or CXGRAPH_ENCRYPTION_KEYS to share one');
+    logger.warn(
+      'media links are signed with a random key of this process: another replica or a restart refuses them. Set CXGRAPH_MEDIA_SIGNING_KEY or CXGRAPH_ENCRYPTION_KEYS to share one',
+    );
   }
 
   // APQ in the shared Redis: a hash registered through one replica runs on every replica (docs/frontends.md, "Automatic persisted queries").
@@ -125,7 +127,8 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
         },
       }),
     ],
-    formatError: (formatted, error) => formatError(config.introspection ? formatted : { ...formatted, message: withoutSuggestions(formatted.message) }, error, logger, metrics),
+    formatError: (formatted, error) =>
+      formatError(config.introspection ? formatted : { ...formatted, message: withoutSuggestions(formatted.message) }, error, logger, metrics),
     logger: {
       debug: (m) => logger.debug(m),
       info: (m) => logger.info(m),
@@ -187,7 +190,10 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
     let body: unknown;
     if (req.method === 'POST') {
       const raw = await readBody(req, maxBodyBytes);
-      if (raw === undefined) return sendJson(res, 413, { errors: [{ message: `Request body larger than ${maxBodyBytes} bytes (CXGRAPH_MAX_BODY_BYTES)`, extensions: { code: 'BAD_USER_INPUT' } }] });
+      if (raw === undefined)
+        return sendJson(res, 413, {
+          errors: [{ message: `Request body larger than ${maxBodyBytes} bytes (CXGRAPH_MAX_BODY_BYTES)`, extensions: { code: 'BAD_USER_INPUT' } }],
+        });
       if ((headers.get('content-type') ?? '').includes('application/json')) {
         try {
           body = raw.length ? JSON.parse(raw) : undefined;
@@ -331,28 +337,6 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
       return closing;
     },
   };
-}
-
-function formatError(formatted: GraphQLFormattedError, error: unknown, logger: Logger, metrics: Metrics): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
-  const code = String(formatted.extensions?.code ?? '');
-  if (isCxError(original) || OUR_CODES.has(code) || APOLLO_REQUEST_CODES.has(code)) {
-    metrics.graphqlErrors.inc({ code });
-    // Never a stack trace, whatever the environment.
-    const { stacktrace: _drop, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
-    return { ...formatted, extensions };
-  }
-  // Apollo's own refusals of a request that carry a 4xx status but no code (e.g. "provided sha does not match
-  // query" for a persisted query): the client's mistake, not a bug of ours.
-  const requestStatus = (original as { extensions?: { http?: { status?: unknown } } } | undefined)?.extensions?.http?.status;
-  if (!formatted.path && typeof requestStatus === 'number' && requestStatus >= 400 && requestStatus < 500) {
-    metrics.graphqlErrors.inc({ code: 'BAD_REQUEST' });
-    return { message: formatted.message, locations: formatted.locations, extensions: { code: 'BAD_REQUEST' } };
-  }
-  // Anything else is a bug of ours: log it, tell the client only that it happened.
-  logger.error({ err: original instanceof Error ? { message: original.message, stack: original.stack } : String(original), path: formatted.path }, 'unexpected resolver error');
-  metrics.graphqlErrors.inc({ code: 'INTERNAL_SERVER_ERROR' });
-  return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
 
 /**

@@ -9,6 +9,7 @@ import type { Simulator } from './common/simulator-shell.js';
 import { SIMULATORS } from './index.js';
 
 // `any`: each entry has its own simulator type, checked where the entry is defined (defineSimulator).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- entries of every simulator type in one list
 type AnyEntry = SimulatorEntry<string, any, string>;
 
 /** Each started simulator under its entry's key (`sims.pbx`), typed as its entry creates it. */

@@ -25,12 +25,7 @@ export { bearerToken, checkBearer, unauthorizedResponse, insufficientScopeRespon
 export { wavTone } from './common/wav-tone.js';
 export { defineSimulator, type SimulatorEntry, type CxgraphSide } from './common/simulator-entry.js';
 
-export {
-  createCallJourneySimulator,
-  type CallJourneySimulator,
-  type CallJourneySimulatorOptions,
-  type CallJourneyEnv,
-} from './calljourney/simulator.js';
+export { createCallJourneySimulator, type CallJourneySimulator, type CallJourneySimulatorOptions, type CallJourneyEnv } from './calljourney/simulator.js';
 export {
   SAMPLE_RECORDINGS,
   DEFAULT_CALLJOURNEY_TENANT_ID,
@@ -59,13 +54,7 @@ export {
   type CloudCxSimUser,
 } from './cloudcx/data.js';
 
-export {
-  createSangomaSimulator,
-  type SangomaSimulator,
-  type SangomaSimulatorOptions,
-  type SangomaEnv,
-  type SangomaPlacedCall,
-} from './sangoma/simulator.js';
+export { createSangomaSimulator, type SangomaSimulator, type SangomaSimulatorOptions, type SangomaEnv, type SangomaPlacedCall } from './sangoma/simulator.js';
 export {
   SAMPLE_SANGOMA_TENANTS,
   DEFAULT_SANGOMA_CLIENT,
@@ -77,14 +66,7 @@ export {
   type SangomaSimTenant,
 } from './sangoma/data.js';
 
-export {
-  createNvmSimulator,
-  type NvmSimulator,
-  type NvmSimulatorOptions,
-  type NvmEnv,
-  type UsersEnvelope,
-  type RateLimit,
-} from './nvm/simulator.js';
+export { createNvmSimulator, type NvmSimulator, type NvmSimulatorOptions, type NvmEnv, type UsersEnvelope, type RateLimit } from './nvm/simulator.js';
 export {
   sampleUsers as sampleNvmUsers,
   sampleInteractions as sampleNvmInteractions,
@@ -112,12 +94,4 @@ export {
   type PbxSimCdr,
   type PbxSimRecord,
 } from './pbx/data.js';
-export {
-  consent,
-  ConsentPageError,
-  CONSENT_PATH,
-  CONSENT_FIELDS,
-  CONSENT_SELECTORS,
-  type ConsentOptions,
-  type ConsentDecision,
-} from './pbx/consent-page.js';
+export { consent, ConsentPageError, CONSENT_PATH, CONSENT_FIELDS, CONSENT_SELECTORS, type ConsentOptions, type ConsentDecision } from './pbx/consent-page.js';

@@ -24,7 +24,12 @@ export interface EvictionPolicyReport {
 
 export function judgeEvictionPolicy(policy: string | undefined, cachesApart: boolean): EvictionPolicyReport {
   if (policy === undefined) {
-    return { policy: 'unknown', safe: null, warning: 'maxmemory-policy could not be read (CONFIG GET is refused, as managed Redis services often do): make sure it is noeviction (docs/security.md, Redis memory and eviction)' };
+    return {
+      policy: 'unknown',
+      safe: null,
+      warning:
+        'maxmemory-policy could not be read (CONFIG GET is refused, as managed Redis services often do): make sure it is noeviction (docs/security.md, Redis memory and eviction)',
+    };
   }
   if (policy === 'noeviction') return { policy, safe: true };
   if (policy.startsWith('volatile-')) {
@@ -35,7 +40,11 @@ export function judgeEvictionPolicy(policy: string | undefined, cachesApart: boo
       warning: `maxmemory-policy ${policy} evicts keys with a TTL: tokens, token locks and rate-limit windows, here next to the persisted queries any caller can register. Set noeviction, or put the caches on their own Redis (CXGRAPH_CACHE_REDIS_URL)`,
     };
   }
-  return { policy, safe: false, warning: `maxmemory-policy ${policy} may evict any key, PBX connections included (the account must then be connected again). Set noeviction on this Redis; caches may use their own (CXGRAPH_CACHE_REDIS_URL)` };
+  return {
+    policy,
+    safe: false,
+    warning: `maxmemory-policy ${policy} may evict any key, PBX connections included (the account must then be connected again). Set noeviction on this Redis; caches may use their own (CXGRAPH_CACHE_REDIS_URL)`,
+  };
 }
 
 /** `CONFIG GET maxmemory-policy` of `target` (the least safe answer of a cluster's masters); undefined when refused. */

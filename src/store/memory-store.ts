@@ -146,4 +146,3 @@ export class MemoryKvStore implements KvStore {
     this.held.clear();
   }
 }
-

@@ -64,7 +64,8 @@ export function unreadable(key: string, reason: UnreadableReason, keyId?: string
   const messages: Record<UnreadableReason, string> = {
     'unknown-key': `it is sealed with key id ${keyId}, which this replica does not have: list that key in CXGRAPH_DECRYPTION_KEYS (docs/security.md: rotating encryption keys)`,
     'not-authentic': `it is sealed with key id ${keyId} but does not authenticate under this key: it was tampered with or copied from another key, and is not used`,
-    unsealed: 'it is not sealed although encryption keys are set: written before encryption was enabled (seal it once with the reseal command and --plaintext, docs/security.md) or by someone else; it is not used',
+    unsealed:
+      'it is not sealed although encryption keys are set: written before encryption was enabled (seal it once with the reseal command and --plaintext, docs/security.md) or by someone else; it is not used',
     unbound: `it is sealed with key id ${keyId} by an earlier version that did not bind values to their key: seal it again with the reseal command (docs/security.md)`,
     malformed: 'it is not a value cxgraph writes, and is not used',
   };

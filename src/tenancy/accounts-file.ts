@@ -86,12 +86,25 @@ export function checkAccounts(doc: unknown, opts: ReadOptions): ReadResult {
   const at = (path: string) => `${ACCOUNTS_FILE_VARIABLE} ${path}`;
   const tenants = new Map<Tenant, Map<ProviderName, Map<string, AccountEntry>>>();
   if (!isRecord(doc) || !isRecord(doc.tenants)) {
-    return { ok: false, problems: [{ variable: ACCOUNTS_FILE_VARIABLE, problem: `expected a mapping with \`tenants:\` (tenant → provider → account name → settings), got ${isRecord(doc) ? 'no `tenants` mapping' : kind(doc)}` }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          variable: ACCOUNTS_FILE_VARIABLE,
+          problem: `expected a mapping with \`tenants:\` (tenant → provider → account name → settings), got ${isRecord(doc) ? 'no `tenants` mapping' : kind(doc)}`,
+        },
+      ],
+    };
   }
-  for (const key of Object.keys(doc)) if (key !== 'tenants' && key !== 'version') problems.push({ variable: at(key), problem: 'unknown key: expected only `tenants` (and `version`)' });
+  for (const key of Object.keys(doc))
+    if (key !== 'tenants' && key !== 'version') problems.push({ variable: at(key), problem: 'unknown key: expected only `tenants` (and `version`)' });
   const known = opts.modules.map((m) => m.name);
   for (const [tenant, providers] of Object.entries(doc.tenants)) {
-    if (!NAME_PATTERN.test(tenant)) problems.push({ variable: at(`tenants.${tenant}`), problem: 'expected a tenant name of letters, digits, `-` and `_` (at most 63, starting with a letter or digit)' });
+    if (!NAME_PATTERN.test(tenant))
+      problems.push({
+        variable: at(`tenants.${tenant}`),
+        problem: 'expected a tenant name of letters, digits, `-` and `_` (at most 63, starting with a letter or digit)',
+      });
     if (!isRecord(providers)) {
       problems.push({ variable: at(`tenants.${tenant}`), problem: `expected a mapping of provider (${known.join(', ')}) → accounts, got ${kind(providers)}` });
       continue;
@@ -106,27 +119,41 @@ export function checkAccounts(doc: unknown, opts: ReadOptions): ReadResult {
         continue;
       }
       if (opts.notInFile?.includes(module.name)) {
-        problems.push({ variable: at(where), problem: `${module.title} accounts are not listed here: they connect through consent (beginPbxConnection) and belong to the tenant that began it` });
+        problems.push({
+          variable: at(where),
+          problem: `${module.title} accounts are not listed here: they connect through consent (beginPbxConnection) and belong to the tenant that began it`,
+        });
         continue;
       }
       if (!isRecord(accounts) || Object.keys(accounts).length === 0) {
-        problems.push({ variable: at(where), problem: `expected a mapping of account name → settings, got ${isRecord(accounts) ? 'an empty mapping' : kind(accounts)}` });
+        problems.push({
+          variable: at(where),
+          problem: `expected a mapping of account name → settings, got ${isRecord(accounts) ? 'an empty mapping' : kind(accounts)}`,
+        });
         continue;
       }
       const byName = new Map<string, AccountEntry>();
       byProvider.set(module.name, byName);
       for (const [account, settings] of Object.entries(accounts)) {
         const path = `${where}.${account}`;
-        if (!NAME_PATTERN.test(account)) problems.push({ variable: at(path), problem: 'expected an account name of letters, digits, `-` and `_` (at most 63, starting with a letter or digit)' });
+        if (!NAME_PATTERN.test(account))
+          problems.push({
+            variable: at(path),
+            problem: 'expected an account name of letters, digits, `-` and `_` (at most 63, starting with a letter or digit)',
+          });
         if (tenant === DEFAULT_TENANT && account === DEFAULT_ACCOUNT && opts.fromVariables.includes(module.name)) {
-          problems.push({ variable: at(path), problem: `tenant default's account default of ${module.name} is the one its variables configure (${module.configuredBy}); name this one differently` });
+          problems.push({
+            variable: at(path),
+            problem: `tenant default's account default of ${module.name} is the one its variables configure (${module.configuredBy}); name this one differently`,
+          });
           continue;
         }
         const entry = readAccount({ tenant, provider: module.name, account }, module, settings, at(path), opts, problems);
         if (entry) byName.set(account, entry);
       }
       const marked = [...byName.values()].filter((e) => e.isDefault);
-      if (marked.length > 1) problems.push({ variable: at(where), problem: `only one account may say \`default: true\`, got ${marked.map((e) => e.ref.account).join(', ')}` });
+      if (marked.length > 1)
+        problems.push({ variable: at(where), problem: `only one account may say \`default: true\`, got ${marked.map((e) => e.ref.account).join(', ')}` });
       if (byName.size === 1 && !(tenant === DEFAULT_TENANT && opts.fromVariables.includes(module.name))) {
         const only = [...byName.values()][0]!;
         only.isDefault = true;
@@ -136,7 +163,14 @@ export function checkAccounts(doc: unknown, opts: ReadOptions): ReadResult {
   return problems.length ? { ok: false, problems } : { ok: true, snapshot: { tenants } };
 }
 
-function readAccount(ref: AccountRef, module: ProviderModule, settings: unknown, where: string, opts: ReadOptions, problems: Problem[]): AccountEntry | undefined {
+function readAccount(
+  ref: AccountRef,
+  module: ProviderModule,
+  settings: unknown,
+  where: string,
+  opts: ReadOptions,
+  problems: Problem[],
+): AccountEntry | undefined {
   if (!isRecord(settings)) {
     problems.push({ variable: where, problem: `expected a mapping of settings (${module.variables.map(settingName).join(', ')}), got ${kind(settings)}` });
     return undefined;
@@ -157,7 +191,10 @@ function readAccount(ref: AccountRef, module: ProviderModule, settings: unknown,
     const via = m[2] as 'File' | 'Env' | undefined;
     const variable = byName.get(base) ?? (module.variables.includes(base) ? base : undefined);
     if (!variable) {
-      problems.push({ variable: `${where}.${key}`, problem: `unknown setting for ${module.name}: expected one of ${[...byName.keys()].join(', ')} (any of them as <name>File or <name>Env), or default` });
+      problems.push({
+        variable: `${where}.${key}`,
+        problem: `unknown setting for ${module.name}: expected one of ${[...byName.keys()].join(', ')} (any of them as <name>File or <name>Env), or default`,
+      });
       bad = true;
       continue;
     }
@@ -189,7 +226,10 @@ function readAccount(ref: AccountRef, module: ProviderModule, settings: unknown,
       }
     } else {
       if (secret && opts.production) {
-        problems.push({ variable: `${where}.${key}`, problem: `a secret is not written in the file in production: give ${key}File (a path) or ${key}Env (a variable name)` });
+        problems.push({
+          variable: `${where}.${key}`,
+          problem: `a secret is not written in the file in production: give ${key}File (a path) or ${key}Env (a variable name)`,
+        });
         bad = true;
         continue;
       }
@@ -202,13 +242,17 @@ function readAccount(ref: AccountRef, module: ProviderModule, settings: unknown,
   const config = module.loadConfig(reader);
   // The module speaks of its variables; the file's reader speaks of settings.
   const say = (s: string) => s.replace(/\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/g, (v) => (module.variables.includes(v) ? settingName(v) : v));
-  for (const p of reader.problems) problems.push({ variable: `${where}.${module.variables.includes(p.variable) ? settingName(p.variable) : p.variable}`, problem: say(p.problem) });
+  for (const p of reader.problems)
+    problems.push({ variable: `${where}.${module.variables.includes(p.variable) ? settingName(p.variable) : p.variable}`, problem: say(p.problem) });
   if (reader.problems.length) return undefined;
   if (config === undefined) {
     problems.push({ variable: where, problem: `sets none of the settings that configure ${module.title}: expected ${say(module.configuredBy)}` });
     return undefined;
   }
-  const fingerprint = createHash('sha256').update(JSON.stringify(Object.entries(env).sort())).digest('base64url').slice(0, 22);
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify(Object.entries(env).sort()))
+    .digest('base64url')
+    .slice(0, 22);
   return { ref, module, config, isDefault, fingerprint, settings: shown };
 }
 

@@ -48,7 +48,9 @@ export class AccountsSource {
         this.timer = setTimeout(() => void this.reload('file changed'), this.opts.debounceMs ?? 250);
         this.timer.unref();
       });
-      this.watcher.on('error', (e) => this.opts.logger.warn({ err: e.message, accountsFile: this.opts.path }, 'accounts file: watching stopped; SIGHUP still reloads it'));
+      this.watcher.on('error', (e) =>
+        this.opts.logger.warn({ err: e.message, accountsFile: this.opts.path }, 'accounts file: watching stopped; SIGHUP still reloads it'),
+      );
     } catch (e) {
       this.opts.logger.warn({ err: (e as Error).message, accountsFile: this.opts.path }, 'accounts file: cannot watch it; SIGHUP reloads it');
     }
@@ -60,7 +62,10 @@ export class AccountsSource {
     const r = readAccountsFile(this.opts.path, this.opts);
     if (!r.ok) {
       const problems = r.problems.map((p) => `${p.variable}: ${p.problem}`);
-      this.opts.logger.error({ accountsFile: this.opts.path, reason: why, problems }, `accounts file not reloaded (${problems.length} problem${problems.length === 1 ? '' : 's'}): keeping the last good one`);
+      this.opts.logger.error(
+        { accountsFile: this.opts.path, reason: why, problems },
+        `accounts file not reloaded (${problems.length} problem${problems.length === 1 ? '' : 's'}): keeping the last good one`,
+      );
       return { ok: false, problems };
     }
     const before = fingerprints(this.current);
@@ -68,7 +73,10 @@ export class AccountsSource {
     const changed = before !== after;
     this.current = r.snapshot;
     if (changed) for (const l of this.listeners) l(r.snapshot);
-    this.opts.logger.info({ accountsFile: this.opts.path, reason: why, accounts: allAccounts(r.snapshot).length, changed }, changed ? 'accounts file reloaded' : 'accounts file read again: nothing changed');
+    this.opts.logger.info(
+      { accountsFile: this.opts.path, reason: why, accounts: allAccounts(r.snapshot).length, changed },
+      changed ? 'accounts file reloaded' : 'accounts file read again: nothing changed',
+    );
     return { ok: true, changed };
   }
 

@@ -31,7 +31,9 @@ export function decodeRef(ref: unknown): RefParts | undefined {
 }
 
 /** A representation by `ref` or by the older key fields, as {provider, account, id}; undefined when the ref is not valid. */
-export function referenced<R extends { provider?: unknown; id?: unknown; ref?: unknown }>(rep: R): { provider: string; account: string | undefined; id: string } | undefined {
+export function referenced<R extends { provider?: unknown; id?: unknown; ref?: unknown }>(
+  rep: R,
+): { provider: string; account: string | undefined; id: string } | undefined {
   if (rep.ref !== undefined) {
     const p = decodeRef(rep.ref);
     return p ? { provider: p.provider, account: p.account === DEFAULT_ACCOUNT ? undefined : p.account, id: p.id } : undefined;

@@ -42,7 +42,11 @@ export interface RegistryDeps {
   variablesStatus: ConnectionStatus;
   /** Builds one account's own client and token manager (src/app/create-http.ts, `account`). */
   http: {
-    account(provider: ProviderName, scope: string, deps: { store: KvStore; status: ConnectionStatus; logger: Logger }): { client: UpstreamClient; tokens: TokenManager };
+    account(
+      provider: ProviderName,
+      scope: string,
+      deps: { store: KvStore; status: ConnectionStatus; logger: Logger },
+    ): { client: UpstreamClient; tokens: TokenManager };
   };
   store: KvStore;
   logger: Logger;
@@ -105,14 +109,28 @@ export class AccountRegistry {
    */
   choose(tenant: Tenant, module: ProviderModule, account: string | null | undefined): string {
     const list = this.accounts(tenant, module.name);
-    if (list.length === 0) throw notConfigured(module.name, tenant === DEFAULT_TENANT ? module.configuredBy : `an account in CXGRAPH_ACCOUNTS_FILE (or ${module.configuredBy} for tenant default)`);
+    if (list.length === 0)
+      throw notConfigured(
+        module.name,
+        tenant === DEFAULT_TENANT ? module.configuredBy : `an account in CXGRAPH_ACCOUNTS_FILE (or ${module.configuredBy} for tenant default)`,
+      );
     const names = list.map((a) => a.name);
     if (account != null) {
-      if (!names.includes(account)) throw badInput(`no ${module.name} account named ${JSON.stringify(account.slice(0, 64))}; this tenant's ${module.name} accounts are ${names.join(', ')}`, 'account', module.name);
+      if (!names.includes(account))
+        throw badInput(
+          `no ${module.name} account named ${JSON.stringify(account.slice(0, 64))}; this tenant's ${module.name} accounts are ${names.join(', ')}`,
+          'account',
+          module.name,
+        );
       return account;
     }
     const chosen = list.find((a) => a.isDefault);
-    if (!chosen) throw badInput(`this tenant has several ${module.name} accounts and none is the default: say which with account (${names.join(', ')})`, 'account', module.name);
+    if (!chosen)
+      throw badInput(
+        `this tenant has several ${module.name} accounts and none is the default: say which with account (${names.join(', ')})`,
+        'account',
+        module.name,
+      );
     return chosen.name;
   }
 
@@ -154,7 +172,12 @@ export class AccountRegistry {
   }
 
   /** The capability `kind` of one account of the tenant (BAD_USER_INPUT when the platform cannot answer it). */
-  capability<K extends CapabilityName>(tenant: Tenant, kind: K, provider: ProviderName, account: string | null | undefined): { capability: Capabilities[K]; account: string } {
+  capability<K extends CapabilityName>(
+    tenant: Tenant,
+    kind: K,
+    provider: ProviderName,
+    account: string | null | undefined,
+  ): { capability: Capabilities[K]; account: string } {
     const capable = this.deps.modules.filter((m) => m.capabilities.includes(kind));
     const module = capable.find((m) => m.name === provider);
     if (!module) throw badInput(`${kind} are available for ${names(capable.map((m) => m.name))}, not ${provider}`, 'provider', provider);
@@ -165,7 +188,11 @@ export class AccountRegistry {
   }
 
   /** A capability only one platform offers: that platform's account of the tenant. */
-  sole<K extends CapabilityName>(tenant: Tenant, kind: K, account: string | null | undefined): { capability: Capabilities[K]; account: string; provider: ProviderName } {
+  sole<K extends CapabilityName>(
+    tenant: Tenant,
+    kind: K,
+    account: string | null | undefined,
+  ): { capability: Capabilities[K]; account: string; provider: ProviderName } {
     const capable = this.deps.modules.filter((m) => m.capabilities.includes(kind));
     const withAccounts = capable.find((m) => this.accounts(tenant, m.name).length > 0) ?? capable[0];
     if (!withAccounts) throw new Error(`no provider module offers ${kind}`);

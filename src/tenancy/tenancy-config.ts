@@ -24,26 +24,46 @@ export interface TenancyConfig {
 /** Providers whose accounts are not listed in the file (they connect through consent). */
 export const CONSENT_PROVIDERS: readonly ProviderName[] = ['PBX'];
 
-export function tenancyOf(r: EnvReader, env: Env, opts: { nodeEnv: NodeEnv; auth: CallerAuthConfig; modules: readonly ProviderModule[]; fromVariables: readonly ProviderName[] }): TenancyConfig {
+export function tenancyOf(
+  r: EnvReader,
+  env: Env,
+  opts: { nodeEnv: NodeEnv; auth: CallerAuthConfig; modules: readonly ProviderModule[]; fromVariables: readonly ProviderName[] },
+): TenancyConfig {
   const claim = r.str('CXGRAPH_TENANT_CLAIM');
   const header = r.str('CXGRAPH_TENANT_HEADER')?.toLowerCase();
   if (claim !== undefined) {
-    if (!/^[A-Za-z_][\w.:/-]{0,127}$/.test(claim)) r.fail('CXGRAPH_TENANT_CLAIM', `expected a JWT claim name such as org_id or tid, got ${r.shown('CXGRAPH_TENANT_CLAIM', claim)}`);
-    if (opts.auth.mode !== 'jwt') r.fail('CXGRAPH_TENANT_CLAIM', `names a claim of the caller's JWT, so it needs CXGRAPH_AUTH=jwt (it is ${opts.auth.mode}); with a router, use CXGRAPH_TENANT_HEADER`);
+    if (!/^[A-Za-z_][\w.:/-]{0,127}$/.test(claim))
+      r.fail('CXGRAPH_TENANT_CLAIM', `expected a JWT claim name such as org_id or tid, got ${r.shown('CXGRAPH_TENANT_CLAIM', claim)}`);
+    if (opts.auth.mode !== 'jwt')
+      r.fail(
+        'CXGRAPH_TENANT_CLAIM',
+        `names a claim of the caller's JWT, so it needs CXGRAPH_AUTH=jwt (it is ${opts.auth.mode}); with a router, use CXGRAPH_TENANT_HEADER`,
+      );
   }
   if (header !== undefined) {
-    if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(header)) r.fail('CXGRAPH_TENANT_HEADER', `expected an HTTP header name such as x-tenant-id, got ${r.shown('CXGRAPH_TENANT_HEADER', header)}`);
+    if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(header))
+      r.fail('CXGRAPH_TENANT_HEADER', `expected an HTTP header name such as x-tenant-id, got ${r.shown('CXGRAPH_TENANT_HEADER', header)}`);
     if (opts.auth.mode !== 'router-secret') {
-      r.fail('CXGRAPH_TENANT_HEADER', `is trusted only from a router that proves itself, so it needs CXGRAPH_AUTH=router-secret (it is ${opts.auth.mode})${opts.auth.mode === 'jwt' ? '; in jwt mode use CXGRAPH_TENANT_CLAIM' : ''}`);
+      r.fail(
+        'CXGRAPH_TENANT_HEADER',
+        `is trusted only from a router that proves itself, so it needs CXGRAPH_AUTH=router-secret (it is ${opts.auth.mode})${opts.auth.mode === 'jwt' ? '; in jwt mode use CXGRAPH_TENANT_CLAIM' : ''}`,
+      );
     }
   }
-  if (claim !== undefined && header !== undefined) r.fail('CXGRAPH_TENANT_HEADER', 'set CXGRAPH_TENANT_CLAIM (jwt) or CXGRAPH_TENANT_HEADER (router-secret), not both');
+  if (claim !== undefined && header !== undefined)
+    r.fail('CXGRAPH_TENANT_HEADER', 'set CXGRAPH_TENANT_CLAIM (jwt) or CXGRAPH_TENANT_HEADER (router-secret), not both');
   const multiTenant = claim !== undefined || header !== undefined;
 
   const path = r.str(ACCOUNTS_FILE_VARIABLE);
   let accountsFile: TenancyConfig['accountsFile'];
   if (path !== undefined) {
-    const read = readAccountsFile(path, { modules: opts.modules, env, production: opts.nodeEnv === 'production', fromVariables: opts.fromVariables, notInFile: CONSENT_PROVIDERS });
+    const read = readAccountsFile(path, {
+      modules: opts.modules,
+      env,
+      production: opts.nodeEnv === 'production',
+      fromVariables: opts.fromVariables,
+      notInFile: CONSENT_PROVIDERS,
+    });
     if (!read.ok) for (const p of read.problems) r.fail(p.variable, p.problem);
     else {
       accountsFile = { path, snapshot: read.snapshot };

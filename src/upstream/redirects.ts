@@ -47,7 +47,8 @@ export async function fetchFollowing(fetchFn: FetchLike, req: Outgoing, follow: 
   let { url, method, body } = req;
   let headers = req.headers;
   for (let hops = 0; ; hops++) {
-    if (!isFetchableUrl(url)) throw new FetchRefusedError(`${hops ? 'a redirect leads to a URL that is' : 'the URL is'} not https (plain http is allowed on loopback only)`);
+    if (!isFetchableUrl(url))
+      throw new FetchRefusedError(`${hops ? 'a redirect leads to a URL that is' : 'the URL is'} not https (plain http is allowed on loopback only)`);
     const res = await fetchFn(url, { method, headers, body, redirect: 'manual', signal });
     const location = follow && REDIRECT_STATUSES.has(res.status) ? res.headers.get('location') : null;
     if (location === null) return res;

@@ -145,7 +145,14 @@ export class UpstreamClient {
     const res = await this.send(req);
     if (res.status < 200 || res.status >= 300) throw this.fail(req, res);
     if (!res.wellFormed) {
-      throw this.record(req, new CxError(`${this.provider} answered ${req.description ?? req.operation} with malformed JSON`, { code: 'PROVIDER_ERROR', provider: this.provider, upstreamStatus: res.status }));
+      throw this.record(
+        req,
+        new CxError(`${this.provider} answered ${req.description ?? req.operation} with malformed JSON`, {
+          code: 'PROVIDER_ERROR',
+          provider: this.provider,
+          upstreamStatus: res.status,
+        }),
+      );
     }
     if (!accept) return res.body as T;
     try {
@@ -183,7 +190,11 @@ export class UpstreamClient {
     // token request waits for one (the token request goes through the same policy).
     const res =
       'grant' in auth
-        ? await this.opts.tokens.withToken(auth.grant, (t) => this.guarded(req, `${t.tokenType === 'bearer' ? 'Bearer' : t.tokenType} ${t.accessToken}`, streaming), (r) => (req.tokenRefusedOn ?? TOKEN_REFUSED).includes(r.status))
+        ? await this.opts.tokens.withToken(
+            auth.grant,
+            (t) => this.guarded(req, `${t.tokenType === 'bearer' ? 'Bearer' : t.tokenType} ${t.accessToken}`, streaming),
+            (r) => (req.tokenRefusedOn ?? TOKEN_REFUSED).includes(r.status),
+          )
         : await this.guarded(req, 'bearer' in auth ? `Bearer ${auth.bearer}` : undefined, streaming);
     if (this.isAnswer(req, res)) this.opts.status?.succeeded(this.provider);
     return res;
@@ -192,7 +203,12 @@ export class UpstreamClient {
   /** The request under the provider's policy; a failure raised on the way is recorded here. */
   private async guarded(req: UpstreamRequest, authorization: string | undefined, streaming: boolean): Promise<UpstreamResponse> {
     try {
-      return await this.policy.execute(req.idempotent, (ctx) => this.attempt(req, authorization, streaming, ctx), req.description ?? req.operation, this.scopeOf(req));
+      return await this.policy.execute(
+        req.idempotent,
+        (ctx) => this.attempt(req, authorization, streaming, ctx),
+        req.description ?? req.operation,
+        this.scopeOf(req),
+      );
     } catch (e) {
       throw this.record(req, isCxError(e) ? e : unavailable(this.provider, req.description ?? req.operation, e));
     }
@@ -285,14 +301,21 @@ export class UpstreamClient {
       return answer;
     } catch (err) {
       if (err instanceof FetchRefusedError) {
-        throw new CxError(`${this.provider} ${req.description ?? req.operation}: ${err.reason}`, { code: 'PROVIDER_ERROR', provider: this.provider, upstreamStatus: err.status });
-      }
-      if (err instanceof ResponseTooLargeError) {
-        throw new CxError(`${this.provider} answered ${req.description ?? req.operation} with a body longer than ${this.maxResponseBytes} bytes: not read further`, {
+        throw new CxError(`${this.provider} ${req.description ?? req.operation}: ${err.reason}`, {
           code: 'PROVIDER_ERROR',
           provider: this.provider,
-          upstreamStatus: Number(status) || undefined,
+          upstreamStatus: err.status,
         });
+      }
+      if (err instanceof ResponseTooLargeError) {
+        throw new CxError(
+          `${this.provider} answered ${req.description ?? req.operation} with a body longer than ${this.maxResponseBytes} bytes: not read further`,
+          {
+            code: 'PROVIDER_ERROR',
+            provider: this.provider,
+            upstreamStatus: Number(status) || undefined,
+          },
+        );
       }
       const e = unavailable(this.provider, req.description ?? req.operation, ctx.signal.aborted ? timedOut() : err, this.secretsOf(req));
       // The time limit, or the request's deadline (the policy then says so): either way the platform did not answer in time.

@@ -84,7 +84,13 @@ getManyContract(
 
 describe.skipIf(!HAS_REDIS)('KvStore.getMany while Redis does not answer', () => {
   it('answers undefined for every key instead of failing', async () => {
-    const s = createStore({ redisUrl: 'redis://127.0.0.1:1', encryptionKeys: [], namespace: uniqueNamespace(), logger: new LogCapture().logger, opTimeoutMs: 200 });
+    const s = createStore({
+      redisUrl: 'redis://127.0.0.1:1',
+      encryptionKeys: [],
+      namespace: uniqueNamespace(),
+      logger: new LogCapture().logger,
+      opTimeoutMs: 200,
+    });
     try {
       expect(await s.getMany!(['a', 'b'])).toEqual([undefined, undefined]);
     } finally {

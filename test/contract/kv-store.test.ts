@@ -39,7 +39,10 @@ function redisBackend(target: Pick<StoreOptions, 'redisUrl' | 'redisClusterNodes
 }
 
 /** One short-lived connection to the Redis (or the cluster) behind `target`. */
-async function withRedis<T>(target: Pick<StoreOptions, 'redisUrl' | 'redisClusterNodes'>, fn: (c: { get(k: string): Promise<string | null>; set(k: string, v: string): Promise<unknown> }) => Promise<T>): Promise<T> {
+async function withRedis<T>(
+  target: Pick<StoreOptions, 'redisUrl' | 'redisClusterNodes'>,
+  fn: (c: { get(k: string): Promise<string | null>; set(k: string, v: string): Promise<unknown> }) => Promise<T>,
+): Promise<T> {
   const c = target.redisClusterNodes ? createCluster({ rootNodes: target.redisClusterNodes.map((url) => ({ url })) }) : createClient({ url: target.redisUrl! });
   await c.connect();
   try {

@@ -56,14 +56,19 @@ export function crossCheck(objects: K8sObject[], served: ServedPaths, known: Set
 
   for (const e of c.env ?? []) {
     if (!known.has(e.name)) problems.push(`env ${e.name} is not a variable cxgraph reads (src/config)`);
-    if (SECRET_VARIABLES.test(e.name) && e.valueFrom?.secretKeyRef === undefined) problems.push(`env ${e.name} is secret: it must come from a secretKeyRef, not a value`);
+    if (SECRET_VARIABLES.test(e.name) && e.valueFrom?.secretKeyRef === undefined)
+      problems.push(`env ${e.name} is secret: it must come from a secretKeyRef, not a value`);
   }
   if (objects.some((o) => o.kind === 'Secret')) problems.push('a Secret is part of the manifests: secrets are referenced, created outside them');
 
   const port = Number(env.get('PORT')?.value ?? DEFAULTS.port);
   const http = c.ports?.find((p) => p.containerPort === port);
   if (!http) problems.push(`no container port ${port} (PORT)`);
-  for (const [kind, path] of [['startupProbe', undefined], ['livenessProbe', '/healthz'], ['readinessProbe', '/readyz']] as const) {
+  for (const [kind, path] of [
+    ['startupProbe', undefined],
+    ['livenessProbe', '/healthz'],
+    ['readinessProbe', '/readyz'],
+  ] as const) {
     const get = c[kind]?.httpGet;
     if (!get) {
       if (kind !== 'startupProbe') problems.push(`${kind} is missing`);
@@ -71,7 +76,8 @@ export function crossCheck(objects: K8sObject[], served: ServedPaths, known: Set
     }
     if (path !== undefined && get.path !== path) problems.push(`${kind} is on ${get.path}, expected ${path}`);
     if (!served.ok.has(get.path ?? '')) problems.push(`${kind} path ${get.path} is not answered 200 by cxgraph`);
-    if (get.port !== port && (get.port !== http?.name || http?.name === undefined)) problems.push(`${kind} is on port ${String(get.port)}, cxgraph listens on ${port} (PORT)`);
+    if (get.port !== port && (get.port !== http?.name || http?.name === undefined))
+      problems.push(`${kind} is on port ${String(get.port)}, cxgraph listens on ${port} (PORT)`);
   }
 
   const grace = Number(env.get('CXGRAPH_SHUTDOWN_GRACE_MS')?.value ?? DEFAULTS.resilience.shutdownGraceMs);
@@ -79,7 +85,9 @@ export function crossCheck(objects: K8sObject[], served: ServedPaths, known: Set
   const preStopMs = preStop?.[0] === 'sleep' ? Number(preStop[1]) * 1000 : 0;
   const termination = (template.spec.terminationGracePeriodSeconds ?? 30) * 1000;
   if (termination <= preStopMs + grace + EXIT_MARGIN_MS) {
-    problems.push(`terminationGracePeriodSeconds ${termination / 1000} s is not above preStop ${preStopMs / 1000} s + CXGRAPH_SHUTDOWN_GRACE_MS ${grace / 1000} s + ${EXIT_MARGIN_MS / 1000} s`);
+    problems.push(
+      `terminationGracePeriodSeconds ${termination / 1000} s is not above preStop ${preStopMs / 1000} s + CXGRAPH_SHUTDOWN_GRACE_MS ${grace / 1000} s + ${EXIT_MARGIN_MS / 1000} s`,
+    );
   }
 
   // Whatever refers to the pods must select them.
@@ -90,7 +98,8 @@ export function crossCheck(objects: K8sObject[], served: ServedPaths, known: Set
     if (o.kind === 'Service' && o.metadata.name === 'cxgraph') {
       if (!selects(spec.selector as Record<string, string>)) problems.push('Service cxgraph does not select the pods');
       const ports = spec.ports as { targetPort?: number | string }[];
-      if (!ports.some((p) => p.targetPort === port || (p.targetPort === http?.name && http?.name !== undefined))) problems.push(`Service cxgraph does not target port ${port}`);
+      if (!ports.some((p) => p.targetPort === port || (p.targetPort === http?.name && http?.name !== undefined)))
+        problems.push(`Service cxgraph does not target port ${port}`);
     }
     if ((o.kind === 'PodDisruptionBudget' || o.kind === 'NetworkPolicy') && o.metadata.name === 'cxgraph') {
       const sel = (o.kind === 'NetworkPolicy' ? spec.podSelector : spec.selector) as { matchLabels?: Record<string, string> };

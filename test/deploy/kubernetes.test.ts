@@ -62,27 +62,43 @@ describe('what the overlays change', () => {
   it('production: its namespace, its image, every object labelled; 2 to 10 replicas', () => {
     const objects = rendered.get('overlays/production')!;
     expect(new Set(objects.map((o) => o.metadata.namespace))).toEqual(new Set(['cxgraph']));
-    for (const o of objects) expect(o.metadata.labels).toMatchObject({ 'app.kubernetes.io/part-of': 'cxgraph', 'app.kubernetes.io/instance': 'cxgraph-production' });
+    for (const o of objects)
+      expect(o.metadata.labels).toMatchObject({ 'app.kubernetes.io/part-of': 'cxgraph', 'app.kubernetes.io/instance': 'cxgraph-production' });
     const d = find('overlays/production', 'Deployment', 'cxgraph') as unknown as { spec: { template: { spec: { containers: { image: string }[] } } } };
     expect(d.spec.template.spec.containers[0]!.image).toBe('registry.example.com/platform/cxgraph:0.1.0');
     expect(find('overlays/production', 'HorizontalPodAutoscaler', 'cxgraph').spec).toMatchObject({ minReplicas: 2, maxReplicas: 10 });
   });
 
   it('try-redis: a Redis that never evicts, reachable from cxgraph only; cxgraph on one replica in development', () => {
-    const redis = find('overlays/try-redis', 'Deployment', 'cxgraph-redis') as unknown as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
+    const redis = find('overlays/try-redis', 'Deployment', 'cxgraph-redis') as unknown as {
+      spec: { template: { spec: { containers: { args: string[] }[] } } };
+    };
     const args = redis.spec.template.spec.containers[0]!.args;
     expect(args[args.indexOf('--maxmemory-policy') + 1]).toBe('noeviction');
-    expect(find('overlays/try-redis', 'NetworkPolicy', 'cxgraph-redis').spec).toMatchObject({ ingress: [{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'cxgraph' } } }] }] });
-    const env = (find('overlays/try-redis', 'Deployment', 'cxgraph') as unknown as { spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } }).spec.template.spec.containers[0]!.env;
+    expect(find('overlays/try-redis', 'NetworkPolicy', 'cxgraph-redis').spec).toMatchObject({
+      ingress: [{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'cxgraph' } } }] }],
+    });
+    const env = (
+      find('overlays/try-redis', 'Deployment', 'cxgraph') as unknown as {
+        spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
+      }
+    ).spec.template.spec.containers[0]!.env;
     expect(env.find((e) => e.name === 'NODE_ENV')!.value).toBe('development');
     expect(find('overlays/try-redis', 'HorizontalPodAutoscaler', 'cxgraph').spec).toMatchObject({ minReplicas: 1, maxReplicas: 1 });
-    expect(find('overlays/try-redis', 'PodDisruptionBudget', 'cxgraph').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'cxgraph' } } });
+    expect(find('overlays/try-redis', 'PodDisruptionBudget', 'cxgraph').spec).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'cxgraph' } },
+    });
     // The base is unchanged by it.
     expect(find('base', 'PodDisruptionBudget', 'cxgraph').spec).toMatchObject({ minAvailable: 1 });
   });
 
   it('resources follow the benchmark: requests above the settled RSS, the limit above the peak (docs/operating.md "Performance", scenario 5)', () => {
-    const c = (find('base', 'Deployment', 'cxgraph') as unknown as { spec: { template: { spec: { containers: { resources: { requests: Record<string, string>; limits: Record<string, string> } }[] } } } }).spec.template.spec.containers[0]!;
+    const c = (
+      find('base', 'Deployment', 'cxgraph') as unknown as {
+        spec: { template: { spec: { containers: { resources: { requests: Record<string, string>; limits: Record<string, string> } }[] } } };
+      }
+    ).spec.template.spec.containers[0]!;
     const mib = (q: string) => Number(/^(\d+)Mi$/.exec(q)![1]) * 1024 * 1024;
     expect(mib(c.resources.requests.memory!)).toBeGreaterThan(195e6); // ~195 MB settled after GC
     expect(mib(c.resources.limits.memory!)).toBeGreaterThan(382e6); // peak RSS at 100 connections
@@ -91,12 +107,17 @@ describe('what the overlays change', () => {
 });
 
 describe('the checks refuse broken objects', () => {
-  const deployment = () => structuredClone(find('base', 'Deployment', 'cxgraph')) as K8sObject & { spec: Record<string, unknown> & { template: { spec: { containers: Record<string, unknown>[]; terminationGracePeriodSeconds?: number } } } };
+  const deployment = () =>
+    structuredClone(find('base', 'Deployment', 'cxgraph')) as K8sObject & {
+      spec: Record<string, unknown> & { template: { spec: { containers: Record<string, unknown>[]; terminationGracePeriodSeconds?: number } } };
+    };
 
   it('a misspelled field', async () => {
     const d = deployment();
     d.spec.replica = 2;
-    expect((await validateObjects([d])).join('\n')).toMatch(/^Deployment\/cxgraph: Object literal may only specify known properties, and '"replica"' does not exist in type 'IDeploymentSpec'/);
+    expect((await validateObjects([d])).join('\n')).toMatch(
+      /^Deployment\/cxgraph: Object literal may only specify known properties, and '"replica"' does not exist in type 'IDeploymentSpec'/,
+    );
     const probe = deployment();
     probe.spec.template.spec.containers[0]!.readinesProbe = probe.spec.template.spec.containers[0]!.readinessProbe;
     expect((await validateObjects([probe])).join('\n')).toMatch(/'"readinesProbe"' does not exist in type 'IContainer'/);
@@ -106,12 +127,18 @@ describe('the checks refuse broken objects', () => {
     const d = deployment();
     d.spec.replicas = 'two';
     expect((await validateObjects([d])).join('\n')).toMatch(/replicas must be integer/);
-    expect(await validateObjects([{ apiVersion: 'apps/v1', kind: 'Deployement', metadata: { name: 'x' } }])).toEqual(['Deployement/x: no schema for apiVersion apps/v1, kind Deployement']);
+    expect(await validateObjects([{ apiVersion: 'apps/v1', kind: 'Deployement', metadata: { name: 'x' } }])).toEqual([
+      'Deployement/x: no schema for apiVersion apps/v1, kind Deployement',
+    ]);
   });
 
   it('a probe on a wrong port or path, a variable cxgraph does not read, a secret as a value, too short a grace', () => {
     const d = deployment();
-    const c = d.spec.template.spec.containers[0] as { readinessProbe: { httpGet: { port: unknown; path: string } }; livenessProbe: { httpGet: { path: string } }; env: { name: string; value?: string; valueFrom?: unknown }[] };
+    const c = d.spec.template.spec.containers[0] as {
+      readinessProbe: { httpGet: { port: unknown; path: string } };
+      livenessProbe: { httpGet: { path: string } };
+      env: { name: string; value?: string; valueFrom?: unknown }[];
+    };
     c.readinessProbe.httpGet.port = 8080;
     c.livenessProbe.httpGet.path = '/health';
     c.env.push({ name: 'CXGRAPH_SHUTDOWN_GRACE', value: '5000' }, { name: 'CXGRAPH_ROUTER_SECRET', value: 'in-plain-sight-0123456789' });
@@ -128,7 +155,11 @@ describe('the checks refuse broken objects', () => {
   });
 
   it('a kustomization field the renderer does not implement, and a patch on a path that is not there', () => {
-    expect(() => renderKustomization(kustomizationDir('../../test/deploy/fixtures/name-prefix'))).toThrow(/namePrefix not rendered by test\/deploy\/kustomize\.ts/);
-    expect(() => renderKustomization(kustomizationDir('../../test/deploy/fixtures/bad-patch'))).toThrow(/replace \/spec\/template\/spec\/containers\/0\/env\/99\/value: 99 does not exist in Deployment\/cxgraph/);
+    expect(() => renderKustomization(kustomizationDir('../../test/deploy/fixtures/name-prefix'))).toThrow(
+      /namePrefix not rendered by test\/deploy\/kustomize\.ts/,
+    );
+    expect(() => renderKustomization(kustomizationDir('../../test/deploy/fixtures/bad-patch'))).toThrow(
+      /replace \/spec\/template\/spec\/containers\/0\/env\/99\/value: 99 does not exist in Deployment\/cxgraph/,
+    );
   });
 });

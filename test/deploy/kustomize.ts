@@ -9,7 +9,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 
-export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> } } & Record<string, unknown>;
+export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> } } & Record<
+  string,
+  unknown
+>;
 
 interface Kustomization {
   apiVersion?: string;
@@ -22,7 +25,16 @@ interface Kustomization {
 
 const SUPPORTED = new Set(['apiVersion', 'kind', 'resources', 'namespace', 'labels', 'patches']);
 /** Kinds that live in a namespace, of those used here (kustomize leaves cluster-scoped ones alone). */
-const NAMESPACED = new Set(['Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy', 'ConfigMap', 'Secret', 'ServiceAccount']);
+const NAMESPACED = new Set([
+  'Deployment',
+  'Service',
+  'HorizontalPodAutoscaler',
+  'PodDisruptionBudget',
+  'NetworkPolicy',
+  'ConfigMap',
+  'Secret',
+  'ServiceAccount',
+]);
 
 export function readYamlObjects(file: string): K8sObject[] {
   return parseAllDocuments(readFileSync(file, 'utf8')).flatMap((d) => {
@@ -38,7 +50,8 @@ export function renderKustomization(dir: string): K8sObject[] {
   if (!file) throw new Error(`${dir}: no kustomization.yaml`);
   const k = readYamlObjects(file)[0] as unknown as Kustomization;
   const unsupported = Object.keys(k).filter((key) => !SUPPORTED.has(key));
-  if (unsupported.length > 0) throw new Error(`${file}: ${unsupported.join(', ')} not rendered by test/deploy/kustomize.ts (it renders ${[...SUPPORTED].join(', ')})`);
+  if (unsupported.length > 0)
+    throw new Error(`${file}: ${unsupported.join(', ')} not rendered by test/deploy/kustomize.ts (it renders ${[...SUPPORTED].join(', ')})`);
 
   let objects: K8sObject[] = [];
   for (const r of k.resources ?? []) {
@@ -70,13 +83,17 @@ interface JsonPatchOp {
 
 /** RFC 6902 add / replace / remove, with RFC 6901 pointers; a path that does not exist is an error, as in kustomize. */
 function applyOp(target: K8sObject, op: JsonPatchOp, file: string): void {
-  const keys = op.path.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const keys = op.path
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   const last = keys.pop();
   if (last === undefined) throw new Error(`${file}: cannot patch the whole object`);
   let parent: unknown = target;
   for (const key of keys) {
     parent = (parent as Record<string, unknown>)?.[key];
-    if (parent === undefined || parent === null || typeof parent !== 'object') throw new Error(`${file}: ${op.op} ${op.path}: ${key} does not exist in ${target.kind}/${target.metadata.name}`);
+    if (parent === undefined || parent === null || typeof parent !== 'object')
+      throw new Error(`${file}: ${op.op} ${op.path}: ${key} does not exist in ${target.kind}/${target.metadata.name}`);
   }
   const missing = () => new Error(`${file}: ${op.op} ${op.path}: no such member in ${target.kind}/${target.metadata.name}`);
   if (Array.isArray(parent)) {

@@ -41,7 +41,12 @@ describe.each(['start', 'dev'])('npm run %s with a .env file', (script) => {
 
   /** Runs the npm script until cxgraph says where it listens; everything it printed so far. */
   async function startedOutput(env: NodeJS.ProcessEnv): Promise<string> {
-    child = spawn('npm', ['run', script], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, npm_config_update_notifier: 'false', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    child = spawn('npm', ['run', script], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, npm_config_update_notifier: 'false', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let output = '';
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));

@@ -29,7 +29,15 @@ describe.skipIf(!HAS_CHROMIUM)('CXGRAPH_LANDING_PAGE=local with the network cut'
     t = await startServer({ CXGRAPH_SIMULATORS: 'off', CXGRAPH_AUTH: 'none', CXGRAPH_LANDING_PAGE: 'local' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   }, 180_000);
   afterAll(async () => {

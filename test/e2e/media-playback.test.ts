@@ -50,10 +50,21 @@ describe.skipIf(!HAS_CHROMIUM)('a call recording in <audio src=downloadUrl>', ()
     });
     server = await createServer(config, { logger: new LogCapture().logger });
     await server.listen(port, '127.0.0.1');
-    await connectPbxUser({ server, url, logs: new LogCapture(), gql: (q, v, h) => graphql(url, q, v, { 'x-router-secret': SECRET, ...h }), close: () => server.close() }, 'client1');
+    await connectPbxUser(
+      { server, url, logs: new LogCapture(), gql: (q, v, h) => graphql(url, q, v, { 'x-router-secret': SECRET, ...h }), close: () => server.close() },
+      'client1',
+    );
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   });
   afterAll(async () => {
@@ -66,8 +77,12 @@ describe.skipIf(!HAS_CHROMIUM)('a call recording in <audio src=downloadUrl>', ()
   async function play(page: Page, src: string): Promise<{ readyState: number; duration: number; error: number | null }> {
     await page.setContent(`<audio id="player" preload="metadata" src="${src.replace(/"/g, '&quot;')}"></audio>`);
     // Page-side code as strings: the tests are type-checked without the DOM library.
-    await page.waitForFunction(`(() => { const a = document.getElementById('player'); return a.readyState >= 1 || a.error !== null; })()`, undefined, { timeout: 15_000 });
-    return page.evaluate(`(() => { const a = document.getElementById('player'); return { readyState: a.readyState, duration: a.duration, error: a.error ? a.error.code : null }; })()`);
+    await page.waitForFunction(`(() => { const a = document.getElementById('player'); return a.readyState >= 1 || a.error !== null; })()`, undefined, {
+      timeout: 15_000,
+    });
+    return page.evaluate(
+      `(() => { const a = document.getElementById('player'); return { readyState: a.readyState, duration: a.duration, error: a.error ? a.error.code : null }; })()`,
+    );
   }
 
   it('plays a NewVoiceMedia recording with no header: the element reaches HAVE_METADATA', async () => {

@@ -21,7 +21,6 @@ if (!HAS_CHROMIUM && process.env.CI === 'true') {
 }
 if (!HAS_CHROMIUM) console.warn(`[tests] ${CHROMIUM} not found: the PBX consent browser test is skipped (apt-get install chromium to run it)`);
 
-
 describe.skipIf(!HAS_CHROMIUM)('PBX consent in a browser', () => {
   let sim: PbxSimulator;
   let server: CxServer;
@@ -37,7 +36,16 @@ describe.skipIf(!HAS_CHROMIUM)('PBX consent in a browser', () => {
     url = await server.listen(port, '127.0.0.1');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(async () => {

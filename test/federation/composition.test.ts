@@ -50,11 +50,26 @@ describe('composition', () => {
     const sg = supergraphOf([cxgraph()]);
     const keys = Object.fromEntries(['Recording', 'User', 'Agent', 'PbxAccount', 'Call'].map((n) => [n, joinTypes(objectType(sg, n))]));
     expect(keys).toEqual({
-      Recording: [{ graph: 'CXGRAPH', key: 'company organisation folder filename' }, { graph: 'CXGRAPH', key: 'ref' }],
-      User: [{ graph: 'CXGRAPH', key: 'provider id' }, { graph: 'CXGRAPH', key: 'ref' }],
-      Agent: [{ graph: 'CXGRAPH', key: 'provider id' }, { graph: 'CXGRAPH', key: 'ref' }],
-      PbxAccount: [{ graph: 'CXGRAPH', key: 'id' }, { graph: 'CXGRAPH', key: 'ref' }],
-      Call: [{ graph: 'CXGRAPH', key: 'provider id' }, { graph: 'CXGRAPH', key: 'ref' }],
+      Recording: [
+        { graph: 'CXGRAPH', key: 'company organisation folder filename' },
+        { graph: 'CXGRAPH', key: 'ref' },
+      ],
+      User: [
+        { graph: 'CXGRAPH', key: 'provider id' },
+        { graph: 'CXGRAPH', key: 'ref' },
+      ],
+      Agent: [
+        { graph: 'CXGRAPH', key: 'provider id' },
+        { graph: 'CXGRAPH', key: 'ref' },
+      ],
+      PbxAccount: [
+        { graph: 'CXGRAPH', key: 'id' },
+        { graph: 'CXGRAPH', key: 'ref' },
+      ],
+      Call: [
+        { graph: 'CXGRAPH', key: 'provider id' },
+        { graph: 'CXGRAPH', key: 'ref' },
+      ],
     });
   });
 
@@ -100,7 +115,10 @@ describe('composition', () => {
       { graph: 'CXGRAPH', key: 'provider id' },
       { graph: 'CXGRAPH', key: 'ref' },
     ]);
-    const fields = (t: string) => objectType(sg, t).fields!.map((f) => f.name.value).sort();
+    const fields = (t: string) =>
+      objectType(sg, t)
+        .fields!.map((f) => f.name.value)
+        .sort();
     expect(fields('Recording')).toEqual(['callId', 'company', 'contacts', 'exists', 'filename', 'folder', 'organisation', 'ref']);
     expect(fields('PageInfo')).toEqual(['endCursor', 'hasNextPage', 'hasPreviousPage', 'startCursor']);
     // Both subgraphs resolve every PageInfo field: it is one shared value type, not two.
@@ -115,7 +133,11 @@ describe('composition', () => {
   });
 
   it('npm run supergraph prints a supergraph that Apollo Router loads, and @apollo/gateway without the scope directives', async () => {
-    const run = spawnSync('npm', ['run', '--silent', 'supergraph'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, APOLLO_TELEMETRY_DISABLED: 'true' } });
+    const run = spawnSync('npm', ['run', '--silent', 'supergraph'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, APOLLO_TELEMETRY_DISABLED: 'true' },
+    });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain('@link(url: "https://specs.apollo.dev/join/');
     expect(run.stdout).toContain('@join__graph(name: "cxgraph", url: "http://cxgraph:4001/")');

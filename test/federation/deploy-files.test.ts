@@ -26,12 +26,23 @@ type Yaml = Record<string, unknown>;
  * fixtures, and its migration "flat headers.all.request migrates under an operations key"; Router 3 drops the
  * flat list). Closed objects: an unknown key is a mistake the router would report at start-up.
  */
-type Shape = 'string' | 'boolean' | 'integer' | { enum: readonly string[] } | { list: Shape } | { map: Shape } | { keys: Record<string, Shape> } | { oneOf: Shape[] };
+type Shape =
+  'string' | 'boolean' | 'integer' | { enum: readonly string[] } | { list: Shape } | { map: Shape } | { keys: Record<string, Shape> } | { oneOf: Shape[] };
 const ROUTER_CONFIG_SINCE = '2.16';
 const headerRule: Shape = {
   oneOf: [
     { keys: { propagate: { oneOf: [{ keys: { named: 'string', rename: 'string', default: 'string' } }, { keys: { matching: 'string' } }] } } },
-    { keys: { insert: { oneOf: [{ keys: { name: 'string', value: 'string' } }, { keys: { name: 'string', from_context: 'string' } }, { keys: { name: 'string', path: 'string', default: 'string' } }] } } },
+    {
+      keys: {
+        insert: {
+          oneOf: [
+            { keys: { name: 'string', value: 'string' } },
+            { keys: { name: 'string', from_context: 'string' } },
+            { keys: { name: 'string', path: 'string', default: 'string' } },
+          ],
+        },
+      },
+    },
     { keys: { remove: { oneOf: [{ keys: { named: 'string' } }, { keys: { matching: 'string' } }] } } },
   ],
 };
@@ -47,7 +58,17 @@ const subgraphShaping: Record<string, Shape> = {
 const headerLocation: Shape = { keys: { request: { keys: { operations: { list: headerRule } } } } };
 const ROUTER_CONFIG: Shape = {
   keys: {
-    supergraph: { keys: { listen: 'string', path: 'string', introspection: 'boolean', redact_query_validation_errors: 'boolean', generate_query_fragments: 'boolean', defer_support: 'boolean', early_cancel: 'boolean' } },
+    supergraph: {
+      keys: {
+        listen: 'string',
+        path: 'string',
+        introspection: 'boolean',
+        redact_query_validation_errors: 'boolean',
+        generate_query_fragments: 'boolean',
+        defer_support: 'boolean',
+        early_cancel: 'boolean',
+      },
+    },
     sandbox: { keys: { enabled: 'boolean' } },
     homepage: { keys: { enabled: 'boolean', graph_ref: 'string' } },
     include_subgraph_errors: { keys: { all: 'boolean', subgraphs: { map: 'boolean' } } },
@@ -58,7 +79,18 @@ const ROUTER_CONFIG: Shape = {
           keys: {
             jwt: {
               keys: {
-                jwks: { list: { keys: { url: 'string', issuers: { list: 'string' }, audiences: { list: 'string' }, algorithms: { list: 'string' }, poll_interval: 'string', allow_missing_exp: 'boolean' } } },
+                jwks: {
+                  list: {
+                    keys: {
+                      url: 'string',
+                      issuers: { list: 'string' },
+                      audiences: { list: 'string' },
+                      algorithms: { list: 'string' },
+                      poll_interval: 'string',
+                      allow_missing_exp: 'boolean',
+                    },
+                  },
+                },
                 header_name: 'string',
                 header_value_prefix: 'string',
                 ignore_other_prefixes: 'boolean',
@@ -72,7 +104,14 @@ const ROUTER_CONFIG: Shape = {
     authorization: {
       keys: {
         require_authentication: 'boolean',
-        directives: { keys: { enabled: 'boolean', dry_run: 'boolean', reject_unauthorized: 'boolean', errors: { keys: { log: 'boolean', response: { enum: ['errors', 'extensions', 'disabled'] } } } } },
+        directives: {
+          keys: {
+            enabled: 'boolean',
+            dry_run: 'boolean',
+            reject_unauthorized: 'boolean',
+            errors: { keys: { log: 'boolean', response: { enum: ['errors', 'extensions', 'disabled'] } } },
+          },
+        },
       },
     },
     headers: { keys: { all: headerLocation, subgraphs: { map: headerLocation } } },
@@ -89,7 +128,8 @@ function checkShape(value: unknown, shape: Shape, path = ''): string[] {
   if (shape === 'integer') return Number.isInteger(value) ? [] : [`${here}: expected an integer, got ${kind}`];
   if ('enum' in shape) return shape.enum.includes(value as string) ? [] : [`${here}: expected one of ${shape.enum.join(', ')}`];
   if ('oneOf' in shape) return shape.oneOf.some((s) => checkShape(value, s, path).length === 0) ? [] : [`${here}: matches none of the documented forms`];
-  if ('list' in shape) return Array.isArray(value) ? value.flatMap((v, i) => checkShape(v, shape.list, `${path}[${i}]`)) : [`${here}: expected a list, got ${kind}`];
+  if ('list' in shape)
+    return Array.isArray(value) ? value.flatMap((v, i) => checkShape(v, shape.list, `${path}[${i}]`)) : [`${here}: expected a list, got ${kind}`];
   if (kind !== 'an object') return [`${here}: expected an object, got ${kind}`];
   const entries = Object.entries(value as Yaml);
   if ('map' in shape) return entries.flatMap(([k, v]) => checkShape(v, shape.map, path ? `${path}.${k}` : k));
@@ -102,8 +142,14 @@ function checkShape(value: unknown, shape: Shape, path = ''): string[] {
 
 function readYaml(file: string): Yaml {
   const doc = parseDocument(readFileSync(resolve(ROOT, file), 'utf8'), { uniqueKeys: true });
-  expect(doc.errors.map((e) => e.message), `${file} must parse`).toEqual([]);
-  expect(doc.warnings.map((e) => e.message), `${file} must parse without warnings`).toEqual([]);
+  expect(
+    doc.errors.map((e) => e.message),
+    `${file} must parse`,
+  ).toEqual([]);
+  expect(
+    doc.warnings.map((e) => e.message),
+    `${file} must parse without warnings`,
+  ).toEqual([]);
   return doc.toJS() as Yaml;
 }
 
@@ -125,7 +171,7 @@ const flag = (name: string) => {
 };
 
 describe('docker-compose.yml', () => {
-  it('runs Redis, cxgraph and the official Apollo Router image, pinned to a v2 release that reads router.yaml\'s form', () => {
+  it("runs Redis, cxgraph and the official Apollo Router image, pinned to a v2 release that reads router.yaml's form", () => {
     expect(Object.keys(services).sort()).toEqual(['cxgraph', 'redis', 'router']);
     expect(routerService.image).toMatch(/^ghcr\.io\/apollographql\/router:v2\.\d+\.\d+$/);
     const [minor, patch] = String(routerService.image).split(':v2.')[1]!.split('.').map(Number);
@@ -160,7 +206,9 @@ describe('docker-compose.yml', () => {
   });
 
   it("publishes the router's listen port and cxgraph's PORT", () => {
-    const listenPort = String(at(router, 'supergraph', 'listen')).split(':').pop();
+    const listenPort = String(at(router, 'supergraph', 'listen'))
+      .split(':')
+      .pop();
     expect(routerService.ports).toContain(`${listenPort}:${listenPort}`);
     const cxPort = String(at(cxService, 'environment', 'PORT'));
     expect(cxService.ports).toContain(`${cxPort}:${cxPort}`);
@@ -203,12 +251,14 @@ describe('router.yaml', () => {
     expect(inserted).toEqual(['x-router-secret', 'x-cxgraph-deadline-ms']);
   });
 
-  it("gives cxgraph a router timeout above its deadline, and forwards a deadline under that timeout", () => {
+  it('gives cxgraph a router timeout above its deadline, and forwards a deadline under that timeout', () => {
     const seconds = (d: unknown) => Number(/^(\d+)s$/.exec(String(d))?.[1]);
     const timeoutMs = 1000 * seconds(at(router, 'traffic_shaping', 'subgraphs', CXGRAPH, 'timeout'));
     const deadlineMs = loadConfig({}, []).resilience.requestDeadlineMs;
     expect(timeoutMs).toBeGreaterThan(deadlineMs);
-    const forwarded = ((at(router, 'headers', 'subgraphs', CXGRAPH, 'request', 'operations') as Yaml[]) ?? []).find((r) => at(r, 'insert', 'name') === 'x-cxgraph-deadline-ms');
+    const forwarded = ((at(router, 'headers', 'subgraphs', CXGRAPH, 'request', 'operations') as Yaml[]) ?? []).find(
+      (r) => at(r, 'insert', 'name') === 'x-cxgraph-deadline-ms',
+    );
     const forwardedMs = Number(at(forwarded, 'insert', 'value'));
     expect(forwardedMs).toBeGreaterThan(0);
     expect(forwardedMs).toBeLessThan(timeoutMs);
@@ -224,7 +274,9 @@ describe('router.yaml', () => {
     // …and the supergraph it serves carries them.
     const supergraph = readFileSync(SUPERGRAPH_FILE, 'utf8');
     expect(supergraph).toContain('@link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY)');
-    const mutation = parse(supergraph).definitions.find((d) => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === 'Mutation') as ObjectTypeDefinitionNode;
+    const mutation = parse(supergraph).definitions.find(
+      (d) => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === 'Mutation',
+    ) as ObjectTypeDefinitionNode;
     const scoped = Object.fromEntries(
       (mutation.fields ?? []).flatMap((f) => f.directives?.filter((d) => d.name.value === 'requiresScopes').map((d) => [f.name.value, print(d)]) ?? []),
     );
@@ -240,7 +292,7 @@ describe('supergraph.yaml', () => {
   const config = readSupergraphConfig(SUPERGRAPH_CONFIG);
   const cx = config.subgraphs.find((s) => s.name === CXGRAPH)!;
 
-  it("routes to cxgraph by its compose service name and PORT, and lets Rover introspect the published port", () => {
+  it('routes to cxgraph by its compose service name and PORT, and lets Rover introspect the published port', () => {
     expect(services[CXGRAPH]).toBeDefined();
     const port = String(at(cxService, 'environment', 'PORT'));
     expect(cx.routingUrl).toBe(`http://${CXGRAPH}:${port}/`);
@@ -270,6 +322,8 @@ describe('supergraph.yaml', () => {
 
   it('reports every problem of a malformed supergraph config at once', () => {
     const bad = resolve(ROOT, 'test/federation/fixtures/bad-supergraph.yaml');
-    expect(() => readSupergraphConfig(bad)).toThrow(/federation_version[\s\S]*routing_url[\s\S]*schema must have a file or a subgraph_url[\s\S]*must include cxgraph/);
+    expect(() => readSupergraphConfig(bad)).toThrow(
+      /federation_version[\s\S]*routing_url[\s\S]*schema must have a file or a subgraph_url[\s\S]*must include cxgraph/,
+    );
   });
 });

@@ -14,7 +14,6 @@ import {
   createPbxSimulator,
   SAMPLE_RECORDINGS,
   type CallJourneySimulator,
-  type NvmSimulator,
   type PbxSimulator,
 } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
@@ -201,10 +200,12 @@ describe('PBX entity references', () => {
       reps: reps.map((id) => ({ __typename: 'PbxAccount', id })),
     });
     expect(r.errors).toBeUndefined();
-    expect(r.data!._entities).toEqual(reps.map((id) => {
-      const a = accounts.find((x) => x.id === id);
-      return a ? { id, login: a.login, status: 'CONNECTED' } : null;
-    }));
+    expect(r.data!._entities).toEqual(
+      reps.map((id) => {
+        const a = accounts.find((x) => x.id === id);
+        return a ? { id, login: a.login, status: 'CONNECTED' } : null;
+      }),
+    );
     const accountReads = reads.filter((k) => k.includes(':account:'));
     expect(accountReads).toHaveLength(4);
     expect(new Set(accountReads).size).toBe(4);
@@ -235,7 +236,18 @@ describe('PBX entity references', () => {
     );
     expect(r.errors).toBeUndefined();
     expect(r.data!._entities).toEqual(
-      reps.map((x) => ({ provider: 'PBX', id: x.id, startTime: null, direction: null, from: null, to: null, durationSeconds: null, agents: [], media: [], recording: { exists: true, callId: known.callId } })),
+      reps.map((x) => ({
+        provider: 'PBX',
+        id: x.id,
+        startTime: null,
+        direction: null,
+        from: null,
+        to: null,
+        durationSeconds: null,
+        agents: [],
+        media: [],
+        recording: { exists: true, callId: known.callId },
+      })),
     );
     expect(pbx.server.count('call_history') + pbx.server.count('token')).toBe(0);
     expect(cj.server.count('conversationexists')).toBe(1);

@@ -153,7 +153,9 @@ describe('a gateway over cxgraph and a CRM subgraph', () => {
     expect(r.data!.contacts.nodes.map((n) => n.name)).toEqual(['Ada', 'Bo']);
     // The fault hits one distinct key; every reference to that key (deduplicated into one check) is null with
     // its own error at its own path, and every other recording answers.
-    const items = r.data!.contacts.nodes.flatMap((n, i) => n.recordings.map((x, j) => ({ x, ref: contacts[i]!.recordings[j]!, path: ['contacts', 'nodes', i, 'recordings', j] })));
+    const items = r.data!.contacts.nodes.flatMap((n, i) =>
+      n.recordings.map((x, j) => ({ x, ref: contacts[i]!.recordings[j]!, path: ['contacts', 'nodes', i, 'recordings', j] })),
+    );
     const failed = items.filter((i) => i.x === null);
     expect(failed.length).toBeGreaterThan(0);
     expect(new Set(failed.map((f) => f.ref.filename)).size).toBe(1);

@@ -53,7 +53,11 @@ describe('CXGRAPH_LANDING_PAGE=local', () => {
   });
 
   it('production: no page and no files unless set; sandbox and off serve no bundle files', async () => {
-    for (const env of [{ NODE_ENV: 'production', CXGRAPH_AUTH: 'none', CXGRAPH_ROUTER_SECRET: undefined }, { CXGRAPH_LANDING_PAGE: 'sandbox' }, { CXGRAPH_LANDING_PAGE: 'off' }]) {
+    for (const env of [
+      { NODE_ENV: 'production', CXGRAPH_AUTH: 'none', CXGRAPH_ROUTER_SECRET: undefined },
+      { CXGRAPH_LANDING_PAGE: 'sandbox' },
+      { CXGRAPH_LANDING_PAGE: 'off' },
+    ]) {
       t = await startServer({ ...base, ...env });
       const page = await (await fetch(`${t.url}/`, { headers: BROWSER })).text();
       expect(page).not.toContain('/__cxgraph/graphiql/');

@@ -20,7 +20,11 @@ import { startCrmSubgraph, type CrmSubgraph } from './crm-subgraph.js';
 const KEY = (({ company, organisation, folder, filename }) => ({ company, organisation, folder, filename }))(SAMPLE_RECORDINGS[0]!);
 
 async function nvmDown(url: string): Promise<void> {
-  const res = await fetch(`${url}/__sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'status', status: 503, times: 1000 }) });
+  const res = await fetch(`${url}/__sim/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: 'status', status: 503, times: 1000 }),
+  });
   expect(res.status).toBe(200);
 }
 
@@ -57,7 +61,12 @@ describe('one platform down', () => {
 
   it('a direct query over providers, agentAvailability, CloudCX users and recording: three answer, agentAvailability is null with its error', async () => {
     await nvmDown(nvm.url);
-    const r = await cx.gql<{ providers: { provider: string }[]; agentAvailability: unknown; users: { totalCount: number } | null; recording: { exists: boolean } | null }>(
+    const r = await cx.gql<{
+      providers: { provider: string }[];
+      agentAvailability: unknown;
+      users: { totalCount: number } | null;
+      recording: { exists: boolean } | null;
+    }>(
       `query ($key: RecordingKey!) {
         providers { provider status }
         agentAvailability(skillNames: ["French", "English"]) { ready away }
@@ -77,7 +86,11 @@ describe('one platform down', () => {
 
   it("through a gateway, the other subgraph's root field in the same operation still answers", async () => {
     await nvmDown(nvm.url);
-    const r = await graphql<{ contacts: { nodes: { name: string; recordings: ({ exists: boolean } | null)[] }[] }; agentAvailability: unknown; users: unknown }>(
+    const r = await graphql<{
+      contacts: { nodes: { name: string; recordings: ({ exists: boolean } | null)[] }[] };
+      agentAvailability: unknown;
+      users: unknown;
+    }>(
       gateway.url,
       '{ contacts(first: 5) { nodes { name recordings { exists } } } agentAvailability(skillNames: ["French"]) { ready } users(provider: NEWVOICEMEDIA) { totalCount } }',
     );

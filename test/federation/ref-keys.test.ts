@@ -9,10 +9,18 @@ import { loadTypeDefs } from '../../src/graphql/schema.js';
 
 const COMPANY = parse(/* GraphQL */ `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
-  type User @key(fields: "ref", resolvable: false) { ref: ID! }
-  type Agent @key(fields: "ref", resolvable: false) { ref: ID! }
-  type Call @key(fields: "ref", resolvable: false) { ref: ID! }
-  type Recording @key(fields: "ref", resolvable: false) { ref: ID! }
+  type User @key(fields: "ref", resolvable: false) {
+    ref: ID!
+  }
+  type Agent @key(fields: "ref", resolvable: false) {
+    ref: ID!
+  }
+  type Call @key(fields: "ref", resolvable: false) {
+    ref: ID!
+  }
+  type Recording @key(fields: "ref", resolvable: false) {
+    ref: ID!
+  }
   type Ticket @key(fields: "id") {
     id: ID!
     requester: User
@@ -20,7 +28,9 @@ const COMPANY = parse(/* GraphQL */ `
     call: Call
     recording: Recording
   }
-  type Query { ticket(id: ID!): Ticket }
+  type Query {
+    ticket(id: ID!): Ticket
+  }
 `);
 
 const company: SubgraphSdl = { name: 'company', url: 'http://company:4003/', typeDefs: COMPANY };

@@ -107,7 +107,12 @@ describe('compareSchemas', () => {
       .replace('"A recording."', '"A recording file."');
     const r = await compareSchemas(sdl(V1), sdl(after));
     expect(r.breaking).toEqual([]);
-    expect(r.safe).toEqual(expect.arrayContaining([expect.stringContaining("Field 'at' was added"), expect.stringContaining("Description 'A recording.' on type 'Recording' has changed")]));
+    expect(r.safe).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("Field 'at' was added"),
+        expect.stringContaining("Description 'A recording.' on type 'Recording' has changed"),
+      ]),
+    );
     expect(r.dangerous).toEqual([expect.stringContaining("Argument 'after: String' added to field 'Query.calls'")]);
   });
 
@@ -153,13 +158,15 @@ describe('compareSchemas', () => {
 describe('npm run schema:check against a git repository', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cxgraph-schema-check-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { stdio: 'pipe' });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { stdio: 'pipe' });
   const write = (body: string) => {
     mkdirSync(join(dir, 'schema'), { recursive: true });
     writeFileSync(join(dir, 'schema', 'federation.graphql'), `${LINK}\n`);
     writeFileSync(join(dir, 'schema', 'api.graphql'), body);
   };
-  const check = () => spawnSync(process.execPath, ['--import', 'tsx', resolve(ROOT, 'scripts/schema-check.ts'), '--repo', dir], { cwd: ROOT, encoding: 'utf8' });
+  const check = () =>
+    spawnSync(process.execPath, ['--import', 'tsx', resolve(ROOT, 'scripts/schema-check.ts'), '--repo', dir], { cwd: ROOT, encoding: 'utf8' });
 
   it('fails a commit that removes a field, and passes the same commit when its message says the break is intended', () => {
     git('init', '-q');

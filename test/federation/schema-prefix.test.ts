@@ -30,13 +30,15 @@ const cxgraphAs = (prefix: string) => ({ name: 'cxgraph', url: 'http://cxgraph:4
 
 /** Sim control over HTTP, as a test harness in another process would use it. */
 async function sim(url: string, action: 'stats' | 'reset' | 'faults', body?: unknown): Promise<{ counts: Record<string, number> }> {
-  const res = await fetch(`${url}/__sim/${action}`, action === 'stats' ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+  const res = await fetch(
+    `${url}/__sim/${action}`,
+    action === 'stats' ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) },
+  );
   expect(res.status, `${url}/__sim/${action}`).toBe(200);
   return (await res.json()) as { counts: Record<string, number> };
 }
 
-const typeNames = (doc: DocumentNode) =>
-  doc.definitions.flatMap((d) => ('name' in d && d.name && d.kind !== Kind.DIRECTIVE_DEFINITION ? [d.name.value] : []));
+const typeNames = (doc: DocumentNode) => doc.definitions.flatMap((d) => ('name' in d && d.name && d.kind !== Kind.DIRECTIVE_DEFINITION ? [d.name.value] : []));
 
 describe('CXGRAPH_SCHEMA_PREFIX', () => {
   it('must be the start of a GraphQL type name: start-up fails naming the variable otherwise', () => {
@@ -55,8 +57,14 @@ describe('CXGRAPH_SCHEMA_PREFIX', () => {
     expect(own).toEqual(expect.arrayContaining(['User', 'Recording', 'RecordingKey', 'Provider', 'PageInfo', 'DateTime', 'CallDirection']));
     expect(new Set(typeNames(prefixed))).toEqual(new Set([...own.map((n) => `Cx${n}`), 'Query', 'Mutation']));
     const roots = (doc: DocumentNode, t: string) =>
-      doc.definitions.filter((d): d is ObjectTypeDefinitionNode => (d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_EXTENSION) && d.name.value === t).flatMap((d) => d.fields!.map((f) => f.name.value));
-    expect(roots(prefixed, 'Query').sort()).toEqual(roots(plain, 'Query').map((f) => `cx${f[0]!.toUpperCase()}${f.slice(1)}`).sort());
+      doc.definitions
+        .filter((d): d is ObjectTypeDefinitionNode => (d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_EXTENSION) && d.name.value === t)
+        .flatMap((d) => d.fields!.map((f) => f.name.value));
+    expect(roots(prefixed, 'Query').sort()).toEqual(
+      roots(plain, 'Query')
+        .map((f) => `cx${f[0]!.toUpperCase()}${f.slice(1)}`)
+        .sort(),
+    );
     expect(roots(prefixed, 'Mutation').sort()).toEqual(['cxBeginPbxConnection', 'cxStartAgentCall', 'cxStartQueueCallback']);
     // Every reference follows (no dangling name): the prefixed SDL builds as a subgraph with the resolvers mapped.
     expect(subgraphSchema('Cx').getType('CxRecording')).toBeDefined();
@@ -69,7 +77,11 @@ describe('CXGRAPH_SCHEMA_PREFIX', () => {
     const sg = parse(r.supergraphSdl);
     const entity = sg.definitions.find((d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === 'CxRecording')!;
     const keys = entity.directives!.filter((d) => d.name.value === 'join__type').map((d) => d.arguments!.find((a) => a.name.value === 'key')?.value);
-    expect(keys.map((k) => (k?.kind === Kind.STRING ? k.value : undefined))).toEqual(['company organisation folder filename', 'company organisation folder filename', 'ref']);
+    expect(keys.map((k) => (k?.kind === Kind.STRING ? k.value : undefined))).toEqual([
+      'company organisation folder filename',
+      'company organisation folder filename',
+      'ref',
+    ]);
   });
 
   it('without the prefix the same composition fails, on the names both define', () => {
@@ -82,7 +94,11 @@ describe('CXGRAPH_SCHEMA_PREFIX', () => {
   });
 
   it('npm run supergraph -- --prefix Cx composes cxgraph with the prefixed names; a bad prefix is a usage error', () => {
-    const run = spawnSync('npm', ['run', '--silent', 'supergraph', '--', '--prefix', 'Cx'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, APOLLO_TELEMETRY_DISABLED: 'true' } });
+    const run = spawnSync('npm', ['run', '--silent', 'supergraph', '--', '--prefix', 'Cx'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, APOLLO_TELEMETRY_DISABLED: 'true' },
+    });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/type CxRecording\s+@join__type\(graph: CXGRAPH, key: "company organisation folder filename"\)/);
     expect(run.stdout).toMatch(/\bcxUsers\(/);
@@ -135,25 +151,31 @@ describe('a gateway over cxgraph (CXGRAPH_SCHEMA_PREFIX=Cx) and the company subg
     await Promise.all([cj.url, cloudcx.url, nvm.url].map((u) => sim(u, 'reset')));
   });
 
-  it("serves the prefixed names in _service { sdl } and introspection, and validation errors name them", async () => {
+  it('serves the prefixed names in _service { sdl } and introspection, and validation errors name them', async () => {
     const sdl = await fetchServiceSdl(`${cx.url}/`);
     expect(sdl).toMatch(/type CxRecording @key\(fields: "company organisation folder filename"\)/);
     expect(sdl).toMatch(/cxUsers\(/);
     expect(sdl).not.toMatch(/^type (User|Recording|Call|Agent|PageInfo)\b/m);
-    const intro = await cx.gql<{ __schema: { queryType: { fields: { name: string }[] }; types: { name: string }[] } }>('{ __schema { queryType { fields { name } } types { name } } }');
+    const intro = await cx.gql<{ __schema: { queryType: { fields: { name: string }[] }; types: { name: string }[] } }>(
+      '{ __schema { queryType { fields { name } } types { name } } }',
+    );
     const types = intro.data!.__schema.types.map((t) => t.name);
     expect(types).toEqual(expect.arrayContaining(['CxUser', 'CxRecording', 'CxRecordingKey', 'CxProvider', 'CxPageInfo', 'CxDateTime', '_Any', 'String']));
     expect(types).not.toContain('User');
-    expect(intro.data!.__schema.queryType.fields.map((f) => f.name)).toEqual(expect.arrayContaining(['cxRecording', 'cxRecordings', 'cxUsers', 'cxProviders', '_entities', '_service']));
+    expect(intro.data!.__schema.queryType.fields.map((f) => f.name)).toEqual(
+      expect.arrayContaining(['cxRecording', 'cxRecordings', 'cxUsers', 'cxProviders', '_entities', '_service']),
+    );
     const wrong = await cx.gql('query ($key: RecordingKey!) { cxRecording(key: $key) { exists } }', { key: known[0] });
     expect(wrong.errors![0]!.message).toMatch(/^Unknown type "RecordingKey"\. Did you mean "CxRecordingKey"/);
     expect(wrong.errors![0]!.extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED' });
   });
 
   it("one operation answers the company's users and cxgraph's cxUsers and cxProviders", async () => {
-    const r = await query<{ users: { id: string; email: string }[]; cxUsers: { totalCount: number; nodes: { login: string }[] }; cxProviders: { provider: string; status: string }[] }>(
-      '{ users { id email } cxUsers(provider: CLOUDCX, pageSize: 3) { totalCount nodes { login } } cxProviders { provider status } }',
-    );
+    const r = await query<{
+      users: { id: string; email: string }[];
+      cxUsers: { totalCount: number; nodes: { login: string }[] };
+      cxProviders: { provider: string; status: string }[];
+    }>('{ users { id email } cxUsers(provider: CLOUDCX, pageSize: 3) { totalCount nodes { login } } cxProviders { provider status } }');
     expect(r.errors).toBeUndefined();
     expect(r.data!.users).toEqual(COMPANY_USERS.map((u) => ({ id: u.id, email: u.email })));
     expect(r.data!.cxUsers.nodes).toHaveLength(3);

@@ -52,7 +52,9 @@ describe('Cache-Control', () => {
 
   it('recordings that were found may be cached publicly for 5 minutes', async () => {
     expect(await header(RECORDINGS, { keys: FOUND })).toEqual({ cacheControl: 'max-age=300, public', errors: undefined });
-    expect(await header('query ($key: RecordingKey!) { recording(key: $key) { exists } }', { key: FOUND[0] })).toMatchObject({ cacheControl: 'max-age=300, public' });
+    expect(await header('query ($key: RecordingKey!) { recording(key: $key) { exists } }', { key: FOUND[0] })).toMatchObject({
+      cacheControl: 'max-age=300, public',
+    });
   });
 
   it('an answer saying a recording is not there is cached for 30 seconds at most (it may be uploaded soon)', async () => {
@@ -66,13 +68,17 @@ describe('Cache-Control', () => {
   });
 
   it('users for a minute (a page), agents for a minute, availability for 10 seconds', async () => {
-    expect(await header('{ users(provider: CLOUDCX, pageSize: 5) { totalCount nodes { id login } } }')).toEqual({ cacheControl: 'max-age=60, public', errors: undefined });
+    expect(await header('{ users(provider: CLOUDCX, pageSize: 5) { totalCount nodes { id login } } }')).toEqual({
+      cacheControl: 'max-age=60, public',
+      errors: undefined,
+    });
     expect(await header('{ agents(provider: NEWVOICEMEDIA) { id name user { login } } }')).toEqual({ cacheControl: 'max-age=60, public', errors: undefined });
     expect(await header('{ agentAvailability(skillNames: ["French"]) { ready } }')).toEqual({ cacheControl: 'max-age=10, public', errors: undefined });
   });
 
   it('calls for a minute, and never longer than half the lifetime of the media links they hold', async () => {
-    const CALLS = '{ calls(provider: NEWVOICEMEDIA, from: "2024-05-01T00:00:00Z", to: "2024-05-02T00:00:00Z", first: 3) { nodes { id media { downloadUrl } } } }';
+    const CALLS =
+      '{ calls(provider: NEWVOICEMEDIA, from: "2024-05-01T00:00:00Z", to: "2024-05-02T00:00:00Z", first: 3) { nodes { id media { downloadUrl } } } }';
     expect(await header(CALLS)).toEqual({ cacheControl: 'max-age=60, public', errors: undefined });
     const shortLinks = await startServer({ ...nvm.env(), CXGRAPH_MEDIA_URL_TTL_SECONDS: '40' });
     try {
@@ -91,7 +97,9 @@ describe('Cache-Control', () => {
   });
 
   it('a mutation is never cached, even when it succeeds', async () => {
-    const placed = await header(`mutation { startAgentCall(agentName: "alice", destination: "+15550100199", tenantDomain: "${sangoma.tenants[0]!.domain}") { accepted } }`);
+    const placed = await header(
+      `mutation { startAgentCall(agentName: "alice", destination: "+15550100199", tenantDomain: "${sangoma.tenants[0]!.domain}") { accepted } }`,
+    );
     expect(placed).toEqual({ cacheControl: 'no-store', errors: undefined });
   });
 

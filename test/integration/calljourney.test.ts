@@ -2,7 +2,7 @@
  * CallJourney end to end: cxgraph over real HTTP against the Azure AD + CallJourney simulator.
  * These are the foundation issue's "done when" checks.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { useSimulator } from '../support/simulators.js';
 import { createCallJourneySimulator, SAMPLE_RECORDINGS, type CallJourneySimulator } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
@@ -62,7 +62,9 @@ describe('CallJourney recordings', () => {
 
   it('60 keys of which 20 are distinct make exactly 20 upstream calls and answer 60 results in key order', async () => {
     t = await startServer(envFor(sim));
-    const distinct = Array.from({ length: 20 }, (_, i) => (i < SAMPLE_RECORDINGS.length ? keyOf(SAMPLE_RECORDINGS[i]!) : { ...keyOf(known), filename: `other-${i}.wav` }));
+    const distinct = Array.from({ length: 20 }, (_, i) =>
+      i < SAMPLE_RECORDINGS.length ? keyOf(SAMPLE_RECORDINGS[i]!) : { ...keyOf(known), filename: `other-${i}.wav` },
+    );
     const keys = Array.from({ length: 60 }, (_, i) => distinct[(i * 7) % 20]!);
     const r = await t.gql<{ recordings: { filename: string; exists: boolean }[] }>(RECORDINGS, { keys });
     expect(r.errors).toBeUndefined();
@@ -121,7 +123,12 @@ describe('CallJourney recordings', () => {
     t = await startServer(envFor(sim, secret));
     const r = await t.gql(ONE, { key: keyOf(known) });
     expect(r.data).toEqual({ recording: null });
-    expect(r.errors![0]!.extensions).toMatchObject({ code: 'PROVIDER_AUTH_FAILED', provider: 'CALLJOURNEY', oauthError: 'invalid_client', upstreamStatus: 401 });
+    expect(r.errors![0]!.extensions).toMatchObject({
+      code: 'PROVIDER_AUTH_FAILED',
+      provider: 'CALLJOURNEY',
+      oauthError: 'invalid_client',
+      upstreamStatus: 401,
+    });
     expect(r.errors![0]!.extensions!.stacktrace).toBeUndefined();
     expect(r.raw).not.toContain(secret);
     expect(t.logs.text).not.toContain(secret);
@@ -179,7 +186,10 @@ describe('CallJourney recordings', () => {
     t = await startServer(envFor(sim));
     await t.gql(ONE, { key: keyOf(known) });
     sim.server.inject({ kind: 'status', route: 'conversationexists', status: 503, times: 10 });
-    const r = await t.gql<{ recordings: unknown[]; providers: unknown[] }>(`query ($key: RecordingKey!) { recordings(keys: [$key]) { exists } providers { provider } }`, { key: keyOf(known) });
+    const r = await t.gql<{ recordings: unknown[]; providers: unknown[] }>(
+      `query ($key: RecordingKey!) { recordings(keys: [$key]) { exists } providers { provider } }`,
+      { key: keyOf(known) },
+    );
     expect(r.errors![0]!.extensions).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', provider: 'CALLJOURNEY', upstreamStatus: 503 });
     expect(r.errors![0]!.path).toEqual(['recordings', 0]);
     expect(r.data).toEqual({ recordings: [null], providers: expect.any(Array) });

@@ -4,7 +4,7 @@
  * refused) and a static API key.
  */
 import { createClient } from '@keyv/redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { useSimulator } from '../support/simulators.js';
 import { cacheKey } from '../../src/auth/token-manager.js';
 import type { TokenSet } from '../../src/auth/token-set.js';
@@ -236,7 +236,12 @@ describe('CloudCX users (password grant)', () => {
     const password = 'wrong-password-Qx71';
     t = await startServer(passwordEnv(sim, { CLOUDCX_PASSWORD: password }));
     const r = await t.gql(USERS, { provider: 'CLOUDCX' });
-    expect(r.errors![0]!.extensions).toMatchObject({ code: 'PROVIDER_NEEDS_REAUTHORIZATION', provider: 'CLOUDCX', oauthError: 'invalid_grant', upstreamStatus: 400 });
+    expect(r.errors![0]!.extensions).toMatchObject({
+      code: 'PROVIDER_NEEDS_REAUTHORIZATION',
+      provider: 'CLOUDCX',
+      oauthError: 'invalid_grant',
+      upstreamStatus: 400,
+    });
     const p = await t.gql<ProvidersResult>(PROVIDERS);
     expect(cloudcxOf(p).status).toBe('NEEDS_REAUTHORIZATION');
     for (const text of [r.raw, p.raw, t.logs.text]) expect(text).not.toContain(password);

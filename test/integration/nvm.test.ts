@@ -2,16 +2,9 @@
  * NewVoiceMedia end to end: cxgraph over real HTTP against the NewVoiceMedia simulator (both hosts on one
  * server), with the CallJourney simulator for `Call.recording`.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { useSimulator } from '../support/simulators.js';
-import {
-  DEFAULT_NVM_CLIENT,
-  NVM_USERS_ONLY_CLIENT,
-  createCallJourneySimulator,
-  createNvmSimulator,
-  type CallJourneySimulator,
-  type NvmSimulator,
-} from '../../src/simulators/index.js';
+import { DEFAULT_NVM_CLIENT, NVM_USERS_ONLY_CLIENT, createCallJourneySimulator, createNvmSimulator } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
 const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]+/;
@@ -184,7 +177,10 @@ describe('NewVoiceMedia', () => {
   describe('users', () => {
     it('maps a page of the meta envelope with the platform totals', async () => {
       await start();
-      const r = await t!.gql<{ users: { nodes: Record<string, unknown>[]; totalCount: number; totalPages: number; page: number } }>(USERS, { page: 2, pageSize: 15 });
+      const r = await t!.gql<{ users: { nodes: Record<string, unknown>[]; totalCount: number; totalPages: number; page: number } }>(USERS, {
+        page: 2,
+        pageSize: 15,
+      });
       expect(r.errors).toBeUndefined();
       expect(r.data!.users).toMatchObject({ totalCount: 40, totalPages: 3, page: 2, pageSize: 15 });
       const u = nvm.users[15]!;
@@ -251,10 +247,20 @@ describe('NewVoiceMedia', () => {
       const u = nvm.users[5]!;
       const r = await t!.gql<{ _entities: ({ id: string; login: string; roles: string[] } | null)[] }>(
         `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on User { id login roles } } }`,
-        { reps: [{ __typename: 'User', provider: 'NEWVOICEMEDIA', id: u.userId }, { __typename: 'User', provider: 'NEWVOICEMEDIA', id: 'nobody' }, { __typename: 'User', provider: 'NEWVOICEMEDIA', id: u.userId }] },
+        {
+          reps: [
+            { __typename: 'User', provider: 'NEWVOICEMEDIA', id: u.userId },
+            { __typename: 'User', provider: 'NEWVOICEMEDIA', id: 'nobody' },
+            { __typename: 'User', provider: 'NEWVOICEMEDIA', id: u.userId },
+          ],
+        },
       );
       expect(r.errors).toBeUndefined();
-      expect(r.data!._entities).toEqual([{ id: u.userId, login: u.username, roles: [u.userAccountConfiguration.role] }, null, { id: u.userId, login: u.username, roles: [u.userAccountConfiguration.role] }]);
+      expect(r.data!._entities).toEqual([
+        { id: u.userId, login: u.username, roles: [u.userAccountConfiguration.role] },
+        null,
+        { id: u.userId, login: u.username, roles: [u.userAccountConfiguration.role] },
+      ]);
       expect(nvm.server.count('user')).toBe(2);
     });
   });
@@ -372,7 +378,12 @@ describe('NewVoiceMedia', () => {
       expect(cj.server.count('token')).toBe(1);
       expect(nodes.every((n) => n.b.filename === n.a.filename && n.b.exists === n.a.exists)).toBe(true);
       // The calls whose recordings name CallJourney's sample files exist there; the rest fall back to <guid>.wav.
-      expect(nodes.filter((n) => n.a.exists).map((n) => n.a.filename).sort()).toEqual(['call-0001.wav', 'call-0002.wav']);
+      expect(
+        nodes
+          .filter((n) => n.a.exists)
+          .map((n) => n.a.filename)
+          .sort(),
+      ).toEqual(['call-0001.wav', 'call-0002.wav']);
       expect(nodes.some((n) => n.a.filename === `${n.id}.wav`)).toBe(true);
       const metrics = await (await fetch(`${t!.url}/metrics`)).text();
       expect(metrics).toMatch(/cxgraph_dataloader_batch_size_count\{loader="recordingExists"\} 1\n/);
@@ -383,7 +394,12 @@ describe('NewVoiceMedia', () => {
       const i = nvm.interactions[3]!;
       const r = await t!.gql<{ _entities: ({ id: string; from: string } | null)[] }>(
         `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Call { id from } } }`,
-        { reps: [{ __typename: 'Call', provider: 'NEWVOICEMEDIA', id: i.guid }, { __typename: 'Call', provider: 'NEWVOICEMEDIA', id: '00000000-0000-4000-8000-000000000000' }] },
+        {
+          reps: [
+            { __typename: 'Call', provider: 'NEWVOICEMEDIA', id: i.guid },
+            { __typename: 'Call', provider: 'NEWVOICEMEDIA', id: '00000000-0000-4000-8000-000000000000' },
+          ],
+        },
       );
       expect(r.errors).toBeUndefined();
       expect(r.data!._entities).toEqual([{ id: i.guid, from: i.connectFrom }, null]);
@@ -489,8 +505,19 @@ describe('NewVoiceMedia', () => {
     });
 
     it('without credentials NEWVOICEMEDIA fields say PROVIDER_NOT_CONFIGURED', async () => {
-      t = await startServer({ CALLJOURNEY_TENANT_ID: cj.tenantId, CALLJOURNEY_CLIENT_ID: 'x', CALLJOURNEY_CLIENT_SECRET: 'y', CALLJOURNEY_BASE_URL: cj.baseUrl, CALLJOURNEY_TOKEN_URL: cj.tokenUrl });
-      for (const q of [BOTH, '{ agentAvailability(skillNames: ["French"]) { ready } }', '{ agents(provider: NEWVOICEMEDIA) { id } }', `{ calls(provider: NEWVOICEMEDIA, from: "${WEEK.from}", to: "${WEEK.to}") { nodes { id } } }`]) {
+      t = await startServer({
+        CALLJOURNEY_TENANT_ID: cj.tenantId,
+        CALLJOURNEY_CLIENT_ID: 'x',
+        CALLJOURNEY_CLIENT_SECRET: 'y',
+        CALLJOURNEY_BASE_URL: cj.baseUrl,
+        CALLJOURNEY_TOKEN_URL: cj.tokenUrl,
+      });
+      for (const q of [
+        BOTH,
+        '{ agentAvailability(skillNames: ["French"]) { ready } }',
+        '{ agents(provider: NEWVOICEMEDIA) { id } }',
+        `{ calls(provider: NEWVOICEMEDIA, from: "${WEEK.from}", to: "${WEEK.to}") { nodes { id } } }`,
+      ]) {
         const r = await t.gql(q);
         expect(r.errors![0]!.extensions).toMatchObject({ code: 'PROVIDER_NOT_CONFIGURED', provider: 'NEWVOICEMEDIA' });
         expect(r.errors![0]!.message).toContain('NVM_CLIENT_ID');

@@ -54,7 +54,10 @@ describe('the PBX row of providers', () => {
     t = await startWithPbx(sim);
     await connectPbxUser(t, 'client1');
     await connectPbxUser(t, 'client2');
-    const latest = sim.trustedApps().filter((a) => a.userId === 20).at(-1)!;
+    const latest = sim
+      .trustedApps()
+      .filter((a) => a.userId === 20)
+      .at(-1)!;
     expect(sim.revokeTrustedApp(latest.clientId)).toBe(1);
     await t.gql('{ agents(provider: PBX) { id } }'); // the refusal is found by using the account
     expect(await pbxRow()).toMatchObject({ status: 'NEEDS_REAUTHORIZATION', connectedAccounts: 1 });
@@ -62,6 +65,7 @@ describe('the PBX row of providers', () => {
 
   it('is null for the providers with one connection each', async () => {
     t = await startWithPbx(sim);
-    for (const r of (await rows()).filter((p) => p.provider !== 'PBX')) expect(r, r.provider).toMatchObject({ status: 'NOT_CONFIGURED', connectedAccounts: null });
+    for (const r of (await rows()).filter((p) => p.provider !== 'PBX'))
+      expect(r, r.provider).toMatchObject({ status: 'NOT_CONFIGURED', connectedAccounts: null });
   });
 });

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createClient } from '@keyv/redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { useSimulator } from '../support/simulators.js';
 import { cacheKey } from '../../src/auth/token-manager.js';
 import { loadConfig, providerConfig } from '../../src/app/config.js';
@@ -23,8 +23,6 @@ import {
   SAMPLE_PBX_CALLS,
   SAMPLE_PBX_EXTENSIONS,
   SAMPLE_RECORDINGS,
-  type CallJourneySimulator,
-  type PbxSimulator,
 } from '../../src/simulators/index.js';
 import { graphql, type TestServer } from '../support/harness.js';
 import { LogCapture } from '../support/log-capture.js';
@@ -41,7 +39,6 @@ const CALLS = `query ($from: DateTime!, $to: DateTime!, $first: Int, $after: Str
     pageInfo { hasNextPage endCursor }
   }
 }`;
-
 
 /**
  * A user goes through the PBX consent page with plain HTTP: begin → the simulator's consent driver (its page,
@@ -148,7 +145,20 @@ describe('PBX', () => {
       expect(page.text).toContain('user id 20');
       const r = await t.gql(ACCOUNTS);
       expect(r.data).toEqual({
-        pbxAccounts: [{ id: '20', login: 'client1', admin: false, access: 'full', clientId: '12', dealerId: null, extensionGroupId: null, extensionId: null, timezone: 'Europe/Moscow', status: 'CONNECTED' }],
+        pbxAccounts: [
+          {
+            id: '20',
+            login: 'client1',
+            admin: false,
+            access: 'full',
+            clientId: '12',
+            dealerId: null,
+            extensionGroupId: null,
+            extensionId: null,
+            timezone: 'Europe/Moscow',
+            status: 'CONNECTED',
+          },
+        ],
       });
       const apps = sim.trustedApps().slice(appsBefore);
       expect(apps).toHaveLength(1);
@@ -212,7 +222,10 @@ describe('PBX', () => {
       const bad = await t.gql('{ pbxAccount(id: "../20") { id } }');
       expect(bad.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
       const ent = await t.gql('query ($r: [_Any!]!) { _entities(representations: $r) { ... on PbxAccount { id login } } }', {
-        r: [{ __typename: 'PbxAccount', id: '20' }, { __typename: 'PbxAccount', id: '404' }],
+        r: [
+          { __typename: 'PbxAccount', id: '20' },
+          { __typename: 'PbxAccount', id: '404' },
+        ],
       });
       expect(ent.data).toEqual({ _entities: [{ id: '20', login: 'client1' }, null] });
     });
@@ -338,12 +351,20 @@ describe('PBX', () => {
       t = await startWithPbx(sim);
       await connect(t, 'client1');
       await connect(t, 'client2');
-      const latest = sim.trustedApps().filter((a) => a.userId === 20).at(-1)!;
+      const latest = sim
+        .trustedApps()
+        .filter((a) => a.userId === 20)
+        .at(-1)!;
       expect(sim.revokeTrustedApp(latest.clientId)).toBe(1);
       const r = await t.gql<{ agents: { id: string }[] }>(AGENTS);
       expect(r.errors).toBeUndefined();
       expect(r.data!.agents.map((a) => a.id)).toEqual(['1301']);
-      expect((await t.gql(ACCOUNTS)).data).toMatchObject({ pbxAccounts: [{ id: '20', status: 'NEEDS_REAUTHORIZATION' }, { id: '30', status: 'CONNECTED' }] });
+      expect((await t.gql(ACCOUNTS)).data).toMatchObject({
+        pbxAccounts: [
+          { id: '20', status: 'NEEDS_REAUTHORIZATION' },
+          { id: '30', status: 'CONNECTED' },
+        ],
+      });
       expect((await pbxStatus(t)).status).toBe('NEEDS_REAUTHORIZATION');
     });
   });
@@ -364,14 +385,18 @@ describe('PBX', () => {
           { provider: 'PBX', id: '1301', name: 'Reception', user: null },
         ],
       });
-      const ent = await t.gql('query ($r: [_Any!]!) { _entities(representations: $r) { ... on Agent { id name } } }', { r: [{ __typename: 'Agent', provider: 'PBX', id: '1202' }] });
+      const ent = await t.gql('query ($r: [_Any!]!) { _entities(representations: $r) { ... on Agent { id name } } }', {
+        r: [{ __typename: 'Agent', provider: 'PBX', id: '1202' }],
+      });
       expect(ent.data).toEqual({ _entities: [{ id: '1202', name: 'Boris Ivanov' }] });
     });
 
     it('no account connected yet: no agents and no calls, without any PBX request', async () => {
       t = await startWithPbx(sim);
       expect((await t.gql(AGENTS)).data).toEqual({ agents: [] });
-      expect((await t.gql(CALLS, { from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' })).data).toEqual({ calls: { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } } });
+      expect((await t.gql(CALLS, { from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' })).data).toEqual({
+        calls: { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } },
+      });
       expect(sim.server.counts()).toEqual({});
     });
 
@@ -379,9 +404,15 @@ describe('PBX', () => {
       t = await startWithPbx(sim);
       await connect(t);
       // 15:00+03:00 is 12:00 GMT: the two calls started at 12:00:01 and 12:30:01 GMT.
-      const r = await t.gql<{ calls: { nodes: Record<string, unknown>[] } }>(CALLS, { from: '2024-05-01T15:00:00+03:00', to: '2024-05-01T13:00:00Z', first: 10 });
+      const r = await t.gql<{ calls: { nodes: Record<string, unknown>[] } }>(CALLS, {
+        from: '2024-05-01T15:00:00+03:00',
+        to: '2024-05-01T13:00:00Z',
+        first: 10,
+      });
       expect(r.errors).toBeUndefined();
-      const expected = SAMPLE_PBX_CALLS.filter((c) => c.client_id === 12 && c.start_time_gmt >= '2024-05-01 12:00:00' && c.start_time_gmt < '2024-05-01 13:00:00').reverse();
+      const expected = SAMPLE_PBX_CALLS.filter(
+        (c) => c.client_id === 12 && c.start_time_gmt >= '2024-05-01 12:00:00' && c.start_time_gmt < '2024-05-01 13:00:00',
+      ).reverse();
       expect(expected).toHaveLength(2);
       const labelOf = (id: number) => {
         const e = SAMPLE_PBX_EXTENSIONS.find((x) => x.id === id)!;
@@ -398,7 +429,13 @@ describe('PBX', () => {
           durationSeconds: c.duration,
           // The extension's label (else its name), from one extension listing for the whole request.
           agents: [{ id: String(c.extension_id), name: labelOf(c.extension_id) }],
-          media: c.cdr.filter((l) => l.record_uuid).map((l) => ({ key: l.record_uuid, kind: 'callRecording', downloadUrl: expect.stringMatching(new RegExp(`^${t!.url}/media/pbx/20/${l.record_uuid}\\?exp=\\d+&sig=[\\w-]{43}$`)) })),
+          media: c.cdr
+            .filter((l) => l.record_uuid)
+            .map((l) => ({
+              key: l.record_uuid,
+              kind: 'callRecording',
+              downloadUrl: expect.stringMatching(new RegExp(`^${t!.url}/media/pbx/20/${l.record_uuid}\\?exp=\\d+&sig=[\\w-]{43}$`)),
+            })),
         })),
       );
     });
@@ -423,7 +460,11 @@ describe('PBX', () => {
       // holds a call (hasNextPage promises one): 4 pages + 3 looks.
       expect(sim.server.count('call_history')).toBe(7);
 
-      const mismatch = await t.gql(CALLS, { ...vars, first: 6, after: (await t.gql<{ calls: { pageInfo: { endCursor: string } } }>(CALLS, vars)).data!.calls.pageInfo.endCursor });
+      const mismatch = await t.gql(CALLS, {
+        ...vars,
+        first: 6,
+        after: (await t.gql<{ calls: { pageInfo: { endCursor: string } } }>(CALLS, vars)).data!.calls.pageInfo.endCursor,
+      });
       expect(mismatch.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
       const garbage = await t.gql(CALLS, { ...vars, after: 'xyz' });
       expect(garbage.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
@@ -432,7 +473,11 @@ describe('PBX', () => {
     it('streams a record through cxgraph without exposing the token; unknown records and accounts are 404', async () => {
       t = await startWithPbx(sim);
       await connect(t);
-      const r = await t.gql<{ calls: { nodes: { media: { key: string; downloadUrl: string }[] }[] } }>(CALLS, { from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z', first: 3 });
+      const r = await t.gql<{ calls: { nodes: { media: { key: string; downloadUrl: string }[] }[] } }>(CALLS, {
+        from: '2024-05-01T00:00:00Z',
+        to: '2024-05-02T00:00:00Z',
+        first: 3,
+      });
       const media = r.data!.calls.nodes.flatMap((n) => n.media)[0]!;
       const res = await fetch(media.downloadUrl);
       expect(res.status).toBe(200);
@@ -480,7 +525,10 @@ describe('PBX', () => {
         own: recording(key: { company: "acme", organisation: "support", folder: "2024/05/01" }) { filename exists }
         shared: recording(key: { company: "${known.company}", organisation: "${known.organisation}", folder: "${known.folder}", filename: "${known.filename}" }) { exists callId }
       } } }`;
-      const r = await t.gql<{ calls: { nodes: { id: string; own: { filename: string; exists: boolean }; shared: { exists: boolean; callId: string } }[] } }>(q, { f: '2024-05-01T00:00:00Z', t: '2024-05-02T00:00:00Z' });
+      const r = await t.gql<{ calls: { nodes: { id: string; own: { filename: string; exists: boolean }; shared: { exists: boolean; callId: string } }[] } }>(
+        q,
+        { f: '2024-05-01T00:00:00Z', t: '2024-05-02T00:00:00Z' },
+      );
       expect(r.errors).toBeUndefined();
       const nodes = r.data!.calls.nodes;
       expect(nodes).toHaveLength(8);

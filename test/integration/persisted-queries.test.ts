@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { createClient } from '@keyv/redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { useSimulator } from '../support/simulators.js';
-import { createCallJourneySimulator, SAMPLE_RECORDINGS, type CallJourneySimulator } from '../../src/simulators/index.js';
+import { createCallJourneySimulator, SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 import { HAS_REDIS, REDIS_URL, uniqueNamespace } from '../support/redis.js';
 import { startPrivateRedis } from '../reliability/support.js';
@@ -157,7 +157,10 @@ describe('automatic persisted queries', () => {
     const ns = uniqueNamespace();
     const cache = await startPrivateRedis();
     try {
-      const [a, b] = [await start({ REDIS_URL, CXGRAPH_REDIS_PREFIX: ns, CXGRAPH_CACHE_REDIS_URL: cache.url }), await start({ REDIS_URL, CXGRAPH_REDIS_PREFIX: ns, CXGRAPH_CACHE_REDIS_URL: cache.url })];
+      const [a, b] = [
+        await start({ REDIS_URL, CXGRAPH_REDIS_PREFIX: ns, CXGRAPH_CACHE_REDIS_URL: cache.url }),
+        await start({ REDIS_URL, CXGRAPH_REDIS_PREFIX: ns, CXGRAPH_CACHE_REDIS_URL: cache.url }),
+      ];
       expect(await apq(a, true)).toEqual({ data: EXPECTED });
       let onB = await apq(b, false);
       for (let i = 0; i < 20 && onB.errors; i++) {

@@ -7,7 +7,7 @@
 import { createClient } from '@keyv/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useSimulator } from '../support/simulators.js';
-import { createCallJourneySimulator, SAMPLE_RECORDINGS, type CallJourneySimulator } from '../../src/simulators/index.js';
+import { createCallJourneySimulator, SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
 import { HAS_REDIS_SERVER, startPrivateRedis, type PrivateRedis } from '../reliability/support.js';
 import { startServer, type TestServer } from '../support/harness.js';
 import { HAS_REDIS, REDIS_URL, uniqueNamespace } from '../support/redis.js';
@@ -71,12 +71,14 @@ describe.skipIf(!HAS_REDIS)('shared recording cache: two replicas on one Redis',
 
   it('a miss is asked again on every query (default), or kept for CXGRAPH_RECORDING_MISS_CACHE_TTL_SECONDS when set', async () => {
     const [a, b] = await replicas();
-    for (const t of [a, b, a]) expect((await t.gql(ONE, { key: MISSING })).data).toEqual({ recording: { filename: MISSING.filename, exists: false, callId: null } });
+    for (const t of [a, b, a])
+      expect((await t.gql(ONE, { key: MISSING })).data).toEqual({ recording: { filename: MISSING.filename, exists: false, callId: null } });
     expect(sim.server.count('conversationexists')).toBe(3);
 
     sim.server.resetCounts();
     const [c, d] = await replicas({ CXGRAPH_RECORDING_MISS_CACHE_TTL_SECONDS: '30' });
-    for (const t of [c, d, c]) expect((await t.gql(ONE, { key: MISSING })).data).toEqual({ recording: { filename: MISSING.filename, exists: false, callId: null } });
+    for (const t of [c, d, c])
+      expect((await t.gql(ONE, { key: MISSING })).data).toEqual({ recording: { filename: MISSING.filename, exists: false, callId: null } });
     expect(sim.server.count('conversationexists')).toBe(1);
   });
 
@@ -107,7 +109,9 @@ describe.skipIf(!HAS_REDIS)('shared recording cache: two replicas on one Redis',
     const keys = [others[0]!, KEY, MISSING, others[1]!, KEY, others[2]!];
     const r = await b.gql(MANY, { keys });
     expect(r.errors).toBeUndefined();
-    expect((r.data as { recordings: { filename: string; exists: boolean }[] }).recordings.map((x) => [x.filename, x.exists])).toEqual(keys.map((k) => [k.filename, k !== MISSING]));
+    expect((r.data as { recordings: { filename: string; exists: boolean }[] }).recordings.map((x) => [x.filename, x.exists])).toEqual(
+      keys.map((k) => [k.filename, k !== MISSING]),
+    );
     // KEY came from the cache; the four other distinct keys were asked.
     expect(sim.server.count('conversationexists')).toBe(4);
     sim.server.resetCounts();
@@ -145,7 +149,11 @@ describe.skipIf(!HAS_REDIS)('shared recording cache: two replicas on one Redis',
 
   it('two CallJourney tenants on one Redis and prefix do not answer each other: each asks its own platform', async () => {
     // A second tenant (its own app, its own platform) holding no file under KEY.
-    const other = createCallJourneySimulator({ tenantId: '0b5e1f2a-9c3d-4e6f-8a7b-1c2d3e4f5a6b', clients: [{ clientId: 'c0ffee00-1111-4222-8333-444455556666', clientSecret: 'other-tenant-secret-7Yq' }], recordings: [] });
+    const other = createCallJourneySimulator({
+      tenantId: '0b5e1f2a-9c3d-4e6f-8a7b-1c2d3e4f5a6b',
+      clients: [{ clientId: 'c0ffee00-1111-4222-8333-444455556666', clientSecret: 'other-tenant-secret-7Yq' }],
+      recordings: [],
+    });
     await other.start();
     try {
       const prefix = uniqueNamespace();

@@ -3,7 +3,7 @@
  * place real phone calls, so the checks that matter are how often a request reaches the platform
  * (`sim.server.count(route)`, `sim.calls`) and which code a failure gets.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { useSimulator } from '../support/simulators.js';
 import { createStore } from '../../src/store/create-store.js';
 import { MemoryKvStore } from '../../src/store/memory-store.js';
@@ -108,7 +108,13 @@ describe('Sangoma CX calls', () => {
     { name: '503', fault: { kind: 'status', status: 503 } as const, code: 'PROVIDER_UNAVAILABLE', upstreamStatus: 503, mayHavePlaced: true },
     { name: '500', fault: { kind: 'status', status: 500 } as const, code: 'PROVIDER_UNAVAILABLE', upstreamStatus: 500, mayHavePlaced: true },
     { name: 'connection reset', fault: { kind: 'reset' } as const, code: 'PROVIDER_UNAVAILABLE', upstreamStatus: undefined, mayHavePlaced: true },
-    { name: '429 with a short Retry-After', fault: { kind: 'status', status: 429, retryAfterSec: 1 } as const, code: 'PROVIDER_RATE_LIMITED', upstreamStatus: 429, mayHavePlaced: false },
+    {
+      name: '429 with a short Retry-After',
+      fault: { kind: 'status', status: 429, retryAfterSec: 1 } as const,
+      code: 'PROVIDER_RATE_LIMITED',
+      upstreamStatus: 429,
+      mayHavePlaced: false,
+    },
     { name: 'malformed 200', fault: { kind: 'malformed' } as const, code: 'PROVIDER_ERROR', upstreamStatus: 200, mayHavePlaced: true },
   ])('a failed agent call ($name) is sent exactly once and reported as $code', async ({ fault, code, upstreamStatus, mayHavePlaced }) => {
     t = await startServer(envFor(sim));
@@ -189,7 +195,12 @@ describe('Sangoma CX calls', () => {
 
   it('a 403 (token without the scope) is PROVIDER_AUTH_FAILED with no new token and no re-send', async () => {
     t = await startServer(envFor(sim));
-    sim.server.inject({ kind: 'status', route: 'queues-call', status: 403, body: { success: false, message: 'The access token does not grant the scope cx.queue-calls' } });
+    sim.server.inject({
+      kind: 'status',
+      route: 'queues-call',
+      status: 403,
+      body: { success: false, message: 'The access token does not grant the scope cx.queue-calls' },
+    });
     const r = await t.gql(QUEUE_CALL, queueCall());
     expect(r.errors![0]!.extensions).toMatchObject({ code: 'PROVIDER_AUTH_FAILED', upstreamStatus: 403 });
     expect(r.errors![0]!.message).toContain('cx.queue-calls');

@@ -31,7 +31,8 @@ describe('the circuit-breaker gauge', () => {
     await cj?.stop();
   });
 
-  const gauge = async () => new RegExp('^cxgraph_circuit_breaker_open\\{provider="CALLJOURNEY"\\} (\\d)', 'm').exec(await (await fetch(`${t.url}/metrics`)).text())?.[1];
+  const gauge = async () =>
+    new RegExp('^cxgraph_circuit_breaker_open\\{provider="CALLJOURNEY"\\} (\\d)', 'm').exec(await (await fetch(`${t.url}/metrics`)).text())?.[1];
   const query = () => t.gql(RECORDING, { key: RECORDING_KEY });
 
   it('reads 1 while the circuit is open and 0 as soon as the cool-down is over, with no request in between', async () => {

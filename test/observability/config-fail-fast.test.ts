@@ -60,9 +60,7 @@ describe('configuration fails fast', () => {
     });
     expect(r.code).not.toBe(0);
     expect(r.code).toBe(2);
-    const problems = new Map(
-      [...r.stderr.matchAll(/^ {2}- ([A-Z0-9_]+): (.+)$/gm)].map((m) => [m[1]!, m[2]!] as const),
-    );
+    const problems = new Map([...r.stderr.matchAll(/^ {2}- ([A-Z0-9_]+): (.+)$/gm)].map((m) => [m[1]!, m[2]!] as const));
     // One message, every bad variable named with what it should be.
     expect(r.stderr.match(/Invalid configuration/g)).toHaveLength(1);
     expect(problems.get('PORT')).toMatch(/integer from 0 to 65535/);
@@ -114,7 +112,10 @@ describe('.env.example', () => {
 
 describe('.env.example sourced by bash', () => {
   /** bash from this machine's PATH; the script itself then runs with an empty PATH, so no program can start. */
-  const bash = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'bash')).find((p) => existsSync(p));
+  const bash = (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((d) => join(d, 'bash'))
+    .find((p) => existsSync(p));
 
   it.skipIf(!bash)('neither errors nor runs anything, and sets exactly its variables, with the values Node reads, all of them read by cxgraph', () => {
     const emptyPath = mkdtempSync(join(tmpdir(), 'cxgraph-no-programs-'));

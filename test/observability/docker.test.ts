@@ -85,7 +85,9 @@ describe('Dockerfile', () => {
 
   it('keeps .env, node_modules and build output out of the build context', () => {
     expect(existsSync(new URL('../../.dockerignore', import.meta.url))).toBe(true);
-    const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim());
     for (const p of ['node_modules', '**/node_modules', '.env', '.env.*', 'dist', '.git']) expect(ignored).toContain(p);
   });
 });

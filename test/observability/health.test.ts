@@ -81,7 +81,7 @@ describe('health and readiness', () => {
     const port = await freePort();
     const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], { stdio: 'ignore' });
     const url = `redis://127.0.0.1:${port}`;
-    for (const deadline = Date.now() + 10_000; !(await redisAnswers(url)); ) {
+    for (const deadline = Date.now() + 10_000; !(await redisAnswers(url));) {
       if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not start`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -91,7 +91,11 @@ describe('health and readiness', () => {
   /** /readyz once the start-up check of the eviction policy has answered. */
   async function evictionPolicyOf(srv: TestServer): Promise<Record<string, unknown>> {
     let r = await getJson(`${srv.url}/readyz`);
-    for (const deadline = Date.now() + 5_000; (r.body.redisEvictionPolicy as { policy?: string } | undefined)?.policy === 'checking' && Date.now() < deadline; r = await getJson(`${srv.url}/readyz`)) {
+    for (
+      const deadline = Date.now() + 5_000;
+      (r.body.redisEvictionPolicy as { policy?: string } | undefined)?.policy === 'checking' && Date.now() < deadline;
+      r = await getJson(`${srv.url}/readyz`)
+    ) {
       await new Promise((res) => setTimeout(res, 50));
     }
     return r.body.redisEvictionPolicy as Record<string, unknown>;

@@ -63,7 +63,9 @@ describe('GET /metrics', () => {
     const ok = metrics.find('cxgraph_upstream_request_duration_seconds_count', { provider: 'CALLJOURNEY', operation: EXISTS, status: '200' });
     expect(ok).toHaveLength(1);
     expect(ok[0]!.value).toBe(3); // two distinct keys, then one more in the second query
-    expect(metrics.find('cxgraph_upstream_request_duration_seconds_bucket', { provider: 'CALLJOURNEY', operation: EXISTS, status: '200', le: '+Inf' })[0]?.value).toBe(3);
+    expect(
+      metrics.find('cxgraph_upstream_request_duration_seconds_bucket', { provider: 'CALLJOURNEY', operation: EXISTS, status: '200', le: '+Inf' })[0]?.value,
+    ).toBe(3);
     const failed = metrics.find('cxgraph_upstream_request_duration_seconds_count', { provider: 'CALLJOURNEY', operation: EXISTS, status: '503' });
     expect(failed[0]?.value).toBeGreaterThanOrEqual(1);
     expect(metrics.find('cxgraph_upstream_request_duration_seconds_count', { provider: 'CALLJOURNEY', operation: 'token', status: '200' })[0]?.value).toBe(1);

@@ -36,7 +36,10 @@ describe('tracing from the entry point', () => {
       const deadline = Date.now() + 20_000;
       while (!output.includes('listening') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
       expect(output).toContain(`tracing on: OpenTelemetry spans exported over OTLP/HTTP to ${endpoint}/v1/traces`);
-      const r = await graphql(`http://127.0.0.1:${port}`, '{ recordings(keys: [{ company: "acme", organisation: "support", folder: "2024/05/01", filename: "call-0001.wav" }]) { exists } }');
+      const r = await graphql(
+        `http://127.0.0.1:${port}`,
+        '{ recordings(keys: [{ company: "acme", organisation: "support", folder: "2024/05/01", filename: "call-0001.wav" }]) { exists } }',
+      );
       expect(r.errors).toBeUndefined();
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');

@@ -68,7 +68,11 @@ describe('tracing', () => {
 
   it("continues the router's traceparent: operation → batch → token and upstream spans, one trace", async () => {
     t = await startServer(env());
-    const r = await t.gql(RECORDINGS, { keys: [key(known.filename), key('missing.wav'), key(known.filename)] }, { traceparent: `00-${ROUTER_TRACE}-${ROUTER_SPAN}-01` });
+    const r = await t.gql(
+      RECORDINGS,
+      { keys: [key(known.filename), key('missing.wav'), key(known.filename)] },
+      { traceparent: `00-${ROUTER_TRACE}-${ROUTER_SPAN}-01` },
+    );
     expect(r.errors).toBeUndefined();
     const all = await spans();
 
@@ -87,7 +91,12 @@ describe('tracing', () => {
     const token = one(all, 'CALLJOURNEY token');
     expect(token.kind).toBe(SpanKind.CLIENT);
     expect(token.parentSpanContext?.spanId).toBe(batch.spanContext().spanId);
-    expect(token.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.response.status_code': 200, 'cxgraph.provider': 'CALLJOURNEY', 'cxgraph.operation': 'token' });
+    expect(token.attributes).toMatchObject({
+      'http.request.method': 'POST',
+      'http.response.status_code': 200,
+      'cxgraph.provider': 'CALLJOURNEY',
+      'cxgraph.operation': 'token',
+    });
 
     const calls = all.filter((s) => s.name === `CALLJOURNEY ${EXISTS}`);
     expect(calls).toHaveLength(2); // deduplicated keys
@@ -213,7 +222,11 @@ describe('tracing export failures', () => {
     await expect(tracing.shutdown()).resolves.toBeUndefined();
     const failures = logs.json().filter((l) => String(l.msg).startsWith('tracing: '));
     expect(failures).toHaveLength(1);
-    expect(failures[0]).toMatchObject({ level: 40, component: 'opentelemetry', msg: 'tracing: the spans still buffered could not be exported at shutdown; collector answered 401 Unauthorized' });
+    expect(failures[0]).toMatchObject({
+      level: 40,
+      component: 'opentelemetry',
+      msg: 'tracing: the spans still buffered could not be exported at shutdown; collector answered 401 Unauthorized',
+    });
     expect(failures[0]!.requestId).toBeUndefined();
     expect(JSON.stringify(failures[0])).not.toMatch(/\bat \S+ \(|\.ts:\d+/); // no stack trace
   });

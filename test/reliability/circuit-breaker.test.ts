@@ -11,12 +11,20 @@ const answer = (status: number, headers: Record<string, string> = {}): AttemptAn
 
 function breaker(opts: ResilienceOptions = {}) {
   const changes: CircuitStateName[] = [];
-  const p = new ResiliencePolicy('CALLJOURNEY', { breakerFailures: 3, breakerWindowMs: 10_000, breakerCoolDownMs: 5_000, maxRetries: 0, ...opts, onStateChange: (s) => changes.push(s) });
+  const p = new ResiliencePolicy('CALLJOURNEY', {
+    breakerFailures: 3,
+    breakerWindowMs: 10_000,
+    breakerCoolDownMs: 5_000,
+    maxRetries: 0,
+    ...opts,
+    onStateChange: (s) => changes.push(s),
+  });
   return { p, changes, advance: (ms: number) => vi.setSystemTime(Date.now() + ms) };
 }
 
 const fail = (p: ResiliencePolicy) => p.execute(false, async () => answer(503));
-const reset = (p: ResiliencePolicy) => p.execute(false, async () => Promise.reject(unavailable('CALLJOURNEY', 'GET /x', new Error('ECONNRESET')))).catch(() => undefined);
+const reset = (p: ResiliencePolicy) =>
+  p.execute(false, async () => Promise.reject(unavailable('CALLJOURNEY', 'GET /x', new Error('ECONNRESET')))).catch(() => undefined);
 const succeed = (p: ResiliencePolicy) => p.execute(false, async () => answer(200));
 /** Resolves the attempt's answer when told: a request in flight. */
 function pending(p: ResiliencePolicy, idempotent = false) {

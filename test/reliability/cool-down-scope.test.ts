@@ -48,11 +48,22 @@ describe.skipIf(!HAS_REDIS)('a 429 with Retry-After: 999999 from one host for on
 
   /** One unauthenticated search (the simulator answers 401 — an answer, not a 429) as `account` to `host`. */
   const ask = (h: Http, host: string, account: string) => {
-    const req: UpstreamRequest = { method: 'POST', url: `${sim.server.url.replace('127.0.0.1', host)}${API}`, operation: 'search', json: [], auth: { none: true }, account, idempotent: true };
-    return h.client('CALLJOURNEY').send(req).then(
-      (r) => r.status,
-      (e: { extensions?: Record<string, unknown> }) => e.extensions,
-    );
+    const req: UpstreamRequest = {
+      method: 'POST',
+      url: `${sim.server.url.replace('127.0.0.1', host)}${API}`,
+      operation: 'search',
+      json: [],
+      auth: { none: true },
+      account,
+      idempotent: true,
+    };
+    return h
+      .client('CALLJOURNEY')
+      .send(req)
+      .then(
+        (r) => r.status,
+        (e: { extensions?: Record<string, unknown> }) => e.extensions,
+      );
   };
   const arrivals = () => sim.server.counts().conversationexists ?? 0;
 
@@ -89,7 +100,9 @@ describe.skipIf(!HAS_REDIS)('a 429 with Retry-After: 999999 from one host for on
     expect(arrivals()).toBe(sent + 2);
 
     // What `providers { coolDowns }` shows, on the replica that was only told.
-    expect(b.limits.coolDowns('CALLJOURNEY')).toEqual([expect.objectContaining({ host: expect.stringMatching(/^127\.0\.0\.1:\d+$/), account: 'acct-1', remainingMs: expect.any(Number), probing: false })]);
+    expect(b.limits.coolDowns('CALLJOURNEY')).toEqual([
+      expect.objectContaining({ host: expect.stringMatching(/^127\.0\.0\.1:\d+$/), account: 'acct-1', remainingMs: expect.any(Number), probing: false }),
+    ]);
     expect(b.limits.coolDowns('CALLJOURNEY')[0]!.remainingMs).toBeLessThanOrEqual(60_000);
 
     // The host has recovered. After the cap, exactly one request goes as the probe; its answer lifts it everywhere.

@@ -70,7 +70,9 @@ function answered(s: Subject, r: GraphQLResult): void {
 }
 
 const providerStatus = async (t: TestServer, provider: ProviderName) =>
-  (await t.gql<{ providers: { provider: string; status: string }[] }>('{ providers { provider status } }')).data!.providers.find((p) => p.provider === provider)!.status;
+  (await t.gql<{ providers: { provider: string; status: string }[] }>('{ providers { provider status } }')).data!.providers.find(
+    (p) => p.provider === provider,
+  )!.status;
 
 const FAULTS: Fault[] = [
   {
@@ -168,7 +170,8 @@ const FAULTS: Fault[] = [
       expect(failure(s, r), s.provider).toMatchObject({ code: 'PROVIDER_NEEDS_REAUTHORIZATION', provider: s.provider });
       expect(sent, s.provider).toEqual({ token: s.provider === 'CLOUDCX' ? 2 : 1, api: 1, placed: 0 });
       expect(await providerStatus(t, s.provider), s.provider).toBe('NEEDS_REAUTHORIZATION');
-      if (s.provider === 'PBX') expect((await t.gql('{ pbxAccounts { status } }')).data, s.provider).toEqual({ pbxAccounts: [{ status: 'NEEDS_REAUTHORIZATION' }] });
+      if (s.provider === 'PBX')
+        expect((await t.gql('{ pbxAccounts { status } }')).data, s.provider).toEqual({ pbxAccounts: [{ status: 'NEEDS_REAUTHORIZATION' }] });
       // Asked again, it fails fast: the platform sees nothing more.
       const token = s.server.count('token');
       const api = s.server.count(s.route);
@@ -213,7 +216,13 @@ describe('fault matrix: every provider × every upstream fault', () => {
 
   beforeAll(async () => {
     ({ cj, sangoma, cloudcx, nvm, pbx } = await startAllSimulators());
-    const defaults = { cj: cj.tokenLifetimeSec, sangoma: sangoma.tokenLifetimeSec, cloudcx: cloudcx.tokenLifetimeSec, nvm: nvm.tokenLifetimeSec, pbx: pbx.tokenLifetimeSec };
+    const defaults = {
+      cj: cj.tokenLifetimeSec,
+      sangoma: sangoma.tokenLifetimeSec,
+      cloudcx: cloudcx.tokenLifetimeSec,
+      nvm: nvm.tokenLifetimeSec,
+      pbx: pbx.tokenLifetimeSec,
+    };
     const written: Subject[] = [
       {
         provider: 'CALLJOURNEY',
@@ -307,7 +316,9 @@ describe('fault matrix: every provider × every upstream fault', () => {
     // The providers of one fault run side by side: each has its own simulator and its own cxgraph.
     it(fault.name, async () => {
       const outcomes = await Promise.allSettled(subjects.map((s) => run(fault, s)));
-      const failed = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [`${subjects[i]!.provider}: ${o.reason instanceof Error ? o.reason.message : String(o.reason)}`] : []));
+      const failed = outcomes.flatMap((o, i) =>
+        o.status === 'rejected' ? [`${subjects[i]!.provider}: ${o.reason instanceof Error ? o.reason.message : String(o.reason)}`] : [],
+      );
       expect(failed).toEqual([]);
     });
   }

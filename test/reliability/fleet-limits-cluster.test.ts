@@ -28,7 +28,12 @@ describe.skipIf(!HAS_REDIS_SERVER)('fleet-wide limits on a Redis Cluster', () =>
     sim = createCallJourneySimulator();
     await sim.start();
     arrivals = recordArrivals(sim);
-    const env = { ...sim.env(), REDIS_CLUSTER_NODES: cluster.urls.join(','), CXGRAPH_REDIS_PREFIX: uniqueNamespace(), CXGRAPH_UPSTREAM_RATE_LIMITS: 'CALLJOURNEY:5' };
+    const env = {
+      ...sim.env(),
+      REDIS_CLUSTER_NODES: cluster.urls.join(','),
+      CXGRAPH_REDIS_PREFIX: uniqueNamespace(),
+      CXGRAPH_UPSTREAM_RATE_LIMITS: 'CALLJOURNEY:5',
+    };
     [a, b] = [await startServer(env), await startServer(env)];
     await Promise.all([a, b].map((t) => t.gql(ONE, { key: KEY })));
     await sleep(1100);

@@ -92,7 +92,10 @@ describe('fleet-wide upstream limits', () => {
       const calls = arrivals.at(API);
       expect(calls.length, 'one call per answered key: nothing sent twice, nothing refused was sent').toBe(answered.length);
       const worst = maxInWindow(calls.map((c) => c.at));
-      if (process.env.DEBUG_ARRIVALS) console.log(`worst ${worst} answered ${answered.length} refused ${refused.length} ${[a, b].flatMap((p) => p!.lines.filter((l) => /Redis does not answer/.test(l))).join('\n')}`);
+      if (process.env.DEBUG_ARRIVALS)
+        console.log(
+          `worst ${worst} answered ${answered.length} refused ${refused.length} ${[a, b].flatMap((p) => p!.lines.filter((l) => /Redis does not answer/.test(l))).join('\n')}`,
+        );
       expect(worst).toBeLessThanOrEqual(21);
       expect(await metric(a!, 'cxgraph_upstream_throttle_refused_total{provider="CALLJOURNEY",reason="rate_limit"}')).toBeGreaterThan(0);
       expect(await metric(a!, 'cxgraph_upstream_throttle_wait_seconds_count{provider="CALLJOURNEY",reason="rate_limit"}')).toBeGreaterThan(0);
@@ -120,13 +123,25 @@ describe('fleet-wide upstream limits', () => {
       const EDGE_MS = 100;
       const during = calls.filter((c) => c.at > limited!.at + EDGE_MS && c.at < limited!.at + 3000);
       expect(during.map((c) => Math.round(c.at - limited!.at))).toEqual([]);
-      if (process.env.DEBUG_ARRIVALS) console.log(`within the edge: ${calls.filter((c) => c.at > limited!.at && c.at <= limited!.at + EDGE_MS).map((c) => Math.round(c.at - limited!.at)).join(' ')}`);
+      if (process.env.DEBUG_ARRIVALS)
+        console.log(
+          `within the edge: ${calls
+            .filter((c) => c.at > limited!.at && c.at <= limited!.at + EDGE_MS)
+            .map((c) => Math.round(c.at - limited!.at))
+            .join(' ')}`,
+        );
       expect(calls.filter((c) => c.at >= limited!.at + 3000).length).toBeGreaterThan(0);
       // Every query was answered: those that arrived meanwhile waited (3 s is within CXGRAPH_RETRY_AFTER_CAP_SECONDS).
       expect(answers.filter((r) => !r.data?.recording)).toEqual([]);
       // One replica was told by the platform, the other by Redis.
-      const [la, lb] = [await metric(a!, 'cxgraph_upstream_cool_downs_total{provider="CALLJOURNEY",origin="local"}'), await metric(b!, 'cxgraph_upstream_cool_downs_total{provider="CALLJOURNEY",origin="local"}')];
-      const [sa, sb] = [await metric(a!, 'cxgraph_upstream_cool_downs_total{provider="CALLJOURNEY",origin="shared"}'), await metric(b!, 'cxgraph_upstream_cool_downs_total{provider="CALLJOURNEY",origin="shared"}')];
+      const [la, lb] = [
+        await metric(a!, 'cxgraph_upstream_cool_downs_total{provider="CALLJOURNEY",origin="local"}'),
+        await metric(b!, 'cxgraph_upstream_cool_downs_total{provider="CALLJOURNEY",origin="local"}'),
+      ];
+      const [sa, sb] = [
+        await metric(a!, 'cxgraph_upstream_cool_downs_total{provider="CALLJOURNEY",origin="shared"}'),
+        await metric(b!, 'cxgraph_upstream_cool_downs_total{provider="CALLJOURNEY",origin="shared"}'),
+      ];
       expect(la + lb).toBe(1);
       expect(la ? sb : sa).toBe(1);
     }, 30_000);

@@ -76,7 +76,9 @@ describe.skipIf(!HAS_REDIS)('encryption keys across replicas: PBX connections', 
     return r.data!.pbxAccounts;
   };
   const pbxProvider = async (t: TestServer) =>
-    (await t.gql<{ providers: { provider: string; status: string; lastError: string | null }[] }>(PROVIDERS)).data!.providers.find((p) => p.provider === 'PBX')!;
+    (await t.gql<{ providers: { provider: string; status: string; lastError: string | null }[] }>(PROVIDERS)).data!.providers.find(
+      (p) => p.provider === 'PBX',
+    )!;
   /** Every account listed as CONNECTED, and usable: `agents` asks the PBX with each account's own token, `calls` with one per client. */
   const allUsable = async (t: TestServer, ids: string[], step: string) => {
     expect(await accounts(t), step).toEqual(connected(...ids));
@@ -200,7 +202,9 @@ describe.skipIf(!HAS_REDIS)('encryption keys across replicas: PBX connections', 
       }
       return [];
     };
-    expect(problems({ CXGRAPH_DECRYPTION_KEYS: b64(k1) })).toEqual([{ variable: 'CXGRAPH_DECRYPTION_KEYS', problem: expect.stringContaining('set CXGRAPH_ENCRYPTION_KEYS too') }]);
+    expect(problems({ CXGRAPH_DECRYPTION_KEYS: b64(k1) })).toEqual([
+      { variable: 'CXGRAPH_DECRYPTION_KEYS', problem: expect.stringContaining('set CXGRAPH_ENCRYPTION_KEYS too') },
+    ]);
     const short = Buffer.alloc(16, 7).toString('base64');
     const bad = problems({ CXGRAPH_ENCRYPTION_KEYS: b64(k2), CXGRAPH_DECRYPTION_KEYS: `${b64(k1)},${short}` });
     expect(bad).toEqual([{ variable: 'CXGRAPH_DECRYPTION_KEYS', problem: expect.stringContaining('key #2 must be 32 bytes') }]);

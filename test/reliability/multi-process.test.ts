@@ -40,7 +40,14 @@ describe.skipIf(!HAS_REDIS)('cxgraph replicas as separate processes sharing one 
     started.push(p);
     return p;
   };
-  const env = (keys: string) => ({ REDIS_URL, CXGRAPH_REDIS_PREFIX: ns, CXGRAPH_ENCRYPTION_KEYS: keys, ...cjEnv(cj), ...nvmEnv(nvm), ...pbxEnv(pbx, REDIRECT_URI) });
+  const env = (keys: string) => ({
+    REDIS_URL,
+    CXGRAPH_REDIS_PREFIX: ns,
+    CXGRAPH_ENCRYPTION_KEYS: keys,
+    ...cjEnv(cj),
+    ...nvmEnv(nvm),
+    ...pbxEnv(pbx, REDIRECT_URI),
+  });
   const keysOf = async (prefix: string) => redis.keys(`${prefix}*`);
 
   beforeAll(async () => {
@@ -127,15 +134,37 @@ describe.skipIf(!HAS_REDIS)('cxgraph replicas as separate processes sharing one 
     cj.server.setLatency('conversationexists', 1_000);
     try {
       const before = cj.server.count('conversationexists');
-      const inFlight = fetch(`${p.url}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: RECORDING, variables: { key: RECORDING_KEY } }) });
+      const inFlight = fetch(`${p.url}/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: RECORDING, variables: { key: RECORDING_KEY } }),
+      });
       await waitFor('the query to reach the platform', () => cj.server.count('conversationexists') > before);
       p.process.kill('SIGTERM');
       const exit = exited(p.process);
       // Draining: still listening, so a load balancer's probe gets 503 and takes the replica out.
-      await waitFor('/readyz to answer 503', async () => (await fetch(`${p.url}/readyz`).then((r) => r.status, () => 0)) === 503, 2_000, 20);
+      await waitFor(
+        '/readyz to answer 503',
+        async () =>
+          (await fetch(`${p.url}/readyz`).then(
+            (r) => r.status,
+            () => 0,
+          )) === 503,
+        2_000,
+        20,
+      );
       const res = await inFlight;
       // Once the request in flight is answered, no new connection is accepted.
-      await waitFor('the listener to close', async () => (await fetch(`${p.url}/healthz`).then(() => false, () => true)), 2_000, 20);
+      await waitFor(
+        'the listener to close',
+        async () =>
+          await fetch(`${p.url}/healthz`).then(
+            () => false,
+            () => true,
+          ),
+        2_000,
+        20,
+      );
       // Not kept alive: the router's next request goes to a replica that stays.
       expect(res.headers.get('connection')).toBe('close');
       const answered = (await res.json()) as { data?: unknown; errors?: unknown };

@@ -73,14 +73,19 @@ describe.skipIf(!HAS_REDIS_SERVER)('PBX consent while Redis is down', () => {
     await redis.restart(); // same port, empty
     await waitFor('the store to recover', async () => !(await degraded(a)), 10_000, 100);
     // Written back by the replica that made it as soon as Redis answers, unasked: a replica started now sees it.
-    await waitFor('the connection to reach Redis', async () => {
-      const probe = await startWithPbx(sim, env());
-      try {
-        return (await probe.gql<{ pbxAccounts: { id: string }[] }>(ACCOUNTS)).data!.pbxAccounts.length === 1;
-      } finally {
-        await probe.close();
-      }
-    }, 10_000, 200);
+    await waitFor(
+      'the connection to reach Redis',
+      async () => {
+        const probe = await startWithPbx(sim, env());
+        try {
+          return (await probe.gql<{ pbxAccounts: { id: string }[] }>(ACCOUNTS)).data!.pbxAccounts.length === 1;
+        } finally {
+          await probe.close();
+        }
+      },
+      10_000,
+      200,
+    );
     const fresh = await start();
     expect((await fresh.gql(ACCOUNTS)).data).toEqual({ pbxAccounts: [{ id: '20', login: 'client1', status: 'CONNECTED' }] });
     expect((await fresh.gql(AGENTS)).errors).toBeUndefined();

@@ -40,7 +40,13 @@ describe.skipIf(!HAS_REDIS_SERVER)('Redis Cluster (three local nodes)', () => {
   };
   const grant = (i: number) => {
     const c = sim.clients[i]!;
-    return new AzureClientCredentialsGrant({ provider: 'CALLJOURNEY', tokenUrl: sim.tokenUrl, clientId: c.clientId, clientSecret: c.clientSecret, scope: `api://${c.clientId}/.default` });
+    return new AzureClientCredentialsGrant({
+      provider: 'CALLJOURNEY',
+      tokenUrl: sim.tokenUrl,
+      clientId: c.clientId,
+      clientSecret: c.clientSecret,
+      scope: `api://${c.clientId}/.default`,
+    });
   };
   /** Every key under `prefix` on every node, with its value. */
   const everyKey = (prefix: string) =>
@@ -76,7 +82,12 @@ describe.skipIf(!HAS_REDIS_SERVER)('Redis Cluster (three local nodes)', () => {
   });
 
   it('serves cxgraph configured with REDIS_CLUSTER_NODES, reported as REDIS_CLUSTER and shared between replicas', async () => {
-    const env = { ...cjEnv(sim), REDIS_CLUSTER_NODES: cluster.urls.join(','), CXGRAPH_REDIS_PREFIX: uniqueNamespace(), CXGRAPH_ENCRYPTION_KEYS: randomBytes(32).toString('base64') };
+    const env = {
+      ...cjEnv(sim),
+      REDIS_CLUSTER_NODES: cluster.urls.join(','),
+      CXGRAPH_REDIS_PREFIX: uniqueNamespace(),
+      CXGRAPH_ENCRYPTION_KEYS: randomBytes(32).toString('base64'),
+    };
     const a = await startServer(env);
     const b = await startServer(env);
     try {

@@ -25,7 +25,11 @@ const SLACK_MS = 1_000;
 const KEY = (({ company, organisation, folder, filename }) => ({ company, organisation, folder, filename }))(SAMPLE_RECORDINGS[0]!);
 
 async function hang(url: string, route: string): Promise<void> {
-  const res = await fetch(`${url}/__sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'hang', route, times: 1000 }) });
+  const res = await fetch(`${url}/__sim/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: 'hang', route, times: 1000 }),
+  });
   expect(res.status).toBe(200);
 }
 
@@ -114,7 +118,11 @@ describe('a platform that never answers', { timeout: 60_000 }, () => {
     );
     console.info(`[request-deadline] through the gateway, hung platform: answered in ${Math.round(ms)} ms`);
     expect(r.status).toBe(200);
-    expect(r.data).toEqual({ contacts: { nodes: [{ name: 'Ada', recordings: [{ exists: true }] }] }, agentAvailability: null, users: { totalCount: cloudcx.users.length } });
+    expect(r.data).toEqual({
+      contacts: { nodes: [{ name: 'Ada', recordings: [{ exists: true }] }] },
+      agentAvailability: null,
+      users: { totalCount: cloudcx.users.length },
+    });
     expect(r.errors).toHaveLength(1);
     expectTimedOut(r, ['agentAvailability']);
     expect(ms).toBeLessThan(DEADLINE_MS + SLACK_MS);

@@ -70,20 +70,39 @@ describe.skipIf(!HAS_REDIS)('integrity of the shared store', () => {
   };
   /** The reseal command, run as an operator would, with the replicas' environment. */
   const run = (...args: string[]) => {
-    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'test', REDIS_URL, CXGRAPH_REDIS_PREFIX: ns, CXGRAPH_ENCRYPTION_KEYS: key };
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      NODE_ENV: 'test',
+      REDIS_URL,
+      CXGRAPH_REDIS_PREFIX: ns,
+      CXGRAPH_ENCRYPTION_KEYS: key,
+    };
     return spawnSync(process.execPath, ['--import', 'tsx', 'src/app/reseal-command.ts', ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 30_000 });
   };
   const accounts = async (t: TestServer) => (await t.gql<{ pbxAccounts: { id: string; login: string; status: string }[] }>(ACCOUNTS)).data!.pbxAccounts;
   const pbxProvider = async (t: TestServer) =>
-    (await t.gql<{ providers: { provider: string; status: string; lastError: string | null }[] }>(PROVIDERS)).data!.providers.find((p) => p.provider === 'PBX')!;
+    (await t.gql<{ providers: { provider: string; status: string; lastError: string | null }[] }>(PROVIDERS)).data!.providers.find(
+      (p) => p.provider === 'PBX',
+    )!;
 
   it('refuses a plaintext record written into Redis: the forged account is not CONNECTED and its app is never used', async () => {
     const a = await replica();
     await connectPbxUser(a, 'client1');
     const k = await accountKey('20');
     const forged = {
-      id: '20', login: 'mallory', admin: true, access: 'full', clientId: '12', dealerId: null, extensionGroupId: null, extensionId: null,
-      timezone: null, status: 'CONNECTED', trustedApp: { clientId: 'attacker-app', clientSecret: 'attacker-secret' }, connectedAt: new Date().toISOString(),
+      id: '20',
+      login: 'mallory',
+      admin: true,
+      access: 'full',
+      clientId: '12',
+      dealerId: null,
+      extensionGroupId: null,
+      extensionId: null,
+      timezone: null,
+      status: 'CONNECTED',
+      trustedApp: { clientId: 'attacker-app', clientSecret: 'attacker-secret' },
+      connectedAt: new Date().toISOString(),
     };
     await redis.set(k, JSON.stringify({ value: JSON.stringify(forged) }));
 
@@ -187,7 +206,9 @@ describe.skipIf(!HAS_REDIS)('integrity of the shared store', () => {
     expect(listed.errors?.[0]?.message).toMatch(/index an earlier version wrote cannot be opened.*reseal command/);
     expect((await pbxProvider(b)).status).toBe('UNAVAILABLE');
     expect((await b.gql(AGENTS)).errors?.[0]?.extensions).toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
-    expect((await b.gql(CALLS, { from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' })).errors?.[0]?.extensions).toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+    expect((await b.gql(CALLS, { from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' })).errors?.[0]?.extensions).toMatchObject({
+      code: 'PROVIDER_UNAVAILABLE',
+    });
 
     const r = run();
     expect(r.status, r.stderr).toBe(0);

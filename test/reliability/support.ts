@@ -28,8 +28,12 @@ export const HAS_REDIS_SERVER = (() => {
   return ok;
 })();
 
-
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 10_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -118,13 +122,32 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
       children.push(
         spawn(
           'redis-server',
-          ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000', '--save', '', '--appendonly', 'no', '--dir', dir],
+          [
+            '--port',
+            String(port),
+            '--bind',
+            '127.0.0.1',
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            `nodes-${port}.conf`,
+            '--cluster-node-timeout',
+            '2000',
+            '--save',
+            '',
+            '--appendonly',
+            'no',
+            '--dir',
+            dir,
+          ],
           { stdio: 'ignore' },
         ),
       );
     }
     await Promise.all(ports.map((port) => waitFor(`cluster node ${port}`, () => redisAnswers(`redis://127.0.0.1:${port}`))));
-    const created = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+    const created = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], {
+      encoding: 'utf8',
+    });
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
     await waitFor('cluster_state:ok on every node', () => ports.every((port) => cli(port, 'cluster', 'info').includes('cluster_state:ok')), 15_000, 100);
   } catch (e) {
@@ -141,7 +164,10 @@ export interface CxProcess {
   process: ChildProcess;
   /** Every line the process wrote (JSON log lines and anything else), stdout and stderr. */
   lines: string[];
-  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T | null; errors?: { message: string; extensions?: Record<string, unknown> }[] }>;
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<{ data?: T | null; errors?: { message: string; extensions?: Record<string, unknown> }[] }>;
   /** SIGTERM, then the exit status. */
   terminate(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   kill(): Promise<void>;
@@ -190,10 +216,14 @@ export async function startCxProcess(env: Record<string, string>, port = 0): Pro
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
   try {
-    await waitFor('cxgraph to log that it listens', () => {
-      if (child.exitCode !== null) throw new Error(`cxgraph exited with ${child.exitCode} before listening:\n${lines.join('\n')}`);
-      return url;
-    }, 20_000);
+    await waitFor(
+      'cxgraph to log that it listens',
+      () => {
+        if (child.exitCode !== null) throw new Error(`cxgraph exited with ${child.exitCode} before listening:\n${lines.join('\n')}`);
+        return url;
+      },
+      20_000,
+    );
   } catch (e) {
     await kill(child);
     throw e;
@@ -238,7 +268,10 @@ export async function connectPbx(
   callbackOrigin: string,
   login = 'client1',
 ): Promise<number> {
-  const begin = (await gql('mutation { beginPbxConnection { authorizationUrl state } }')) as { data?: { beginPbxConnection: { authorizationUrl: string } }; errors?: unknown };
+  const begin = (await gql('mutation { beginPbxConnection { authorizationUrl state } }')) as {
+    data?: { beginPbxConnection: { authorizationUrl: string } };
+    errors?: unknown;
+  };
   if (!begin.data) throw new Error(`beginPbxConnection failed: ${JSON.stringify(begin.errors)}`);
   const callback = await consent(begin.data.beginPbxConnection.authorizationUrl, { login, decision: 'allow' });
   const res = await fetch(`${callbackOrigin}${callback.pathname}${callback.search}`, { redirect: 'manual' });

@@ -24,7 +24,10 @@ function tokenEndpoint() {
     fetch: (async () => {
       ep.requests++;
       n++;
-      return new Response(JSON.stringify({ access_token: `tok-${n}`, token_type: 'Bearer', expires_in: 3600 }), { status: 200, headers: { 'content-type': 'application/json' } });
+      return new Response(JSON.stringify({ access_token: `tok-${n}`, token_type: 'Bearer', expires_in: 3600 }), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
     }) as FetchLike,
   };
   return ep;

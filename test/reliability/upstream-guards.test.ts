@@ -51,7 +51,14 @@ describe('upstream guards in a running cxgraph', () => {
   beforeAll(async () => {
     ({ cj, sangoma, cloudcx, nvm, pbx } = await startAllSimulators());
     const written: Subject[] = [
-      { provider: 'CALLJOURNEY', server: cj.server, route: 'conversationexists', idempotent: true, env: () => cjEnv(cj), query: (t) => t.gql(RECORDING, { key: RECORDING_KEY }) },
+      {
+        provider: 'CALLJOURNEY',
+        server: cj.server,
+        route: 'conversationexists',
+        idempotent: true,
+        env: () => cjEnv(cj),
+        query: (t) => t.gql(RECORDING, { key: RECORDING_KEY }),
+      },
       {
         provider: 'SANGOMA',
         server: sangoma.server,
@@ -60,8 +67,22 @@ describe('upstream guards in a running cxgraph', () => {
         env: () => sangomaEnv(sangoma),
         query: (t) => t.gql('mutation { startAgentCall(agentName: "alice", destination: "+15550100199", tenantDomain: "acme.cx.example.com") { accepted } }'),
       },
-      { provider: 'CLOUDCX', server: cloudcx.server, route: 'userpage', idempotent: true, env: () => cloudCxEnv(cloudcx), query: (t) => t.gql('{ users(provider: CLOUDCX) { totalCount } }') },
-      { provider: 'NEWVOICEMEDIA', server: nvm.server, route: 'users', idempotent: true, env: () => nvmEnv(nvm), query: (t) => t.gql('{ users(provider: NEWVOICEMEDIA) { totalCount } }') },
+      {
+        provider: 'CLOUDCX',
+        server: cloudcx.server,
+        route: 'userpage',
+        idempotent: true,
+        env: () => cloudCxEnv(cloudcx),
+        query: (t) => t.gql('{ users(provider: CLOUDCX) { totalCount } }'),
+      },
+      {
+        provider: 'NEWVOICEMEDIA',
+        server: nvm.server,
+        route: 'users',
+        idempotent: true,
+        env: () => nvmEnv(nvm),
+        query: (t) => t.gql('{ users(provider: NEWVOICEMEDIA) { totalCount } }'),
+      },
       {
         provider: 'PBX',
         server: pbx.server,
@@ -87,7 +108,8 @@ describe('upstream guards in a running cxgraph', () => {
       s.server.inject({ kind: 'status', route: s.route, status: 503, times: 1_000 });
 
       // Two failed requests (each retried when it is safe to) open the circuit ...
-      for (let i = 0; i < 2; i++) expect((await s.query(t)).errors![0]!.extensions, s.provider).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', upstreamStatus: 503 });
+      for (let i = 0; i < 2; i++)
+        expect((await s.query(t)).errors![0]!.extensions, s.provider).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', upstreamStatus: 503 });
       const sent = s.server.count(s.route);
       // ... and the next fails fast: nothing reaches the platform, and nothing was placed.
       const fast = (await s.query(t)).errors![0]!;
@@ -115,7 +137,9 @@ describe('upstream guards in a running cxgraph', () => {
 
   it('every provider: N failures open the breaker, it fails fast without a request, a probe after the cool-down closes it', async () => {
     const outcomes = await Promise.allSettled(subjects.map((s) => breakerCycle(s)));
-    const failed = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [`${subjects[i]!.provider}: ${o.reason instanceof Error ? o.reason.message : String(o.reason)}`] : []));
+    const failed = outcomes.flatMap((o, i) =>
+      o.status === 'rejected' ? [`${subjects[i]!.provider}: ${o.reason instanceof Error ? o.reason.message : String(o.reason)}`] : [],
+    );
     expect(failed).toEqual([]);
   });
 
@@ -123,7 +147,8 @@ describe('upstream guards in a running cxgraph', () => {
     const t = await startServer({ ...cjEnv(cj), ...BREAKER });
     try {
       cj.server.inject({ kind: 'reset', route: 'conversationexists', times: 1_000 });
-      for (let i = 0; i < 2; i++) expect((await t.gql(RECORDING, { key: RECORDING_KEY })).errors![0]!.extensions).toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+      for (let i = 0; i < 2; i++)
+        expect((await t.gql(RECORDING, { key: RECORDING_KEY })).errors![0]!.extensions).toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
       expect((await t.gql(RECORDING, { key: RECORDING_KEY })).errors![0]!.extensions).toMatchObject({ circuitOpen: true });
       await sleep(900);
       const sent = cj.server.count('conversationexists');
@@ -145,7 +170,10 @@ describe('upstream guards in a running cxgraph', () => {
 
   it('a provider marked UNAVAILABLE is CONNECTED again once a lookup is answered, even with a 404 ("no such user")', async () => {
     const t = await startServer(nvmEnv(nvm));
-    const status = async () => (await t.gql<{ providers: { provider: string; status: string }[] }>('{ providers { provider status } }')).data!.providers.find((x) => x.provider === 'NEWVOICEMEDIA')!.status;
+    const status = async () =>
+      (await t.gql<{ providers: { provider: string; status: string }[] }>('{ providers { provider status } }')).data!.providers.find(
+        (x) => x.provider === 'NEWVOICEMEDIA',
+      )!.status;
     try {
       expect((await t.gql('{ users(provider: NEWVOICEMEDIA) { totalCount } }')).errors).toBeUndefined();
       nvm.server.inject({ kind: 'status', route: 'users', status: 503, times: 3 });
@@ -203,7 +231,10 @@ describe('upstream guards in a running cxgraph', () => {
 
     it('beyond CXGRAPH_UPSTREAM_QUEUE waiting requests, the rest fail at once with PROVIDER_UNAVAILABLE, unsent, and do not trip the breaker', async () => {
       const { f, seen } = countingFetch();
-      const t = await startServer({ ...cjEnv(cj), CXGRAPH_UPSTREAM_CONCURRENCY: '2', CXGRAPH_UPSTREAM_QUEUE: '3', CXGRAPH_BREAKER_FAILURES: '1' }, { fetch: f });
+      const t = await startServer(
+        { ...cjEnv(cj), CXGRAPH_UPSTREAM_CONCURRENCY: '2', CXGRAPH_UPSTREAM_QUEUE: '3', CXGRAPH_BREAKER_FAILURES: '1' },
+        { fetch: f },
+      );
       try {
         await t.gql(RECORDING, { key: RECORDING_KEY }); // the token, so that all ten checks start together
         const before = cj.server.count('conversationexists');

@@ -29,9 +29,18 @@ afterAll(async () => {
 
 /** A raw POST, so tests see status, headers and body as a router would. */
 async function post(t: TestServer, headers: Record<string, string> = {}, query = ONE, variables: Record<string, unknown> = { key: KEY }) {
-  const res = await fetch(`${t.url}/`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(`${t.url}/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, text, body: JSON.parse(text) as { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] } };
+  return {
+    status: res.status,
+    headers: res.headers,
+    text,
+    body: JSON.parse(text) as { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] },
+  };
 }
 
 function expectUnauthenticated(r: Awaited<ReturnType<typeof post>>, status = 401) {
@@ -115,7 +124,9 @@ describe('router shared secret', () => {
     expect(sandbox.status).toBe(200);
     expect(sandbox.headers.get('content-type')).toContain('text/html');
     // ...but a GET that carries an operation is a request like any other.
-    const get = await fetch(`${t.url}/?query=${encodeURIComponent('{ providers { provider } }')}`, { headers: { accept: 'text/html', 'apollo-require-preflight': '1' } });
+    const get = await fetch(`${t.url}/?query=${encodeURIComponent('{ providers { provider } }')}`, {
+      headers: { accept: 'text/html', 'apollo-require-preflight': '1' },
+    });
     expect(get.status).toBe(401);
   });
 });
@@ -197,7 +208,16 @@ describe('bearer JWT', () => {
       ['signed by another key', await sign({}, { key: otherKey }), 'its signature does not verify'],
       ['unknown kid', await sign({}, { key: otherKey, kid: 'nope' }), 'no key of the configured key set matches it'],
       ['alg none', `${b64({ alg: 'none', typ: 'JWT' })}.${b64(payload)}.`, 'its algorithm is not accepted'],
-      ['HS256', await new SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'HS256', kid: KID }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime(now + 300).sign(new TextEncoder().encode('a-shared-secret-of-32-bytes-long')), 'its algorithm is not accepted'],
+      [
+        'HS256',
+        await new SignJWT({ sub: 'x' })
+          .setProtectedHeader({ alg: 'HS256', kid: KID })
+          .setIssuer(ISSUER)
+          .setAudience(AUDIENCE)
+          .setExpirationTime(now + 300)
+          .sign(new TextEncoder().encode('a-shared-secret-of-32-bytes-long')),
+        'its algorithm is not accepted',
+      ],
       ['tampered payload', (await sign()).replace(/\.[^.]+\./, `.${b64({ ...payload, sub: 'admin' })}.`), 'its signature does not verify'],
       ['garbage', 'not.a.jwt', 'not a well-formed signed JWT'],
     ];
@@ -274,7 +294,13 @@ describe('bearer JWT', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    const down = await startServer({ ...sims.env, CXGRAPH_AUTH: 'jwt', CXGRAPH_JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks`, CXGRAPH_JWT_ISSUER: ISSUER, CXGRAPH_JWT_AUDIENCE: AUDIENCE });
+    const down = await startServer({
+      ...sims.env,
+      CXGRAPH_AUTH: 'jwt',
+      CXGRAPH_JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks`,
+      CXGRAPH_JWT_ISSUER: ISSUER,
+      CXGRAPH_JWT_AUDIENCE: AUDIENCE,
+    });
     try {
       const token = await sign();
       const r = await post(down, { authorization: `Bearer ${token}` });

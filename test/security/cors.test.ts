@@ -16,7 +16,10 @@ const SECRET = 'router-secret-4mQv8sZp1xLw7Tn2';
 const base = { CXGRAPH_SIMULATORS: 'off', CXGRAPH_AUTH: 'router-secret', CXGRAPH_ROUTER_SECRET: SECRET };
 
 async function preflight(url: string, origin: string, headers = 'content-type,apollo-require-preflight,authorization,x-apollo-operation-name') {
-  const res = await request(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': headers } });
+  const res = await request(url, {
+    method: 'OPTIONS',
+    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': headers },
+  });
   await res.body.dump();
   return { status: res.statusCode, headers: res.headers };
 }
@@ -26,7 +29,11 @@ async function post(url: string, origin: string, headers: Record<string, string>
   return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
 }
 
-const list = (v: unknown) => String(v ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+const list = (v: unknown) =>
+  String(v ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
 
 describe('CORS for the origins of CXGRAPH_CORS_ORIGINS', () => {
   let t: TestServer | undefined;

@@ -11,7 +11,7 @@ import { useSimulator } from '../support/simulators.js';
 import { ConfigError, loadConfig } from '../../src/app/config.js';
 import { mediaKeyFromEncryptionKey } from '../../src/config/media-links-config.js';
 import { createMediaLinks } from '../../src/security/media-links.js';
-import { createCallJourneySimulator, createNvmSimulator, createPbxSimulator, type CallJourneySimulator, type NvmSimulator, type PbxSimulator } from '../../src/simulators/index.js';
+import { createCallJourneySimulator, createNvmSimulator, createPbxSimulator, type NvmSimulator, type PbxSimulator } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 import { connectPbxUser, startWithPbx } from '../support/pbx.js';
 import { startJwtIssuer } from './jwt-issuer.js';
@@ -20,7 +20,8 @@ const SECRET = 'router-secret-Zq7w1v9KpL3mN8xR';
 const PUBLIC = 'https://cx.example.com';
 const KEY = randomBytes(32);
 const ROUTER = { 'x-router-secret': SECRET };
-const NVM_CALLS = '{ calls(provider: NEWVOICEMEDIA, from: "2024-05-01T00:00:00Z", to: "2024-05-08T00:00:00Z", first: 3) { nodes { id media { key downloadUrl } } } }';
+const NVM_CALLS =
+  '{ calls(provider: NEWVOICEMEDIA, from: "2024-05-01T00:00:00Z", to: "2024-05-08T00:00:00Z", first: 3) { nodes { id media { key downloadUrl } } } }';
 const PBX_CALLS = '{ calls(provider: PBX, from: "2024-05-01T00:00:00Z", to: "2024-05-02T00:00:00Z", first: 3) { nodes { id media { key downloadUrl } } } }';
 
 type Media = { id: string; key: string; downloadUrl: string };
@@ -76,11 +77,14 @@ describe('downloadUrl', () => {
     // A raw request, so the Host header is exactly what a client chose.
     const body = await new Promise<string>((resolve, reject) => {
       const u = new URL(t.url);
-      const req = request({ host: u.hostname, port: u.port, method: 'POST', path: '/', headers: { host: 'evil.example', 'content-type': 'application/json', ...ROUTER } }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve(text));
-      });
+      const req = request(
+        { host: u.hostname, port: u.port, method: 'POST', path: '/', headers: { host: 'evil.example', 'content-type': 'application/json', ...ROUTER } },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve(text));
+        },
+      );
       req.on('error', reject);
       req.end(JSON.stringify({ query: NVM_CALLS }));
     });
@@ -169,7 +173,9 @@ describe('a link that does not verify is 403 before any request to the platform'
     const otherPath = `/media/nvm/${encodeURIComponent(otherNvm.id)}/${encodeURIComponent(otherNvm.key)}`;
     await expectRefused(`${t.url}${otherPath}${nvmLink.search}`);
     await expectRefused(`${t.url}${pbxLink.pathname}${nvmLink.search}`);
-    await expectRefused(`${t.url}${nvmLink.pathname.replace(/\/media\/nvm\/([^/]+)/, (_, guid: string) => `/media/nvm/${guid.toUpperCase()}`)}${nvmLink.search}`);
+    await expectRefused(
+      `${t.url}${nvmLink.pathname.replace(/\/media\/nvm\/([^/]+)/, (_, guid: string) => `/media/nvm/${guid.toUpperCase()}`)}${nvmLink.search}`,
+    );
     await expectRefused(`${t.url}${nvmLink.pathname}/${nvmLink.search}`);
     expect(nvmRequests() + pbxRequests()).toBe(0);
   });

@@ -21,14 +21,14 @@ const ROUTER_SECRET = `router-${randomBytes(18).toString('base64url')}`;
 const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 const SECRET_ENV = /SECRET|PASSWORD|API_KEY|ENCRYPTION_KEYS/;
 
-
 /** Answers a request in the platform's place (a hostile upstream), or undefined to let the platform answer. */
 type Impostor = (url: string, init: RequestInit) => Response | undefined;
 
 /** Everything secret seen on the wire between cxgraph and the upstreams, from both directions. */
 class TrafficRecorder {
   readonly values = new Set<string>();
-  private static readonly KEYS = /^(access_token|refresh_token|id_token|client_secret|clientSecret|secret|password|api_key|apiKey|token|code|code_verifier|assertion)$/;
+  private static readonly KEYS =
+    /^(access_token|refresh_token|id_token|client_secret|clientSecret|secret|password|api_key|apiKey|token|code|code_verifier|assertion)$/;
 
   constructor(private readonly impostor?: Impostor) {}
 
@@ -80,7 +80,14 @@ async function startRun(env: Record<string, string>, port = 0, impostor?: Impost
   const logs = new LogCapture('trace');
   const traffic = new TrafficRecorder(impostor);
   const redis: Record<string, string> = HAS_REDIS ? { REDIS_URL, CXGRAPH_REDIS_PREFIX: uniqueNamespace() } : {};
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'trace', CXGRAPH_ENCRYPTION_KEYS: ENCRYPTION_KEY, CXGRAPH_ROUTER_SECRET: ROUTER_SECRET, ...redis, ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'trace',
+    CXGRAPH_ENCRYPTION_KEYS: ENCRYPTION_KEY,
+    CXGRAPH_ROUTER_SECRET: ROUTER_SECRET,
+    ...redis,
+    ...env,
+  });
   const server = await createServer(config, { logger: logs.logger, fetch: traffic.fetch });
   const url = await server.listen(port, '127.0.0.1');
   return { server, url, logs, traffic };
@@ -105,7 +112,12 @@ describe('no secret, token, code or state in any log line or response', () => {
     });
     const raw = await res.text();
     responses.push(raw);
-    return { status: res.status, raw, body: JSON.parse(raw) as { data?: Record<string, any> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] } };
+    return {
+      status: res.status,
+      raw,
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any query's data, read by paths below
+      body: JSON.parse(raw) as { data?: Record<string, any> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] },
+    };
   };
 
   const get = async (url: string, headers: Record<string, string> = {}) => {
@@ -129,7 +141,12 @@ describe('no secret, token, code or state in any log line or response', () => {
   };
 
   const known = SAMPLE_RECORDINGS[0]!;
-  const KEYS = [known, { ...known, filename: 'missing.wav' }].map((r) => ({ company: r.company, organisation: r.organisation, folder: r.folder, filename: r.filename }));
+  const KEYS = [known, { ...known, filename: 'missing.wav' }].map((r) => ({
+    company: r.company,
+    organisation: r.organisation,
+    folder: r.folder,
+    filename: r.filename,
+  }));
   const WEEK = { from: '2024-05-01T00:00:00Z', to: '2024-05-07T00:00:00Z' };
   const CALLS = `query ($p: Provider!, $from: DateTime!, $to: DateTime!) { calls(provider: $p, from: $from, to: $to, first: 5) {
     nodes { id from to agents { id name } media { key kind downloadUrl } } pageInfo { endCursor } } }`;
@@ -143,8 +160,14 @@ describe('no secret, token, code or state in any log line or response', () => {
       agents: await gql(run, '{ agents(provider: NEWVOICEMEDIA) { id name user { id email } } }'),
       availability: await gql(run, '{ agentAvailability(skillNames: ["French"]) { ready away } }'),
       nvmCalls: await gql(run, CALLS, { p: 'NEWVOICEMEDIA', ...WEEK }),
-      agentCall: await gql(run, 'mutation { startAgentCall(agentName: "alice", destination: "+15550100199", tenantDomain: "acme.cx.example.com") { accepted callId message } }'),
-      queueCall: await gql(run, 'mutation { startQueueCallback(queueName: "support", destination: "+15550100123", tenantDomain: "acme.cx.example.com") { accepted callId } }'),
+      agentCall: await gql(
+        run,
+        'mutation { startAgentCall(agentName: "alice", destination: "+15550100199", tenantDomain: "acme.cx.example.com") { accepted callId message } }',
+      ),
+      queueCall: await gql(
+        run,
+        'mutation { startQueueCallback(queueName: "support", destination: "+15550100123", tenantDomain: "acme.cx.example.com") { accepted callId } }',
+      ),
       providers: await gql(run, '{ providers { provider status tokenExpiresAt lastError } }'),
     };
     const media = (out.nvmCalls.body.data?.calls?.nodes ?? []).flatMap((n: { media: { downloadUrl: string }[] }) => n.media)[0];
@@ -185,7 +208,10 @@ describe('no secret, token, code or state in any log line or response', () => {
   });
 
   const hostile: Run[] = [];
-  const configuredSecrets = (env: Record<string, string>) => Object.entries(env).filter(([k]) => SECRET_ENV.test(k)).map(([, v]) => v);
+  const configuredSecrets = (env: Record<string, string>) =>
+    Object.entries(env)
+      .filter(([k]) => SECRET_ENV.test(k))
+      .map(([, v]) => v);
   const leaks = (text: string, values: Iterable<string>) => [...values].filter((v) => text.includes(v)).map((v) => `${v.slice(0, 6)}…(${v.length})`);
 
   it('runs every provider, revokes every token, runs again, and fails with wrong credentials — leaking nothing', async () => {
@@ -215,11 +241,15 @@ describe('no secret, token, code or state in any log line or response', () => {
     sims.pbx.revokeTrustedApp(sims.pbx.trustedApps().find((a) => a.userId === 20)!.clientId);
     expect((await gql(main, '{ agents(provider: PBX) { id } }')).body.errors).toBeUndefined(); // client2 still answers
     const reauth = await gql(main, '{ pbxAccounts { id status } }');
-    expect(reauth.body.data!.pbxAccounts).toEqual([{ id: '20', status: 'NEEDS_REAUTHORIZATION' }, { id: '30', status: 'CONNECTED' }]);
+    expect(reauth.body.data!.pbxAccounts).toEqual([
+      { id: '20', status: 'NEEDS_REAUTHORIZATION' },
+      { id: '30', status: 'CONNECTED' },
+    ]);
 
     // 3. Wrong credentials everywhere (CloudCX with a wrong API key: the platform echoes a refused key).
     const wrongEnv: Record<string, string> = { ...sims.env, CXGRAPH_AUTH: 'router-secret' };
-    for (const k of ['CALLJOURNEY_CLIENT_SECRET', 'SANGOMA_CLIENT_SECRET', 'NVM_CLIENT_SECRET', 'PBX_CLIENT_SECRET']) wrongEnv[k] = `wrong-${k}-${randomBytes(9).toString('hex')}`;
+    for (const k of ['CALLJOURNEY_CLIENT_SECRET', 'SANGOMA_CLIENT_SECRET', 'NVM_CLIENT_SECRET', 'PBX_CLIENT_SECRET'])
+      wrongEnv[k] = `wrong-${k}-${randomBytes(9).toString('hex')}`;
     for (const k of ['CLOUDCX_CLIENT_ID', 'CLOUDCX_CLIENT_SECRET', 'CLOUDCX_USERNAME', 'CLOUDCX_PASSWORD']) delete wrongEnv[k];
     wrongEnv.CLOUDCX_API_KEY = `wrong-key-${randomBytes(12).toString('hex')}`;
     wrong = await startRun(wrongEnv);
@@ -234,7 +264,11 @@ describe('no secret, token, code or state in any log line or response', () => {
 
     // What may never appear.
     const configured = [sims.env, wrongEnv]
-      .flatMap((env) => Object.entries(env).filter(([k]) => SECRET_ENV.test(k)).map(([, v]) => v))
+      .flatMap((env) =>
+        Object.entries(env)
+          .filter(([k]) => SECRET_ENV.test(k))
+          .map(([, v]) => v),
+      )
       .concat([ROUTER_SECRET, ENCRYPTION_KEY]);
     const upstream = [...main.traffic.values, ...wrong.traffic.values];
     const secrets = [...new Set([...configured, ...upstream, ...oauthCodes])];
@@ -264,13 +298,22 @@ describe('no secret, token, code or state in any log line or response', () => {
     const echoApi = (url: string, init: RequestInit) => {
       const auth = new Headers(init.headers).get('authorization') ?? '';
       const bare = auth.replace(/^\S+\s+/, '');
-      return json(400, { code: 'E400', message: `Bad request: token ${bare} (header ${auth}) not valid for ${url} ${formOf(init)}`, error: `unknown token ${bare}` });
+      return json(400, {
+        code: 'E400',
+        message: `Bad request: token ${bare} (header ${auth}) not valid for ${url} ${formOf(init)}`,
+        error: `unknown token ${bare}`,
+      });
     };
     const isTokenRequest = (init: RequestInit) => /(^|&)grant_type=/.test(formOf(init));
     // 1. Token endpoints issue opaque tokens (no JWT shape to recognise); every API call is refused with an echo.
     const opaque = await startRun({ ...sims.env, CXGRAPH_AUTH: 'router-secret' }, 0, (url, init) =>
       isTokenRequest(init)
-        ? json(200, { access_token: `opq${randomBytes(20).toString('hex')}`, token_type: 'Bearer', expires_in: 3600, refresh_token: `opqr${randomBytes(20).toString('hex')}` })
+        ? json(200, {
+            access_token: `opq${randomBytes(20).toString('hex')}`,
+            token_type: 'Bearer',
+            expires_in: 3600,
+            refresh_token: `opqr${randomBytes(20).toString('hex')}`,
+          })
         : echoApi(url, init),
     );
     hostile.push(opaque);

@@ -20,7 +20,11 @@ import { createContext } from '../../src/graphql/context.js';
 import { HAS_REDIS, REDIS_URL, uniqueNamespace } from '../support/redis.js';
 
 const MANIFEST = fileURLToPath(new URL('../../examples/web/persisted-query-manifest.json', import.meta.url));
-const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as { format: string; version: number; operations: { id: string; name: string; type: string; body: string }[] };
+const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as {
+  format: string;
+  version: number;
+  operations: { id: string; name: string; type: string; body: string }[];
+};
 const op = (name: string) => manifest.operations.find((o) => o.name === name)!;
 const SECRET = 'router-secret-persisted-Q9v2LmX7';
 const ARBITRARY = '{ users(provider: CLOUDCX, pageSize: 500) { nodes { email phoneNumber } } }';
@@ -45,14 +49,28 @@ beforeEach(() => {
 
 async function post(t: TestServer, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${t.url}/`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] } };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type'),
+    body: (await res.json()) as { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] },
+  };
 }
 const byId = (id: string, variables?: Record<string, unknown>) => ({ variables, extensions: { persistedQuery: { version: 1, sha256Hash: id } } });
 
 describe('the manifest the reference app builds', () => {
   it('is an Apollo persisted query manifest whose ids are the SHA-256 of the bodies', async () => {
     expect(manifest).toMatchObject({ format: 'apollo-persisted-query-manifest', version: 1 });
-    expect(manifest.operations.map((o) => o.name)).toEqual(['AgentAvailability', 'Agents', 'BeginPbxConnection', 'LatestCalls', 'MoreCalls', 'PbxAccounts', 'Platforms', 'StartAgentCall', 'Users']);
+    expect(manifest.operations.map((o) => o.name)).toEqual([
+      'AgentAvailability',
+      'Agents',
+      'BeginPbxConnection',
+      'LatestCalls',
+      'MoreCalls',
+      'PbxAccounts',
+      'Platforms',
+      'StartAgentCall',
+      'Users',
+    ]);
     const { createHash } = await import('node:crypto');
     for (const o of manifest.operations) {
       expect(o.id).toBe(createHash('sha256').update(o.body).digest('hex'));
@@ -87,7 +105,9 @@ describe('CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true', () => {
   it('refuses any other document with QUERY_NOT_IN_SAFELIST, and no platform hears of it', async () => {
     const r = await post(t, { query: ARBITRARY });
     expect(r.status).toBe(400);
-    expect(r.body.errors).toEqual([{ message: expect.stringContaining('CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true'), extensions: { code: 'QUERY_NOT_IN_SAFELIST' } }]);
+    expect(r.body.errors).toEqual([
+      { message: expect.stringContaining('CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true'), extensions: { code: 'QUERY_NOT_IN_SAFELIST' } },
+    ]);
     expect(r.body.data).toBeUndefined();
     // Apollo Client 4 asks for application/graphql-response+json: the refusal comes in it, as Apollo Server answers.
     const typed = await post(t, { query: ARBITRARY }, { accept: 'application/graphql-response+json, application/json;q=0.9' });
@@ -101,7 +121,10 @@ describe('CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true', () => {
     expect(r.body.errors![0]!.extensions).toEqual({ code: 'PERSISTED_QUERY_NOT_IN_LIST' });
     // APQ registration (id and text together) of an unlisted document is refused the same way.
     const { createHash } = await import('node:crypto');
-    const register = await post(t, { query: ARBITRARY, extensions: { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(ARBITRARY).digest('hex') } } });
+    const register = await post(t, {
+      query: ARBITRARY,
+      extensions: { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(ARBITRARY).digest('hex') } },
+    });
     expect(register.body.errors![0]!.extensions).toEqual({ code: 'PERSISTED_QUERY_NOT_IN_LIST' });
     expect(upstreamRequests()).toBe(0);
   });
@@ -135,7 +158,9 @@ describe('CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true', () => {
     expect(intro.body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
     const smuggled = await post(t, { query: `{ _service { sdl } users(provider: CLOUDCX) { totalCount } }` });
     expect(smuggled.status).toBe(400);
-    const mutation = await post(t, { query: 'mutation { startAgentCall(agentName: "alice", destination: "+15550100199", tenantDomain: "acme.cx.example.com") { accepted } }' });
+    const mutation = await post(t, {
+      query: 'mutation { startAgentCall(agentName: "alice", destination: "+15550100199", tenantDomain: "acme.cx.example.com") { accepted } }',
+    });
     expect(mutation.status).toBe(400);
     expect(upstreamRequests()).toBe(0);
   });
@@ -157,7 +182,13 @@ describe('a mixed fleet on one Redis: a replica without _ONLY registers a docume
     if (!HAS_REDIS) return;
     const ns = uniqueNamespace();
     open = await startServer({ ...sims.env, REDIS_URL, CXGRAPH_REDIS_PREFIX: ns });
-    only = await startServer({ ...sims.env, REDIS_URL, CXGRAPH_REDIS_PREFIX: ns, CXGRAPH_PERSISTED_DOCUMENTS: MANIFEST, CXGRAPH_PERSISTED_DOCUMENTS_ONLY: 'true' });
+    only = await startServer({
+      ...sims.env,
+      REDIS_URL,
+      CXGRAPH_REDIS_PREFIX: ns,
+      CXGRAPH_PERSISTED_DOCUMENTS: MANIFEST,
+      CXGRAPH_PERSISTED_DOCUMENTS_ONLY: 'true',
+    });
     // Registered in the shared cache by the open replica, and readable there by every replica.
     const registered = await post(open, { query: ARBITRARY, extensions: apqExt(sha(ARBITRARY)) });
     expect(registered.status).toBe(200);
@@ -214,7 +245,13 @@ describe('a mixed fleet on one Redis: a replica without _ONLY registers a docume
 describe('CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true behind a router (CXGRAPH_AUTH=router-secret)', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startServer({ ...sims.env, CXGRAPH_PERSISTED_DOCUMENTS: MANIFEST, CXGRAPH_PERSISTED_DOCUMENTS_ONLY: 'true', CXGRAPH_AUTH: 'router-secret', CXGRAPH_ROUTER_SECRET: SECRET });
+    t = await startServer({
+      ...sims.env,
+      CXGRAPH_PERSISTED_DOCUMENTS: MANIFEST,
+      CXGRAPH_PERSISTED_DOCUMENTS_ONLY: 'true',
+      CXGRAPH_AUTH: 'router-secret',
+      CXGRAPH_ROUTER_SECRET: SECRET,
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -279,7 +316,9 @@ describe('start-up checks of the manifest', () => {
   });
 
   it('names the variable and says what is wrong with the file', () => {
-    expect(problem({ CXGRAPH_PERSISTED_DOCUMENTS: join(dir, 'missing.json') })).toMatch(/CXGRAPH_PERSISTED_DOCUMENTS: cannot read .*missing\.json \(no such file\)/);
+    expect(problem({ CXGRAPH_PERSISTED_DOCUMENTS: join(dir, 'missing.json') })).toMatch(
+      /CXGRAPH_PERSISTED_DOCUMENTS: cannot read .*missing\.json \(no such file\)/,
+    );
     expect(problem({ CXGRAPH_PERSISTED_DOCUMENTS: dir })).toMatch(/CXGRAPH_PERSISTED_DOCUMENTS: cannot read .* \(a directory\)/);
     expect(problem({ CXGRAPH_PERSISTED_DOCUMENTS: file('broken.json', '{"format": ') })).toMatch(/CXGRAPH_PERSISTED_DOCUMENTS: .*broken\.json is not JSON/);
     expect(problem({ CXGRAPH_PERSISTED_DOCUMENTS: file('client.json', JSON.stringify({ abc: 'query A { a }' })) })).toMatch(
@@ -288,12 +327,23 @@ describe('start-up checks of the manifest', () => {
     const bad = (operations: unknown) => file('bad.json', JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations }));
     expect(problem({ CXGRAPH_PERSISTED_DOCUMENTS: bad([{ id: 'a', body: 'query { ' }]) })).toMatch(/operation #1 \(a\) is not a GraphQL document/);
     expect(problem({ CXGRAPH_PERSISTED_DOCUMENTS: bad([{ body: '{ a }' }]) })).toMatch(/operation #1 has no "id"/);
-    expect(problem({ CXGRAPH_PERSISTED_DOCUMENTS: bad([{ id: 'a', body: '{ a }' }, { id: 'a', body: '{ b }' }]) })).toMatch(/the id a is listed twice with different bodies/);
-    expect(problem({ CXGRAPH_PERSISTED_DOCUMENTS: file('v2.json', JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 2, operations: [] })) })).toMatch(/expected manifest version 1, got 2/);
+    expect(
+      problem({
+        CXGRAPH_PERSISTED_DOCUMENTS: bad([
+          { id: 'a', body: '{ a }' },
+          { id: 'a', body: '{ b }' },
+        ]),
+      }),
+    ).toMatch(/the id a is listed twice with different bodies/);
+    expect(
+      problem({ CXGRAPH_PERSISTED_DOCUMENTS: file('v2.json', JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 2, operations: [] })) }),
+    ).toMatch(/expected manifest version 1, got 2/);
   });
 
   it('refuses _ONLY without a manifest, and a value that is not true or false', () => {
     expect(problem({ CXGRAPH_PERSISTED_DOCUMENTS_ONLY: 'true' })).toMatch(/CXGRAPH_PERSISTED_DOCUMENTS_ONLY: true needs CXGRAPH_PERSISTED_DOCUMENTS/);
-    expect(problem({ CXGRAPH_PERSISTED_DOCUMENTS: MANIFEST, CXGRAPH_PERSISTED_DOCUMENTS_ONLY: 'yes' })).toMatch(/CXGRAPH_PERSISTED_DOCUMENTS_ONLY: expected one of true, false/);
+    expect(problem({ CXGRAPH_PERSISTED_DOCUMENTS: MANIFEST, CXGRAPH_PERSISTED_DOCUMENTS_ONLY: 'yes' })).toMatch(
+      /CXGRAPH_PERSISTED_DOCUMENTS_ONLY: expected one of true, false/,
+    );
   });
 });

@@ -76,7 +76,8 @@ describe('with the default limits', () => {
 
   it('an operation costing more than 10000 is refused before any upstream call, literal sizes or variables', async () => {
     resetCounts();
-    const pages = (size: string) => `{ ${Array.from({ length: 10 }, (_, i) => `u${i}: users(provider: CLOUDCX, pageSize: ${size}) { nodes { id name email } }`).join(' ')} }`;
+    const pages = (size: string) =>
+      `{ ${Array.from({ length: 10 }, (_, i) => `u${i}: users(provider: CLOUDCX, pageSize: ${size}) { nodes { id name email } }`).join(' ')} }`;
     expectLimit(await t.gql(pages('500')), 'CXGRAPH_MAX_COST', 'costs 15020', 'limit of 10000');
     const viaVariables = `query ($n: Int) { ${Array.from({ length: 10 }, (_, i) => `u${i}: users(provider: CLOUDCX, pageSize: $n) { nodes { id name email } }`).join(' ')} }`;
     expectLimit(await t.gql(viaVariables, { n: 500 }), 'CXGRAPH_MAX_COST', 'costs 15020');
@@ -99,7 +100,10 @@ describe('with the default limits', () => {
     expect(page.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'pageSize' });
     expect(counts()).toEqual({});
     // A full legitimate batch is within the default cost.
-    const full = await t.gql<{ recordings: unknown[] }>('query ($keys: [RecordingKey!]!) { recordings(keys: $keys) { company organisation folder filename exists callId } }', { keys: keys.slice(0, 500) });
+    const full = await t.gql<{ recordings: unknown[] }>(
+      'query ($keys: [RecordingKey!]!) { recordings(keys: $keys) { company organisation folder filename exists callId } }',
+      { keys: keys.slice(0, 500) },
+    );
     expect(full.errors).toBeUndefined();
     expect(full.data!.recordings).toHaveLength(500);
   });
@@ -110,7 +114,7 @@ describe('with the default limits', () => {
     const r = await t.gql(query);
     expect(r.status).toBe(400);
     expect(r.errors![0]!.extensions!.code).toBe('GRAPHQL_PARSE_FAILED');
-    expect(r.errors![0]!.message).toMatch(/more that 20000 tokens/) // graphql-js wording;
+    expect(r.errors![0]!.message).toMatch(/more that 20000 tokens/); // graphql-js wording;
     expect(counts()).toEqual({});
   });
 
@@ -128,7 +132,9 @@ describe('with the default limits', () => {
     const query = `{ providers { provider } } # ${'x'.repeat(1024 * 1024)}`;
     const res = await fetch(`${t.url}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
     expect(res.status).toBe(413);
-    expect(await res.json()).toEqual({ errors: [{ message: 'Request body larger than 1048576 bytes (CXGRAPH_MAX_BODY_BYTES)', extensions: { code: 'BAD_USER_INPUT' } }] });
+    expect(await res.json()).toEqual({
+      errors: [{ message: 'Request body larger than 1048576 bytes (CXGRAPH_MAX_BODY_BYTES)', extensions: { code: 'BAD_USER_INPUT' } }],
+    });
     expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
   });
 
@@ -138,7 +144,11 @@ describe('with the default limits', () => {
     expect(get.status).toBe(400);
     expect(await get.text()).toContain('Cross-Site Request Forgery');
     for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
-      const res = await fetch(`${t.url}/`, { method: 'POST', headers: { 'content-type': contentType }, body: JSON.stringify({ query: '{ providers { provider } }' }) });
+      const res = await fetch(`${t.url}/`, {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body: JSON.stringify({ query: '{ providers { provider } }' }),
+      });
       expect(res.status, contentType).toBe(400);
       expect(await res.text(), contentType).toContain('Cross-Site Request Forgery');
     }
@@ -178,9 +188,12 @@ describe('with tight limits', () => {
     const sdl = await t.gql<{ _service: { sdl: string } }>('{ _service { sdl } }');
     expect(sdl.errors).toBeUndefined();
     expect(sdl.data!._service.sdl).toContain('@key');
-    const entities = await t.gql<{ _entities: unknown[] }>('query ($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Recording { exists } } }', {
-      r: [{ __typename: 'Recording', ...KEY }],
-    });
+    const entities = await t.gql<{ _entities: unknown[] }>(
+      'query ($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Recording { exists } } }',
+      {
+        r: [{ __typename: 'Recording', ...KEY }],
+      },
+    );
     expect(entities.errors).toBeUndefined();
     expect(entities.data!._entities).toEqual([{ __typename: 'Recording', exists: true }]);
   });
@@ -200,8 +213,14 @@ describe('with tight limits', () => {
   it('cost: the schema default page size counts, __typename is free, and variables decide', async () => {
     // users' default pageSize is 25: 1 + 1 + 25 × 2 = 52.
     expectLimit(await t.gql('{ users(provider: CLOUDCX) { nodes { id name } } }'), 'CXGRAPH_MAX_COST', 'costs 52', 'limit of 40');
-    expect((await t.gql('query ($n: Int) { users(provider: CLOUDCX, pageSize: $n) { __typename nodes { __typename id name } } }', { n: 19 })).errors).toBeUndefined();
-    expectLimit(await t.gql('query ($n: Int = 19) { users(provider: CLOUDCX, pageSize: $n) { nodes { id name } } }', { n: 20 }), 'CXGRAPH_MAX_COST', 'costs 42');
+    expect(
+      (await t.gql('query ($n: Int) { users(provider: CLOUDCX, pageSize: $n) { __typename nodes { __typename id name } } }', { n: 19 })).errors,
+    ).toBeUndefined();
+    expectLimit(
+      await t.gql('query ($n: Int = 19) { users(provider: CLOUDCX, pageSize: $n) { nodes { id name } } }', { n: 20 }),
+      'CXGRAPH_MAX_COST',
+      'costs 42',
+    );
   });
 
   it('the body limit is configurable', async () => {
@@ -271,8 +290,12 @@ describe('the depth and alias rules on their own', () => {
   /** `{ a { a { … b } } }` built as an AST: deeper than graphql-js's parser (a recursive descent) would accept. */
   function nested(levels: number): DocumentNode {
     let field: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: 'b' } };
-    for (let i = 0; i < levels; i++) field = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: 'a' }, selectionSet: { kind: Kind.SELECTION_SET, selections: [field] } };
-    return { kind: Kind.DOCUMENT, definitions: [{ kind: Kind.OPERATION_DEFINITION, operation: 'query' as never, selectionSet: { kind: Kind.SELECTION_SET, selections: [field] } }] };
+    for (let i = 0; i < levels; i++)
+      field = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: 'a' }, selectionSet: { kind: Kind.SELECTION_SET, selections: [field] } };
+    return {
+      kind: Kind.DOCUMENT,
+      definitions: [{ kind: Kind.OPERATION_DEFINITION, operation: 'query' as never, selectionSet: { kind: Kind.SELECTION_SET, selections: [field] } }],
+    };
   }
 
   it('a selection nested past what armor can recurse through is reported as over the limit, not thrown', () => {

@@ -81,7 +81,8 @@ describe('the rules come from the schema', () => {
 
 describe('CXGRAPH_AUTH=jwt: cxgraph enforces the scopes itself', () => {
   let t: TestServer;
-  const as = async (query: string, claims: Record<string, unknown> = {}, variables?: Record<string, unknown>) => t.gql(query, variables, { authorization: `Bearer ${await idp.sign(claims)}` });
+  const as = async (query: string, claims: Record<string, unknown> = {}, variables?: Record<string, unknown>) =>
+    t.gql(query, variables, { authorization: `Bearer ${await idp.sign(claims)}` });
 
   beforeAll(async () => {
     t = await startServer({ ...sims.env, ...idp.env() });
@@ -124,7 +125,10 @@ describe('CXGRAPH_AUTH=jwt: cxgraph enforces the scopes itself', () => {
 
   it('each field is judged on its own: one operation gets the field it may have and FORBIDDEN on the other', async () => {
     sims.sangoma.clearCalls();
-    const r = await as(`mutation { call: startAgentCall(agentName: "bob", destination: "+15550100198", tenantDomain: "acme.cx.example.com") { accepted } pbx: beginPbxConnection { state } }`, { scope: 'calls:write' });
+    const r = await as(
+      `mutation { call: startAgentCall(agentName: "bob", destination: "+15550100198", tenantDomain: "acme.cx.example.com") { accepted } pbx: beginPbxConnection { state } }`,
+      { scope: 'calls:write' },
+    );
     expect(r.data).toEqual({ call: { accepted: true }, pbx: null });
     expect(r.errors).toHaveLength(1);
     expect(r.errors![0]).toMatchObject({ path: ['pbx'], extensions: { code: 'FORBIDDEN' } });

@@ -75,7 +75,12 @@ describe('a platform echoing the client secret in other spellings', () => {
 
       // The token is refused (401); the token endpoint then refuses the secret, echoing it back.
       sim.revokeTokens();
-      sim.server.inject({ kind: 'status', route: 'token', status: 401, body: { error: 'invalid_client', error_description: `AADSTS7000215: Invalid client secret provided: ${spelling}. Trace ID: 0f1e` } });
+      sim.server.inject({
+        kind: 'status',
+        route: 'token',
+        status: 401,
+        body: { error: 'invalid_client', error_description: `AADSTS7000215: Invalid client secret provided: ${spelling}. Trace ID: 0f1e` },
+      });
       const refused = await t.gql(ONE, { key: KEY });
       expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'PROVIDER_AUTH_FAILED', oauthError: 'invalid_client' });
       expect(refused.errors![0]!.message).toMatch(/\[redacted\]|upstream text withheld/);

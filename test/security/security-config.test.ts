@@ -14,7 +14,11 @@ function problems(env: Record<string, string>): ConfigError {
 }
 
 const SECRET = 'Zr4x-router-secret-9Hq2Lw';
-const JWT_ENV = { CXGRAPH_JWT_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json', CXGRAPH_JWT_ISSUER: 'https://idp.example.com/', CXGRAPH_JWT_AUDIENCE: 'cxgraph, other' };
+const JWT_ENV = {
+  CXGRAPH_JWT_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
+  CXGRAPH_JWT_ISSUER: 'https://idp.example.com/',
+  CXGRAPH_JWT_AUDIENCE: 'cxgraph, other',
+};
 
 describe('caller authentication configuration', () => {
   it('is off outside production by default, with a warning to log', () => {
@@ -48,11 +52,22 @@ describe('caller authentication configuration', () => {
   });
 
   it('jwt: JWKS URL (https or loopback), issuer and audience are required', () => {
-    expect(loadConfig(JWT_ENV).auth).toEqual({ mode: 'jwt', ...{ jwksUrl: JWT_ENV.CXGRAPH_JWT_JWKS_URL, issuer: JWT_ENV.CXGRAPH_JWT_ISSUER }, audience: ['cxgraph', 'other'], clockToleranceSeconds: 30, maxAgeSeconds: 86_400 });
+    expect(loadConfig(JWT_ENV).auth).toEqual({
+      mode: 'jwt',
+      ...{ jwksUrl: JWT_ENV.CXGRAPH_JWT_JWKS_URL, issuer: JWT_ENV.CXGRAPH_JWT_ISSUER },
+      audience: ['cxgraph', 'other'],
+      clockToleranceSeconds: 30,
+      maxAgeSeconds: 86_400,
+    });
     expect(problems({ CXGRAPH_AUTH: 'jwt' }).problems.map((p) => p.variable)).toEqual(['CXGRAPH_JWT_JWKS_URL', 'CXGRAPH_JWT_ISSUER', 'CXGRAPH_JWT_AUDIENCE']);
     expect(problems({ ...JWT_ENV, CXGRAPH_JWT_JWKS_URL: 'http://idp.example.com/jwks' }).problems[0]!.variable).toBe('CXGRAPH_JWT_JWKS_URL');
-    expect(loadConfig({ ...JWT_ENV, CXGRAPH_JWT_JWKS_URL: 'http://127.0.0.1:9/jwks', CXGRAPH_JWT_CLOCK_TOLERANCE_SECONDS: '0' }).auth).toMatchObject({ jwksUrl: 'http://127.0.0.1:9/jwks', clockToleranceSeconds: 0 });
-    expect(problems({ ...JWT_ENV, CXGRAPH_JWT_MAX_AGE_SECONDS: '1h' }).message).toMatch(/CXGRAPH_JWT_MAX_AGE_SECONDS: expected an integer from 0 to 31536000, got "1h"/);
+    expect(loadConfig({ ...JWT_ENV, CXGRAPH_JWT_JWKS_URL: 'http://127.0.0.1:9/jwks', CXGRAPH_JWT_CLOCK_TOLERANCE_SECONDS: '0' }).auth).toMatchObject({
+      jwksUrl: 'http://127.0.0.1:9/jwks',
+      clockToleranceSeconds: 0,
+    });
+    expect(problems({ ...JWT_ENV, CXGRAPH_JWT_MAX_AGE_SECONDS: '1h' }).message).toMatch(
+      /CXGRAPH_JWT_MAX_AGE_SECONDS: expected an integer from 0 to 31536000, got "1h"/,
+    );
   });
 
   it('reports contradictions: variables of another mode, both modes at once, an unknown mode', () => {
@@ -65,8 +80,24 @@ describe('caller authentication configuration', () => {
 
 describe('request limits configuration', () => {
   it('defaults and overrides', () => {
-    expect(loadConfig({}).requestLimits).toEqual({ maxDepth: 12, maxAliases: 30, maxCost: 10_000, maxBodyBytes: 1024 * 1024, maxTokens: 20_000, maxUpstreamCallsPerRequest: 1000 });
-    expect(loadConfig({ CXGRAPH_MAX_DEPTH: '5', CXGRAPH_MAX_ALIASES: '0', CXGRAPH_MAX_COST: '100', CXGRAPH_MAX_BODY_BYTES: '4096', CXGRAPH_MAX_TOKENS: '500', CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST: '50' }).requestLimits).toEqual({
+    expect(loadConfig({}).requestLimits).toEqual({
+      maxDepth: 12,
+      maxAliases: 30,
+      maxCost: 10_000,
+      maxBodyBytes: 1024 * 1024,
+      maxTokens: 20_000,
+      maxUpstreamCallsPerRequest: 1000,
+    });
+    expect(
+      loadConfig({
+        CXGRAPH_MAX_DEPTH: '5',
+        CXGRAPH_MAX_ALIASES: '0',
+        CXGRAPH_MAX_COST: '100',
+        CXGRAPH_MAX_BODY_BYTES: '4096',
+        CXGRAPH_MAX_TOKENS: '500',
+        CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST: '50',
+      }).requestLimits,
+    ).toEqual({
       maxDepth: 5,
       maxAliases: 0,
       maxCost: 100,
@@ -74,6 +105,8 @@ describe('request limits configuration', () => {
       maxTokens: 500,
       maxUpstreamCallsPerRequest: 50,
     });
-    expect(problems({ CXGRAPH_MAX_DEPTH: '0', CXGRAPH_MAX_BODY_BYTES: '10', CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST: '0' }).problems.map((p) => p.variable)).toEqual(['CXGRAPH_MAX_DEPTH', 'CXGRAPH_MAX_BODY_BYTES', 'CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST']);
+    expect(
+      problems({ CXGRAPH_MAX_DEPTH: '0', CXGRAPH_MAX_BODY_BYTES: '10', CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST: '0' }).problems.map((p) => p.variable),
+    ).toEqual(['CXGRAPH_MAX_DEPTH', 'CXGRAPH_MAX_BODY_BYTES', 'CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST']);
   });
 });

@@ -49,10 +49,12 @@ describe('with the default limits (500 keys per batch, 1000 upstream calls per r
   it('2000 representations behind an inline fragment, or fragments spread in fragments, are refused with no upstream call', async () => {
     const inline = 'query ($r: [_Any!]!) { ... on Query { _entities(representations: $r) { __typename } } }';
     expectRefused(await t.gql(inline, { r: reps(2000) }), 'CXGRAPH_MAX_KEYS_PER_BATCH', 500, 2000);
-    const nested = 'query ($r: [_Any!]!) { ... { ...A } } fragment A on Query { ...B } fragment B on Query { e: _entities(representations: $r) { ... on Recording { exists } } }';
+    const nested =
+      'query ($r: [_Any!]!) { ... { ...A } } fragment A on Query { ...B } fragment B on Query { e: _entities(representations: $r) { ... on Recording { exists } } }';
     expectRefused(await t.gql(nested, { r: reps(2000) }), 'CXGRAPH_MAX_KEYS_PER_BATCH', 500, 2000);
     // The fragment under an alias resolves its representations a second time: 2 × 300 is over 500.
-    const twice = 'query ($r: [_Any!]!) { ...F again: _entities(representations: $r) { ...E } } fragment F on Query { _entities(representations: $r) { ...E } } fragment E on _Entity { __typename }';
+    const twice =
+      'query ($r: [_Any!]!) { ...F again: _entities(representations: $r) { ...E } } fragment F on Query { _entities(representations: $r) { ...E } } fragment E on _Entity { __typename }';
     expectRefused(await t.gql(twice, { r: reps(300) }), 'CXGRAPH_MAX_KEYS_PER_BATCH', 500, 600);
     expect(upstream()).toBe(0);
   });
@@ -60,8 +62,12 @@ describe('with the default limits (500 keys per batch, 1000 upstream calls per r
   it('19 aliases of recordings × 500 distinct keys (9500 checks) are refused by the upstream budget, with no upstream call', async () => {
     const vars = Object.fromEntries(Array.from({ length: 19 }, (_, i) => [`k${i}`, keys(500, `a${i}`)]));
     const doc =
-      `query (${Object.keys(vars).map((k) => `$${k}: [RecordingKey!]!`).join(', ')}) { ` +
-      Object.keys(vars).map((k) => `${k}: recordings(keys: $${k}) { exists }`).join(' ') +
+      `query (${Object.keys(vars)
+        .map((k) => `$${k}: [RecordingKey!]!`)
+        .join(', ')}) { ` +
+      Object.keys(vars)
+        .map((k) => `${k}: recordings(keys: $${k}) { exists }`)
+        .join(' ') +
       ' }';
     const r = await t.gql(doc, vars);
     expectRefused(r, 'CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST', 1000, 9500);
@@ -106,7 +112,8 @@ describe('with a budget of 50 upstream calls per request', () => {
   });
 
   it('counts distinct recording keys, as the per-request loader checks each distinct key once', async () => {
-    const three = 'query ($k: [RecordingKey!]!, $r: [_Any!]!) { a: recordings(keys: $k) { exists } b: recordings(keys: $k) { exists } _entities(representations: $r) { ... on Recording { exists } } }';
+    const three =
+      'query ($k: [RecordingKey!]!, $r: [_Any!]!) { a: recordings(keys: $k) { exists } b: recordings(keys: $k) { exists } _entities(representations: $r) { ... on Recording { exists } } }';
     // The same 40 keys three ways: 40 checks, answered.
     const same = await t.gql(three, { k: keys(40), r: reps(40) });
     expect(same.errors).toBeUndefined();
@@ -118,8 +125,16 @@ describe('with a budget of 50 upstream calls per request', () => {
   });
 
   it('counts literal keys and representations as it counts variables', async () => {
-    const literal = (n: number) => `[${keys(n).map((k) => `{ company: "${k.company}", organisation: "${k.organisation}", folder: "${k.folder}", filename: "${k.filename}" }`).join(', ')}]`;
-    expectRefused(await t.gql(`{ x: recordings(keys: ${literal(30)}) { exists } ...on Query { y: recordings(keys: ${literal(60).replace(/f-/g, 'g-')}) { exists } } }`), 'CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST', 50, 90);
+    const literal = (n: number) =>
+      `[${keys(n)
+        .map((k) => `{ company: "${k.company}", organisation: "${k.organisation}", folder: "${k.folder}", filename: "${k.filename}" }`)
+        .join(', ')}]`;
+    expectRefused(
+      await t.gql(`{ x: recordings(keys: ${literal(30)}) { exists } ...on Query { y: recordings(keys: ${literal(60).replace(/f-/g, 'g-')}) { exists } } }`),
+      'CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST',
+      50,
+      90,
+    );
     expect(upstream()).toBe(0);
   });
 });

@@ -46,10 +46,15 @@ describe('what each resolver calls', () => {
     expect(prefixed.get('CxAgent.name')).toEqual({ oncePerRequest: 'agent lists', calls: 2 });
     expect(prefixed.get('CxRecording.__resolveReference')).toBe('recording-keys');
     const s = subgraphSchema('Cx');
-    const r = count('query ($k: [CxRecordingKey!]!, $r: [_Any!]!) { cxRecordings(keys: $k) { exists } _entities(representations: $r) { ... on CxAgent { user { id } } } }', {
-      k: keys(7),
-      r: [{ __typename: 'CxAgent', provider: 'PBX', id: '1' }],
-    }, s, { ...opts, calls: prefixed });
+    const r = count(
+      'query ($k: [CxRecordingKey!]!, $r: [_Any!]!) { cxRecordings(keys: $k) { exists } _entities(representations: $r) { ... on CxAgent { user { id } } } }',
+      {
+        k: keys(7),
+        r: [{ __typename: 'CxAgent', provider: 'PBX', id: '1' }],
+      },
+      s,
+      { ...opts, calls: prefixed },
+    );
     expect(r).toEqual({ calls: 7 + 2 + 1, representations: 1 });
   });
 });
@@ -60,17 +65,33 @@ describe('the count of one operation', () => {
     const q = `{ calls(provider: NEWVOICEMEDIA, ${WEEK}, first: 100) { nodes { recording(key: { company: "a", organisation: "b", folder: "c" }) { exists } agents { name user { email } } } } }`;
     expect(count(q).calls).toBe(1 + 100 + 2 + 1000);
     // The schema default (first: 50) counts when the argument is left out; free fields cost nothing.
-    expect(count(`{ calls(provider: PBX, ${WEEK}) { nodes { id media { downloadUrl } recording(key: { company: "a", organisation: "b", folder: "c" }) { exists } } pageInfo { endCursor } } }`).calls).toBe(51);
+    expect(
+      count(
+        `{ calls(provider: PBX, ${WEEK}) { nodes { id media { downloadUrl } recording(key: { company: "a", organisation: "b", folder: "c" }) { exists } } pageInfo { endCursor } } }`,
+      ).calls,
+    ).toBe(51);
     expect(count('{ users(provider: CLOUDCX, pageSize: 500) { nodes { id email } } providers { status } pbxAccounts { id } }').calls).toBe(1);
   });
 
   it('counts what graphql-js executes: one response name once, @skip/@include applied, a fragment spread twice once', () => {
     const k = { k: keys(5), j: keys(9) };
-    expect(count('query ($k: [RecordingKey!]!) { recordings(keys: $k) { exists } ...F ...F } fragment F on Query { recordings(keys: $k) { callId } }', k).calls).toBe(5);
-    expect(count('query ($j: [RecordingKey!]!, $no: Boolean = true) { a: recordings(keys: $j) @skip(if: $no) { exists } ... @include(if: false) { b: recordings(keys: $j) { exists } } }', k).calls).toBe(0);
+    expect(
+      count('query ($k: [RecordingKey!]!) { recordings(keys: $k) { exists } ...F ...F } fragment F on Query { recordings(keys: $k) { callId } }', k).calls,
+    ).toBe(5);
+    expect(
+      count(
+        'query ($j: [RecordingKey!]!, $no: Boolean = true) { a: recordings(keys: $j) @skip(if: $no) { exists } ... @include(if: false) { b: recordings(keys: $j) { exists } } }',
+        k,
+      ).calls,
+    ).toBe(0);
     expect(count('query ($j: [RecordingKey!]!, $no: Boolean = true) { a: recordings(keys: $j) @skip(if: $no) { exists } }', { ...k, no: false }).calls).toBe(9);
     // Distinct keys: the loader checks a key once whichever field asks.
-    expect(count('query ($k: [RecordingKey!]!, $j: [RecordingKey!]!) { a: recordings(keys: $k) { exists } b: recordings(keys: $j) { exists } one: recording(key: { company: "x", organisation: "y", folder: "z", filename: "w" }) { exists } }', k).calls).toBe(10);
+    expect(
+      count(
+        'query ($k: [RecordingKey!]!, $j: [RecordingKey!]!) { a: recordings(keys: $k) { exists } b: recordings(keys: $j) { exists } one: recording(key: { company: "x", organisation: "y", folder: "z", filename: "w" }) { exists } }',
+        k,
+      ).calls,
+    ).toBe(10);
   });
 
   it('tells keys apart whatever characters they hold, and counts them all while the total is within the limit', () => {
@@ -101,16 +122,24 @@ describe('the count of one operation', () => {
       'not a representation',
     ];
     // 3 recording keys + 2 users + the agent lists once (2) + 4 × Agent.user; PbxAccount and the rest: none.
-    const r = count('query ($r: [_Any!]!) { _entities(representations: $r) { ... on Recording { exists } ...A } } fragment A on Agent { name user { id } }', { r: reps });
+    const r = count('query ($r: [_Any!]!) { _entities(representations: $r) { ... on Recording { exists } ...A } } fragment A on Agent { name user { id } }', {
+      r: reps,
+    });
     expect(r).toEqual({ calls: 3 + 2 + 2 + 4, representations: 12 });
   });
 
   it('counts a list past what the resolver accepts as the bound (the resolver refuses it before any call)', () => {
     expect(count('query ($k: [RecordingKey!]!) { recordings(keys: $k) { exists } }', { k: keys(600) }).calls).toBe(500);
-    expect(count(`{ calls(provider: PBX, ${WEEK}, first: 5000) { nodes { recording(key: { company: "a", organisation: "b", folder: "c" }) { exists } } } }`).calls).toBe(101);
+    expect(
+      count(`{ calls(provider: PBX, ${WEEK}, first: 5000) { nodes { recording(key: { company: "a", organisation: "b", folder: "c" }) { exists } } } }`).calls,
+    ).toBe(101);
   });
 
   it('mutations count like queries', () => {
-    expect(count('mutation { a: startAgentCall(agentName: "x", destination: "1", tenantDomain: "t") { accepted } b: startQueueCallback(queueName: "q", destination: "1", tenantDomain: "t") { accepted } beginPbxConnection { state } }').calls).toBe(2);
+    expect(
+      count(
+        'mutation { a: startAgentCall(agentName: "x", destination: "1", tenantDomain: "t") { accepted } b: startQueueCallback(queueName: "q", destination: "1", tenantDomain: "t") { accepted } beginPbxConnection { state } }',
+      ).calls,
+    ).toBe(2);
   });
 });

@@ -25,7 +25,11 @@ export interface TestServer {
 }
 
 /** `modules`: the provider module list (PROVIDERS unless a test adds one of its own). */
-export async function startServer(env: Record<string, string | undefined>, deps: CreateServerDeps = {}, modules: readonly ProviderModule[] = PROVIDERS): Promise<TestServer> {
+export async function startServer(
+  env: Record<string, string | undefined>,
+  deps: CreateServerDeps = {},
+  modules: readonly ProviderModule[] = PROVIDERS,
+): Promise<TestServer> {
   const logs = new LogCapture();
   // The shared recording cache is off unless a test turns it on: tests count what reaches the platforms per query.
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug', CXGRAPH_RECORDING_CACHE_TTL_SECONDS: '0', ...env }, modules);

@@ -10,7 +10,6 @@ import { freePort } from './free-port.js';
 import { graphql, type TestServer } from './harness.js';
 import { LogCapture } from './log-capture.js';
 
-
 /** cxgraph with the PBX configured, on a port chosen first so PBX_REDIRECT_URI can name it. */
 export async function startWithPbx(sim: PbxSimulator, env: Record<string, string> = {}, deps: CreateServerDeps = {}): Promise<TestServer> {
   const port = await freePort();

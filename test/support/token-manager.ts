@@ -20,7 +20,15 @@ export function tokenManagerOver(opts: Omit<TokenManagerOptions, 'http'> & { fet
       let c = clients.get(provider);
       if (!c) {
         const policy = ResiliencePolicy.timeLimitOnly(provider, timeoutMs);
-        c = new UpstreamClient(provider, { fetch: opts.fetch, tokens: manager, logger: opts.logger, metrics: opts.metrics, status: opts.status, timeoutMs, policy });
+        c = new UpstreamClient(provider, {
+          fetch: opts.fetch,
+          tokens: manager,
+          logger: opts.logger,
+          metrics: opts.metrics,
+          status: opts.status,
+          timeoutMs,
+          policy,
+        });
         clients.set(provider, c);
       }
       return c;

@@ -49,7 +49,13 @@ describe('tenant isolation (two tenants × two accounts)', () => {
     }
     const path = join(dir, 'accounts.json');
     writeFileSync(path, JSON.stringify({ tenants }));
-    t = await startServer({ CXGRAPH_AUTH: 'router-secret', CXGRAPH_ROUTER_SECRET: ROUTER_SECRET, CXGRAPH_TENANT_HEADER: 'x-tenant-id', CXGRAPH_ACCOUNTS_FILE: path, CXGRAPH_SIMULATORS: 'off' });
+    t = await startServer({
+      CXGRAPH_AUTH: 'router-secret',
+      CXGRAPH_ROUTER_SECRET: ROUTER_SECRET,
+      CXGRAPH_TENANT_HEADER: 'x-tenant-id',
+      CXGRAPH_ACCOUNTS_FILE: path,
+      CXGRAPH_SIMULATORS: 'off',
+    });
   });
 
   afterAll(async () => {
@@ -64,12 +70,11 @@ describe('tenant isolation (two tenants × two accounts)', () => {
     expect(r.errors?.[0]?.message).toContain('names no tenant');
   });
 
-  it('lists only the caller tenant\'s accounts, and one providers row per account', async () => {
-    const r = await t.gql<{ accounts: { provider: string; name: string; isDefault: boolean }[]; providers: { provider: string; account: string; status: string }[] }>(
-      '{ accounts { provider name isDefault } providers { provider account status } }',
-      undefined,
-      as('acme'),
-    );
+  it("lists only the caller tenant's accounts, and one providers row per account", async () => {
+    const r = await t.gql<{
+      accounts: { provider: string; name: string; isDefault: boolean }[];
+      providers: { provider: string; account: string; status: string }[];
+    }>('{ accounts { provider name isDefault } providers { provider account status } }', undefined, as('acme'));
     expect(r.errors).toBeUndefined();
     expect(r.data!.accounts).toEqual([
       { provider: 'NEWVOICEMEDIA', name: 'emea', isDefault: true },
@@ -93,7 +98,7 @@ describe('tenant isolation (two tenants × two accounts)', () => {
     expect(byDefault.data!.users.nodes[0]!.id).toBe('globex-emea-user-0');
   });
 
-  it('an account of another tenant is unknown, and the message names only the caller\'s own accounts', async () => {
+  it("an account of another tenant is unknown, and the message names only the caller's own accounts", async () => {
     const r = await t.gql('{ users(provider: NEWVOICEMEDIA, account: "apac") { nodes { id } } }', undefined, as('acme'));
     expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(r.errors?.[0]?.message).toContain("this tenant's NEWVOICEMEDIA accounts are emea, nam");
@@ -103,14 +108,18 @@ describe('tenant isolation (two tenants × two accounts)', () => {
     expect(none.errors?.[0]?.extensions?.code).toBe('PROVIDER_NOT_CONFIGURED');
   });
 
-  it('_entities by ref resolves within the caller tenant only: a ref naming another tenant\'s account or ids finds nothing', async () => {
+  it("_entities by ref resolves within the caller tenant only: a ref naming another tenant's account or ids finds nothing", async () => {
     const q = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id name ref } } }';
     const own = encodeRef('NEWVOICEMEDIA', 'nam', 'acme-nam-user-1');
     const othersAccount = encodeRef('NEWVOICEMEDIA', 'apac', 'globex-apac-user-1');
     const othersIds = encodeRef('NEWVOICEMEDIA', 'emea', 'globex-emea-user-1');
     const r = await t.gql<{ _entities: ({ id: string; name: string } | null)[] }>(
       q,
-      { r: [own, othersAccount, othersIds, 'not-a-ref'].map((ref) => ({ __typename: 'User', ref })).concat([{ __typename: 'User', provider: 'NEWVOICEMEDIA', id: 'globex-emea-user-2' } as never]) },
+      {
+        r: [own, othersAccount, othersIds, 'not-a-ref']
+          .map((ref) => ({ __typename: 'User', ref }))
+          .concat([{ __typename: 'User', provider: 'NEWVOICEMEDIA', id: 'globex-emea-user-2' } as never]),
+      },
       as('acme'),
     );
     expect(r.data!._entities[0]).toMatchObject({ id: 'acme-nam-user-1', name: 'acme-nam person 1' });
@@ -123,7 +132,11 @@ describe('tenant isolation (two tenants × two accounts)', () => {
       const sim = sims.get(label(tenant, account))!;
       // Every account was used above, each through its own simulator (which accepts only its own client).
       const counts = sim.server.counts();
-      expect(Object.entries(counts).filter(([k]) => /token/i.test(k)).reduce((n, [, v]) => n + v, 0)).toBeGreaterThan(0);
+      expect(
+        Object.entries(counts)
+          .filter(([k]) => /token/i.test(k))
+          .reduce((n, [, v]) => n + v, 0),
+      ).toBeGreaterThan(0);
     }
     expect(t.logs.text).not.toMatch(/(acme|globex)-(emea|nam|apac)-secret/);
   });

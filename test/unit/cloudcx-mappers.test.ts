@@ -36,7 +36,11 @@ describe('CloudCX mappers', () => {
   });
 
   it('treats null roles as none and blank strings as absent', () => {
-    expect(toUser({ ...sample, roles: null, email: '', phoneNumber: '+44 20 7946 0101' })).toMatchObject({ roles: [], email: null, phoneNumber: '+44 20 7946 0101' });
+    expect(toUser({ ...sample, roles: null, email: '', phoneNumber: '+44 20 7946 0101' })).toMatchObject({
+      roles: [],
+      email: null,
+      phoneNumber: '+44 20 7946 0101',
+    });
   });
 
   it('turns the 0-based page number into a 1-based page and takes the totals from the reply', () => {

@@ -36,7 +36,12 @@ describe('PasswordGrant', () => {
 
   it('refreshes with the refresh token and the client credentials, never the password', () => {
     const req = new PasswordGrant(creds).buildRefreshRequest('rt-1');
-    expect(Object.fromEntries(req.body)).toEqual({ grant_type: 'refresh_token', refresh_token: 'rt-1', client_id: creds.clientId, client_secret: creds.clientSecret });
+    expect(Object.fromEntries(req.body)).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: 'rt-1',
+      client_id: creds.clientId,
+      client_secret: creds.clientSecret,
+    });
   });
 
   it('is identified by token URL, client and user — never by a secret', () => {
@@ -57,10 +62,16 @@ describe('PasswordGrant with the token manager', () => {
       const form = Object.fromEntries(new URLSearchParams(String(init.body)));
       requests.push(form);
       if (form.grant_type === 'refresh_token' && refuse.includes(form.refresh_token!)) {
-        return new Response(JSON.stringify({ error: 'invalid_grant', error_description: `Invalid refresh token: ${form.refresh_token}` }), { status: 400, headers: { 'content-type': 'application/json' } });
+        return new Response(JSON.stringify({ error: 'invalid_grant', error_description: `Invalid refresh token: ${form.refresh_token}` }), {
+          status: 400,
+          headers: { 'content-type': 'application/json' },
+        });
       }
       n++;
-      return new Response(JSON.stringify({ access_token: `at-${n}`, token_type: 'Bearer', refresh_token: `rt-${n}`, expires_in: 3599 }), { status: 200, headers: { 'content-type': 'application/json' } });
+      return new Response(JSON.stringify({ access_token: `at-${n}`, token_type: 'Bearer', refresh_token: `rt-${n}`, expires_in: 3599 }), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
     };
     const logs = new LogCapture();
     const store = new MemoryKvStore(new SecretBox([Buffer.alloc(32, 1)]));

@@ -78,6 +78,8 @@ describe('skill names', () => {
   it('empty, blank or comma-holding names are BAD_USER_INPUT naming the field', () => {
     expect(() => validateSkillNames([])).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ field: 'skillNames' }) }));
     expect(() => validateSkillNames(['a', ''])).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ field: 'skillNames[1]' }) }));
-    expect(() => validateSkillNames(['a,b'])).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ field: 'skillNames[0]', code: 'BAD_USER_INPUT' }) }));
+    expect(() => validateSkillNames(['a,b'])).toThrow(
+      expect.objectContaining({ extensions: expect.objectContaining({ field: 'skillNames[0]', code: 'BAD_USER_INPUT' }) }),
+    );
   });
 });

@@ -6,7 +6,10 @@ const to = new Date('2024-05-08T00:00:00Z');
 
 describe('NewVoiceMedia call cursors', () => {
   it('round-trip a position and are opaque URL-safe strings', () => {
-    for (const pos of [{ token: null, offset: 3 }, { token: 'eyJvIjoxMH0+/=', offset: 0 }]) {
+    for (const pos of [
+      { token: null, offset: 3 },
+      { token: 'eyJvIjoxMH0+/=', offset: 0 },
+    ]) {
       const c = encodeCursor(from, to, pos);
       expect(c).toMatch(/^[A-Za-z0-9_-]+$/);
       expect(decodeCursor(c, from, to)).toEqual(pos);
@@ -16,7 +19,9 @@ describe('NewVoiceMedia call cursors', () => {
   it('refuse anything that is not ours with BAD_USER_INPUT on after', () => {
     const forged = Buffer.from(JSON.stringify({ v: 1, f: from.getTime(), t: to.getTime(), c: null, o: -1 })).toString('base64url');
     for (const bad of ['', 'not a cursor', 'e30', forged, 'x'.repeat(5000)]) {
-      expect(() => decodeCursor(bad, from, to)).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'after' }) }));
+      expect(() => decodeCursor(bad, from, to)).toThrow(
+        expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'after' }) }),
+      );
     }
   });
 

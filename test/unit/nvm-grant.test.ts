@@ -3,7 +3,12 @@ import { ScopedClientCredentialsGrant, scopedGrants } from '../../src/auth/grant
 import { cacheKey } from '../../src/auth/token-manager.js';
 import { NVM_SCOPES } from '../../src/providers/nvm/client.js';
 
-const creds = { provider: 'NEWVOICEMEDIA' as const, tokenUrl: 'https://emea.newvoicemedia.com/Auth/connect/token', clientId: 'abcde', clientSecret: 's3cret-12345' };
+const creds = {
+  provider: 'NEWVOICEMEDIA' as const,
+  tokenUrl: 'https://emea.newvoicemedia.com/Auth/connect/token',
+  clientId: 'abcde',
+  clientSecret: 's3cret-12345',
+};
 
 describe('scoped client credentials (NewVoiceMedia)', () => {
   it('asks for exactly one scope with the client id and secret in the form, as the guide shows', () => {

@@ -22,7 +22,14 @@ const interaction: NvmInteraction = {
   direction: 'inbound',
   handlingAgents: [{ id: 'agent-1' }, { id: 42 }, { id: '' }],
   content: [
-    { contentKey: 'rec-1', type: 'callRecording', contentType: 'audio/wav', contentLength: 16044, lastModified: '2024-05-01T08:10:00Z', properties: { fileName: 'recordings/2024/call-0001.wav' } },
+    {
+      contentKey: 'rec-1',
+      type: 'callRecording',
+      contentType: 'audio/wav',
+      contentLength: 16044,
+      lastModified: '2024-05-01T08:10:00Z',
+      properties: { fileName: 'recordings/2024/call-0001.wav' },
+    },
     { contentKey: 'tr 1', type: 'transcript', contentType: 'application/json', contentLength: -1, properties: null },
     { contentKey: '', type: 'attachment' },
   ],
@@ -45,7 +52,14 @@ describe('NewVoiceMedia mappers', () => {
   });
 
   it('turns absent fields into null and an empty role into no role; numeric ids into strings', () => {
-    expect(toUser({ userId: 7, userAccountConfiguration: { role: ' ' } })).toMatchObject({ id: '7', login: null, name: null, email: null, roles: [], active: null });
+    expect(toUser({ userId: 7, userAccountConfiguration: { role: ' ' } })).toMatchObject({
+      id: '7',
+      login: null,
+      name: null,
+      email: null,
+      roles: [],
+      active: null,
+    });
   });
 
   it('an agent is a user whose account acts as agent; its name falls back to the login', () => {
@@ -64,9 +78,17 @@ describe('NewVoiceMedia mappers', () => {
   });
 
   it('maps availability; a missing state counts 0; a non-count is the platform error', () => {
-    expect(toAvailability(['French'], { Ready: 10, Away: 3, 'Extended Away': 0, 'Logged Out': 1 })).toEqual({ skillNames: ['French'], ready: 10, away: 3, extendedAway: 0, loggedOut: 1 });
+    expect(toAvailability(['French'], { Ready: 10, Away: 3, 'Extended Away': 0, 'Logged Out': 1 })).toEqual({
+      skillNames: ['French'],
+      ready: 10,
+      away: 3,
+      extendedAway: 0,
+      loggedOut: 1,
+    });
     expect(toAvailability(['French'], { Ready: 2 })).toEqual({ skillNames: ['French'], ready: 2, away: 0, extendedAway: 0, loggedOut: 0 });
-    expect(() => toAvailability(['French'], { Ready: '2' } as never)).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'PROVIDER_ERROR' }) }));
+    expect(() => toAvailability(['French'], { Ready: '2' } as never)).toThrow(
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'PROVIDER_ERROR' }) }),
+    );
   });
 
   it('maps an interaction to a call: UTC start, direction, parties, agents, media with download paths', () => {
@@ -86,8 +108,22 @@ describe('NewVoiceMedia mappers', () => {
       { provider: 'NEWVOICEMEDIA', id: '42', userId: '42' },
     ]);
     expect(call.media).toEqual([
-      { key: 'rec-1', kind: 'callRecording', contentType: 'audio/wav', contentLength: 16044, filename: 'call-0001.wav', downloadPath: `/media/nvm/${interaction.guid}/rec-1` },
-      { key: 'tr 1', kind: 'transcript', contentType: 'application/json', contentLength: null, filename: null, downloadPath: `/media/nvm/${interaction.guid}/tr%201` },
+      {
+        key: 'rec-1',
+        kind: 'callRecording',
+        contentType: 'audio/wav',
+        contentLength: 16044,
+        filename: 'call-0001.wav',
+        downloadPath: `/media/nvm/${interaction.guid}/rec-1`,
+      },
+      {
+        key: 'tr 1',
+        kind: 'transcript',
+        contentType: 'application/json',
+        contentLength: null,
+        filename: null,
+        downloadPath: `/media/nvm/${interaction.guid}/tr%201`,
+      },
     ]);
   });
 

@@ -13,21 +13,23 @@ describe('operation types the schema lacks', () => {
   });
   afterAll(() => s?.close());
 
-  it.each([
-    ['subscription { x }'],
-    ['subscription OnCall { callStarted { id } }'],
-    ['query Q { providers { provider } } subscription S { x }'],
-  ])('%s is a client error, logged below error level', async (query) => {
-    const before = s.logs.lines.length;
-    const r = await s.gql(query, undefined);
-    expect(r.status).toBe(400);
-    expect(r.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect(r.errors?.[0]?.message).toMatch(/subscription/i);
-    expect(r.raw).not.toContain('stacktrace');
-    const lines = s.logs.json().slice(before);
-    expect(lines.filter((l) => Number(l.level) >= 50), JSON.stringify(lines)).toEqual([]);
-    expect(JSON.stringify(lines)).not.toMatch(/\n\s+at /);
-  });
+  it.each([['subscription { x }'], ['subscription OnCall { callStarted { id } }'], ['query Q { providers { provider } } subscription S { x }']])(
+    '%s is a client error, logged below error level',
+    async (query) => {
+      const before = s.logs.lines.length;
+      const r = await s.gql(query, undefined);
+      expect(r.status).toBe(400);
+      expect(r.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(r.errors?.[0]?.message).toMatch(/subscription/i);
+      expect(r.raw).not.toContain('stacktrace');
+      const lines = s.logs.json().slice(before);
+      expect(
+        lines.filter((l) => Number(l.level) >= 50),
+        JSON.stringify(lines),
+      ).toEqual([]);
+      expect(JSON.stringify(lines)).not.toMatch(/\n\s+at /);
+    },
+  );
 
   it('the same document with the query it holds named still runs that query', async () => {
     const r = await s.gql('query Q { providers { provider } }');

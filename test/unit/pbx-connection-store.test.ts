@@ -213,7 +213,9 @@ describe('connections a replica cannot open', () => {
       expect.objectContaining({ level: 50, key: expect.stringMatching(/:account:20$/), keyId: keyId(k2), reason: 'unknown-key' }),
     ]);
     // b refuses to replace a record it cannot read, whether a reconnection or a refusal mark.
-    await expect(b.save(record('20', { login: 'mallory' }))).rejects.toMatchObject({ extensions: { code: 'PROVIDER_UNAVAILABLE', provider: 'PBX', accountId: '20' } });
+    await expect(b.save(record('20', { login: 'mallory' }))).rejects.toMatchObject({
+      extensions: { code: 'PROVIDER_UNAVAILABLE', provider: 'PBX', accountId: '20' },
+    });
     expect(await b.markNeedsReauthorization('20', 'app-20', 'refused')).toBeUndefined();
     expect((await a.list()).records.map((r) => [r.id, r.login, r.status])).toEqual([
       ['20', 'user-20', 'CONNECTED'],

@@ -40,7 +40,13 @@ describe('PbxAuthorizationCodeGrant', () => {
   });
 
   it('is keyed by the consent attempt, never by the code or the secret', () => {
-    expect(grant.identity).toEqual({ provider: 'PBX', tokenUrl: TOKEN_URL, clientId: 'a80f1e618ddd4d4584e2bd48fd404194', scope: 'all', subject: 'consent:abc123' });
+    expect(grant.identity).toEqual({
+      provider: 'PBX',
+      tokenUrl: TOKEN_URL,
+      clientId: 'a80f1e618ddd4d4584e2bd48fd404194',
+      scope: 'all',
+      subject: 'consent:abc123',
+    });
     const key = cacheKey(grant.identity);
     expect(key).not.toContain('aIlsm1bCglDGvQKShmJAhHrBhDyshn');
     expect(key).not.toContain('a2423941f5be408c998d5f7207570990');
@@ -48,7 +54,13 @@ describe('PbxAuthorizationCodeGrant', () => {
 
   it('reads the documented response, keeping the refresh token, and assumes 3600 s without expires_in', () => {
     const t = grant.processResponse({ access_token: 'pyt4ZUcLWc2FP3t10OJUN2N4Xh2qes', token_type: 'Bearer', refresh_token: 'r-2' }, 1_000);
-    expect(t).toMatchObject({ accessToken: 'pyt4ZUcLWc2FP3t10OJUN2N4Xh2qes', tokenType: 'Bearer', refreshToken: 'r-2', obtainedAt: 1_000, expiresAt: 1_000 + 3_600_000 });
+    expect(t).toMatchObject({
+      accessToken: 'pyt4ZUcLWc2FP3t10OJUN2N4Xh2qes',
+      tokenType: 'Bearer',
+      refreshToken: 'r-2',
+      obtainedAt: 1_000,
+      expiresAt: 1_000 + 3_600_000,
+    });
     expect(grant.processResponse({ access_token: 'x', token_type: 'bearer', expires_in: 60 }, 0)).toMatchObject({ tokenType: 'Bearer', expiresAt: 60_000 });
   });
 
@@ -69,7 +81,11 @@ describe('PbxTrustedAppGrant', () => {
   const grant = new PbxTrustedAppGrant({ tokenUrl: TOKEN_URL, accountId: '20', clientId: 'trusted-1', clientSecret: 's3cr3t-trusted' });
 
   it('asks with client_credentials and the trusted app id and secret in the body, without scope', () => {
-    expect(Object.fromEntries(grant.buildRequest().body)).toEqual({ grant_type: 'client_credentials', client_id: 'trusted-1', client_secret: 's3cr3t-trusted' });
+    expect(Object.fromEntries(grant.buildRequest().body)).toEqual({
+      grant_type: 'client_credentials',
+      client_id: 'trusted-1',
+      client_secret: 's3cr3t-trusted',
+    });
   });
 
   it('acts for the account: subject is the account id, renewed before expiry, no refresh path', () => {

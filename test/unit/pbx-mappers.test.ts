@@ -42,9 +42,30 @@ describe('trusted application reply', () => {
 
 describe('user → account', () => {
   it('maps the documented body, with numeric ids as strings and nulls kept', () => {
-    const body = { id: 20, login: 'client1', admin: false, access: 'full', client_id: 12, dealer_id: null, extension_group_id: null, extension_id: 5, timezone: 'Europe/Moscow', extra_params: null };
+    const body = {
+      id: 20,
+      login: 'client1',
+      admin: false,
+      access: 'full',
+      client_id: 12,
+      dealer_id: null,
+      extension_group_id: null,
+      extension_id: 5,
+      timezone: 'Europe/Moscow',
+      extra_params: null,
+    };
     expect(isPbxUser(body)).toBe(true);
-    expect(accountFieldsOf(body)).toEqual({ id: '20', login: 'client1', admin: false, access: 'full', clientId: '12', dealerId: null, extensionGroupId: null, extensionId: '5', timezone: 'Europe/Moscow' });
+    expect(accountFieldsOf(body)).toEqual({
+      id: '20',
+      login: 'client1',
+      admin: false,
+      access: 'full',
+      clientId: '12',
+      dealerId: null,
+      extensionGroupId: null,
+      extensionId: '5',
+      timezone: 'Europe/Moscow',
+    });
     expect(isPbxUser({ login: 'x' })).toBe(false);
     expect(isPbxUser({ id: 1, login: '' })).toBe(false);
   });
@@ -52,7 +73,12 @@ describe('user → account', () => {
 
 describe('extension → agent', () => {
   it('prefers the label, then the name; the user is always null', () => {
-    expect(toAgent({ id: 1201, name: '12*101', type: 'phone', label: 'Anna Petrova' })).toEqual({ provider: 'PBX', id: '1201', name: 'Anna Petrova', userId: null });
+    expect(toAgent({ id: 1201, name: '12*101', type: 'phone', label: 'Anna Petrova' })).toEqual({
+      provider: 'PBX',
+      id: '1201',
+      name: 'Anna Petrova',
+      userId: null,
+    });
     expect(toAgent({ id: 1203, name: '12*103', type: 'phone', label: '  ' })).toMatchObject({ name: '12*103' });
     expect(toAgent({ id: 9 })).toMatchObject({ id: '9', name: null });
   });
@@ -90,12 +116,30 @@ describe('call history → Call', () => {
 
   it('falls back to init_time_gmt and leaves unknowns null', () => {
     const c = toCall({ call_uuid: 'c-2', init_time_gmt: '2024-05-01 10:00:00' }, '20');
-    expect(c).toMatchObject({ startTime: '2024-05-01T10:00:00.000Z', from: null, to: null, durationSeconds: null, agents: [], media: [], direction: 'INTERNAL' });
+    expect(c).toMatchObject({
+      startTime: '2024-05-01T10:00:00.000Z',
+      from: null,
+      to: null,
+      durationSeconds: null,
+      agents: [],
+      media: [],
+      direction: 'INTERNAL',
+    });
   });
 
   it('maps flow values to directions; what the platform does not state is INTERNAL (schema)', () => {
     expect(['in', 'incoming', 'Inbound', 'out', 'outgoing', 'OUTBOUND', 'internal', 'local', '', undefined, 42].map(directionOf)).toEqual([
-      'INBOUND', 'INBOUND', 'INBOUND', 'OUTBOUND', 'OUTBOUND', 'OUTBOUND', 'INTERNAL', 'INTERNAL', 'INTERNAL', 'INTERNAL', 'INTERNAL',
+      'INBOUND',
+      'INBOUND',
+      'INBOUND',
+      'OUTBOUND',
+      'OUTBOUND',
+      'OUTBOUND',
+      'INTERNAL',
+      'INTERNAL',
+      'INTERNAL',
+      'INTERNAL',
+      'INTERNAL',
     ]);
   });
 });

@@ -6,7 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { storeKey } from '../../src/providers/calljourney/recording-cache.js';
 
 const FILE = { company: 'acme', organisation: 'sales', folder: '2024-05', filename: 'call-1.wav' };
-const ACCOUNT = { tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', clientId: 'c1d2e3f4-0000-4000-8000-000000000001', baseUrl: 'https://platform.calljourney.com' };
+const ACCOUNT = {
+  tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+  clientId: 'c1d2e3f4-0000-4000-8000-000000000001',
+  baseUrl: 'https://platform.calljourney.com',
+};
 
 describe('recording cache key', () => {
   it('differs when only the tenant, only the client or only the base URL differs', () => {

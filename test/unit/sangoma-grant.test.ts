@@ -60,7 +60,13 @@ async function until(cond: () => boolean, ms = 1000): Promise<void> {
 
 describe('BasicClientCredentialsGrant', () => {
   it('authenticates with HTTP Basic only and sends the scopes joined by one space', () => {
-    const g = new BasicClientCredentialsGrant({ provider: 'SANGOMA', tokenUrl: 'https://auth.example/oauth/token', clientId: 'my id', clientSecret: 's:e&c', scopes: ['cx.agent-calls', 'cx.queue-calls'] });
+    const g = new BasicClientCredentialsGrant({
+      provider: 'SANGOMA',
+      tokenUrl: 'https://auth.example/oauth/token',
+      clientId: 'my id',
+      clientSecret: 's:e&c',
+      scopes: ['cx.agent-calls', 'cx.queue-calls'],
+    });
     const req = g.buildRequest();
     expect(req.url).toBe('https://auth.example/oauth/token');
     // RFC 6749 §2.3.1 by default: each part form-encoded before base64.
@@ -69,13 +75,26 @@ describe('BasicClientCredentialsGrant', () => {
     expect(req.body.toString()).not.toContain('s%3Ae');
   });
 
-  it("as Sangoma documents it, base64(client_id:client_secret) with the values as they are", () => {
-    const g = new BasicClientCredentialsGrant({ provider: 'SANGOMA', tokenUrl: 'https://a/t', clientId: 'my id', clientSecret: 's:e&c+/=%', scopes: ['cx.agent-calls'], basicEncoding: 'raw' });
+  it('as Sangoma documents it, base64(client_id:client_secret) with the values as they are', () => {
+    const g = new BasicClientCredentialsGrant({
+      provider: 'SANGOMA',
+      tokenUrl: 'https://a/t',
+      clientId: 'my id',
+      clientSecret: 's:e&c+/=%',
+      scopes: ['cx.agent-calls'],
+      basicEncoding: 'raw',
+    });
     expect(g.buildRequest().headers.authorization).toBe(`Basic ${Buffer.from('my id:s:e&c+/=%').toString('base64')}`);
   });
 
   it('identifies the token by scope and client, never by secret, and does not renew early by default', () => {
-    const g = new BasicClientCredentialsGrant({ provider: 'SANGOMA', tokenUrl: 'https://a/t', clientId: 'id', clientSecret: 'top-secret', scopes: ['cx.queue-calls', 'cx.agent-calls cx.queue-calls'] });
+    const g = new BasicClientCredentialsGrant({
+      provider: 'SANGOMA',
+      tokenUrl: 'https://a/t',
+      clientId: 'id',
+      clientSecret: 'top-secret',
+      scopes: ['cx.queue-calls', 'cx.agent-calls cx.queue-calls'],
+    });
     expect(g.renewBeforeExpiry).toBe(false);
     expect(g.scopes).toEqual(['cx.queue-calls', 'cx.agent-calls']);
     expect(g.identity).toEqual({ provider: 'SANGOMA', tokenUrl: 'https://a/t', clientId: 'id', scope: 'cx.queue-calls cx.agent-calls' });
@@ -83,7 +102,9 @@ describe('BasicClientCredentialsGrant', () => {
   });
 
   it('refuses an empty scope list', () => {
-    expect(() => new BasicClientCredentialsGrant({ provider: 'SANGOMA', tokenUrl: 'https://a/t', clientId: 'id', clientSecret: 's', scopes: [' '] })).toThrow(/at least one scope/);
+    expect(() => new BasicClientCredentialsGrant({ provider: 'SANGOMA', tokenUrl: 'https://a/t', clientId: 'id', clientSecret: 's', scopes: [' '] })).toThrow(
+      /at least one scope/,
+    );
   });
 
   it('gets a token from the simulator that grants both scopes', async () => {

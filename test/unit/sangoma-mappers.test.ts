@@ -4,7 +4,12 @@ import { toCallStart } from '../../src/providers/sangoma/mappers.js';
 
 describe('toCallStart', () => {
   it('maps the shape the simulator answers', () => {
-    expect(toCallStart({ success: true, message: 'Call initiated', call_id: 'c-1' })).toEqual({ provider: 'SANGOMA', accepted: true, callId: 'c-1', message: 'Call initiated' });
+    expect(toCallStart({ success: true, message: 'Call initiated', call_id: 'c-1' })).toEqual({
+      provider: 'SANGOMA',
+      accepted: true,
+      callId: 'c-1',
+      message: 'Call initiated',
+    });
   });
 
   it.each([

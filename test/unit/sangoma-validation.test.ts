@@ -68,12 +68,20 @@ describe('tenantDomain', () => {
     expect(tenantDomain(input)).toBe(out);
   });
 
-  it.each(['', 'https://acme.example.com', 'acme.example.com/path', 'acme.example.com:443', 'acme corp', 'acme_corp.example.com', '-acme.example.com', 'acme..example.com', `${'a'.repeat(64)}.example.com`, 'user@acme.example.com'])(
-    'rejects %j naming tenantDomain',
-    (input) => {
-      expect(fieldOf(() => tenantDomain(input))).toBe('tenantDomain');
-    },
-  );
+  it.each([
+    '',
+    'https://acme.example.com',
+    'acme.example.com/path',
+    'acme.example.com:443',
+    'acme corp',
+    'acme_corp.example.com',
+    '-acme.example.com',
+    'acme..example.com',
+    `${'a'.repeat(64)}.example.com`,
+    'user@acme.example.com',
+  ])('rejects %j naming tenantDomain', (input) => {
+    expect(fieldOf(() => tenantDomain(input))).toBe('tenantDomain');
+  });
 });
 
 describe('validateAgentCall / validateQueueCall', () => {

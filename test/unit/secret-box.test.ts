@@ -7,7 +7,9 @@ function sealedV1(key: Buffer, value: unknown): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   const ct = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
-  return JSON.stringify({ $sealed: { v: 1, k: keyId(key), iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ct: ct.toString('base64') } });
+  return JSON.stringify({
+    $sealed: { v: 1, k: keyId(key), iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ct: ct.toString('base64') },
+  });
 }
 
 describe('SecretBox (AES-256-GCM at rest, bound to the store key)', () => {
@@ -46,9 +48,14 @@ describe('SecretBox (AES-256-GCM at rest, bound to the store key)', () => {
   it('tampered or malformed values are unreadable, never an exception', () => {
     const box = new SecretBox([k1]);
     const sealed = JSON.parse(box.seal(value, KEY)) as { $sealed: { ct: string; tag: string } };
-    expect(box.open(JSON.stringify({ $sealed: { ...sealed.$sealed, ct: Buffer.from('tampered').toString('base64') } }), KEY)).toMatchObject({ ok: false, reason: 'not-authentic' });
+    expect(box.open(JSON.stringify({ $sealed: { ...sealed.$sealed, ct: Buffer.from('tampered').toString('base64') } }), KEY)).toMatchObject({
+      ok: false,
+      reason: 'not-authentic',
+    });
     // A truncated tag is refused (GCM would otherwise check only its first bytes).
-    expect(box.open(JSON.stringify({ $sealed: { ...sealed.$sealed, tag: Buffer.from(sealed.$sealed.tag, 'base64').subarray(0, 4).toString('base64') } }), KEY)).toMatchObject({ ok: false, reason: 'not-authentic' });
+    expect(
+      box.open(JSON.stringify({ $sealed: { ...sealed.$sealed, tag: Buffer.from(sealed.$sealed.tag, 'base64').subarray(0, 4).toString('base64') } }), KEY),
+    ).toMatchObject({ ok: false, reason: 'not-authentic' });
     expect(box.open('not json', KEY)).toEqual({ ok: false, reason: 'malformed' });
     expect(box.open('{"$sealed":{"v":2}}', KEY)).toEqual({ ok: false, reason: 'malformed' });
   });

@@ -35,7 +35,10 @@ function identityProvider() {
       await new Promise((r) => setTimeout(r, 1));
       if (idp.failing) return new Response('{"error":"temporarily_unavailable"}', { status: 503, headers: { 'content-type': 'application/json' } });
       n++;
-      return new Response(JSON.stringify({ access_token: `tok-${n}`, token_type: 'Bearer', expires_in: 40 }), { status: 200, headers: { 'content-type': 'application/json' } });
+      return new Response(JSON.stringify({ access_token: `tok-${n}`, token_type: 'Bearer', expires_in: 40 }), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
     }) as FetchLike,
   };
   return idp;
@@ -132,7 +135,9 @@ describe("background renewals and the provider's breaker", () => {
       req.on('end', () => {
         if (req.url === '/token') {
           hits.token++;
-          return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `tok-${++n}`, token_type: 'Bearer', expires_in: 40 }));
+          return void res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ access_token: `tok-${++n}`, token_type: 'Bearer', expires_in: 40 }));
         }
         hits.api++;
         res.writeHead(502, { 'content-type': 'application/json' }).end('{"message":"bad gateway"}');
@@ -142,7 +147,14 @@ describe("background renewals and the provider's breaker", () => {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     let now = 1_700_000_000_000;
     const http = createHttp({
-      resilience: { connectTimeoutMs: 1_000, maxConcurrentPerProvider: 4, maxQueuedPerProvider: 16, breakerFailures: 2, breakerWindowMs: 30_000, breakerCoolDownMs: 30_000 },
+      resilience: {
+        connectTimeoutMs: 1_000,
+        maxConcurrentPerProvider: 4,
+        maxQueuedPerProvider: 16,
+        breakerFailures: 2,
+        breakerWindowMs: 30_000,
+        breakerCoolDownMs: 30_000,
+      },
       limits: { upstreamTimeoutMs: 1_000, retryAfterCapSeconds: 1 },
       logger: new LogCapture().logger,
       store: new MemoryKvStore(),
@@ -150,11 +162,16 @@ describe("background renewals and the provider's breaker", () => {
       random: () => 0,
     });
     try {
-      const g: Grant = { ...grant(), identity: { ...grant().identity, tokenUrl: `${base}/token` }, buildRequest: () => formRequest(`${base}/token`, { grant_type: 'client_credentials' }) };
+      const g: Grant = {
+        ...grant(),
+        identity: { ...grant().identity, tokenUrl: `${base}/token` },
+        buildRequest: () => formRequest(`${base}/token`, { grant_type: 'client_credentials' }),
+      };
       expect((await http.tokens.getToken(g)).accessToken).toBe('tok-1');
       const client = http.client('CALLJOURNEY');
       // The API fails: two failed requests open the provider's breaker (retries: 3 attempts each).
-      for (let i = 0; i < 2; i++) await client.json({ method: 'GET', url: `${base}/api`, operation: 'GET /api', auth: { grant: g }, idempotent: true }).catch(() => undefined);
+      for (let i = 0; i < 2; i++)
+        await client.json({ method: 'GET', url: `${base}/api`, operation: 'GET /api', auth: { grant: g }, idempotent: true }).catch(() => undefined);
       expect(client.policy.state).toBe('open');
       expect(hits).toEqual({ token: 1, api: 6 });
 

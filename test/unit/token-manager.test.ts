@@ -55,7 +55,8 @@ function grant(opts: Partial<Pick<Grant, 'renewBeforeExpiry'>> & { refresh?: boo
   return {
     identity: { provider: 'CALLJOURNEY', tokenUrl: 'https://login.example/token', clientId: 'app', scope: opts.scope ?? 'api://app/.default' },
     renewBeforeExpiry: opts.renewBeforeExpiry ?? true,
-    buildRequest: opts.primary === false ? undefined : () => formRequest('https://login.example/token', { grant_type: 'client_credentials', client_secret: 's3cret' }),
+    buildRequest:
+      opts.primary === false ? undefined : () => formRequest('https://login.example/token', { grant_type: 'client_credentials', client_secret: 's3cret' }),
     buildRefreshRequest: opts.refresh ? (rt) => formRequest('https://login.example/token', { grant_type: 'refresh_token', refresh_token: rt }) : undefined,
   };
 }
@@ -222,9 +223,17 @@ describe('TokenManager', () => {
   it('maps token endpoint errors to PROVIDER_AUTH_FAILED with the OAuth error code and never the secret', async () => {
     const ep = tokenEndpoint();
     const { tm, logs } = manager(ep, new FakeClock());
-    ep.queue.push({ status: 401, body: { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.', error_codes: [7000215] } });
+    ep.queue.push({
+      status: 401,
+      body: { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.', error_codes: [7000215] },
+    });
     const err = await tm.getToken(grant()).catch((e: unknown) => e);
-    expect(isCxError(err) && err.extensions).toMatchObject({ code: 'PROVIDER_AUTH_FAILED', oauthError: 'invalid_client', providerCode: 'AADSTS7000215', upstreamStatus: 401 });
+    expect(isCxError(err) && err.extensions).toMatchObject({
+      code: 'PROVIDER_AUTH_FAILED',
+      oauthError: 'invalid_client',
+      providerCode: 'AADSTS7000215',
+      upstreamStatus: 401,
+    });
     expect(JSON.stringify(err)).not.toContain('s3cret');
     expect(logs.text).not.toContain('s3cret');
   });
@@ -238,8 +247,14 @@ describe('TokenManager', () => {
     clock.advance(60_000); // past the grant's backoff (token-backoff.test.ts)
     ep.queue.push({ status: 200, body: { token_type: 'Bearer' } });
     await expect(tm.getToken(grant())).rejects.toSatisfy((e: unknown) => isCxError(e) && e.extensions.code === 'PROVIDER_ERROR');
-    const down = tokenManagerOver({ store: new MemoryKvStore(), logger: new LogCapture().logger, fetch: () => Promise.reject(new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } })) });
-    await expect(down.getToken(grant())).rejects.toSatisfy((e: unknown) => isCxError(e) && e.extensions.code === 'PROVIDER_UNAVAILABLE' && e.message.includes('ECONNREFUSED'));
+    const down = tokenManagerOver({
+      store: new MemoryKvStore(),
+      logger: new LogCapture().logger,
+      fetch: () => Promise.reject(new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } })),
+    });
+    await expect(down.getToken(grant())).rejects.toSatisfy(
+      (e: unknown) => isCxError(e) && e.extensions.code === 'PROVIDER_UNAVAILABLE' && e.message.includes('ECONNREFUSED'),
+    );
   });
 
   it('uses the JWT exp when it is earlier than expires_in', async () => {
@@ -279,7 +294,8 @@ function b64(o: unknown): string {
 
 describe('JWTs whose exp has passed on arrival (issue 17 item 6b)', () => {
   /** An unsigned JWT with these times (the token manager reads, never verifies, a token's claims). */
-  const jwt = (claims: Record<string, number>) => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+  const jwt = (claims: Record<string, number>) =>
+    `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
 
   it('when the API refuses such a token (it really was expired), the grant backs off instead of fetching per query', async () => {
     const clock = new FakeClock();
@@ -289,11 +305,21 @@ describe('JWTs whose exp has passed on arrival (issue 17 item 6b)', () => {
       requests++;
       const nowS = Math.floor(clock.now() / 1000);
       // Expired 10 s before it is issued, by the issuer's clock as well as ours.
-      return new Response(JSON.stringify({ access_token: jwt({ iat: nowS - 3610, exp: nowS - 10, n: requests }), token_type: 'Bearer', expires_in: 3600 }), { status: 200, headers: { 'content-type': 'application/json' } });
+      return new Response(JSON.stringify({ access_token: jwt({ iat: nowS - 3610, exp: nowS - 10, n: requests }), token_type: 'Bearer', expires_in: 3600 }), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
     };
     const tm = tokenManagerOver({ store: new MemoryKvStore(), logger: logs.logger, fetch, clock, random: () => 0 });
     const g = grant();
-    const refusedAlways = async () => tm.withToken(g, async () => ({ status: 401 }), (r) => r.status === 401).catch((e: unknown) => e);
+    const refusedAlways = async () =>
+      tm
+        .withToken(
+          g,
+          async () => ({ status: 401 }),
+          (r) => r.status === 401,
+        )
+        .catch((e: unknown) => e);
     for (let i = 0; i < 60; i++) {
       await refusedAlways();
       clock.advance(1_000);

@@ -64,16 +64,22 @@ class Platform {
   }
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): Handler => (_req, res) => void res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Handler =>
+  (_req, res) =>
+    void res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 let issued = 0;
-const tokenOk = (extra: Record<string, unknown> = {}): Handler => json(200, { access_token: `tok-${++issued}`, token_type: 'Bearer', expires_in: 3600, ...extra });
+const tokenOk = (extra: Record<string, unknown> = {}): Handler =>
+  json(200, { access_token: `tok-${++issued}`, token_type: 'Bearer', expires_in: 3600, ...extra });
 /** Writes `chunk` every `everyMs` until the client goes away (no content-length: chunked). */
-const endless = (chunk: string, everyMs = 2): Handler => (_req, res) => {
-  res.writeHead(200, { 'content-type': 'application/json' });
-  res.write('{"items":["');
-  const t = setInterval(() => (res.destroyed ? clearInterval(t) : res.write(chunk)), everyMs);
-  res.on('close', () => clearInterval(t));
-};
+const endless =
+  (chunk: string, everyMs = 2): Handler =>
+  (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"items":["');
+    const t = setInterval(() => (res.destroyed ? clearInterval(t) : res.write(chunk)), everyMs);
+    res.on('close', () => clearInterval(t));
+  };
 /** Headers and the start of a body, then nothing. */
 const stalls: Handler = (_req, res) => {
   res.writeHead(200, { 'content-type': 'application/json' });
@@ -132,7 +138,14 @@ describe.each(['production', 'global'] as const)('the upstream path over the %s 
     logs = new LogCapture();
     status = new ConnectionStatus(['CALLJOURNEY']);
     http = createHttp({
-      resilience: { connectTimeoutMs: 1_000, maxConcurrentPerProvider: 4, maxQueuedPerProvider: 16, breakerFailures, breakerWindowMs: 30_000, breakerCoolDownMs: 300 },
+      resilience: {
+        connectTimeoutMs: 1_000,
+        maxConcurrentPerProvider: 4,
+        maxQueuedPerProvider: 16,
+        breakerFailures,
+        breakerWindowMs: 30_000,
+        breakerCoolDownMs: 300,
+      },
       limits: { upstreamTimeoutMs: TIMEOUT_MS, retryAfterCapSeconds: 1, maxResponseBytes: CAP },
       logger: logs.logger,
       status,
@@ -195,10 +208,14 @@ describe.each(['production', 'global'] as const)('the upstream path over the %s 
 
     // One 503, then tokens: a client-credentials request is sent again; a refresh request is not.
     let first = true;
-    const onceDown: Handler = (req, res, body) => (first ? ((first = false), json(503, {})(req, res, body)) : tokenOk({ refresh_token: 'rt-1', expires_in: 60 })(req, res, body));
+    const onceDown: Handler = (req, res, body) =>
+      first ? ((first = false), json(503, {})(req, res, body)) : tokenOk({ refresh_token: 'rt-1', expires_in: 60 })(req, res, body);
     platform.handlers.set('/token', onceDown);
     platform.hits.clear();
-    const refreshing = grant({ buildRefreshRequest: (rt) => formRequest(`${platform.url}/token`, { grant_type: 'refresh_token', refresh_token: rt }) }, 'password');
+    const refreshing = grant(
+      { buildRefreshRequest: (rt) => formRequest(`${platform.url}/token`, { grant_type: 'refresh_token', refresh_token: rt }) },
+      'password',
+    );
     expect((await http.tokens.getToken(refreshing)).accessToken).toMatch(/^tok-/);
     expect(platform.count('/token')).toBe(2);
     now += 120_000; // expired: renewed with the refresh token
@@ -264,7 +281,9 @@ describe.each(['production', 'global'] as const)('the upstream path over the %s 
     start();
     const client = http.client('CALLJOURNEY');
     platform.handlers.set('/api', stalls);
-    const apiStall = await failure(client.json({ method: 'POST', url: `${platform.url}/api`, operation: 'POST /api', json: { a: 1 }, auth: { none: true }, idempotent: false }));
+    const apiStall = await failure(
+      client.json({ method: 'POST', url: `${platform.url}/api`, operation: 'POST /api', json: { a: 1 }, auth: { none: true }, idempotent: false }),
+    );
     expect(apiStall).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', notSent: false });
     expect(apiStall.message).toContain('timed out');
     platform.handlers.set('/token', stalls);

@@ -63,7 +63,7 @@ describe('upstream fetch', () => {
     expect([missing.status, missing.ok, await missing.text()]).toEqual([404, false, '']);
   });
 
-  it("never follows a redirect itself, whatever init.redirect says: the 3xx is the answer (the client follows, redirects.ts)", async () => {
+  it('never follows a redirect itself, whatever init.redirect says: the 3xx is the answer (the client follows, redirects.ts)', async () => {
     seen.length = 0;
     for (const redirect of ['follow', undefined] as const) {
       const same = await up.fetch(`${a.url}/same`, { method: 'GET', headers: { authorization: 'Bearer t' }, redirect });

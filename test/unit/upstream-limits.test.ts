@@ -190,7 +190,10 @@ describe('Redis round trips and where rate limits are counted', () => {
     const clock = new ManualClock();
     const told: [boolean, number][] = [];
     const l = new RedisLatency({ maxRttMs: 200, clock, onChange: (slow, ms) => told.push([slow, ms]) });
-    for (const ms of [3, 450, 2, 260, 270]) (l.record(ms), void clock.advance(500));
+    for (const ms of [3, 450, 2, 260, 270]) {
+      l.record(ms);
+      void clock.advance(500);
+    }
     expect(l.slow).toBe(false); // a busy moment is not a slow Redis
     l.record(300);
     expect(l.slow).toBe(true);
@@ -199,7 +202,10 @@ describe('Redis round trips and where rate limits are counted', () => {
     expect(l.slow).toBe(true);
     l.record(5);
     expect(l.slow).toBe(false);
-    expect(told).toEqual([[true, 300], [false, 5]]);
+    expect(told).toEqual([
+      [true, 300],
+      [false, 5],
+    ]);
   });
 
   it('samples older than the window do not count', async () => {

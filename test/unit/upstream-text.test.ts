@@ -33,7 +33,8 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
-const json = (res: ServerResponse, status: number, body: unknown) => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+const json = (res: ServerResponse, status: number, body: unknown) =>
+  void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
 /** Secrets of the kind a platform knows: none of them looks like a JWT or sits after "Bearer". */
 const SECRET = 'Qx7!pp/s3cr3t+value=';
@@ -45,7 +46,14 @@ function setup() {
   const logs = new LogCapture('trace');
   const status = new ConnectionStatus(['CLOUDCX', 'SANGOMA']);
   const http: Http = createHttp({
-    resilience: { connectTimeoutMs: 1_000, maxConcurrentPerProvider: 4, maxQueuedPerProvider: 16, breakerFailures: 50, breakerWindowMs: 30_000, breakerCoolDownMs: 300 },
+    resilience: {
+      connectTimeoutMs: 1_000,
+      maxConcurrentPerProvider: 4,
+      maxQueuedPerProvider: 16,
+      breakerFailures: 50,
+      breakerWindowMs: 30_000,
+      breakerCoolDownMs: 300,
+    },
     limits: { upstreamTimeoutMs: 1_000, retryAfterCapSeconds: 1 },
     logger: logs.logger,
     status,
@@ -62,7 +70,10 @@ const passwordGrant = (): Grant => ({
 });
 
 async function failure(p: Promise<unknown>) {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   if (!isCxError(e)) throw new Error(`expected a CxError, got ${String(e)}`);
   return e;
 }
@@ -71,8 +82,12 @@ describe('upstream text in messages, lastError and logs', () => {
   it('an API 400 echoing the opaque bearer token: not in the message, lastError or any log line', async () => {
     const { logs, status, http } = setup();
     handlers.set('/token', (_q, res) => json(res, 200, { access_token: OPAQUE, token_type: 'Bearer', expires_in: 3600, refresh_token: REFRESH }));
-    handlers.set('/api', (req, res) => json(res, 400, { message: `Malformed request: header was ${req.headers.authorization}, token ${OPAQUE} unknown (refresh ${REFRESH})` }));
-    const e = await failure(http.client('CLOUDCX').json({ method: 'GET', url: `${base}/api`, operation: 'GET /api', auth: { grant: passwordGrant() }, idempotent: true }));
+    handlers.set('/api', (req, res) =>
+      json(res, 400, { message: `Malformed request: header was ${req.headers.authorization}, token ${OPAQUE} unknown (refresh ${REFRESH})` }),
+    );
+    const e = await failure(
+      http.client('CLOUDCX').json({ method: 'GET', url: `${base}/api`, operation: 'GET /api', auth: { grant: passwordGrant() }, idempotent: true }),
+    );
     expect(e.extensions).toMatchObject({ code: 'PROVIDER_ERROR', upstreamStatus: 400 });
     expect(e.message).toContain('Malformed request');
     for (const text of [e.message, JSON.stringify(e), status.get('CLOUDCX').lastError ?? '', logs.text]) {
@@ -105,7 +120,8 @@ describe('upstream text in messages, lastError and logs', () => {
     handlers.set('/token', (req, res, body) => {
       const form = new URLSearchParams(body);
       if (form.get('grant_type') === 'password') return json(res, 200, { access_token: `tok-${++n}`, expires_in: 1, refresh_token: REFRESH });
-      if (form.get('grant_type') === 'refresh_token') return json(res, 401, { error: 'invalid_token', error_description: `Invalid refresh token: ${form.get('refresh_token')}` });
+      if (form.get('grant_type') === 'refresh_token')
+        return json(res, 401, { error: 'invalid_token', error_description: `Invalid refresh token: ${form.get('refresh_token')}` });
       const basic = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
       json(res, 401, { error: 'invalid_client', error_description: `Bad client credentials ${basic}` });
     });
@@ -130,13 +146,25 @@ describe('upstream text in messages, lastError and logs', () => {
   it('upstream text is capped in length, and an OAuth error code that is not one is not shown', async () => {
     const long = errorFromResponse({ provider: 'CLOUDCX', operation: 'GET /x', status: 400, body: { message: 'x'.repeat(100_000) } });
     expect(long.message.length).toBeLessThan(300);
-    const odd = errorFromTokenResponse({ provider: 'CLOUDCX', operation: 'the token request', status: 400, body: { error: `client_secret=${SECRET}`, error_codes: [`7000215 ${SECRET}`] } });
+    const odd = errorFromTokenResponse({
+      provider: 'CLOUDCX',
+      operation: 'the token request',
+      status: 400,
+      body: { error: `client_secret=${SECRET}`, error_codes: [`7000215 ${SECRET}`] },
+    });
     expect(JSON.stringify(odd)).not.toContain(SECRET);
     expect(odd.extensions.oauthError).toBeUndefined();
   });
 
   it('credential-looking key=value pairs are scrubbed from any string, known secrets wherever they appear', () => {
-    for (const s of [`client_secret=${SECRET}`, `password: ${PASSWORD}`, `"api_key":"${PASSWORD}"`, `refresh_token=${REFRESH} next`, `x-api-key=${PASSWORD}`, `apikey:${PASSWORD}`]) {
+    for (const s of [
+      `client_secret=${SECRET}`,
+      `password: ${PASSWORD}`,
+      `"api_key":"${PASSWORD}"`,
+      `refresh_token=${REFRESH} next`,
+      `x-api-key=${PASSWORD}`,
+      `apikey:${PASSWORD}`,
+    ]) {
       const out = scrubString(`upstream said ${s}`);
       expect(out, s).not.toContain(PASSWORD);
       expect(out, s).not.toContain(REFRESH);

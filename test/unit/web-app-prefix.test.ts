@@ -15,14 +15,24 @@ import { loadTypeDefs, schemaNaming, servedTypeDefs } from '../../src/graphql/sc
 /** The schema cxgraph serves under `prefix`, built with this test's graphql-js (@apollo/subgraph may load another copy). */
 const served = (prefix: string) => buildASTSchema(servedTypeDefs(prefix), { assumeValidSDL: true });
 
-const documents = Object.entries(generated).filter((e): e is [string, DocumentNode] => e[0].endsWith('Document') && (e[1] as DocumentNode).kind === Kind.DOCUMENT);
+const documents = Object.entries(generated).filter(
+  (e): e is [string, DocumentNode] => e[0].endsWith('Document') && (e[1] as DocumentNode).kind === Kind.DOCUMENT,
+);
 const messages = (errors: readonly GraphQLError[]) => errors.map((e) => e.message);
 
 describe('the web app under a schema prefix', () => {
   it('names types and root fields as cxgraph does', () => {
     const doc = loadTypeDefs();
-    const types = doc.definitions.flatMap((d) => (d.kind !== Kind.SCHEMA_EXTENSION && 'name' in d && d.name && !['Query', 'Mutation'].includes(d.name.value) && d.kind !== Kind.DIRECTIVE_DEFINITION ? [d.name.value] : []));
-    const roots = doc.definitions.flatMap((d) => ((d.kind === Kind.OBJECT_TYPE_EXTENSION || d.kind === Kind.OBJECT_TYPE_DEFINITION) && ['Query', 'Mutation'].includes(d.name.value) ? (d as ObjectTypeDefinitionNode).fields!.map((f) => f.name.value) : []));
+    const types = doc.definitions.flatMap((d) =>
+      d.kind !== Kind.SCHEMA_EXTENSION && 'name' in d && d.name && !['Query', 'Mutation'].includes(d.name.value) && d.kind !== Kind.DIRECTIVE_DEFINITION
+        ? [d.name.value]
+        : [],
+    );
+    const roots = doc.definitions.flatMap((d) =>
+      (d.kind === Kind.OBJECT_TYPE_EXTENSION || d.kind === Kind.OBJECT_TYPE_DEFINITION) && ['Query', 'Mutation'].includes(d.name.value)
+        ? (d as ObjectTypeDefinitionNode).fields!.map((f) => f.name.value)
+        : [],
+    );
     expect(roots).toContain('calls');
     for (const prefix of ['Cx', 'ACME', 'CXGraph', 'A1b']) {
       const ours = schemaNames(prefix);
@@ -52,7 +62,10 @@ describe('the web app under a schema prefix', () => {
   it('codegen against a supergraph URL sees cxgraph as written: the documents as written are valid there', () => {
     const company = parse('type User { id: ID! } type Query { users: [User!]! companyThing: String }');
     const sdl = parse(printSchema(served('Cx')));
-    const supergraphLike = { kind: Kind.DOCUMENT, definitions: [...sdl.definitions.filter((d) => !(d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === 'Query')), ...mergeQuery(sdl, company)] } as DocumentNode;
+    const supergraphLike = {
+      kind: Kind.DOCUMENT,
+      definitions: [...sdl.definitions.filter((d) => !(d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === 'Query')), ...mergeQuery(sdl, company)],
+    } as DocumentNode;
     const schema = buildASTSchema(unprefixed(supergraphLike, 'Cx'));
     expect(schema.getType('CxUser')).toBeUndefined();
     expect(Object.keys(schema.getQueryType()!.getFields())).toContain('calls');
@@ -67,7 +80,8 @@ function doc0(): DocumentNode {
 
 /** One Query type holding both schemas' root fields, as a supergraph's API schema has it. */
 function mergeQuery(a: DocumentNode, b: DocumentNode) {
-  const query = (d: DocumentNode) => d.definitions.find((x): x is ObjectTypeDefinitionNode => x.kind === Kind.OBJECT_TYPE_DEFINITION && x.name.value === 'Query')!;
+  const query = (d: DocumentNode) =>
+    d.definitions.find((x): x is ObjectTypeDefinitionNode => x.kind === Kind.OBJECT_TYPE_DEFINITION && x.name.value === 'Query')!;
   const others = b.definitions.filter((d) => !(d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === 'Query'));
   return [...others, { ...query(a), fields: [...query(a).fields!, ...query(b).fields!] }];
 }

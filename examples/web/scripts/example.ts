@@ -135,12 +135,25 @@ export async function startExample(opts: ExampleOptions = {}): Promise<Example> 
       const company = await startCompanySubgraph(prefix);
       federation.push(company);
       const { operations } = manifestOf(prefixedDocuments(prefix));
-      const gateway = await startGateway([{ name: 'cxgraph', url: `${cxgraphUrl}/` }, { name: 'company', url: company.url }], operations, opts.gatewayPort);
+      const gateway = await startGateway(
+        [
+          { name: 'cxgraph', url: `${cxgraphUrl}/` },
+          { name: 'company', url: company.url },
+        ],
+        operations,
+        opts.gatewayPort,
+      );
       federation.push(gateway);
       graphqlUrl = gateway.url;
     }
     vite = await createServer({
-      ...webConfig({ cxgraphUrl, graphqlUrl, port: webPort, host, env: { VITE_CALLS_WEEK_OF: SAMPLE_CALLS_WEEK, ...(prefix ? { VITE_CXGRAPH_PREFIX: prefix } : {}) } }),
+      ...webConfig({
+        cxgraphUrl,
+        graphqlUrl,
+        port: webPort,
+        host,
+        env: { VITE_CALLS_WEEK_OF: SAMPLE_CALLS_WEEK, ...(prefix ? { VITE_CXGRAPH_PREFIX: prefix } : {}) },
+      }),
       configFile: false,
       clearScreen: false,
       logLevel: opts.inheritOutput ? 'info' : 'warn',
@@ -185,11 +198,14 @@ Environment:
   -h, --help       print this and exit
 `;
 
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const supergraph = args.includes('--supergraph');
-  readNoArgumentCommandLine('npm run example', USAGE, args.filter((a) => a !== '--supergraph'));
+  readNoArgumentCommandLine(
+    'npm run example',
+    USAGE,
+    args.filter((a) => a !== '--supergraph'),
+  );
   const example = await startExample({
     cxgraphPort: Number(process.env.PORT ?? 4001),
     webPort: Number(process.env.WEB_PORT ?? 5173),
@@ -204,7 +220,7 @@ async function main(): Promise<void> {
       `  cxgraph (built-in simulators)  ${example.cxgraphUrl}/   GraphQL; Apollo Sandbox in a browser${supergraph ? ` (CXGRAPH_SCHEMA_PREFIX=${SUPERGRAPH_PREFIX})` : ''}`,
       ...(supergraph ? [`  gateway (cxgraph + company)    ${example.graphqlUrl}/   the app's GraphQL; only its documents run`] : []),
       `  reference web app              ${example.appUrl}/${supergraph ? `   (VITE_CXGRAPH_PREFIX=${SUPERGRAPH_PREFIX})` : ''}`,
-      `  trusted documents              ${supergraph ? 'only the app\'s, at the gateway' : only ? 'only the app\'s (CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true)' : 'the app\'s ids resolved; other documents allowed'}`,
+      `  trusted documents              ${supergraph ? "only the app's, at the gateway" : only ? "only the app's (CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true)" : "the app's ids resolved; other documents allowed"}`,
       '',
       '  Ctrl-C stops both.',
       '',

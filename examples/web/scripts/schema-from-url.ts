@@ -34,7 +34,9 @@ async function introspect(url: string): Promise<GraphQLSchema> {
   const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query: getIntrospectionQuery() }) });
   const body = (await res.json().catch(() => ({}))) as { data?: IntrospectionQuery; errors?: { message: string }[] };
   if (!res.ok || !body.data) {
-    throw new Error(`CXGRAPH_CODEGEN_SCHEMA=${url}: expected an introspection answer, got HTTP ${res.status}${body.errors ? `: ${body.errors.map((e) => e.message).join('; ')}` : ''}`);
+    throw new Error(
+      `CXGRAPH_CODEGEN_SCHEMA=${url}: expected an introspection answer, got HTTP ${res.status}${body.errors ? `: ${body.errors.map((e) => e.message).join('; ')}` : ''}`,
+    );
   }
   return buildClientSchema(body.data);
 }
@@ -63,15 +65,18 @@ export function unprefixed(doc: DocumentNode, prefix: string): DocumentNode {
     }
   }
   const strip = (n: string) => (ours(n) ? n.slice(prefix.length) : n);
-  return visit({ kind: Kind.DOCUMENT, definitions }, {
-    NamedType: (node) => ({ ...node, name: { ...node.name, value: strip(node.name.value) } }),
-    ObjectTypeDefinition: (node) => ({ ...node, name: { ...node.name, value: strip(node.name.value) } }),
-    InterfaceTypeDefinition: (node) => ({ ...node, name: { ...node.name, value: strip(node.name.value) } }),
-    UnionTypeDefinition: (node) => ({ ...node, name: { ...node.name, value: strip(node.name.value) } }),
-    EnumTypeDefinition: (node) => ({ ...node, name: { ...node.name, value: strip(node.name.value) } }),
-    InputObjectTypeDefinition: (node) => ({ ...node, name: { ...node.name, value: strip(node.name.value) } }),
-    ScalarTypeDefinition: (node) => ({ ...node, name: { ...node.name, value: strip(node.name.value) } }),
-  });
+  return visit(
+    { kind: Kind.DOCUMENT, definitions },
+    {
+      NamedType: (node) => ({ ...node, name: { ...node.name, value: strip(node.name.value) } }),
+      ObjectTypeDefinition: (node) => ({ ...node, name: { ...node.name, value: strip(node.name.value) } }),
+      InterfaceTypeDefinition: (node) => ({ ...node, name: { ...node.name, value: strip(node.name.value) } }),
+      UnionTypeDefinition: (node) => ({ ...node, name: { ...node.name, value: strip(node.name.value) } }),
+      EnumTypeDefinition: (node) => ({ ...node, name: { ...node.name, value: strip(node.name.value) } }),
+      InputObjectTypeDefinition: (node) => ({ ...node, name: { ...node.name, value: strip(node.name.value) } }),
+      ScalarTypeDefinition: (node) => ({ ...node, name: { ...node.name, value: strip(node.name.value) } }),
+    },
+  );
 }
 
 export default async function schemaFromUrl(url: string): Promise<GraphQLSchema> {

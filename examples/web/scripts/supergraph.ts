@@ -99,14 +99,18 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
  * The gateway on 127.0.0.1: the supergraph composed from what each subgraph serves in `_service { sdl }` (as Rover
  * does), and only the listed documents run (`operations`, by id), as a router with a persisted query safelist.
  */
-export async function startGateway(subgraphs: readonly { name: string; url: string }[], operations: readonly ManifestOperation[], port = 0): Promise<Stoppable> {
+export async function startGateway(
+  subgraphs: readonly { name: string; url: string }[],
+  operations: readonly ManifestOperation[],
+  port = 0,
+): Promise<Stoppable> {
   // @apollo/gateway would otherwise report usage to Apollo from a local example.
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const composed = composeSubgraphs(await Promise.all(subgraphs.map(async (s) => ({ ...s, typeDefs: parse(await fetchServiceSdl(s.url)) }))));
   if (!composed.ok) throw new Error(`the supergraph does not compose:\n${composed.errors.join('\n')}`);
   const apollo = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: composed.supergraphSdl }) });
   await apollo.start();
-  const gate = createDocumentGate({ path: 'the app\'s prefixed manifest', only: true, operations }, { introspection: true, maxTokens: 15_000 });
+  const gate = createDocumentGate({ path: "the app's prefixed manifest", only: true, operations }, { introspection: true, maxTokens: 15_000 });
   const http: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://gateway');
@@ -115,7 +119,10 @@ export async function startGateway(subgraphs: readonly { name: string; url: stri
       if (!admitted.ok) return sendDocumentRefusal(res, admitted, req.headers.accept);
       const headers = new HeaderMap();
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
-      const result = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: admitted.search, body: admitted.body }, context: async () => ({}) });
+      const result = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: admitted.search, body: admitted.body },
+        context: async () => ({}),
+      });
       for (const [k, v] of result.headers) res.setHeader(k, v);
       res.statusCode = result.status ?? 200;
       if (result.body.kind === 'complete') return res.end(result.body.string);

@@ -67,7 +67,11 @@ export class PbxAuthorizationCodeGrant implements Grant {
 export function processPbxTokenResponse(body: unknown, requestedAt: number): TokenSet {
   const t = tokenSetFromResponse('PBX', body, requestedAt);
   if (t.tokenType.toLowerCase() !== 'bearer') {
-    throw new CxError(`PBX token endpoint answered token_type ${JSON.stringify(t.tokenType.slice(0, 20))}; expected Bearer`, { code: 'PROVIDER_ERROR', provider: 'PBX', upstreamStatus: 200 });
+    throw new CxError(`PBX token endpoint answered token_type ${JSON.stringify(t.tokenType.slice(0, 20))}; expected Bearer`, {
+      code: 'PROVIDER_ERROR',
+      provider: 'PBX',
+      upstreamStatus: 200,
+    });
   }
   return { ...t, tokenType: 'Bearer' };
 }

@@ -38,7 +38,10 @@ export function bundleIsCurrent(): boolean {
 /** Builds dist/graphiql/ with esbuild (a dev dependency: present wherever the TypeScript sources run). */
 export async function buildGraphiqlBundle(): Promise<void> {
   const esbuild = await import('esbuild').catch(() => undefined);
-  if (!esbuild) throw new Error(`CXGRAPH_LANDING_PAGE=local needs the bundled GraphiQL in ${GRAPHIQL_DIR}: run \`npm run build\` (esbuild is not installed here to build it)`);
+  if (!esbuild)
+    throw new Error(
+      `CXGRAPH_LANDING_PAGE=local needs the bundled GraphiQL in ${GRAPHIQL_DIR}: run \`npm run build\` (esbuild is not installed here to build it)`,
+    );
   // The browser entry is plain JavaScript that tsc does not copy: read from src/ (the Docker build stage has it).
   const entry = `${ROOT}src/graphql/landing-page/graphiql-app.browser.js`;
   const require = createRequire(import.meta.url);

@@ -27,26 +27,33 @@ export const providerQueries: Pick<QueryResolvers, 'providers' | 'accounts'> = {
       const list = registry.accounts(tenant, provider);
       return list.length ? list.map((a) => ({ provider, account: a.name, none: false })) : [{ provider, account: DEFAULT_ACCOUNT, none: true }];
     });
-    return Promise.all(rows.map(async ({ provider, account, none }) => {
-      const built = none ? undefined : registry.instance(tenant, provider, account);
-      const s = built ? await built.status.report(provider) : tenant === DEFAULT_TENANT ? await ctx.services.status.report(provider) : { status: 'NOT_CONFIGURED' as const };
-      return {
-        provider,
-        account,
-        status: s.status,
-        tokenExpiresAt: s.tokenExpiresAt !== undefined && Number.isFinite(s.tokenExpiresAt) ? new Date(s.tokenExpiresAt).toISOString() : null,
-        lastError: s.lastError ?? null,
-        connectedAccounts: s.connectedAccounts ?? null,
-        store,
-        coolDowns: ctx.services.upstreamLimits.coolDowns(provider).map((c) => ({
-          host: c.host,
-          account: c.account,
-          until: new Date(c.until).toISOString(),
-          remainingSeconds: Math.ceil(c.remainingMs / 1000),
-          probing: c.probing,
-        })),
-      };
-    }));
+    return Promise.all(
+      rows.map(async ({ provider, account, none }) => {
+        const built = none ? undefined : registry.instance(tenant, provider, account);
+        const s = built
+          ? await built.status.report(provider)
+          : tenant === DEFAULT_TENANT
+            ? await ctx.services.status.report(provider)
+            : { status: 'NOT_CONFIGURED' as const };
+        return {
+          provider,
+          account,
+          status: s.status,
+          tokenExpiresAt: s.tokenExpiresAt !== undefined && Number.isFinite(s.tokenExpiresAt) ? new Date(s.tokenExpiresAt).toISOString() : null,
+          lastError: s.lastError ?? null,
+          connectedAccounts: s.connectedAccounts ?? null,
+          store,
+          coolDowns: ctx.services.upstreamLimits.coolDowns(provider).map((c) => ({
+            host: c.host,
+            account: c.account,
+            until: new Date(c.until).toISOString(),
+            remainingSeconds: Math.ceil(c.remainingMs / 1000),
+            probing: c.probing,
+          })),
+        };
+      }),
+    );
   },
-  accounts: (_, __, ctx) => ctx.services.accounts.tenantAccounts(ctx.accounts.tenant).map((a) => ({ provider: a.provider as Provider, name: a.name, isDefault: a.isDefault })),
+  accounts: (_, __, ctx) =>
+    ctx.services.accounts.tenantAccounts(ctx.accounts.tenant).map((a) => ({ provider: a.provider as Provider, name: a.name, isDefault: a.isDefault })),
 };

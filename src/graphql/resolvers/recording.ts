@@ -8,7 +8,9 @@ import { decodeRef, encodeRef } from '../../tenancy/entity-ref.js';
 export const recordingQueries: Pick<QueryResolvers, 'recording' | 'recordings'> = {
   recording: (_, { key, account }, ctx) => ctx.loaders.recordingOf(account).load(ctx.accounts.sole('recordings', account).checkKey(key, 'key')),
   recordings: async (_, { keys, account }, ctx) => {
-    const results = await ctx.loaders.recordingOf(account).loadMany(ctx.accounts.sole('recordings', account).checkKeys(keys, ctx.services.config.limits.maxKeysPerBatch));
+    const results = await ctx.loaders
+      .recordingOf(account)
+      .loadMany(ctx.accounts.sole('recordings', account).checkKeys(keys, ctx.services.config.limits.maxKeysPerBatch));
     // loadMany answers an Error in place of each failed key. graphql-js completes an Error list item as null
     // with that item's own error (path = its index), which is exactly the contract of `[Recording]!`; the
     // generated types cannot express that, hence the cast.
@@ -49,6 +51,8 @@ export const Recording: RecordingResolvers = {
     }
     if (!Array.isArray(parts) || parts.length !== 4) return null;
     const [company, organisation, folder, filename] = parts as unknown[];
-    return ctx.loaders.recordingOf(account).load(ctx.accounts.sole('recordings', account).checkKey({ company, organisation, folder, filename }, 'representation'));
+    return ctx.loaders
+      .recordingOf(account)
+      .load(ctx.accounts.sole('recordings', account).checkKey({ company, organisation, folder, filename }, 'representation'));
   },
 };

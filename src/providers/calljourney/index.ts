@@ -28,11 +28,20 @@ export const callJourney = defineProvider({
     'CXGRAPH_RECORDING_MISS_CACHE_TTL_SECONDS',
   ],
   loadConfig: loadCallJourneyConfig,
-  describe: (c) => ({ region: c.region, baseUrl: c.baseUrl, recordingCache: c.recordingCache.ttlSeconds ? { ttlSeconds: c.recordingCache.ttlSeconds, missTtlSeconds: c.recordingCache.missTtlSeconds } : 'off' }),
+  describe: (c) => ({
+    region: c.region,
+    baseUrl: c.baseUrl,
+    recordingCache: c.recordingCache.ttlSeconds ? { ttlSeconds: c.recordingCache.ttlSeconds, missTtlSeconds: c.recordingCache.missTtlSeconds } : 'off',
+  }),
   create(config, ports) {
     const client = new CallJourneyClient(config, ports.http);
     // In the shared store: found on one replica, answered by all (docs/supergraph.md, "Caching").
-    const cache = new RecordingCache(ports.store, config.recordingCache, { tenantId: config.tenantId, clientId: config.clientId, baseUrl: config.baseUrl }, ports.metrics);
+    const cache = new RecordingCache(
+      ports.store,
+      config.recordingCache,
+      { tenantId: config.tenantId, clientId: config.clientId, baseUrl: config.baseUrl },
+      ports.metrics,
+    );
     return {
       capabilities: {
         recordings: {

@@ -60,7 +60,9 @@ export class RecordingCache {
   /** The cached answers of `keys`, in key order (undefined: not cached), in one round trip to the store. */
   async lookup(keys: readonly RecordingKeyModel[]): Promise<(CachedRecording | undefined)[]> {
     const storeKeys = keys.map((k) => storeKey(this.account, k));
-    const found = this.store.getMany ? await this.store.getMany<CachedRecording>(storeKeys) : await Promise.all(storeKeys.map((k) => this.store.get<CachedRecording>(k)));
+    const found = this.store.getMany
+      ? await this.store.getMany<CachedRecording>(storeKeys)
+      : await Promise.all(storeKeys.map((k) => this.store.get<CachedRecording>(k)));
     const answers = found.map((v) => (isCached(v) ? v : undefined));
     const hits = answers.reduce((n, v) => (v ? n + 1 : n), 0);
     if (hits) this.counter?.inc({ result: 'hit' }, hits);

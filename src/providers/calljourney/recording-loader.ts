@@ -22,7 +22,8 @@ export function recordingKeyId(k: RecordingKeyModel): string {
 export function createRecordingLoader(client: CallJourneyClient, concurrency: number, metrics?: Metrics, cache?: RecordingCache): RecordingLoader {
   const check = async (key: RecordingKeyModel): Promise<RecordingModel> => toRecording(key, await client.conversationExists(key));
   // With the cache on: kept before answering (the next query, on any replica, finds it), and one check per key in flight.
-  const checkCached = async (key: RecordingKeyModel): Promise<RecordingModel> => toRecording(key, await cache!.check(key, () => client.conversationExists(key)));
+  const checkCached = async (key: RecordingKeyModel): Promise<RecordingModel> =>
+    toRecording(key, await cache!.check(key, () => client.conversationExists(key)));
   return new DataLoader<RecordingKeyModel, RecordingModel, string>(
     async (keys) => {
       metrics?.loaderBatchSize.observe({ loader: 'recordingExists' }, keys.length);

@@ -93,7 +93,10 @@ export class CloudCxClient implements UserDirectory {
       }
     }
     const e = errorFromResponse({ ...f, body: safe });
-    const hint = this.apiKeyMode && e.extensions.code === 'PROVIDER_AUTH_FAILED' ? '; check CLOUDCX_API_KEY (keys are managed under Global Settings > Security > API Key)' : '';
+    const hint =
+      this.apiKeyMode && e.extensions.code === 'PROVIDER_AUTH_FAILED'
+        ? '; check CLOUDCX_API_KEY (keys are managed under Global Settings > Security > API Key)'
+        : '';
     if (!providerCode && !hint) return e;
     return new CxError(`${e.message}${hint}`, { ...e.extensions, providerCode: providerCode ?? e.extensions.providerCode });
   }
@@ -110,7 +113,11 @@ export class CloudCxClient implements UserDirectory {
   }
 
   private unexpected(status: number, expected: string): CxError {
-    return new CxError(`${PROVIDER} answered ${OPERATION} with an unexpected body: expected ${expected}`, { code: 'PROVIDER_ERROR', provider: PROVIDER, upstreamStatus: status });
+    return new CxError(`${PROVIDER} answered ${OPERATION} with an unexpected body: expected ${expected}`, {
+      code: 'PROVIDER_ERROR',
+      provider: PROVIDER,
+      upstreamStatus: status,
+    });
   }
 }
 

@@ -60,7 +60,11 @@ export class NvmClient {
   /** Agent counts per state for agents with any of the skills. `skillNames` must be non-empty (checked by the caller). */
   async availability(skillNames: readonly string[]): Promise<NvmAvailabilityBody> {
     if (skillNames.length === 0) throw new TypeError('availability needs at least one skill name');
-    const body = await this.json('availability', 'GET /agents-availability', `/agents-availability?${new URLSearchParams({ skillNames: skillNames.join(',') })}`);
+    const body = await this.json(
+      'availability',
+      'GET /agents-availability',
+      `/agents-availability?${new URLSearchParams({ skillNames: skillNames.join(',') })}`,
+    );
     if (!isObject(body)) throw unexpected('GET /agents-availability', 'an object of counts per state');
     return body as NvmAvailabilityBody;
   }
@@ -130,7 +134,11 @@ export class NvmClient {
    */
   openContent(guid: string, contentKey: string, range?: string): Promise<UpstreamResponse> {
     if (!NVM_GUID.test(guid) || !NVM_CONTENT_KEY.test(contentKey)) throw new TypeError('guid and contentKey must be validated by the caller');
-    const req = this.request('interactions', 'GET /interaction-content/interactions/{guid}/content/{contentKey}', `/interaction-content/interactions/${guid}/content/${encodeURIComponent(contentKey)}`);
+    const req = this.request(
+      'interactions',
+      'GET /interaction-content/interactions/{guid}/content/{contentKey}',
+      `/interaction-content/interactions/${guid}/content/${encodeURIComponent(contentKey)}`,
+    );
     if (range) req.headers = { ...req.headers, range };
     return withScopeHint(this.grants.interactions, () => this.http.stream(req));
   }
@@ -161,7 +169,8 @@ export class NvmClient {
     const res = await withScopeHint(this.grants[api], () => this.http.send(req));
     if (res.status === 404) return null;
     if (res.status < 200 || res.status >= 300) throw this.http.fail(req, res);
-    if (!res.wellFormed) throw new CxError(`${PROVIDER} answered ${operation} with malformed JSON`, { code: 'PROVIDER_ERROR', provider: PROVIDER, upstreamStatus: res.status });
+    if (!res.wellFormed)
+      throw new CxError(`${PROVIDER} answered ${operation} with malformed JSON`, { code: 'PROVIDER_ERROR', provider: PROVIDER, upstreamStatus: res.status });
     return res.body;
   }
 }
@@ -175,14 +184,22 @@ async function withScopeHint<T>(grant: ScopedClientCredentialsGrant, fn: () => P
     return await fn();
   } catch (e) {
     if (isCxError(e) && e.extensions.oauthError === 'invalid_scope') {
-      throw new CxError(`${e.message} — the API credentials must include the scope ${grant.scope} (NewVoiceMedia API Admin → API Credentials)`, e.extensions, e);
+      throw new CxError(
+        `${e.message} — the API credentials must include the scope ${grant.scope} (NewVoiceMedia API Admin → API Credentials)`,
+        e.extensions,
+        e,
+      );
     }
     throw e;
   }
 }
 
 function unexpected(operation: string, expected: string): CxError {
-  return new CxError(`${PROVIDER} answered ${operation} with an unexpected body: expected ${expected}`, { code: 'PROVIDER_ERROR', provider: PROVIDER, upstreamStatus: 200 });
+  return new CxError(`${PROVIDER} answered ${operation} with an unexpected body: expected ${expected}`, {
+    code: 'PROVIDER_ERROR',
+    provider: PROVIDER,
+    upstreamStatus: 200,
+  });
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

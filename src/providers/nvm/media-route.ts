@@ -50,7 +50,13 @@ export function nvmMediaRoute(client: NvmClient, logger: Logger): HttpRoute {
           const cr = up.headers.get('content-range');
           if (cr) headers['content-range'] = cr;
           res.writeHead(416, headers);
-          res.end(JSON.stringify({ errors: [{ message: 'The requested range is not satisfiable', extensions: { code: 'BAD_USER_INPUT', provider: 'NEWVOICEMEDIA', field: 'Range' } }] }));
+          res.end(
+            JSON.stringify({
+              errors: [
+                { message: 'The requested range is not satisfiable', extensions: { code: 'BAD_USER_INPUT', provider: 'NEWVOICEMEDIA', field: 'Range' } },
+              ],
+            }),
+          );
           return;
         }
         return sendError(res, client.fail(up));

@@ -127,13 +127,26 @@ export class PbxAccounts {
     const counted: ProviderState = { ...base, connectedAccounts: indexProblem ? undefined : records.filter((a) => a.status === 'CONNECTED').length };
     const needing = records.filter((a) => a.status !== 'CONNECTED');
     if (needing.length > 0) {
-      const who = needing.slice(0, 5).map((a) => `${a.id} (${a.login})`).join(', ');
-      return { ...counted, status: 'NEEDS_REAUTHORIZATION', lastError: `PBX account${needing.length > 1 ? 's' : ''} ${who}${needing.length > 5 ? ', …' : ''} must be connected again (beginPbxConnection)` };
+      const who = needing
+        .slice(0, 5)
+        .map((a) => `${a.id} (${a.login})`)
+        .join(', ');
+      return {
+        ...counted,
+        status: 'NEEDS_REAUTHORIZATION',
+        lastError: `PBX account${needing.length > 1 ? 's' : ''} ${who}${needing.length > 5 ? ', …' : ''} must be connected again (beginPbxConnection)`,
+      };
     }
     if (this.appRejected) return { ...counted, status: 'NEEDS_REAUTHORIZATION', lastError: this.appRejected.message };
     if (indexProblem) return { ...counted, status: 'UNAVAILABLE', lastError: capitalised(indexProblem) };
     if (unreadable.length > 0) {
-      const more = unreadable.length > 1 ? ` (and ${unreadable.length - 1} more account${unreadable.length > 2 ? 's' : ''}: ${unreadable.slice(1, 6).map((u) => u.id).join(', ')}${unreadable.length > 6 ? ', …' : ''})` : '';
+      const more =
+        unreadable.length > 1
+          ? ` (and ${unreadable.length - 1} more account${unreadable.length > 2 ? 's' : ''}: ${unreadable
+              .slice(1, 6)
+              .map((u) => u.id)
+              .join(', ')}${unreadable.length > 6 ? ', …' : ''})`
+          : '';
       return { ...counted, status: 'UNAVAILABLE', lastError: `${capitalised(unreadable[0]!.problem)}${more}` };
     }
     if (base.status === 'UNAVAILABLE') return counted;
@@ -157,7 +170,18 @@ export class PbxAccounts {
 
 /** An account known by its id only: its record cannot be opened here. */
 function unavailableAccount(a: PbxUnreadableAccount): PbxAccountModel {
-  return { id: a.id, login: '', admin: false, access: null, clientId: null, dealerId: null, extensionGroupId: null, extensionId: null, timezone: null, status: 'UNAVAILABLE' };
+  return {
+    id: a.id,
+    login: '',
+    admin: false,
+    access: null,
+    clientId: null,
+    dealerId: null,
+    extensionGroupId: null,
+    extensionId: null,
+    timezone: null,
+    status: 'UNAVAILABLE',
+  };
 }
 
 function capitalised(s: string): string {

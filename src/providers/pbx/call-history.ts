@@ -59,7 +59,13 @@ export class PbxCallHistory implements CallHistory {
    * when its page was full and it holds a call past it (`itemAfter`, 1-based), else the first later client holding
    * any call in the window. Each look is one call of one item (`per_page=1`), which the PBX pages like any other.
    */
-  private async nextPosition(clients: PbxClientRef[], index: number, itemAfter: number | undefined, window: { start: string; end: string }, refused: PbxConnectionRecord[]): Promise<{ index: number } | undefined> {
+  private async nextPosition(
+    clients: PbxClientRef[],
+    index: number,
+    itemAfter: number | undefined,
+    window: { start: string; end: string },
+    refused: PbxConnectionRecord[],
+  ): Promise<{ index: number } | undefined> {
     if (itemAfter !== undefined && (await this.page(clients[index]!, { ...window, page: itemAfter, perPage: 1 }, refused))?.calls.length) return { index };
     for (let j = index + 1; j < clients.length; j++) {
       if ((await this.page(clients[j]!, { ...window, page: 1, perPage: 1 }, refused))?.calls.length) return { index: j };
@@ -68,7 +74,11 @@ export class PbxCallHistory implements CallHistory {
   }
 
   /** One page of one client, with the first of its accounts the PBX accepts; undefined when it accepts none. */
-  private async page(client: PbxClientRef, q: { start: string; end: string; page: number; perPage: number }, refused: PbxConnectionRecord[]): Promise<{ calls: PbxCallBody[]; accountId: string } | undefined> {
+  private async page(
+    client: PbxClientRef,
+    q: { start: string; end: string; page: number; perPage: number },
+    refused: PbxConnectionRecord[],
+  ): Promise<{ calls: PbxCallBody[]; accountId: string } | undefined> {
     for (const account of client.accounts) {
       try {
         const calls = await this.pbx.withAccount(account, (grant) => this.pbx.client.callHistory(grant, client.pathId, q));

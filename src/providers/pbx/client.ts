@@ -42,7 +42,12 @@ export class PbxClient {
 
   /** The client-credentials grant of an account's trusted application. */
   trustedGrant(conn: Pick<PbxConnectionRecord, 'id' | 'trustedApp'>): PbxTrustedAppGrant {
-    return new PbxTrustedAppGrant({ tokenUrl: this.tokenUrl, accountId: conn.id, clientId: conn.trustedApp.clientId, clientSecret: conn.trustedApp.clientSecret });
+    return new PbxTrustedAppGrant({
+      tokenUrl: this.tokenUrl,
+      accountId: conn.id,
+      clientId: conn.trustedApp.clientId,
+      clientSecret: conn.trustedApp.clientSecret,
+    });
   }
 
   /** `POST /api/ver1.0/application/ {"name","type":"trusted"}` with the user's consent token; the secret comes back once. */
@@ -60,7 +65,14 @@ export class PbxClient {
 
   /** `GET /api/ver1.0/user/`: who the token acts for. */
   async getUser(auth: Auth): Promise<PbxUserBody> {
-    const body = await this.http.json<unknown>({ method: 'GET', url: `${this.config.baseUrl}${API}/user/`, operation: `GET ${API}/user/`, auth, idempotent: true, tokenRefusedOn: TOKEN_REFUSED });
+    const body = await this.http.json<unknown>({
+      method: 'GET',
+      url: `${this.config.baseUrl}${API}/user/`,
+      operation: `GET ${API}/user/`,
+      auth,
+      idempotent: true,
+      tokenRefusedOn: TOKEN_REFUSED,
+    });
     if (!isPbxUser(body)) throw unexpected(`GET ${API}/user/`, 'an object with id and login');
     return body;
   }
@@ -71,7 +83,14 @@ export class PbxClient {
     for (let page = 1; page <= MAX_EXTENSION_PAGES; page++) {
       const q = new URLSearchParams({ type: 'phone', page: String(page), per_page: String(EXTENSION_PAGE_SIZE) });
       const operation = `GET ${API}/client/@me/extension/`;
-      const body = await this.http.json<unknown>({ method: 'GET', url: `${this.config.baseUrl}${API}/client/@me/extension/?${q}`, operation, auth: { grant }, idempotent: true, tokenRefusedOn: TOKEN_REFUSED });
+      const body = await this.http.json<unknown>({
+        method: 'GET',
+        url: `${this.config.baseUrl}${API}/client/@me/extension/?${q}`,
+        operation,
+        auth: { grant },
+        idempotent: true,
+        tokenRefusedOn: TOKEN_REFUSED,
+      });
       if (!Array.isArray(body) || !body.every(isExtension)) throw unexpected(operation, 'a list of extensions with ids');
       // The type filter is asked for; the list is filtered again in case a platform ignores it.
       out.push(...body.filter((e) => !e.type || e.type === 'phone'));
@@ -119,7 +138,14 @@ export class PbxClient {
    * to the same origin (src/upstream/redirects.ts).
    */
   async openRecord(recordUrl: string): Promise<UpstreamResponse> {
-    const req = { method: 'GET' as const, url: recordUrl, operation: 'GET record storage', auth: { none: true as const }, idempotent: true, headers: { accept: '*/*' } };
+    const req = {
+      method: 'GET' as const,
+      url: recordUrl,
+      operation: 'GET record storage',
+      auth: { none: true as const },
+      idempotent: true,
+      headers: { accept: '*/*' },
+    };
     const res = await this.http.stream(req);
     if (res.status < 200 || res.status >= 300) throw this.http.fail(req, res);
     return res;
@@ -127,5 +153,9 @@ export class PbxClient {
 }
 
 function unexpected(operation: string, expected: string): CxError {
-  return new CxError(`PBX answered ${operation} with an unexpected body: expected ${expected}`, { code: 'PROVIDER_ERROR', provider: 'PBX', upstreamStatus: 200 });
+  return new CxError(`PBX answered ${operation} with an unexpected body: expected ${expected}`, {
+    code: 'PROVIDER_ERROR',
+    provider: 'PBX',
+    upstreamStatus: 200,
+  });
 }

@@ -16,7 +16,8 @@ export function loadPbxConfig(r: ConfigReader): PbxConfig | undefined {
   const redirectUri = pbx.PBX_REDIRECT_URI!;
   try {
     const u = new URL(redirectUri);
-    if (!u.pathname.endsWith('/oauth/pbx/callback')) r.fail('PBX_REDIRECT_URI', `must be the public URL of cxgraph's /oauth/pbx/callback, got ${r.shown('PBX_REDIRECT_URI', redirectUri)}`);
+    if (!u.pathname.endsWith('/oauth/pbx/callback'))
+      r.fail('PBX_REDIRECT_URI', `must be the public URL of cxgraph's /oauth/pbx/callback, got ${r.shown('PBX_REDIRECT_URI', redirectUri)}`);
   } catch {
     r.fail('PBX_REDIRECT_URI', `expected an absolute URL, got ${r.shown('PBX_REDIRECT_URI', redirectUri)}`);
   }

@@ -67,7 +67,13 @@ export class PbxConnectFlow {
 
   async begin(): Promise<PbxConnectionStart> {
     const state = await this.d.connections.createState();
-    const q = new URLSearchParams({ response_type: 'code', client_id: this.d.config.clientId, redirect_uri: this.d.config.redirectUri, scope: PBX_SCOPE, state });
+    const q = new URLSearchParams({
+      response_type: 'code',
+      client_id: this.d.config.clientId,
+      redirect_uri: this.d.config.redirectUri,
+      scope: PBX_SCOPE,
+      state,
+    });
     this.d.logger.info({ provider: 'PBX' }, 'PBX connection started');
     return { authorizationUrl: `${this.d.client.authorizeUrl}?${q}`, state };
   }
@@ -75,25 +81,55 @@ export class PbxConnectFlow {
   async complete(query: URLSearchParams): Promise<ConnectOutcome> {
     const state = query.get('state');
     if (!state) {
-      return this.refuse(400, 'missing_state', 'This link cannot connect a PBX account', 'The request carries no state parameter, so it cannot be matched to a connection you started. Start the connection again from the application.', false);
+      return this.refuse(
+        400,
+        'missing_state',
+        'This link cannot connect a PBX account',
+        'The request carries no state parameter, so it cannot be matched to a connection you started. Start the connection again from the application.',
+        false,
+      );
     }
     if (!(await this.d.connections.claimState(state))) {
-      return this.refuse(400, 'invalid_state', 'This link cannot connect a PBX account', 'The connection attempt it belongs to is unknown, has expired (after 10 minutes) or was already used. Start the connection again from the application.', false);
+      return this.refuse(
+        400,
+        'invalid_state',
+        'This link cannot connect a PBX account',
+        'The connection attempt it belongs to is unknown, has expired (after 10 minutes) or was already used. Start the connection again from the application.',
+        false,
+      );
     }
 
     const error = query.get('error');
     if (error) {
       if (error === 'access_denied') {
-        return this.refuse(403, 'access_denied', 'Access was not allowed', 'The PBX user did not allow cxgraph to access the account, so nothing was connected. Start again and click Allow to connect it.', true);
+        return this.refuse(
+          403,
+          'access_denied',
+          'Access was not allowed',
+          'The PBX user did not allow cxgraph to access the account, so nothing was connected. Start again and click Allow to connect it.',
+          true,
+        );
       }
       const code = /^[a-z_]{1,64}$/.test(error) ? error : 'error';
       // Upstream text: capped and cleared of the app's secret and credential-shaped pairs before it reaches a page.
       const description = scrubUpstreamText(query.get('error_description') ?? '', [this.d.config.clientSecret]);
-      return this.refuse(400, code, 'The PBX did not authorise the connection', `The PBX answered ${code}${description ? `: ${description}` : ''}. Start the connection again, or ask the administrator to check the PBX application.`, true);
+      return this.refuse(
+        400,
+        code,
+        'The PBX did not authorise the connection',
+        `The PBX answered ${code}${description ? `: ${description}` : ''}. Start the connection again, or ask the administrator to check the PBX application.`,
+        true,
+      );
     }
     const code = query.get('code');
     if (!code) {
-      return this.refuse(400, 'missing_code', 'The PBX sent no authorization code', 'The PBX redirected back without a code. Start the connection again.', true);
+      return this.refuse(
+        400,
+        'missing_code',
+        'The PBX sent no authorization code',
+        'The PBX redirected back without a code. Start the connection again.',
+        true,
+      );
     }
 
     const attempt = createHash('sha256').update(state).digest('hex').slice(0, 16);
@@ -141,10 +177,22 @@ export class PbxConnectFlow {
     this.d.logger.warn({ provider: 'PBX', step, code: e.extensions.code, oauthError, upstreamStatus: e.extensions.upstreamStatus }, 'PBX connection failed');
     if (step === 'exchange' && oauthError && APP_REFUSED.has(oauthError)) {
       this.d.accounts.recordAppCredentials(e);
-      return this.refuse(502, oauthError, 'cxgraph could not finish the connection', `The PBX refused cxgraph's application credentials (${oauthError}). Ask the administrator to check PBX_CLIENT_ID and PBX_CLIENT_SECRET.`, true);
+      return this.refuse(
+        502,
+        oauthError,
+        'cxgraph could not finish the connection',
+        `The PBX refused cxgraph's application credentials (${oauthError}). Ask the administrator to check PBX_CLIENT_ID and PBX_CLIENT_SECRET.`,
+        true,
+      );
     }
     if (step === 'exchange' && oauthError === 'invalid_grant') {
-      return this.refuse(400, 'invalid_grant', 'The authorization code was not accepted', 'The PBX did not accept the authorization code (invalid_grant): it may have expired or been used already. Start the connection again.', true);
+      return this.refuse(
+        400,
+        'invalid_grant',
+        'The authorization code was not accepted',
+        'The PBX did not accept the authorization code (invalid_grant): it may have expired or been used already. Start the connection again.',
+        true,
+      );
     }
     const what: Record<string, string> = {
       exchange: 'exchanging the authorization code',
@@ -154,7 +202,13 @@ export class PbxConnectFlow {
       verify: 'checking the new trusted application',
     };
     const status = e.extensions.code === 'PROVIDER_RATE_LIMITED' ? 503 : 502;
-    return this.refuse(status, e.extensions.code.toLowerCase(), 'cxgraph could not finish the connection', `Failed while ${what[step] ?? step}: ${e.message}. Start the connection again in a moment.`, true);
+    return this.refuse(
+      status,
+      e.extensions.code.toLowerCase(),
+      'cxgraph could not finish the connection',
+      `Failed while ${what[step] ?? step}: ${e.message}. Start the connection again in a moment.`,
+      true,
+    );
   }
 
   private refuse(status: number, reason: string, title: string, message: string, stateAccepted: boolean): ConnectOutcome {

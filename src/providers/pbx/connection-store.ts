@@ -157,7 +157,10 @@ export class PbxConnectionStore {
         return previous;
       }
     }
-    throw new CxError(`PBX account ${record.id} was being stored by another replica at the same time; connect it again`, { code: 'PROVIDER_UNAVAILABLE', provider: 'PBX' });
+    throw new CxError(`PBX account ${record.id} was being stored by another replica at the same time; connect it again`, {
+      code: 'PROVIDER_UNAVAILABLE',
+      provider: 'PBX',
+    });
   }
 
   /**
@@ -213,7 +216,8 @@ export class PbxConnectionStore {
    */
   private async legacyIndex(): Promise<{ ids: string[]; problem?: string }> {
     const r = await this.store.read<unknown>(this.indexKey());
-    if (r.status === 'unreadable') return { ids: [], problem: `the PBX account index an earlier version wrote cannot be opened, so accounts may be missing: ${r.problem.message}` };
+    if (r.status === 'unreadable')
+      return { ids: [], problem: `the PBX account index an earlier version wrote cannot be opened, so accounts may be missing: ${r.problem.message}` };
     if (r.status !== 'found' || !Array.isArray(r.value)) return { ids: [] };
     const ids = r.value.filter((id): id is string => typeof id === 'string');
     await Promise.all(ids.map((id) => this.store.addMember(this.indexKey(), id)));

@@ -39,7 +39,8 @@ export function pbxMediaRoute(pbx: PbxAccounts, logger: Logger): HttpRoute {
       } catch (e) {
         if (!isCxError(e)) throw e;
         const code = e.extensions.code;
-        const status = e.extensions.upstreamStatus === 404 ? 404 : code === 'PROVIDER_NEEDS_REAUTHORIZATION' ? 409 : code === 'PROVIDER_RATE_LIMITED' ? 429 : 502;
+        const status =
+          e.extensions.upstreamStatus === 404 ? 404 : code === 'PROVIDER_NEEDS_REAUTHORIZATION' ? 409 : code === 'PROVIDER_RATE_LIMITED' ? 429 : 502;
         const headers: Record<string, string> = e.extensions.retryAfter !== undefined ? { 'retry-after': String(e.extensions.retryAfter) } : {};
         return json(res, status, { message: status === 404 ? `PBX record ${recordUuid} was not found` : e.message, code }, headers);
       }
@@ -67,7 +68,12 @@ export function pbxMediaRoute(pbx: PbxAccounts, logger: Logger): HttpRoute {
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
   res.end(text);
 }
 

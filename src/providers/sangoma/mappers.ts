@@ -26,7 +26,7 @@ export function toCallStart(body: unknown): CallStartModel {
   const callId = firstOf(layers, CALL_ID_FIELDS, (v) =>
     typeof v === 'string' && v.trim() ? v.trim() : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined,
   );
-  const message = firstOf(layers, MESSAGE_FIELDS, (v) => (typeof v === 'string' ? shortText(v) ?? undefined : undefined)) ?? status ?? null;
+  const message = firstOf(layers, MESSAGE_FIELDS, (v) => (typeof v === 'string' ? (shortText(v) ?? undefined) : undefined)) ?? status ?? null;
   return { provider: 'SANGOMA', accepted, callId: callId ?? null, message };
 }
 

@@ -41,7 +41,7 @@ export function validateQueueCall(args: { queueName: string; destination: string
 function name(value: unknown, field: string): string {
   const v = nonBlank(value, field);
   if (v.length > MAX_NAME) throw bad(`${field} must be at most ${MAX_NAME} characters, got ${v.length}`, field);
-  // eslint-disable-next-line no-control-regex
+
   if (/[\u0000-\u001f\u007f]/.test(v)) throw bad(`${field} must not contain control characters`, field);
   return v;
 }

@@ -21,10 +21,12 @@ export const DEFAULT_CALLJOURNEY_CLIENT: Readonly<CallJourneyClient> = Object.fr
 /** The app role the API requires; Azure AD puts application permissions in `roles`. */
 export const CALLJOURNEY_ROLE = 'Recording.Read';
 
-export const SAMPLE_RECORDINGS: readonly SimRecording[] = Object.freeze([
-  { company: 'acme', organisation: 'support', folder: '2024/05/01', filename: 'call-0001.wav', callId: 'xFcLypwBMZ_pyZ-a8f3p' },
-  { company: 'acme', organisation: 'support', folder: '2024/05/01', filename: 'call-0002.wav', callId: 'q3RkLypwBMZ_Tn8a0Wc1' },
-  { company: 'acme', organisation: 'sales', folder: '2024/05/02', filename: 'call-0003.mp3', callId: 'Zr2mMJpwBMZ_hX7u9Lq4' },
-  { company: 'globex', organisation: 'billing', folder: 'inbound', filename: 'B-2024-0042.wav', callId: 'N1cPLypwBMZ_o0Yd3Rt7' },
-  { company: 'globex', organisation: 'billing', folder: 'outbound', filename: 'B-2024-0043.ogg', callId: 'a9DfMZpwBMZ_Ke2s5Vx8' },
-].map((r) => Object.freeze(r)));
+export const SAMPLE_RECORDINGS: readonly SimRecording[] = Object.freeze(
+  [
+    { company: 'acme', organisation: 'support', folder: '2024/05/01', filename: 'call-0001.wav', callId: 'xFcLypwBMZ_pyZ-a8f3p' },
+    { company: 'acme', organisation: 'support', folder: '2024/05/01', filename: 'call-0002.wav', callId: 'q3RkLypwBMZ_Tn8a0Wc1' },
+    { company: 'acme', organisation: 'sales', folder: '2024/05/02', filename: 'call-0003.mp3', callId: 'Zr2mMJpwBMZ_hX7u9Lq4' },
+    { company: 'globex', organisation: 'billing', folder: 'inbound', filename: 'B-2024-0042.wav', callId: 'N1cPLypwBMZ_o0Yd3Rt7' },
+    { company: 'globex', organisation: 'billing', folder: 'outbound', filename: 'B-2024-0043.ogg', callId: 'a9DfMZpwBMZ_Ke2s5Vx8' },
+  ].map((r) => Object.freeze(r)),
+);

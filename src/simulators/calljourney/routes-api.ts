@@ -44,6 +44,7 @@ function acceptsClaims(sim: CallJourneyState, claims: JWTPayload): boolean {
     claims['tid'] === sim.tenantId &&
     claims.iss === `https://login.microsoftonline.com/${sim.tenantId}/v2.0` &&
     audiences.some((aud) => sim.clients.some((c) => aud === `api://${c.clientId}`)) &&
-    Array.isArray(roles) && roles.includes(CALLJOURNEY_ROLE)
+    Array.isArray(roles) &&
+    roles.includes(CALLJOURNEY_ROLE)
   );
 }

@@ -40,7 +40,16 @@ export const DEFAULT_CLOUDCX_API_KEY = 'cxk-local-7d1f0c9a4e2b48f6a3c5d8e0b1f2a3
 /** The guide's sample user first (with an example.com address), then a small contact centre. */
 export const SAMPLE_CLOUDCX_USERS: readonly CloudCxSimUser[] = Object.freeze(
   [
-    { id: '75d86d40-f7d9-4025-8a1c-8a868f918289', loginCode: 'freesiaTest', roles: ['Admin', 'Agents'], firstName: 'freesia', lastName: 'Test', email: 'frees1aa@example.com', phoneNumber: null, uniqueCode: null },
+    {
+      id: '75d86d40-f7d9-4025-8a1c-8a868f918289',
+      loginCode: 'freesiaTest',
+      roles: ['Admin', 'Agents'],
+      firstName: 'freesia',
+      lastName: 'Test',
+      email: 'frees1aa@example.com',
+      phoneNumber: null,
+      uniqueCode: null,
+    },
     ...(
       [
         ['simon.admin', 'Simon', 'Okafor', ['Admin'], '+44 20 7946 0101'],

@@ -75,8 +75,50 @@ export const NVM_USERS_ONLY_CLIENT: Readonly<NvmSimClient> = Object.freeze({
   scopes: Object.freeze(['users:read']),
 });
 
-const FIRST = ['Amelia', 'Oliver', 'Isla', 'George', 'Ava', 'Noah', 'Mia', 'Arthur', 'Ivy', 'Leo', 'Grace', 'Oscar', 'Freya', 'Harry', 'Lily', 'Jack', 'Rosie', 'Theo', 'Ella', 'Finn'];
-const LAST = ['Smith', 'Jones', 'Taylor', 'Brown', 'Williams', 'Wilson', 'Johnson', 'Davies', 'Patel', 'Wright', 'Robinson', 'Thompson', 'Evans', 'Walker', 'White', 'Roberts', 'Green', 'Hall', 'Wood', 'Clarke'];
+const FIRST = [
+  'Amelia',
+  'Oliver',
+  'Isla',
+  'George',
+  'Ava',
+  'Noah',
+  'Mia',
+  'Arthur',
+  'Ivy',
+  'Leo',
+  'Grace',
+  'Oscar',
+  'Freya',
+  'Harry',
+  'Lily',
+  'Jack',
+  'Rosie',
+  'Theo',
+  'Ella',
+  'Finn',
+];
+const LAST = [
+  'Smith',
+  'Jones',
+  'Taylor',
+  'Brown',
+  'Williams',
+  'Wilson',
+  'Johnson',
+  'Davies',
+  'Patel',
+  'Wright',
+  'Robinson',
+  'Thompson',
+  'Evans',
+  'Walker',
+  'White',
+  'Roberts',
+  'Green',
+  'Hall',
+  'Wood',
+  'Clarke',
+];
 const SKILLS = ['English', 'French', 'German', 'Spanish', 'Sales', 'Support'];
 const STATES: AgentState[] = ['Ready', 'Ready', 'Away', 'Extended Away', 'Logged Out'];
 
@@ -136,7 +178,14 @@ export function sampleInteractions(users: readonly NvmSimUser[]): NvmSimInteract
       content.push({ contentKey: `rec-${i}`, type: 'callRecording', contentType: 'audio/wav', contentLength: wav(1), lastModified: modified, properties });
     }
     if (i % 4 === 0) {
-      content.push({ contentKey: `tr-${i}`, type: 'transcript', contentType: 'application/json', contentLength: transcriptOf(guid).length, lastModified: modified, properties: { language: 'en-GB' } });
+      content.push({
+        contentKey: `tr-${i}`,
+        type: 'transcript',
+        contentType: 'application/json',
+        contentLength: transcriptOf(guid).length,
+        lastModified: modified,
+        properties: { language: 'en-GB' },
+      });
     }
     return {
       guid,
@@ -161,5 +210,14 @@ export function contentFile(i: NvmSimInteraction, c: NvmSimContent): Buffer {
 }
 
 function transcriptOf(guid: string): Buffer {
-  return Buffer.from(JSON.stringify({ interaction: guid, segments: [{ speaker: 'agent', text: 'Hello, how can I help?' }, { speaker: 'customer', text: 'Hi, I have a question.' }] }), 'utf8');
+  return Buffer.from(
+    JSON.stringify({
+      interaction: guid,
+      segments: [
+        { speaker: 'agent', text: 'Hello, how can I help?' },
+        { speaker: 'customer', text: 'Hi, I have a question.' },
+      ],
+    }),
+    'utf8',
+  );
 }

@@ -15,7 +15,10 @@ export function userRoutes(sim: NvmState): void {
 
 function availability(sim: NvmState, req: SimRequest): SimResponse {
   const raw = queryParam(req.query, 'skillNames');
-  const wanted = (raw ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const wanted = (raw ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   if (wanted.length === 0) return { status: 400, json: { SkillNames: ['The SkillNames field is required.'] } };
   const counts: Record<AgentState, number> = { Ready: 0, Away: 0, 'Extended Away': 0, 'Logged Out': 0 };
   for (const u of sim.users) {

@@ -88,20 +88,54 @@ export const DEFAULT_PBX_PUBLIC_APP: Readonly<PbxSimPublicApp> = Object.freeze({
   redirectUris: ['http://localhost:4001/oauth/pbx/callback', 'http://127.0.0.1:4001/oauth/pbx/callback'],
 });
 
-export const SAMPLE_PBX_USERS: readonly PbxSimUser[] = Object.freeze([
-  { id: 20, login: 'client1', admin: false, access: 'full', client_id: 12, dealer_id: null, extension_group_id: null, extension_id: null, timezone: 'Europe/Moscow' },
-  { id: 21, login: 'client1-supervisor', admin: true, access: 'read_only', client_id: 12, dealer_id: null, extension_group_id: null, extension_id: null, timezone: 'Europe/Moscow' },
-  { id: 30, login: 'client2', admin: false, access: 'full', client_id: 13, dealer_id: 5, extension_group_id: null, extension_id: null, timezone: 'Asia/Yekaterinburg' },
-].map((u) => Object.freeze(u as PbxSimUser)));
+export const SAMPLE_PBX_USERS: readonly PbxSimUser[] = Object.freeze(
+  [
+    {
+      id: 20,
+      login: 'client1',
+      admin: false,
+      access: 'full',
+      client_id: 12,
+      dealer_id: null,
+      extension_group_id: null,
+      extension_id: null,
+      timezone: 'Europe/Moscow',
+    },
+    {
+      id: 21,
+      login: 'client1-supervisor',
+      admin: true,
+      access: 'read_only',
+      client_id: 12,
+      dealer_id: null,
+      extension_group_id: null,
+      extension_id: null,
+      timezone: 'Europe/Moscow',
+    },
+    {
+      id: 30,
+      login: 'client2',
+      admin: false,
+      access: 'full',
+      client_id: 13,
+      dealer_id: 5,
+      extension_group_id: null,
+      extension_id: null,
+      timezone: 'Asia/Yekaterinburg',
+    },
+  ].map((u) => Object.freeze(u as PbxSimUser)),
+);
 
-export const SAMPLE_PBX_EXTENSIONS: readonly PbxSimExtension[] = Object.freeze([
-  { id: 1201, client_id: 12, status: 'active', name: '12*101', type: 'phone', label: 'Anna Petrova' },
-  { id: 1202, client_id: 12, status: 'active', name: '12*102', type: 'phone', label: 'Boris Ivanov' },
-  { id: 1203, client_id: 12, status: 'blocked', name: '12*103', type: 'phone', label: '' },
-  { id: 1290, client_id: 12, status: 'active', name: '12*900', type: 'queue', label: 'Support queue' },
-  { id: 1291, client_id: 12, status: 'active', name: '12*901', type: 'ivr', label: 'Main menu' },
-  { id: 1301, client_id: 13, status: 'active', name: '13*100', type: 'phone', label: 'Reception' },
-].map((e) => Object.freeze(e as PbxSimExtension)));
+export const SAMPLE_PBX_EXTENSIONS: readonly PbxSimExtension[] = Object.freeze(
+  [
+    { id: 1201, client_id: 12, status: 'active', name: '12*101', type: 'phone', label: 'Anna Petrova' },
+    { id: 1202, client_id: 12, status: 'active', name: '12*102', type: 'phone', label: 'Boris Ivanov' },
+    { id: 1203, client_id: 12, status: 'blocked', name: '12*103', type: 'phone', label: '' },
+    { id: 1290, client_id: 12, status: 'active', name: '12*900', type: 'queue', label: 'Support queue' },
+    { id: 1291, client_id: 12, status: 'active', name: '12*901', type: 'ivr', label: 'Main menu' },
+    { id: 1301, client_id: 13, status: 'active', name: '13*100', type: 'phone', label: 'Reception' },
+  ].map((e) => Object.freeze(e as PbxSimExtension)),
+);
 
 /** Sample calls: 12 for client 12 and 3 for client 13 on 2024-05-01 (GMT); every fourth is missed (no record). */
 export const SAMPLE_PBX_CALLS: readonly PbxSimCall[] = Object.freeze([

@@ -27,7 +27,11 @@ export function apiRoutes(sim: PbxState): void {
 }
 
 /** Bearer check (signature, exp, revocation, app still present), then the handler with the token's user. */
-async function api(sim: PbxState, req: SimRequest, handler: (user: PbxSimUser, claims: JWTPayload) => SimResponse | Promise<SimResponse>): Promise<SimResponse> {
+async function api(
+  sim: PbxState,
+  req: SimRequest,
+  handler: (user: PbxSimUser, claims: JWTPayload) => SimResponse | Promise<SimResponse>,
+): Promise<SimResponse> {
   const auth = await checkBearer(req, sim.issuer, { body: UNAUTHORIZED_BODY, accept: (claims) => acceptsClaims(sim, claims) });
   if (!auth.ok) return auth.response;
   const user = sim.users.find((u) => String(u.id) === auth.claims.sub)!;
@@ -54,7 +58,8 @@ function createApplication(sim: PbxState, req: SimRequest): Promise<SimResponse>
     }
     const o = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
     if (typeof o.name !== 'string' || o.name.trim() === '') return { status: 400, json: { message: 'name: This field is required.' } };
-    if (o.type !== 'trusted' && o.trusted !== true) return { status: 400, json: { message: 'type: only trusted applications can be created with a user token' } };
+    if (o.type !== 'trusted' && o.trusted !== true)
+      return { status: 400, json: { message: 'type: only trusted applications can be created with a user token' } };
     const clientId = randomBytes(16).toString('hex');
     const secret = randomBytes(16).toString('hex');
     const app: TrustedAppEntry = { clientId, secret, name: o.name.trim(), userId: user.id, createdAt: new Date().toISOString(), revoked: false };
@@ -93,7 +98,10 @@ function callHistory(sim: PbxState, req: SimRequest, user: PbxSimUser): SimRespo
   if ('status' in paging) return paging;
   const start = req.query.get('start_datetime');
   const end = req.query.get('end_datetime');
-  for (const [name, v] of [['start_datetime', start], ['end_datetime', end]] as const) {
+  for (const [name, v] of [
+    ['start_datetime', start],
+    ['end_datetime', end],
+  ] as const) {
     if (v !== null && !PBX_DATE.test(v)) return { status: 400, json: { message: `${name}: invalid format, expected YYYY-MM-DD HH:MM:SS` } };
   }
   const order = req.query.get('order') ?? 'desc';
@@ -114,10 +122,15 @@ function extensionRecords(sim: PbxState, req: SimRequest, user: PbxSimUser): Sim
   if (ext.client_id !== user.client_id) return { status: 403, json: { message: 'Permission denied' } };
   const start = req.query.get('start_datetime');
   const end = req.query.get('end_datetime');
-  for (const [name, v] of [['start_datetime', start], ['end_datetime', end]] as const) {
+  for (const [name, v] of [
+    ['start_datetime', start],
+    ['end_datetime', end],
+  ] as const) {
     if (v !== null && !PBX_DATE.test(v)) return { status: 400, json: { message: `${name}: invalid format, expected YYYY-MM-DD HH:MM:SS` } };
   }
-  const list = [...sim.records.values()].filter((r) => r.extension_id === id && (start === null || r.start_time_gmt >= start) && (end === null || r.start_time_gmt < end));
+  const list = [...sim.records.values()].filter(
+    (r) => r.extension_id === id && (start === null || r.start_time_gmt >= start) && (end === null || r.start_time_gmt < end),
+  );
   return { status: 200, json: list.map(({ client_id: _c, ...r }) => r) };
 }
 

@@ -19,7 +19,13 @@ function consentTarget(sim: PbxState, params: URLSearchParams): { app: PbxSimPub
   const app = clientId ? sim.publicApps.find((a) => a.clientId === clientId) : undefined;
   if (!app) {
     const trustedApp = clientId ? sim.trusted.get(clientId) : undefined;
-    return htmlPage(400, 'Unknown application', trustedApp ? 'This application is a trusted application: it cannot ask users for access.' : 'No public application has this client_id. Check the App ID you were given.');
+    return htmlPage(
+      400,
+      'Unknown application',
+      trustedApp
+        ? 'This application is a trusted application: it cannot ask users for access.'
+        : 'No public application has this client_id. Check the App ID you were given.',
+    );
   }
   const redirectUri = params.get('redirect_uri');
   if (!redirectUri || !app.redirectUris.includes(redirectUri)) {
@@ -37,7 +43,14 @@ function authorizePage(sim: PbxState, req: SimRequest): SimResponse {
     status: 200,
     headers: { 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY' },
     contentType: 'text/html; charset=utf-8',
-    text: renderConsentPage({ appName: target.app.name, clientId: target.app.clientId, redirectUri: target.redirectUri, scope: 'all', state: req.query.get('state'), login: sim.defaultLogin }),
+    text: renderConsentPage({
+      appName: target.app.name,
+      clientId: target.app.clientId,
+      redirectUri: target.redirectUri,
+      scope: 'all',
+      state: req.query.get('state'),
+      login: sim.defaultLogin,
+    }),
   };
 }
 
@@ -48,7 +61,8 @@ function authorizeDecision(sim: PbxState, req: SimRequest): SimResponse {
   const state = form.get('state');
   const problem = requestProblem(form);
   if (problem) return redirectTo(target.redirectUri, { error: problem.error, error_description: problem.description, state });
-  if (form.get(CONSENT_FIELDS.decision) !== 'allow') return redirectTo(target.redirectUri, { error: 'access_denied', error_description: 'The user denied access', state });
+  if (form.get(CONSENT_FIELDS.decision) !== 'allow')
+    return redirectTo(target.redirectUri, { error: 'access_denied', error_description: 'The user denied access', state });
   const login = (form.get(CONSENT_FIELDS.login) ?? '').trim();
   const user = sim.users.find((u) => u.login === login);
   if (!user) {
@@ -56,11 +70,27 @@ function authorizeDecision(sim: PbxState, req: SimRequest): SimResponse {
       status: 401,
       contentType: 'text/html; charset=utf-8',
       headers: { 'Cache-Control': 'no-store' },
-      text: renderConsentPage({ appName: target.app.name, clientId: target.app.clientId, redirectUri: target.redirectUri, scope: 'all', state, login, error: 'Unknown PBX login' }),
+      text: renderConsentPage({
+        appName: target.app.name,
+        clientId: target.app.clientId,
+        redirectUri: target.redirectUri,
+        scope: 'all',
+        state,
+        login,
+        error: 'Unknown PBX login',
+      }),
     };
   }
   const code = randomCode(30);
-  sim.codes.set(code, { clientId: target.app.clientId, redirectUri: target.redirectUri, userId: user.id, expiresAt: Date.now() + sim.codeLifetimeSec * 1000, used: false, accessTokens: [], refreshTokens: [] });
+  sim.codes.set(code, {
+    clientId: target.app.clientId,
+    redirectUri: target.redirectUri,
+    userId: user.id,
+    expiresAt: Date.now() + sim.codeLifetimeSec * 1000,
+    used: false,
+    accessTokens: [],
+    refreshTokens: [],
+  });
   return redirectTo(target.redirectUri, { code, state });
 }
 

@@ -18,7 +18,8 @@ async function token(sim: PbxState, req: SimRequest): Promise<SimResponse> {
   const form = mediaType(req.headers['content-type']) === 'application/x-www-form-urlencoded' ? req.form() : new URLSearchParams();
   const grantType = form.get('grant_type');
   if (!grantType) return oauthError(400, 'invalid_request', 'Missing grant_type parameter.');
-  if (!['authorization_code', 'refresh_token', 'client_credentials'].includes(grantType)) return oauthError(400, 'unsupported_grant_type', `Unsupported grant type ${grantType}.`);
+  if (!['authorization_code', 'refresh_token', 'client_credentials'].includes(grantType))
+    return oauthError(400, 'unsupported_grant_type', `Unsupported grant type ${grantType}.`);
 
   const clientId = form.get('client_id');
   const secret = form.get('client_secret');
@@ -39,7 +40,8 @@ async function token(sim: PbxState, req: SimRequest): Promise<SimResponse> {
     const code = form.get('code');
     if (!code) return oauthError(400, 'invalid_request', 'Missing code parameter.');
     const grant = sim.codes.get(code);
-    if (!grant || grant.clientId !== clientId || grant.expiresAt <= Date.now()) return oauthError(400, 'invalid_grant', 'Invalid or expired authorization code.');
+    if (!grant || grant.clientId !== clientId || grant.expiresAt <= Date.now())
+      return oauthError(400, 'invalid_grant', 'Invalid or expired authorization code.');
     if (grant.used) {
       // RFC 6749 §4.1.2: a replayed code revokes what it gave.
       for (const t of grant.accessTokens) sim.issuer.revoke(t);
@@ -64,11 +66,19 @@ async function token(sim: PbxState, req: SimRequest): Promise<SimResponse> {
   return { status: 200, headers: NO_STORE, json: body };
 }
 
-async function issueUserTokens(sim: PbxState, userId: number, clientId: string): Promise<{ body: Record<string, unknown>; accessToken: string; refreshToken: string }> {
+async function issueUserTokens(
+  sim: PbxState,
+  userId: number,
+  clientId: string,
+): Promise<{ body: Record<string, unknown>; accessToken: string; refreshToken: string }> {
   const accessToken = await issueAccess(sim, userId, clientId, 'public');
   const refreshToken = randomCode(30);
   sim.refreshTokens.set(refreshToken, { clientId, userId, expiresAt: Date.now() + REFRESH_LIFETIME_MS });
-  return { body: { access_token: accessToken, expires_in: sim.tokenLifetimeSec, token_type: 'Bearer', refresh_token: refreshToken, scope: 'all' }, accessToken, refreshToken };
+  return {
+    body: { access_token: accessToken, expires_in: sim.tokenLifetimeSec, token_type: 'Bearer', refresh_token: refreshToken, scope: 'all' },
+    accessToken,
+    refreshToken,
+  };
 }
 
 function issueAccess(sim: PbxState, userId: number, clientId: string, appType: 'public' | 'trusted'): Promise<string> {

@@ -21,7 +21,12 @@ async function token(sim: SangomaState, req: SimRequest): Promise<SimResponse> {
   if (!basic) {
     if (header !== undefined) return oauthError(401, 'invalid_client', 'Client authentication failed: malformed Basic authorization header', BASIC_CHALLENGE);
     if (form.has('client_secret') || form.has('client_id')) {
-      return oauthError(401, 'invalid_client', 'Client authentication must use HTTP Basic authentication (client_secret_basic); credentials in the request body are not accepted', BASIC_CHALLENGE);
+      return oauthError(
+        401,
+        'invalid_client',
+        'Client authentication must use HTTP Basic authentication (client_secret_basic); credentials in the request body are not accepted',
+        BASIC_CHALLENGE,
+      );
     }
     return oauthError(401, 'invalid_client', 'Client authentication required', BASIC_CHALLENGE);
   }

@@ -13,7 +13,6 @@ import type { Logger } from '../../observability/logger.js';
 import type { RedisTarget } from '../../config/redis-target.js';
 import { createRedisClient } from '../../store/redis-client.js';
 
-
 export interface FleetRedisOptions {
   target: RedisTarget;
   /** CXGRAPH_REDIS_PREFIX. */
@@ -166,13 +165,20 @@ export class FleetRedis {
   /** Announces a cool-down of `provider`'s `scope` to every replica; resolves whether Redis took it. */
   async announceCoolDown(provider: string, scope: string, ms: number): Promise<boolean> {
     const n = Math.ceil(ms);
-    const ok = await this.run(() => this.commands.eval(COOL_DOWN_SCRIPT, { keys: [this.coolDownKey(provider)], arguments: [scope, String(n), `start ${provider} ${n} ${scope}`, this.channel] }));
+    const ok = await this.run(() =>
+      this.commands.eval(COOL_DOWN_SCRIPT, {
+        keys: [this.coolDownKey(provider)],
+        arguments: [scope, String(n), `start ${provider} ${n} ${scope}`, this.channel],
+      }),
+    );
     return ok !== undefined;
   }
 
   /** Lifts `provider`'s `scope` cool-down for every replica. */
   async liftCoolDown(provider: string, scope: string): Promise<boolean> {
-    const ok = await this.run(() => this.commands.eval(LIFT_SCRIPT, { keys: [this.coolDownKey(provider)], arguments: [scope, `lift ${provider} ${scope}`, this.channel] }));
+    const ok = await this.run(() =>
+      this.commands.eval(LIFT_SCRIPT, { keys: [this.coolDownKey(provider)], arguments: [scope, `lift ${provider} ${scope}`, this.channel] }),
+    );
     return ok !== undefined;
   }
 
@@ -183,7 +189,9 @@ export class FleetRedis {
   }
 
   async releaseProbe(provider: string, scope: string): Promise<void> {
-    await this.run(() => this.commands.eval(`return redis.call('hdel', KEYS[1], 'probe|' .. ARGV[1])`, { keys: [this.coolDownKey(provider)], arguments: [scope] }));
+    await this.run(() =>
+      this.commands.eval(`return redis.call('hdel', KEYS[1], 'probe|' .. ARGV[1])`, { keys: [this.coolDownKey(provider)], arguments: [scope] }),
+    );
   }
 
   /** `provider`'s running cool-downs (scope → ms left), or undefined when Redis does not answer. */
@@ -211,7 +219,10 @@ export class FleetRedis {
     const first = Date.now() - this.failedAt >= this.retryMs;
     this.failedAt = Date.now();
     if (first && !this.closed) {
-      this.opts.logger.warn({ err: err instanceof Error ? err.message : err === undefined ? undefined : String(err) }, 'Redis does not answer: upstream rate limits and cool-downs apply per replica until it does');
+      this.opts.logger.warn(
+        { err: err instanceof Error ? err.message : err === undefined ? undefined : String(err) },
+        'Redis does not answer: upstream rate limits and cool-downs apply per replica until it does',
+      );
     }
   }
 

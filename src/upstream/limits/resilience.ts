@@ -107,7 +107,6 @@ export type AttemptContext = ICancellationContext;
 /** Statuses that mean "the platform is failing": retried when safe, and failures for the breaker. */
 export const RETRYABLE_STATUS: ReadonlySet<number> = new Set([500, 502, 503, 504]);
 
-
 /** PROVIDER_UNAVAILABLE raised by an attempt that was (or may have been) sent: a connection error or a timeout. */
 function isOutage(e: unknown): boolean {
   return isCxError(e) && e.extensions.code === 'PROVIDER_UNAVAILABLE' && !wasNotSent(e);
@@ -181,10 +180,13 @@ export class ResiliencePolicy {
       // Waited out only within the request's time left: past it, the 429 is the answer (PROVIDER_RATE_LIMITED).
       return wait !== undefined && wait <= cap && wait * 1000 <= timeLeft() ? wait : undefined;
     };
-    const rateLimitWait = retry(handleWhenResult((r) => waitable(r) !== undefined), {
-      maxAttempts: 1,
-      backoff: new DelegateBackoff<IRetryBackoffContext<unknown>>((ctx) => 1000 * ('value' in ctx.result ? (waitable(ctx.result.value) ?? 0) : 0)),
-    });
+    const rateLimitWait = retry(
+      handleWhenResult((r) => waitable(r) !== undefined),
+      {
+        maxAttempts: 1,
+        backoff: new DelegateBackoff<IRetryBackoffContext<unknown>>((ctx) => 1000 * ('value' in ctx.result ? (waitable(ctx.result.value) ?? 0) : 0)),
+      },
+    );
     // Full jitter around the exponential step: [0.5, 1.5) × backoffMs × 2^(n-1).
     const faultRetry = retry(handleWhen(isOutage).orWhenResult(isOutageAnswer), {
       maxAttempts: maxRetries,
@@ -223,7 +225,12 @@ export class ResiliencePolicy {
    * Runs `attempt` under the policy: retried (when `idempotent`) and counted by the breaker; returns the last answer.
    * Throws what the attempt threw, or a not-sent PROVIDER_UNAVAILABLE when the breaker or the bulkhead refuses.
    */
-  async execute<R extends AttemptAnswer>(idempotent: boolean, attempt: (ctx: AttemptContext) => Promise<R>, what = 'the request', scope?: CoolDownScope): Promise<R> {
+  async execute<R extends AttemptAnswer>(
+    idempotent: boolean,
+    attempt: (ctx: AttemptContext) => Promise<R>,
+    what = 'the request',
+    scope?: CoolDownScope,
+  ): Promise<R> {
     const deadline = currentDeadline();
     if (deadline?.expired) throw markNotSent(deadline.exceeded(this.provider, what));
     // One probe at a time; the others keep failing fast until it has told whether the platform is back.

@@ -30,7 +30,6 @@ import { DEFAULT_REDIS_MAX_RTT_MS, HEARTBEAT_MS, RedisLatency, REPLICA_TTL_MS } 
 import { markNotSent, retryAfterSeconds, timeLeft, type AttemptAnswer } from './resilience.js';
 import type { Metrics, ThrottleMetrics } from '../../observability/metrics.js';
 
-
 export type ThrottleReason = 'rate_limit' | 'cool_down';
 
 /** One provider's throttle: a cockatiel policy. */
@@ -131,11 +130,14 @@ export class Throttle implements IPolicy {
     this.metrics?.refused.inc({ provider: this.provider, reason: 'cool_down' });
     const seconds = Math.max(1, Math.ceil(leftMs / 1000));
     return markNotSent(
-      new CxError(`${this.provider} answered 429 and asked for a pause: every cxgraph replica holds back its requests to that host and account for ${seconds} s more; this one was not sent. Try again in ${seconds} s`, {
-        code: 'PROVIDER_RATE_LIMITED',
-        provider: this.provider,
-        retryAfter: seconds,
-      }),
+      new CxError(
+        `${this.provider} answered 429 and asked for a pause: every cxgraph replica holds back its requests to that host and account for ${seconds} s more; this one was not sent. Try again in ${seconds} s`,
+        {
+          code: 'PROVIDER_RATE_LIMITED',
+          provider: this.provider,
+          retryAfter: seconds,
+        },
+      ),
     );
   }
 }
@@ -194,7 +196,8 @@ export class UpstreamLimits {
     const limits = Object.entries(opts.rateLimits);
     if (limits.length) {
       const list = limits.map(([p, n]) => `${p} ${n}/s`).join(', ');
-      if (this.redis) opts.logger.info({ upstreamRateLimits: opts.rateLimits, scope: 'fleet' }, `upstream rate limits across every replica on this Redis: ${list}`);
+      if (this.redis)
+        opts.logger.info({ upstreamRateLimits: opts.rateLimits, scope: 'fleet' }, `upstream rate limits across every replica on this Redis: ${list}`);
       else {
         opts.logger.warn(
           { upstreamRateLimits: opts.rateLimits, scope: 'process' },
@@ -216,7 +219,10 @@ export class UpstreamLimits {
               `Redis round trips take ${Math.round(rttMs)} ms, over CXGRAPH_RATE_LIMIT_REDIS_MAX_RTT_MS (${maxRttMs}): upstream rate limits are counted per process until they are back within it, each replica its share (${shares}; ${this.replicasSeen} replica(s) seen)`,
             );
           } else {
-            opts.logger.info({ redisRttMs: Math.round(rttMs), maxRttMs, scope: 'fleet' }, `Redis round trips are back within CXGRAPH_RATE_LIMIT_REDIS_MAX_RTT_MS (${maxRttMs}): upstream rate limits are counted across every replica again`);
+            opts.logger.info(
+              { redisRttMs: Math.round(rttMs), maxRttMs, scope: 'fleet' },
+              `Redis round trips are back within CXGRAPH_RATE_LIMIT_REDIS_MAX_RTT_MS (${maxRttMs}): upstream rate limits are counted across every replica again`,
+            );
           }
         },
       });
@@ -273,10 +279,18 @@ export class UpstreamLimits {
       onStart: (origin, ms, scope) => {
         m?.coolDowns.inc({ provider, origin });
         const where = { provider, host: scope.host, account: scope.account, coolDownMs: ms, origin };
-        this.opts.logger.warn(where, origin === 'local' ? `platform answered 429: every replica holds back requests to ${scope.host || provider} for this account for ${Math.ceil(ms / 1000)} s, then one probe` : 'another replica was answered 429: holding back that host and account');
+        this.opts.logger.warn(
+          where,
+          origin === 'local'
+            ? `platform answered 429: every replica holds back requests to ${scope.host || provider} for this account for ${Math.ceil(ms / 1000)} s, then one probe`
+            : 'another replica was answered 429: holding back that host and account',
+        );
       },
       onLift: (origin, scope) => {
-        this.opts.logger.info({ provider, host: scope.host, account: scope.account, origin }, origin === 'local' ? 'probe answered: cool-down lifted for every replica' : 'another replica lifted a cool-down');
+        this.opts.logger.info(
+          { provider, host: scope.host, account: scope.account, origin },
+          origin === 'local' ? 'probe answered: cool-down lifted for every replica' : 'another replica lifted a cool-down',
+        );
       },
     });
     const limit = this.opts.rateLimits[provider];
@@ -285,7 +299,13 @@ export class UpstreamLimits {
     let rateLimit: RateLimit | undefined;
     if (limit) {
       const source = redis
-        ? new FleetWindow(redis, provider, limit, new LocalWindow(() => this.share(limit), WINDOW_MS + PROCESS_WINDOW_GUARD_MS, localNow), () => this.latency?.slow ?? false)
+        ? new FleetWindow(
+            redis,
+            provider,
+            limit,
+            new LocalWindow(() => this.share(limit), WINDOW_MS + PROCESS_WINDOW_GUARD_MS, localNow),
+            () => this.latency?.slow ?? false,
+          )
         : new LocalWindow(limit, undefined, localNow);
       rateLimit = new RateLimit(
         limit,
@@ -355,11 +375,19 @@ export class UpstreamLimits {
 }
 
 /** What /readyz and the start-up summary say about the limits: where they are counted. */
-export function describeUpstreamLimits(rateLimits: Readonly<Record<string, number>>, shared: boolean, sharedReachable: boolean): Record<string, unknown> | undefined {
+export function describeUpstreamLimits(
+  rateLimits: Readonly<Record<string, number>>,
+  shared: boolean,
+  sharedReachable: boolean,
+): Record<string, unknown> | undefined {
   if (!Object.keys(rateLimits).length) return undefined;
   return {
     perSecond: rateLimits,
     scope: shared && sharedReachable ? 'fleet' : 'process',
-    ...(shared ? (sharedReachable ? {} : { note: 'Redis does not answer: counted per replica (each its share of the budget) until it does' }) : { note: 'no shared Redis: counted per replica, N replicas may send N times the limit' }),
+    ...(shared
+      ? sharedReachable
+        ? {}
+        : { note: 'Redis does not answer: counted per replica (each its share of the budget) until it does' }
+      : { note: 'no shared Redis: counted per replica, N replicas may send N times the limit' }),
   };
 }

@@ -143,7 +143,10 @@ export function describeCallsContract(provider: string, start: FixtureStarter<Ca
         const pages = await walk(first);
         const ids = pages.flatMap((p) => p.nodes.map((c) => c.id));
         expect(new Set(ids).size, `first ${first}: a call on two pages`).toBe(ids.length);
-        expect(pages.flatMap((p) => p.nodes), `first ${first}`).toEqual(everyCall);
+        expect(
+          pages.flatMap((p) => p.nodes),
+          `first ${first}`,
+        ).toEqual(everyCall);
         expect(pages.at(-1)!.pageInfo).toMatchObject({ hasNextPage: false, endCursor: null });
       }
     });

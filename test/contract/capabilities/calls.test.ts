@@ -18,4 +18,6 @@ const FIXTURES: Record<string, FixtureStarter<CallsFixture>> = {
  */
 const KNOWN_DEFECTS: Record<string, Partial<Record<CallsCheck, string>>> = {};
 
-describeContractForEveryProvider('calls', 'test/contract/capabilities/calls.test.ts', FIXTURES, (provider, start) => describeCallsContract(provider, start, KNOWN_DEFECTS[provider]));
+describeContractForEveryProvider('calls', 'test/contract/capabilities/calls.test.ts', FIXTURES, (provider, start) =>
+  describeCallsContract(provider, start, KNOWN_DEFECTS[provider]),
+);

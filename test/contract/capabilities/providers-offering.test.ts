@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineProvider } from '../../../src/providers/provider-module.js';
 import { PROVIDERS } from '../../../src/providers/index.js';
-import { planContract, providersOffering } from './providers-offering.js';
+import { planContract } from './providers-offering.js';
 
 const acme = defineProvider({
   name: 'ACME' as never,
@@ -21,7 +21,10 @@ const acme = defineProvider({
 describe('which providers a capability contract runs against', () => {
   it('a new module offering the capability without a fixture is missing; a fixture of a provider not offering it is stale', () => {
     const plan = planContract('users', { CLOUDCX: 'c', NEWVOICEMEDIA: 'n', SANGOMA: 's' }, [...PROVIDERS, acme]);
-    expect(plan.run).toEqual([['CLOUDCX', 'c'], ['NEWVOICEMEDIA', 'n']]);
+    expect(plan.run).toEqual([
+      ['CLOUDCX', 'c'],
+      ['NEWVOICEMEDIA', 'n'],
+    ]);
     expect(plan.missing).toEqual(['ACME']);
     expect(plan.stale).toEqual(['SANGOMA']);
   });

@@ -37,7 +37,11 @@ export function providersOffering(capability: CapabilityName, modules: readonly 
 }
 
 /** Pure: which fixtures run, which are missing, which are stale. */
-export function planContract<F>(capability: CapabilityName, fixtures: Readonly<Record<string, F>>, modules: readonly ProviderModule[] = PROVIDERS): ContractPlan<F> {
+export function planContract<F>(
+  capability: CapabilityName,
+  fixtures: Readonly<Record<string, F>>,
+  modules: readonly ProviderModule[] = PROVIDERS,
+): ContractPlan<F> {
   const offering = providersOffering(capability, modules);
   return {
     run: offering.filter((p) => fixtures[p] !== undefined).map((p) => [p, fixtures[p]!]),
@@ -62,11 +66,16 @@ export function describeContractForEveryProvider<F>(
   describe(`'${capability}' contract: the providers offering it`, () => {
     it(`has a fixture for every provider whose module lists '${capability}'`, () => {
       expect(
-        plan.missing.map((p) => `${p} offers '${capability}' but has no fixture: add ${p}: <starter> to the fixture map in ${where} (cxgraph with ${p} configured against its simulator; see fixtures/)`),
+        plan.missing.map(
+          (p) =>
+            `${p} offers '${capability}' but has no fixture: add ${p}: <starter> to the fixture map in ${where} (cxgraph with ${p} configured against its simulator; see fixtures/)`,
+        ),
       ).toEqual([]);
     });
     it(`has no fixture for a provider that does not offer '${capability}'`, () => {
-      expect(plan.stale.map((p) => `${p} has a '${capability}' fixture in ${where} but its module does not list '${capability}': remove the entry`)).toEqual([]);
+      expect(plan.stale.map((p) => `${p} has a '${capability}' fixture in ${where} but its module does not list '${capability}': remove the entry`)).toEqual(
+        [],
+      );
     });
   });
   for (const [provider, start] of plan.run) suite(provider, start);

@@ -108,13 +108,20 @@ export function describeUsersContract(provider: string, start: FixtureStarter<Us
         const ids = pages.flatMap((p) => p.nodes.map((u) => u.id));
         expect(new Set(ids).size, `pageSize ${pageSize}: a user on two pages`).toBe(ids.length);
         expect(ids, `pageSize ${pageSize}`).toEqual(f.userIds);
-        expect(pages.flatMap((p) => p.nodes), `pageSize ${pageSize}: same users as one big page`).toEqual(everyone);
+        expect(
+          pages.flatMap((p) => p.nodes),
+          `pageSize ${pageSize}: same users as one big page`,
+        ).toEqual(everyone);
       }
     });
 
     it('a page past the end is empty, with the same totals', async () => {
       const total = f.userIds.length;
-      for (const [pageNo, pageSize] of [[Math.ceil(total / 7) + 1, 7], [2, total], [1_000, 10]] as const) {
+      for (const [pageNo, pageSize] of [
+        [Math.ceil(total / 7) + 1, 7],
+        [2, total],
+        [1_000, 10],
+      ] as const) {
         const p = await page({ page: pageNo, pageSize });
         expect(p, `page ${pageNo} of ${pageSize}`).toEqual({ totalCount: total, totalPages: Math.ceil(total / pageSize), page: pageNo, pageSize, nodes: [] });
       }
@@ -174,7 +181,18 @@ export function describeUsersContract(provider: string, start: FixtureStarter<Us
       const before = f.upstreamRequests();
       const r = await f.server.gql<{ _entities: (UserNode | null)[] }>(ENTITIES, { reps: ids.map((id) => ({ __typename: 'User', provider, id })) });
       expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
-      const keysOnly = (id: string) => ({ provider, id, login: null, firstName: null, lastName: null, name: null, email: null, phoneNumber: null, roles: [], active: null });
+      const keysOnly = (id: string) => ({
+        provider,
+        id,
+        login: null,
+        firstName: null,
+        lastName: null,
+        name: null,
+        email: null,
+        phoneNumber: null,
+        roles: [],
+        active: null,
+      });
       expect(r.data!._entities).toEqual(
         ids.map((id) => {
           if (f.references === 'keys-only') return keysOnly(id);

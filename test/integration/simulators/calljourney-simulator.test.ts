@@ -288,7 +288,11 @@ describe('CallJourney simulator', () => {
 
     it('401 for a token this issuer signed for another audience or tenant', async () => {
       const base = decodeJwt(token);
-      for (const claims of [{ ...base, aud: 'api://someone-else' }, { ...base, tid: '11111111-1111-4111-8111-111111111111' }, { ...base, roles: [] }]) {
+      for (const claims of [
+        { ...base, aud: 'api://someone-else' },
+        { ...base, tid: '11111111-1111-4111-8111-111111111111' },
+        { ...base, roles: [] },
+      ]) {
         const other = await sim.issuer.issue(claims, 3600);
         const res = await search(knownKey, other);
         expect(res.status).toBe(401);
@@ -401,7 +405,10 @@ describe('CallJourney simulator', () => {
     it('accepts a tenant, clients, recordings and a lifetime', async () => {
       const custom = createCallJourneySimulator({
         tenantId: 'AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE',
-        clients: [{ clientId: 'app-1', clientSecret: 's1' }, { clientId: 'app-2', clientSecret: 's2' }],
+        clients: [
+          { clientId: 'app-1', clientSecret: 's1' },
+          { clientId: 'app-2', clientSecret: 's2' },
+        ],
         recordings: [{ company: 'c', organisation: 'o', folder: 'f', filename: 'n.wav', callId: 'id-1' }],
         tokenLifetimeSec: 60,
       });

@@ -25,7 +25,14 @@ interface TokenBody {
 interface PageBody {
   code: string;
   message: string | null;
-  data: { totalPages: number; totalElements: number; size: number; number: number; numberOfElements: number; content: { id: string; loginCode: string }[] } | null;
+  data: {
+    totalPages: number;
+    totalElements: number;
+    size: number;
+    number: number;
+    numberOfElements: number;
+    content: { id: string; loginCode: string }[];
+  } | null;
 }
 
 describe('CloudCX simulator', () => {
@@ -94,7 +101,10 @@ describe('CloudCX simulator', () => {
 
     it('accepts client_secret_basic as well as the form', async () => {
       const basic = Buffer.from(`${DEFAULT_CLOUDCX_CLIENT.clientId}:${DEFAULT_CLOUDCX_CLIENT.clientSecret}`).toString('base64');
-      const res = await token({ grant_type: 'password', username: DEFAULT_CLOUDCX_ACCOUNT.username, password: DEFAULT_CLOUDCX_ACCOUNT.password }, { Authorization: `Basic ${basic}` });
+      const res = await token(
+        { grant_type: 'password', username: DEFAULT_CLOUDCX_ACCOUNT.username, password: DEFAULT_CLOUDCX_ACCOUNT.password },
+        { Authorization: `Basic ${basic}` },
+      );
       expect(res.status).toBe(200);
     });
 
@@ -137,7 +147,12 @@ describe('CloudCX simulator', () => {
 
     it("refuses another client's refresh token without consuming it", async () => {
       const t = await passwordToken();
-      const res = await token({ client_id: OTHER_CLIENT.clientId, client_secret: OTHER_CLIENT.clientSecret, grant_type: 'refresh_token', refresh_token: t.refresh_token });
+      const res = await token({
+        client_id: OTHER_CLIENT.clientId,
+        client_secret: OTHER_CLIENT.clientSecret,
+        grant_type: 'refresh_token',
+        refresh_token: t.refresh_token,
+      });
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: string }).error).toBe('invalid_grant');
       expect(sim.isLiveRefreshToken(t.refresh_token)).toBe(true);
@@ -233,7 +248,8 @@ describe('CloudCX simulator', () => {
 
     it('answers an error envelope on request, for the asked number of answers', async () => {
       sim.failNext({ code: '2003', message: 'Tenant suspended', times: 2 });
-      for (let i = 0; i < 2; i++) expect(await pageBody('?pageIndex=1&pageSize=5', DEFAULT_CLOUDCX_API_KEY)).toEqual({ code: '2003', message: 'Tenant suspended', data: null });
+      for (let i = 0; i < 2; i++)
+        expect(await pageBody('?pageIndex=1&pageSize=5', DEFAULT_CLOUDCX_API_KEY)).toEqual({ code: '2003', message: 'Tenant suspended', data: null });
       expect((await pageBody('?pageIndex=1&pageSize=5', DEFAULT_CLOUDCX_API_KEY)).code).toBe('0000');
       const control = await fetch(`${sim.baseUrl}/__sim/config`, { method: 'POST', body: JSON.stringify({ errorEnvelope: {} }) });
       expect(control.status).toBe(200);

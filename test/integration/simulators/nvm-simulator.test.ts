@@ -3,7 +3,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_NVM_CLIENT, NVM_USERS_ONLY_CLIENT, createNvmSimulator } from '../../../src/simulators/index.js';
 
 const { clientId: CLIENT_ID, clientSecret: SECRET } = DEFAULT_NVM_CLIENT;
-const V = { availability: 'application/vnd.newvoicemedia.v1+json', users: 'application/vnd.newvoicemedia.v4+json', interactions: 'application/vnd.newvoicemedia.v3+json' };
+const V = {
+  availability: 'application/vnd.newvoicemedia.v1+json',
+  users: 'application/vnd.newvoicemedia.v4+json',
+  interactions: 'application/vnd.newvoicemedia.v3+json',
+};
 
 describe('NewVoiceMedia simulator', () => {
   const sim = createNvmSimulator();
@@ -110,7 +114,11 @@ describe('NewVoiceMedia simulator', () => {
       expect(await two.json()).toEqual({ error: 'invalid_scope', error_description: 'You must specify only one scope' });
       const unknown = await tokenRequest(good('users:admin'));
       expect(await unknown.json()).toEqual({ error: 'invalid_scope' });
-      const lacking = await tokenRequest({ ...good('agents-availability:read'), client_id: NVM_USERS_ONLY_CLIENT.clientId, client_secret: NVM_USERS_ONLY_CLIENT.clientSecret });
+      const lacking = await tokenRequest({
+        ...good('agents-availability:read'),
+        client_id: NVM_USERS_ONLY_CLIENT.clientId,
+        client_secret: NVM_USERS_ONLY_CLIENT.clientSecret,
+      });
       expect(lacking.status).toBe(400);
       expect(await lacking.json()).toEqual({ error: 'invalid_scope' });
     });
@@ -242,7 +250,11 @@ describe('NewVoiceMedia simulator', () => {
         next = body.meta.nextContinuationToken;
         pages++;
         if (next && pages === 1) {
-          const other = await get(`/interaction-content/interactions?start=2024-05-02T00:00:00Z&end=2024-05-08T00:00:00Z&continuationToken=${encodeURIComponent(next)}`, 'interaction-content:read', V.interactions);
+          const other = await get(
+            `/interaction-content/interactions?start=2024-05-02T00:00:00Z&end=2024-05-08T00:00:00Z&continuationToken=${encodeURIComponent(next)}`,
+            'interaction-content:read',
+            V.interactions,
+          );
           expect(other.status).toBe(400);
         }
       } while (next);
@@ -251,7 +263,9 @@ describe('NewVoiceMedia simulator', () => {
     });
 
     it('more than 7 days, or a missing start → 400', async () => {
-      expect((await get('/interaction-content/interactions?start=2024-05-01T00:00:00Z&end=2024-05-08T00:00:01Z', 'interaction-content:read', V.interactions)).status).toBe(400);
+      expect(
+        (await get('/interaction-content/interactions?start=2024-05-01T00:00:00Z&end=2024-05-08T00:00:01Z', 'interaction-content:read', V.interactions)).status,
+      ).toBe(400);
       const missing = await get('/interaction-content/interactions?end=2024-05-08T00:00:00Z', 'interaction-content:read', V.interactions);
       expect(await missing.json()).toEqual({ start: ['The start field is required.'] });
     });
@@ -259,7 +273,9 @@ describe('NewVoiceMedia simulator', () => {
     it('one interaction by guid; unknown → 404', async () => {
       const i = sim.interactions[0]!;
       expect(await (await get(`/interaction-content/interactions/${i.guid}`, 'interaction-content:read', V.interactions)).json()).toEqual(i);
-      expect((await get('/interaction-content/interactions/00000000-0000-4000-8000-000000000000', 'interaction-content:read', V.interactions)).status).toBe(404);
+      expect((await get('/interaction-content/interactions/00000000-0000-4000-8000-000000000000', 'interaction-content:read', V.interactions)).status).toBe(
+        404,
+      );
     });
 
     it('serves a WAV recording whole and by Range, and 416 outside it', async () => {
@@ -276,12 +292,16 @@ describe('NewVoiceMedia simulator', () => {
       expect(bytes.subarray(8, 12).toString('ascii')).toBe('WAVE');
       expect(bytes.equals(sim.contentBytes(i.guid, c.contentKey)!)).toBe(true);
 
-      const part = await fetch(`${base}${path}`, { headers: { accept: V.interactions, authorization: `Bearer ${await token('interaction-content:read')}`, range: 'bytes=10-19' } });
+      const part = await fetch(`${base}${path}`, {
+        headers: { accept: V.interactions, authorization: `Bearer ${await token('interaction-content:read')}`, range: 'bytes=10-19' },
+      });
       expect(part.status).toBe(206);
       expect(part.headers.get('content-range')).toBe(`bytes 10-19/${c.contentLength}`);
       expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(10, 20))).toBe(true);
 
-      const outside = await fetch(`${base}${path}`, { headers: { accept: V.interactions, authorization: `Bearer ${await token('interaction-content:read')}`, range: `bytes=${c.contentLength}-` } });
+      const outside = await fetch(`${base}${path}`, {
+        headers: { accept: V.interactions, authorization: `Bearer ${await token('interaction-content:read')}`, range: `bytes=${c.contentLength}-` },
+      });
       expect(outside.status).toBe(416);
       expect(outside.headers.get('content-range')).toBe(`bytes */${c.contentLength}`);
     });

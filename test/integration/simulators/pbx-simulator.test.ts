@@ -28,13 +28,29 @@ describe('PBX simulator', () => {
 
   const authorizeUrl = (over: Record<string, string | null> = {}) => {
     const q = new URLSearchParams();
-    const fields: Record<string, string | null> = { response_type: 'code', client_id: APP.clientId, redirect_uri: REDIRECT, scope: 'all', state: 'st-1', ...over };
+    const fields: Record<string, string | null> = {
+      response_type: 'code',
+      client_id: APP.clientId,
+      redirect_uri: REDIRECT,
+      scope: 'all',
+      state: 'st-1',
+      ...over,
+    };
     for (const [k, v] of Object.entries(fields)) if (v !== null) q.set(k, v);
     return `${base}/oauth/authorize?${q}`;
   };
 
   async function decide(decision: 'allow' | 'deny', over: Record<string, string> = {}): Promise<Response> {
-    const form = new URLSearchParams({ response_type: 'code', client_id: APP.clientId, redirect_uri: REDIRECT, scope: 'all', state: 'st-1', login: 'client1', decision, ...over });
+    const form = new URLSearchParams({
+      response_type: 'code',
+      client_id: APP.clientId,
+      redirect_uri: REDIRECT,
+      scope: 'all',
+      state: 'st-1',
+      login: 'client1',
+      decision,
+      ...over,
+    });
     return fetch(`${base}/oauth/authorize`, { method: 'POST', body: form, redirect: 'manual' });
   }
 
@@ -45,7 +61,11 @@ describe('PBX simulator', () => {
   }
 
   function token(fields: Record<string, string>): Promise<Response> {
-    return fetch(`${base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) });
+    return fetch(`${base}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields),
+    });
   }
 
   const exchange = (c: string, over: Record<string, string> = {}) =>
@@ -58,7 +78,11 @@ describe('PBX simulator', () => {
   }
 
   async function trustedApp(accessToken: string, body: unknown = { name: 'cxgraph-test', type: 'trusted' }): Promise<Response> {
-    return fetch(`${base}/api/ver1.0/application/`, { method: 'POST', headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return fetch(`${base}/api/ver1.0/application/`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   }
 
   const api = (path: string, accessToken: string) => fetch(`${base}/api/ver1.0${path}`, { headers: { authorization: `Bearer ${accessToken}` } });
@@ -78,7 +102,12 @@ describe('PBX simulator', () => {
     });
 
     it('shows an error page, never a redirect, for an unknown client or an unregistered redirect URI', async () => {
-      const cases: Record<string, string | null>[] = [{ client_id: 'nope' }, { client_id: null }, { redirect_uri: 'https://evil.example/cb' }, { redirect_uri: `${REDIRECT}/x` }];
+      const cases: Record<string, string | null>[] = [
+        { client_id: 'nope' },
+        { client_id: null },
+        { redirect_uri: 'https://evil.example/cb' },
+        { redirect_uri: `${REDIRECT}/x` },
+      ];
       for (const over of cases) {
         const res = await fetch(authorizeUrl(over), { redirect: 'manual' });
         expect(res.status).toBe(400);
@@ -204,9 +233,15 @@ describe('PBX simulator', () => {
 
     it('can be revoked through the control API', async () => {
       const app = (await (await trustedApp((await userToken()).access_token)).json()) as { id: string; secret: string };
-      const ctl = await fetch(`${base}/__sim/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ revokeTrustedApp: app.id }) });
+      const ctl = await fetch(`${base}/__sim/config`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ revokeTrustedApp: app.id }),
+      });
       expect(ctl.status).toBe(200);
-      expect(await (await token({ grant_type: 'client_credentials', client_id: app.id, client_secret: app.secret })).json()).toMatchObject({ error: 'invalid_client' });
+      expect(await (await token({ grant_type: 'client_credentials', client_id: app.id, client_secret: app.secret })).json()).toMatchObject({
+        error: 'invalid_client',
+      });
     });
   });
 
@@ -234,7 +269,12 @@ describe('PBX simulator', () => {
     it('serves call history between GMT dates, ordered and paged, and refuses other date formats', async () => {
       const at = (await userToken()).access_token;
       const res = await api('/client/12/call_history/?start_datetime=2024-05-01%2012:00:00&end_datetime=2024-05-01%2013:00:00&per_page=10&page=1', at);
-      const body = (await res.json()) as { page: number; per_page: number; order: string; call_history: { call_uuid: string; start_time_gmt: string; cdr: unknown[] }[] };
+      const body = (await res.json()) as {
+        page: number;
+        per_page: number;
+        order: string;
+        call_history: { call_uuid: string; start_time_gmt: string; cdr: unknown[] }[];
+      };
       expect(body).toMatchObject({ page: 1, per_page: 10, order: 'desc' });
       expect(body.call_history.map((c) => c.start_time_gmt)).toEqual(['2024-05-01 12:30:01', '2024-05-01 12:00:01']);
       expect(body.call_history[0]!.cdr.length).toBe(1);

@@ -114,11 +114,7 @@ describe('Sangoma simulator', () => {
 
     it('refuses a request without client authentication, and one with two methods', async () => {
       await expectOAuthError(await tokenRequest({ grant_type: 'client_credentials', scope: BOTH }, {}), 401, 'invalid_client');
-      await expectOAuthError(
-        await tokenRequest({ grant_type: 'client_credentials', scope: BOTH, client_secret: SECRET }),
-        400,
-        'invalid_request',
-      );
+      await expectOAuthError(await tokenRequest({ grant_type: 'client_credentials', scope: BOTH, client_secret: SECRET }), 400, 'invalid_request');
       await expectOAuthError(await tokenRequest({ grant_type: 'client_credentials', scope: BOTH }, { authorization: 'Basic %%%' }), 401, 'invalid_client');
     });
 
@@ -126,7 +122,11 @@ describe('Sangoma simulator', () => {
       const wrong = await tokenRequest({ grant_type: 'client_credentials', scope: BOTH }, { authorization: basic(CLIENT_ID, 'nope-Zx81') });
       const body = await expectOAuthError(wrong, 401, 'invalid_client');
       expect(JSON.stringify(body)).not.toContain('nope-Zx81');
-      await expectOAuthError(await tokenRequest({ grant_type: 'client_credentials', scope: BOTH }, { authorization: basic('who', SECRET) }), 401, 'invalid_client');
+      await expectOAuthError(
+        await tokenRequest({ grant_type: 'client_credentials', scope: BOTH }, { authorization: basic('who', SECRET) }),
+        401,
+        'invalid_client',
+      );
     });
 
     it('reads Basic credentials as Sangoma documents them: base64(client_id:client_secret), the values as they are', async () => {

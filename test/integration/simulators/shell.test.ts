@@ -65,7 +65,7 @@ describe('simulator shell', () => {
       });
     });
 
-    it("registers the PBX redirect URI it is given with the app", () => {
+    it('registers the PBX redirect URI it is given with the app', () => {
       const redirectUri = 'http://127.0.0.1:4321/oauth/pbx/callback';
       expect(pbx.env({ redirectUri }).PBX_REDIRECT_URI).toBe(redirectUri);
       expect(pbx.publicApps[0]!.redirectUris).toContain(redirectUri);
@@ -125,7 +125,13 @@ describe('simulator shell', () => {
       expect(landing.searchParams.get('state')).toBe('s-1');
       const token = await fetch(`${pbx.url}/oauth/token`, {
         method: 'POST',
-        body: new URLSearchParams({ grant_type: 'authorization_code', code: landing.searchParams.get('code')!, redirect_uri: REDIRECT, client_id: DEFAULT_PBX_PUBLIC_APP.clientId, client_secret: DEFAULT_PBX_PUBLIC_APP.clientSecret }),
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code: landing.searchParams.get('code')!,
+          redirect_uri: REDIRECT,
+          client_id: DEFAULT_PBX_PUBLIC_APP.clientId,
+          client_secret: DEFAULT_PBX_PUBLIC_APP.clientSecret,
+        }),
       });
       const { access_token } = (await token.json()) as { access_token: string };
       const me = await fetch(`${pbx.url}/api/ver1.0/user/`, { headers: { authorization: `Bearer ${access_token}` } });

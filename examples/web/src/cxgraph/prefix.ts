@@ -34,7 +34,9 @@ function camelStart(prefix: string): string {
 
 export function schemaNames(prefix: string): SchemaNames {
   if (prefix && !PREFIX_PATTERN.test(prefix)) {
-    throw new Error(`VITE_CXGRAPH_PREFIX must be the start of a GraphQL type name (a capital letter, then letters or digits), as CXGRAPH_SCHEMA_PREFIX is; got ${JSON.stringify(prefix)}`);
+    throw new Error(
+      `VITE_CXGRAPH_PREFIX must be the start of a GraphQL type name (a capital letter, then letters or digits), as CXGRAPH_SCHEMA_PREFIX is; got ${JSON.stringify(prefix)}`,
+    );
   }
   const fieldStart = camelStart(prefix);
   return {

@@ -119,13 +119,22 @@ export function advice(p: Problem): Advice {
   const who = p.provider ? providerTitle(p.provider) : 'The platform';
   switch (p.code) {
     case 'PROVIDER_UNAVAILABLE':
-      return { what: `${who} is not answering right now.`, todo: 'Nothing was changed. Try again in a minute; cxgraph reconnects by itself once the platform answers.' };
+      return {
+        what: `${who} is not answering right now.`,
+        todo: 'Nothing was changed. Try again in a minute; cxgraph reconnects by itself once the platform answers.',
+      };
     case 'PROVIDER_RATE_LIMITED':
       return { what: `${who} asks cxgraph to slow down.`, todo: p.retryAfter ? `Try again in ${p.retryAfter} seconds.` : 'Try again in a little while.' };
     case 'PROVIDER_AUTH_FAILED':
-      return { what: `${who} refused cxgraph's credentials.`, todo: 'An administrator should check the client id, secret and permissions configured for this platform.' };
+      return {
+        what: `${who} refused cxgraph's credentials.`,
+        todo: 'An administrator should check the client id, secret and permissions configured for this platform.',
+      };
     case 'PROVIDER_NEEDS_REAUTHORIZATION':
-      return { what: `${who} needs someone to authorise cxgraph again.`, todo: p.provider === 'PBX' ? 'Use “Connect a PBX account” and allow access again.' : 'An administrator should renew the authorisation.' };
+      return {
+        what: `${who} needs someone to authorise cxgraph again.`,
+        todo: p.provider === 'PBX' ? 'Use “Connect a PBX account” and allow access again.' : 'An administrator should renew the authorisation.',
+      };
     case 'PROVIDER_NOT_CONFIGURED':
       return { what: `${who} is not set up in cxgraph.`, todo: 'An administrator should set the variables the message names and restart cxgraph.' };
     case 'PROVIDER_ERROR':
@@ -138,14 +147,26 @@ export function advice(p: Problem): Advice {
       return { what: 'cxgraph did not accept who you are.', todo: 'Sign in again, or ask an administrator how this app should authenticate.' };
     case 'PERSISTED_QUERY_NOT_IN_LIST':
     case 'PERSISTED_QUERY_ID_REQUIRED':
-      return { what: 'cxgraph does not run this operation: it is not in its list of trusted documents.', todo: 'Deploy the manifest built with this version of the app (CXGRAPH_PERSISTED_DOCUMENTS), or reload after an update.' };
+      return {
+        what: 'cxgraph does not run this operation: it is not in its list of trusted documents.',
+        todo: 'Deploy the manifest built with this version of the app (CXGRAPH_PERSISTED_DOCUMENTS), or reload after an update.',
+      };
     case 'PERSISTED_QUERY_NOT_FOUND':
-      return { what: 'cxgraph has not been given this app\'s list of trusted documents.', todo: 'Start cxgraph with CXGRAPH_PERSISTED_DOCUMENTS pointing at the app\'s persisted-query-manifest.json (npm run example does).' };
+      return {
+        what: "cxgraph has not been given this app's list of trusted documents.",
+        todo: "Start cxgraph with CXGRAPH_PERSISTED_DOCUMENTS pointing at the app's persisted-query-manifest.json (npm run example does).",
+      };
     case 'QUERY_NOT_IN_SAFELIST':
-      return { what: 'cxgraph runs only the trusted documents of its list, and this request was not one of them.', todo: 'Use this app\'s operations; deploy the manifest built with it.' };
+      return {
+        what: 'cxgraph runs only the trusted documents of its list, and this request was not one of them.',
+        todo: "Use this app's operations; deploy the manifest built with it.",
+      };
     case 'GRAPHQL_PARSE_FAILED':
     case 'GRAPHQL_VALIDATION_FAILED':
-      return { what: 'The server does not understand this request.', todo: 'This version of the app does not match the schema it talks to (or a schema prefix): rebuild it against that schema.' };
+      return {
+        what: 'The server does not understand this request.',
+        todo: 'This version of the app does not match the schema it talks to (or a schema prefix): rebuild it against that schema.',
+      };
     case 'NETWORK':
       return { what: 'cxgraph could not be reached.', todo: 'Check that cxgraph is running and that this page can reach it, then reload.' };
     case 'INTERNAL_SERVER_ERROR':
@@ -169,8 +190,7 @@ export function ProblemText({ problem }: { problem: Problem }): ReactNode {
       </p>
       {problem.callMayHaveBeenPlaced ? (
         <p>
-          <strong>The call may have been placed anyway:</strong> check with the agent before you try again, or the
-          customer could be called twice.
+          <strong>The call may have been placed anyway:</strong> check with the agent before you try again, or the customer could be called twice.
         </p>
       ) : null}
       <p className="detail">

@@ -97,7 +97,14 @@ function Availability(): ReactNode {
   const [skills, setSkills] = useState(['English', 'French', 'Sales']);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    setSkills([...new Set(typed.split(',').map((s) => s.trim()).filter(Boolean))]);
+    setSkills([
+      ...new Set(
+        typed
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    ]);
   };
   return (
     <section aria-labelledby="availability-title" className="panel" data-panel="availability">

@@ -101,7 +101,10 @@ export function Calls({ onLoaded }: { onLoaded?: () => void }): ReactNode {
       setLoadingMore(alias);
       setMoreError(null);
       try {
-        const result = await fetchMore({ query: MoreCallsQuery, variables: { provider: PROVIDER_OF[alias], from, to, first: CALLS_PER_PLATFORM, after, filedUnder: RECORDING_FILED_UNDER } });
+        const result = await fetchMore({
+          query: MoreCallsQuery,
+          variables: { provider: PROVIDER_OF[alias], from, to, first: CALLS_PER_PLATFORM, after, filedUnder: RECORDING_FILED_UNDER },
+        });
         // The next page's errors are under `calls`: shown in the panel that asked for it.
         if (result.error) setMoreError({ alias, error: result.error });
       } catch (e) {
@@ -118,7 +121,9 @@ export function Calls({ onLoaded }: { onLoaded?: () => void }): ReactNode {
       <Problems error={error} path={[alias]} title={`${providerTitle(provider)}'s calls could not be shown.`} />
       {loading && !data ? <p role="status">Loading…</p> : null}
       {data?.[alias] ? <CallTable alias={alias} provider={provider} calls={data[alias]!.nodes} error={error} onLinkExpired={() => void refetch()} /> : null}
-      {moreError?.alias === alias ? <Problems error={moreError.error} path={['calls']} title={`More of ${providerTitle(provider)}'s calls could not be shown.`} /> : null}
+      {moreError?.alias === alias ? (
+        <Problems error={moreError.error} path={['calls']} title={`More of ${providerTitle(provider)}'s calls could not be shown.`} />
+      ) : null}
       {data?.[alias]?.pageInfo.hasNextPage && data[alias]!.pageInfo.endCursor ? (
         <p className="pager">
           <button type="button" disabled={loadingMore !== null} onClick={() => void showMore(alias, data[alias]!.pageInfo.endCursor!)}>
@@ -140,8 +145,7 @@ export function Calls({ onLoaded }: { onLoaded?: () => void }): ReactNode {
       <h2 id="calls-title">Latest calls</h2>
       <form className="inline" onSubmit={(e) => e.preventDefault()}>
         <label>
-          Week starting{' '}
-          <input type="date" value={week} required onChange={(e) => e.target.value && setWeek(e.target.value)} />
+          Week starting <input type="date" value={week} required onChange={(e) => e.target.value && setWeek(e.target.value)} />
         </label>{' '}
         <span className="detail">
           {when(from)} to {when(to)}; recordings looked up in CallJourney under {RECORDING_FILED_UNDER.company} / {RECORDING_FILED_UNDER.organisation} /{' '}
@@ -210,7 +214,13 @@ function Media({ call, path, error, onLinkExpired }: { call: CallRowFragment; pa
         <figure key={m.key}>
           {/* A signed link to cxgraph: no header, no token. preload="none": nothing is fetched until Play. An expired
               link (CXGRAPH_MEDIA_URL_TTL_SECONDS) fails to load; a fresh one comes with the next answer. */}
-          <audio controls preload="none" src={m.downloadUrl} aria-label={`${m.kind === 'voicemail' ? 'Voicemail' : 'Recording'} of the call of ${when(call.startTime)}`} onError={() => expired(m.downloadUrl) && onLinkExpired()} />
+          <audio
+            controls
+            preload="none"
+            src={m.downloadUrl}
+            aria-label={`${m.kind === 'voicemail' ? 'Voicemail' : 'Recording'} of the call of ${when(call.startTime)}`}
+            onError={() => expired(m.downloadUrl) && onLinkExpired()}
+          />
           <figcaption>{m.kind === 'voicemail' ? 'Voicemail' : 'Recording'}</figcaption>
         </figure>
       ))}

@@ -85,8 +85,8 @@ export function PbxAccounts(): ReactNode {
     <section aria-labelledby="pbx-title" className="panel" data-panel="pbx-accounts">
       <h2 id="pbx-title">Connected PBX accounts</h2>
       <p>
-        A Telphin PBX user connects their account by allowing cxgraph access on the PBX's own consent page; cxgraph then
-        reads that account's extensions and call history.
+        A Telphin PBX user connects their account by allowing cxgraph access on the PBX's own consent page; cxgraph then reads that account's extensions and
+        call history.
       </p>
       <p>
         <button type="button" onClick={() => void connect()} disabled={started.loading}>

@@ -59,7 +59,15 @@ export function Platforms({ refreshKey }: { refreshKey?: unknown }): ReactNode {
                     {s.words}
                     {p.connectedAccounts ? ` (${p.connectedAccounts} account${p.connectedAccounts === 1 ? '' : 's'})` : null}
                   </td>
-                  <td>{p.tokenExpiresAt ? <time dateTime={p.tokenExpiresAt} title={when(p.tokenExpiresAt)}>expires {fromNow(p.tokenExpiresAt)}</time> : 'none yet (fetched on first use)'}</td>
+                  <td>
+                    {p.tokenExpiresAt ? (
+                      <time dateTime={p.tokenExpiresAt} title={when(p.tokenExpiresAt)}>
+                        expires {fromNow(p.tokenExpiresAt)}
+                      </time>
+                    ) : (
+                      'none yet (fetched on first use)'
+                    )}
+                  </td>
                   <td>{p.lastError ?? '—'}</td>
                 </tr>
               );

@@ -72,7 +72,9 @@ export function Users(): ReactNode {
         </p>
       </form>
       {provider === 'NEWVOICEMEDIA' && search ? (
-        <p className="detail">NewVoiceMedia cannot search: cxgraph filters each page it fetches, so pages may hold fewer users and the total counts everyone.</p>
+        <p className="detail">
+          NewVoiceMedia cannot search: cxgraph filters each page it fetches, so pages may hold fewer users and the total counts everyone.
+        </p>
       ) : null}
       <Problems error={error} path={['users']} title={`${providerTitle(provider)}'s users could not be shown.`} />
       {loading && !users ? <p role="status">Loading…</p> : null}
