@@ -7,14 +7,40 @@ import { defineConfig } from 'vitest/config';
  */
 const REAL_TIME = ['test/reliability/fleet-limits.test.ts', 'test/reliability/fleet-limits-cluster.test.ts', 'test/reliability/slow-redis-limits.test.ts'];
 
+/**
+ * Files that change process-wide state (module mocks, fake timers, globals, the environment, OpenTelemetry's global
+ * tracer provider) or run browsers: each in a fresh module graph. Every other file shares one per worker
+ * (`isolate: false`), which saves most of the suite's module-loading time; they must leave nothing global behind.
+ */
+const ISOLATED = [
+  'test/e2e/**/*.test.ts',
+  'test/observability/**/*.test.ts',
+  'test/federation/composition.test.ts',
+  'test/reliability/circuit-breaker.test.ts',
+  'test/reliability/token-races.test.ts',
+  'test/security/fuzz.test.ts',
+  'test/unit/redirects.test.ts',
+];
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // 2 cores: a few forks in parallel, each test file isolated.
+    // 2 cores: a few forks in parallel.
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: REAL_TIME, maxWorkers: 3, sequence: { groupOrder: 0 } } },
+      {
+        extends: true,
+        test: {
+          name: 'shared',
+          include: ['test/**/*.test.ts'],
+          exclude: [...REAL_TIME, ...ISOLATED],
+          isolate: false,
+          maxWorkers: 3,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      { extends: true, test: { name: 'isolated', include: ISOLATED, maxWorkers: 3, sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'real-time', include: REAL_TIME, fileParallelism: false, sequence: { groupOrder: 1 } } },
     ],
   },
