@@ -90,10 +90,9 @@ export function createHttp(deps: HttpDeps): Http {
     metrics,
   });
 
-  const client = (provider: ProviderName): UpstreamClient => {
-    let c = clients.get(provider);
-    if (c) return c;
-    const policy = new ResiliencePolicy(provider, {
+  // One provider's (or one account's) resilience policy: the same settings, its own breaker, bulkhead and throttle scope.
+  const policyOf = (provider: ProviderName, throttleScope: string, log: Logger): ResiliencePolicy =>
+    new ResiliencePolicy(provider, {
       timeoutMs: limits.upstreamTimeoutMs,
       retryAfterCapSeconds: limits.retryAfterCapSeconds,
       breakerFailures: r.breakerFailures,
@@ -101,80 +100,65 @@ export function createHttp(deps: HttpDeps): Http {
       breakerCoolDownMs: r.breakerCoolDownMs,
       maxConcurrent: r.maxConcurrentPerProvider,
       maxQueued: r.maxQueuedPerProvider,
-      throttle: upstreamLimits.throttle(provider),
+      throttle: upstreamLimits.throttle(throttleScope),
       onStateChange: (state) => {
-        if (state === 'open') logger.warn({ provider, coolDownMs: r.breakerCoolDownMs }, 'circuit breaker open: failing fast until a probe succeeds');
-        else if (state === 'closed') logger.info({ provider }, 'circuit breaker closed: provider answers again');
+        if (state === 'open') log.warn({ provider, coolDownMs: r.breakerCoolDownMs }, 'circuit breaker open: failing fast until a probe succeeds');
+        else if (state === 'closed') log.info({ provider }, 'circuit breaker closed: provider answers again');
       },
     });
-    metrics?.watchCircuit(provider, () => policy.state);
-    c = new UpstreamClient(provider, {
+
+  const clientOf = (
+    provider: ProviderName,
+    own: { tokens: TokenManager; logger: Logger; status: ConnectionStatus | undefined; policy: ResiliencePolicy },
+  ): UpstreamClient =>
+    new UpstreamClient(provider, {
       fetch,
-      tokens,
-      logger,
+      tokens: own.tokens,
+      logger: own.logger,
       metrics,
-      status,
+      status: own.status,
       timeoutMs: limits.upstreamTimeoutMs,
       maxResponseBytes: limits.maxResponseBytes,
-      policy,
+      policy: own.policy,
     });
-    clients.set(provider, c);
-    return c;
-  };
 
-  const tokens = new TokenManager({
-    store: deps.store,
-    logger,
-    metrics,
-    status,
-    http: client,
-    clock: deps.clock,
-    random: deps.random,
-    timeoutMs: limits.upstreamTimeoutMs,
-    // The lease outlives a token request that is sent once (refresh, authorization code): a wait for a slot and one
-    // attempt, each within the time limit. Retried requests (client credentials, password) may outlive it, and then
-    // another replica may ask too — harmless for exactly those grants.
-    lockLeaseMs: 2 * limits.upstreamTimeoutMs + 5_000,
-  });
-
-  const account: Http['account'] = (provider, scope, own) => {
-    let c: UpstreamClient | undefined;
-    const policy = new ResiliencePolicy(provider, {
-      timeoutMs: limits.upstreamTimeoutMs,
-      retryAfterCapSeconds: limits.retryAfterCapSeconds,
-      breakerFailures: r.breakerFailures,
-      breakerWindowMs: r.breakerWindowMs,
-      breakerCoolDownMs: r.breakerCoolDownMs,
-      maxConcurrent: r.maxConcurrentPerProvider,
-      maxQueued: r.maxQueuedPerProvider,
-      throttle: upstreamLimits.throttle(`${provider}@${scope}`),
-      onStateChange: (state) => {
-        if (state === 'open') own.logger.warn({ provider, coolDownMs: r.breakerCoolDownMs }, 'circuit breaker open: failing fast until a probe succeeds');
-        else if (state === 'closed') own.logger.info({ provider }, 'circuit breaker closed: provider answers again');
-      },
-    });
-    const accountTokens = new TokenManager({
+  const tokenManagerOf = (
+    own: { store: KvStore; logger: Logger; status: ConnectionStatus | undefined },
+    http: (provider: ProviderName) => UpstreamClient,
+  ): TokenManager =>
+    new TokenManager({
       store: own.store,
       logger: own.logger,
       metrics,
       status: own.status,
-      http: () => c!,
+      http,
       clock: deps.clock,
       random: deps.random,
       timeoutMs: limits.upstreamTimeoutMs,
+      // The lease outlives a token request that is sent once (refresh, authorization code): a wait for a slot and one
+      // attempt, each within the time limit. Retried requests (client credentials, password) may outlive it, and then
+      // another replica may ask too — harmless for exactly those grants.
       lockLeaseMs: 2 * limits.upstreamTimeoutMs + 5_000,
     });
-    c = new UpstreamClient(provider, {
-      fetch,
-      tokens: accountTokens,
-      logger: own.logger,
-      metrics,
-      status: own.status,
-      timeoutMs: limits.upstreamTimeoutMs,
-      maxResponseBytes: limits.maxResponseBytes,
-      policy,
-    });
-    return { client: c, tokens: accountTokens };
+
+  const client = (provider: ProviderName): UpstreamClient => {
+    let c = clients.get(provider);
+    if (c) return c;
+    const policy = policyOf(provider, provider, logger);
+    metrics?.watchCircuit(provider, () => policy.state);
+    c = clientOf(provider, { tokens, logger, status, policy });
+    clients.set(provider, c);
+    return c;
+  };
+
+  const tokens = tokenManagerOf({ store: deps.store, logger, status }, client);
+
+  const account: Http['account'] = (provider, scope, own) => {
+    const policy = policyOf(provider, `${provider}@${scope}`, own.logger);
+    // The account's token manager sends its token requests through the account's client, made just below.
+    const accountTokens = tokenManagerOf(own, () => accountClient);
+    const accountClient = clientOf(provider, { tokens: accountTokens, logger: own.logger, status: own.status, policy });
+    return { client: accountClient, tokens: accountTokens };
   };
 
   return {
