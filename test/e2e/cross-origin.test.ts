@@ -9,7 +9,8 @@
 import { existsSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/app/config.js';
 import { createServer, type CxServer } from '../../src/server/server.js';
@@ -18,7 +19,6 @@ import { freePort } from '../support/free-port.js';
 import { graphql } from '../support/harness.js';
 import { LogCapture } from '../support/log-capture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 if (!HAS_CHROMIUM && process.env.CI === 'true') {
   throw new Error(`CI=true but ${CHROMIUM} does not exist: install Debian's chromium package (apt-get install chromium)`);
@@ -91,18 +91,7 @@ describe.skipIf(!HAS_CHROMIUM)('a frontend on another origin (CXGRAPH_CORS_ORIGI
     const config = loadConfig({ NODE_ENV: 'test', ...nvm.env(), CXGRAPH_AUTH: 'none', CXGRAPH_PUBLIC_URL: api, CXGRAPH_CORS_ORIGINS: listed.origin });
     cx = await createServer(config, { logger: new LogCapture().logger });
     await cx.listen(port, '127.0.0.1');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -5,12 +5,12 @@
  * host was even attempted. Skipped with a message where /usr/bin/chromium is missing, except with CI=true.
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGraphiqlBundle, bundleIsCurrent } from '../../src/graphql/landing-page/graphiql-bundle.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 if (!HAS_CHROMIUM && process.env.CI === 'true') {
   throw new Error(`CI=true but ${CHROMIUM} does not exist: install Debian's chromium package (apt-get install chromium)`);
@@ -27,18 +27,7 @@ describe.skipIf(!HAS_CHROMIUM)('CXGRAPH_LANDING_PAGE=local with the network cut'
     // A fresh checkout has no bundle yet: built before the server starts, with time for a slow machine.
     if (!bundleIsCurrent()) await buildGraphiqlBundle();
     t = await startServer({ CXGRAPH_SIMULATORS: 'off', CXGRAPH_AUTH: 'none', CXGRAPH_LANDING_PAGE: 'local' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 180_000);
   afterAll(async () => {
     await browser?.close();

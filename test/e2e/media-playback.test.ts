@@ -6,7 +6,8 @@
  * /usr/bin/chromium is missing, except with CI=true.
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/app/config.js';
 import { createServer, type CxServer } from '../../src/server/server.js';
@@ -16,7 +17,6 @@ import { graphql } from '../support/harness.js';
 import { LogCapture } from '../support/log-capture.js';
 import { connectPbxUser } from '../support/pbx.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 if (!HAS_CHROMIUM && process.env.CI === 'true') {
   throw new Error(`CI=true but ${CHROMIUM} does not exist: install Debian's chromium package (apt-get install chromium)`);
@@ -54,18 +54,7 @@ describe.skipIf(!HAS_CHROMIUM)('a call recording in <audio src=downloadUrl>', ()
       { server, url, logs: new LogCapture(), gql: (q, v, h) => graphql(url, q, v, { 'x-router-secret': SECRET, ...h }), close: () => server.close() },
       'client1',
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -5,7 +5,8 @@
  * (src/simulators/pbx/consent-page.ts). Skipped with a message where /usr/bin/chromium is missing, except with CI=true.
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/app/config.js';
 import { createServer, type CxServer } from '../../src/server/server.js';
@@ -14,7 +15,6 @@ import { graphql } from '../support/harness.js';
 import { freePort } from '../support/free-port.js';
 import { LogCapture } from '../support/log-capture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 if (!HAS_CHROMIUM && process.env.CI === 'true') {
   throw new Error(`CI=true but ${CHROMIUM} does not exist: install Debian's chromium package (apt-get install chromium)`);
@@ -34,19 +34,7 @@ describe.skipIf(!HAS_CHROMIUM)('PBX consent in a browser', () => {
     const config = loadConfig({ NODE_ENV: 'test', ...sim.env({ redirectUri: `http://127.0.0.1:${port}/oauth/pbx/callback` }) });
     server = await createServer(config, { logger: new LogCapture().logger });
     url = await server.listen(port, '127.0.0.1');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium(['--disable-quic']);
   });
   afterAll(async () => {
     await browser?.close();

@@ -15,7 +15,8 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from 'vite';
 import { startExample, type Example } from '../../examples/web/scripts/example.js';
@@ -23,7 +24,6 @@ import { webConfig } from '../../examples/web/vite.config.js';
 import { CONSENT_SELECTORS } from '../../src/simulators/index.js';
 import { freePort } from '../support/free-port.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 if (!HAS_CHROMIUM && process.env.CI === 'true') {
   throw new Error(`CI=true but ${CHROMIUM} does not exist: install Debian's chromium package (apt-get install chromium)`);
@@ -69,19 +69,7 @@ for (const mode of MODES)
         env: mode.supergraph ? {} : { CXGRAPH_PERSISTED_DOCUMENTS_ONLY: 'true' },
       });
       expect(Object.keys(example.simulators).sort()).toEqual([...PROVIDERS].sort());
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-          '--autoplay-policy=no-user-gesture-required',
-        ],
-      });
+      browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
       page = await browser.newPage();
     }, 60_000);
     afterAll(async () => {
