@@ -283,6 +283,14 @@ export type Mutation = {
    */
   beginPbxConnection?: Maybe<PbxConnectionStart>;
   /**
+   * Forgets a connected PBX account of the caller's tenant: its stored trusted-application credentials and token go,
+   * and it leaves `pbxAccounts`, `agents` and `calls`. True when it was connected; false when the tenant has no
+   * connected account with that id (another tenant's account is never touched). The trusted application stays in the
+   * user's PBX application list. A malformed id is BAD_USER_INPUT; null, with its error, when the PBX is not
+   * configured or the store cannot answer.
+   */
+  disconnectPbxAccount?: Maybe<Scalars['Boolean']['output']>;
+  /**
    * Has a Sangoma CX agent place an outbound call (scope `cx.agent-calls`). This places a real phone call: it is
    * sent once and never retried automatically, and a failure is reported, not repeated; do not retry blindly
    * either. `agentName` is the agent's name on the platform; `destination` the number to call (e.g. `+15550100199`,
@@ -297,6 +305,15 @@ export type Mutation = {
    * queue's name instead of an agent's. Null, with its error, when the callback could not be requested.
    */
   startQueueCallback?: Maybe<CallStart>;
+};
+
+
+/**
+ * What cxgraph does on the platforms. Mutations that place real phone calls are tagged `places-calls`, connecting a
+ * PBX account `admin`, for GraphOS contracts that should leave them out.
+ */
+export type MutationDisconnectPbxAccountArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -1030,6 +1047,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   beginPbxConnection?: Resolver<Maybe<ResolversTypes['PbxConnectionStart']>, ParentType, ContextType>;
+  disconnectPbxAccount?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDisconnectPbxAccountArgs, 'id'>>;
   startAgentCall?: Resolver<Maybe<ResolversTypes['CallStart']>, ParentType, ContextType, RequireFields<MutationStartAgentCallArgs, 'agentName' | 'destination' | 'tenantDomain'>>;
   startQueueCallback?: Resolver<Maybe<ResolversTypes['CallStart']>, ParentType, ContextType, RequireFields<MutationStartQueueCallbackArgs, 'destination' | 'queueName' | 'tenantDomain'>>;
 }>;

@@ -5,7 +5,6 @@ import type { ProviderInstance } from '../providers/provider-module.js';
 import type { ProviderName } from '../domain/provider-name.js';
 import { CONSENT_PROVIDERS } from '../tenancy/tenancy-config.js';
 import type { HttpRoute } from '../domain/capabilities.js';
-import { ACCOUNT_MEDIA_PREFIX } from '../tenancy/account-view.js';
 import { AccountsSource } from '../tenancy/accounts-source.js';
 import { AccountRegistry, type RegistryDeps } from '../tenancy/registry.js';
 
@@ -32,22 +31,25 @@ export function startAccounts(
 
 /**
  * Media of an account other than the variables' one: `/media/@<tenant>/<account>/<provider path>`, answered by that
- * account's own media route. The signed link covers the whole path, so its tenant and account cannot be changed.
+ * account's own media route (a file account's, or a tenant's own PBX's). The signed link covers the whole path, so
+ * its tenant and account cannot be changed. Mounted on all of `/media/` (a route's path is a prefix only when it ends
+ * in `/`) after every provider's own media route, so it sees only the paths those did not take.
  */
 export function accountMediaRoute(registry: AccountRegistry, modules: readonly { name: ProviderName }[]): HttpRoute {
   return {
     method: 'GET',
-    path: ACCOUNT_MEDIA_PREFIX,
-    async handle(req, res, url) {
+    path: '/media/',
+    async handle(req, res, url, caller) {
       const m = /^\/media\/@([^/]+)\/([^/]+)(\/.*)$/.exec(url.pathname);
       if (m) {
         const [, tenant, account, rest] = m as unknown as [string, string, string, string];
         const inner = new URL(url.href);
         inner.pathname = `/media${rest}`;
         for (const { name } of modules) {
-          const routes = registry.instance(tenant, name, account)?.instance.routes ?? [];
+          const instance = registry.instance(tenant, name, account)?.instance;
+          const routes = [...(instance?.capabilities.media ? [instance.capabilities.media.route] : []), ...(instance?.routes ?? [])];
           const route = routes.find((r) => r.method === 'GET' && (r.path.endsWith('/') ? inner.pathname.startsWith(r.path) : inner.pathname === r.path));
-          if (route) return route.handle(req, res, inner);
+          if (route) return route.handle(req, res, inner, caller);
         }
       }
       res.writeHead(404, { 'content-type': 'application/json' });

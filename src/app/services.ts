@@ -21,6 +21,8 @@ import { createStore } from '../store/create-store.js';
 import type { KvStore } from '../store/kv-store.js';
 import { accountMediaRoute, startAccounts } from './services-accounts.js';
 import type { AccountRegistry } from '../tenancy/registry.js';
+import { CONSENT_PROVIDERS } from '../tenancy/tenancy-config.js';
+import { DEFAULT_ACCOUNT, DEFAULT_TENANT } from '../domain/tenant.js';
 
 export interface ServiceDeps {
   logger: Logger;
@@ -104,13 +106,25 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
   });
 
   const instances = new Map<ProviderName, ProviderInstance>();
+  // Consent platforms: the variables' app serves every tenant, each tenant with an instance of its own (docs/tenancy.md).
+  const perTenant = new Map(config.providers.filter((p) => CONSENT_PROVIDERS.includes(p.module.name)).map((p) => [p.module.name, p] as const));
+  let registry: AccountRegistry | undefined;
   for (const { module, config: own } of config.providers) {
-    const instance = module.create(own, { http: http(module.name), tokens, store, status, logger, clock, metrics });
+    const tenancyPorts = perTenant.has(module.name)
+      ? {
+          tenancy: {
+            tenant: DEFAULT_TENANT,
+            instanceOf: (t: string) => (t === DEFAULT_TENANT ? instance : registry?.instance(t, module.name, DEFAULT_ACCOUNT)?.instance),
+          },
+        }
+      : {};
+    const instance: ProviderInstance = module.create(own, { http: http(module.name), tokens, store, status, logger, clock, metrics, ...tenancyPorts });
     if (instance.status) status.refine(module.name, instance.status);
     instances.set(module.name, instance);
   }
   const modules = config.modules;
-  const tenancy = startAccounts(config, { modules, instances, status, http: { account }, store, logger, metrics, clock });
+  const tenancy = startAccounts(config, { modules, instances, perTenant, status, http: { account }, store, logger, metrics, clock });
+  registry = tenancy.registry;
 
   return {
     config,
@@ -122,10 +136,11 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
     upstreamLimits,
     modules,
     instances,
-    // A provider's own routes, the route streaming its media when it offers media, and the file accounts' media route.
+    // A provider's own routes, the route streaming its media when it offers media, and the media route of accounts other
+    // than the variables' ones (the file's, and every tenant's own PBX).
     routes: [
       ...[...instances.values()].flatMap((i) => [...(i.routes ?? []), ...(i.capabilities.media ? [i.capabilities.media.route] : [])]),
-      ...(config.tenancy.accountsFile ? [accountMediaRoute(tenancy.registry, modules)] : []),
+      ...(config.tenancy.accountsFile || config.tenancy.multiTenant ? [accountMediaRoute(tenancy.registry, modules)] : []),
     ],
     accounts: tenancy.registry,
     capability(kind, provider) {

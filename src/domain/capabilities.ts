@@ -17,6 +17,7 @@ import type {
   UserModel,
   UserPageModel,
 } from './models.js';
+import type { Caller } from './caller.js';
 
 export interface UserQuery {
   search?: string;
@@ -58,7 +59,8 @@ export interface HttpRoute {
   method: 'GET' | 'POST';
   /** Exact path, or a prefix when it ends with '/'. */
   path: string;
-  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> | void;
+  /** `caller`: who sent the request, as far as it proved it (anonymous on a public route without credentials). */
+  handle(req: IncomingMessage, res: ServerResponse, url: URL, caller?: Caller): Promise<void> | void;
 }
 
 /** Recording existence checks (CallJourney). The loader deduplicates and bounds a request's checks. */
@@ -118,6 +120,8 @@ export interface AccountConnections {
   /** A fresh per-request loader of accounts by id (null = not connected). */
   loader(): DataLoader<string, PbxAccountModel | null>;
   beginConnection(): Promise<PbxConnectionStartModel>;
+  /** Forgets one connected account (its id checked with checkId); false when there is no such account. */
+  disconnect(id: string): Promise<boolean>;
 }
 
 /** Everything a provider module can answer; a module offers the subset it names in `capabilities`. */

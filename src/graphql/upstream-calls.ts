@@ -29,6 +29,7 @@ export const UPSTREAM_CALLS: Readonly<Record<string, UpstreamCalls | typeof AGEN
   'Mutation.startAgentCall': 'each',
   'Mutation.startQueueCallback': 'each',
   'Mutation.beginPbxConnection': 'none', // a state in the store and a URL
+  'Mutation.disconnectPbxAccount': 'none', // cxgraph's connection store
   'Recording.exists': 'none',
   'Recording.callId': 'none',
   'Recording.__resolveReference': 'recording-keys',

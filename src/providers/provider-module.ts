@@ -15,6 +15,7 @@ import type { Capabilities, CapabilityName, HttpRoute } from '../domain/capabili
 import type { ConfigReader } from '../domain/config-reader.js';
 import type { ProviderState } from '../domain/connection-state.js';
 import type { ProviderName } from '../domain/provider-name.js';
+import type { Tenant } from '../domain/tenant.js';
 
 /** What a module is given to build its clients: never the whole service container. */
 export interface Ports {
@@ -28,6 +29,21 @@ export interface Ports {
   clock: Clock;
   /** Loader batch sizes and the like; upstream metrics are the http port's. */
   metrics: Metrics;
+  /**
+   * Platforms whose accounts come from consent (src/tenancy/tenancy-config.ts, CONSENT_PROVIDERS): one app the
+   * variables configure, shared by every tenant, and one instance per tenant holding that tenant's connections.
+   */
+  tenancy?: TenancyPorts;
+}
+
+export interface TenancyPorts {
+  /** The tenant this instance serves: `default` for the instance the variables configure. */
+  tenant: Tenant;
+  /**
+   * This module's instance serving `tenant` (built on first use): where a callback that learns its tenant from the
+   * request itself (a consent state), not from a caller, finishes.
+   */
+  instanceOf(tenant: Tenant): ProviderInstance | undefined;
 }
 
 /** What a created module provides. */

@@ -247,6 +247,11 @@ export function requiresCallerAuth(method: string | undefined, url: URL, headers
   return true;
 }
 
+/** Whether a request sends credentials of either mode (a bearer token, the router secret), whether or not they verify. */
+export function carriesCredentials(headers: IncomingHttpHeaders): boolean {
+  return headers.authorization !== undefined || headers[ROUTER_SECRET_HEADER] !== undefined;
+}
+
 /** The start-up warning when callers are not authenticated; undefined when they are. */
 export function callerAuthWarning(config: CallerAuthConfig, production: boolean): string | undefined {
   if (config.mode !== 'none') return undefined;

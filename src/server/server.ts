@@ -22,7 +22,7 @@ import { currentRequestContext, runWithRequestContext } from '../observability/r
 import { DEADLINE_HEADER, forwardedDeadlineMs, requestDeadline } from '../observability/deadline.js';
 import { incomingTraceId, inServerSpan } from '../observability/tracing.js';
 import { createCors } from './cors.js';
-import { createCallerAuth, requiresCallerAuth, sendAuthFailure, type Caller } from './caller-auth.js';
+import { carriesCredentials, createCallerAuth, requiresCallerAuth, sendAuthFailure, type Caller } from './caller-auth.js';
 import { createMediaLinks, isMediaPath, sendMediaRefusal, type MediaLinks } from '../security/media-links.js';
 import { costLimitPlugin, queryLimitParseOptions, queryLimitRules, RESOLVER_SIZE_LIMITS } from '../security/query-limits.js';
 import { createDocumentGate, sendDocumentRefusal } from '../security/persisted-documents.js';
@@ -267,6 +267,11 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
           return sendAuthFailure(res, outcome);
         }
         caller = outcome.caller;
+      } else if (route && !routes.has(`${req.method} ${url.pathname}`) && carriesCredentials(req.headers)) {
+        // A provider's public route (the PBX callback) sent credentials anyway: when they verify, it knows the caller
+        // (and refuses one of another tenant); when they do not, it serves the request as it would without them.
+        const outcome = await callerAuth.authenticate(req.headers);
+        if (outcome.ok) caller = outcome.caller;
       }
       if (!handler) return sendJson(res, 404, { message: `No route for ${req.method} ${url.pathname}` });
       await handler(req, res, url, caller);

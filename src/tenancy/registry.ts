@@ -5,20 +5,22 @@
  * concurrency cap, throttle scope), token manager, connection status and part of the store — so tokens, caches,
  * cool-downs and connections never cross accounts — and nothing runs for an account nobody uses. A reload of the file
  * drops the instances of accounts that changed or left; the next request builds the new one.
+ * A consent platform the variables configure (the PBX) is one app shared by every tenant: each tenant has its account
+ * `default`, an instance of its own holding the accounts it connected (built on first use, like a file account).
  */
 import { ConnectionStatus } from '../observability/connection-status.js';
 import type { Clock } from '../domain/clock.js';
 import type { CapabilityName, Capabilities } from '../domain/capabilities.js';
-import type { ProviderInstance, ProviderModule } from '../providers/provider-module.js';
+import type { ProviderInstance, ProviderModule, TenancyPorts } from '../providers/provider-module.js';
 import type { ProviderName } from '../domain/provider-name.js';
-import { DEFAULT_ACCOUNT, DEFAULT_TENANT, type Tenant } from '../domain/tenant.js';
+import { DEFAULT_ACCOUNT, DEFAULT_TENANT, type AccountRef, type Tenant } from '../domain/tenant.js';
 import { badInput, notConfigured } from '../errors/errors.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
 import type { TokenManager } from '../auth/token-manager.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { KvStore } from '../store/kv-store.js';
-import type { AccountEntry, AccountsSnapshot } from './accounts-file.js';
+import type { AccountsSnapshot } from './accounts-file.js';
 import { scopedStore } from './scoped-store.js';
 
 /** An account as a tenant sees it. */
@@ -39,6 +41,8 @@ export interface RegistryDeps {
   modules: readonly ProviderModule[];
   /** The instances the variables configure: tenant `default`, account `default`. */
   fromVariables: ReadonlyMap<ProviderName, ProviderInstance>;
+  /** Consent platforms the variables configure (module and configuration): every tenant's account `default`. */
+  perTenant?: ReadonlyMap<ProviderName, { module: ProviderModule; config: unknown }>;
   variablesStatus: ConnectionStatus;
   /** Builds one account's own client and token manager (src/app/create-http.ts, `account`). */
   http: {
@@ -59,6 +63,8 @@ const key = (tenant: Tenant, provider: ProviderName, account: string) => `${tena
 export class AccountRegistry {
   private snapshot: AccountsSnapshot | undefined;
   private readonly built = new Map<string, BuiltAccount>();
+  /** Consent platforms' instances of tenants other than `default`: not the file's, so a reload keeps them. */
+  private readonly perTenantBuilt = new Map<string, BuiltAccount>();
 
   constructor(
     private readonly deps: RegistryDeps,
@@ -86,7 +92,8 @@ export class AccountRegistry {
   accounts(tenant: Tenant, provider: ProviderName): AccountInfo[] {
     const out: AccountInfo[] = [];
     const fromFile = [...(this.snapshot?.tenants.get(tenant)?.get(provider)?.values() ?? [])];
-    if (tenant === DEFAULT_TENANT && this.deps.fromVariables.has(provider)) out.push({ provider, name: DEFAULT_ACCOUNT, isDefault: true });
+    if (tenant === DEFAULT_TENANT ? this.deps.fromVariables.has(provider) : this.deps.perTenant?.has(provider))
+      out.push({ provider, name: DEFAULT_ACCOUNT, isDefault: true });
     for (const e of fromFile) out.push({ provider, name: e.ref.account, isDefault: e.isDefault });
     return out;
   }
@@ -147,28 +154,42 @@ export class AccountRegistry {
       const instance = this.deps.fromVariables.get(provider);
       return instance ? { instance, status: this.deps.variablesStatus, fingerprint: '' } : undefined;
     }
+    const shared = account === DEFAULT_ACCOUNT ? this.deps.perTenant?.get(provider) : undefined;
+    if (shared) {
+      const k = key(tenant, provider, account);
+      let b = this.perTenantBuilt.get(k);
+      if (!b) {
+        b = this.build({ tenant, provider, account }, shared.module, shared.config, '', {
+          tenant,
+          instanceOf: (t) => this.instance(t, provider, DEFAULT_ACCOUNT)?.instance,
+        });
+        this.perTenantBuilt.set(k, b);
+      }
+      return b;
+    }
     const entry = this.snapshot?.tenants.get(tenant)?.get(provider)?.get(account);
     if (!entry) return undefined;
     const k = key(tenant, provider, account);
     let b = this.built.get(k);
     if (!b) {
-      b = this.build(entry);
+      b = this.build(entry.ref, entry.module, entry.config, entry.fingerprint);
       this.built.set(k, b);
     }
     return b;
   }
 
-  private build(entry: AccountEntry): BuiltAccount {
-    const { tenant, provider, account } = entry.ref;
+  private build(ref: AccountRef, module: ProviderModule, config: unknown, fingerprint: string, tenancy?: TenancyPorts): BuiltAccount {
+    const { tenant, provider, account } = ref;
     const scope = `${tenant}/${account}`;
     const logger = this.deps.logger.child({ tenant, account });
     const store = scopedStore(this.deps.store, `${tenant}:${provider.toLowerCase()}:${account}`);
     const status = new ConnectionStatus([provider]);
     const { client, tokens } = this.deps.http.account(provider, scope, { store, status, logger });
-    const instance = entry.module.create(entry.config, { http: client, tokens, store, status, logger, clock: this.deps.clock, metrics: this.deps.metrics });
+    const ports = { http: client, tokens, store, status, logger, clock: this.deps.clock, metrics: this.deps.metrics, ...(tenancy ? { tenancy } : {}) };
+    const instance = module.create(config, ports);
     if (instance.status) status.refine(provider, instance.status);
     logger.info({ provider }, 'account ready (first use)');
-    return { instance, status, fingerprint: entry.fingerprint };
+    return { instance, status, fingerprint };
   }
 
   /** The capability `kind` of one account of the tenant (BAD_USER_INPUT when the platform cannot answer it). */

@@ -99,7 +99,12 @@ describe('composition', () => {
         }
       },
     });
-    expect(tagged.sort()).toEqual(['Mutation.beginPbxConnection:admin', 'Mutation.startAgentCall:places-calls', 'Mutation.startQueueCallback:places-calls']);
+    expect(tagged.sort()).toEqual([
+      'Mutation.beginPbxConnection:admin',
+      'Mutation.disconnectPbxAccount:admin',
+      'Mutation.startAgentCall:places-calls',
+      'Mutation.startQueueCallback:places-calls',
+    ]);
   });
 
   it('composes with a CRM subgraph that references Recording and User by key and defines the Relay PageInfo', () => {

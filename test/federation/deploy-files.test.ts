@@ -284,6 +284,7 @@ describe('router.yaml', () => {
       startAgentCall: '@requiresScopes(scopes: [["calls:write"]])',
       startQueueCallback: '@requiresScopes(scopes: [["calls:write"]])',
       beginPbxConnection: '@requiresScopes(scopes: [["pbx:admin"]])',
+      disconnectPbxAccount: '@requiresScopes(scopes: [["pbx:admin"]])',
     });
   });
 });

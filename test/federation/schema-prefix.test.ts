@@ -65,7 +65,7 @@ describe('CXGRAPH_SCHEMA_PREFIX', () => {
         .map((f) => `cx${f[0]!.toUpperCase()}${f.slice(1)}`)
         .sort(),
     );
-    expect(roots(prefixed, 'Mutation').sort()).toEqual(['cxBeginPbxConnection', 'cxStartAgentCall', 'cxStartQueueCallback']);
+    expect(roots(prefixed, 'Mutation').sort()).toEqual(['cxBeginPbxConnection', 'cxDisconnectPbxAccount', 'cxStartAgentCall', 'cxStartQueueCallback']);
     // Every reference follows (no dangling name): the prefixed SDL builds as a subgraph with the resolvers mapped.
     expect(subgraphSchema('Cx').getType('CxRecording')).toBeDefined();
   });

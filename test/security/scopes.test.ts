@@ -52,6 +52,7 @@ describe('the rules come from the schema', () => {
       'Mutation.startAgentCall': [['calls:write']],
       'Mutation.startQueueCallback': [['calls:write']],
       'Mutation.beginPbxConnection': [['pbx:admin']],
+      'Mutation.disconnectPbxAccount': [['pbx:admin']],
     });
   });
 

@@ -7,8 +7,12 @@ export const pbxQueries: Pick<QueryResolvers, 'pbxAccounts' | 'pbxAccount'> = {
   pbxAccount: (_, { id }, ctx) => ctx.loaders.pbxAccount.load(ctx.accounts.sole('accounts').checkId(id, 'id')),
 };
 
-export const pbxMutations: Pick<MutationResolvers, 'beginPbxConnection'> = {
+export const pbxMutations: Pick<MutationResolvers, 'beginPbxConnection' | 'disconnectPbxAccount'> = {
   beginPbxConnection: (_, __, ctx) => ctx.accounts.sole('accounts').beginConnection(),
+  disconnectPbxAccount: (_, { id }, ctx) => {
+    const accounts = ctx.accounts.sole('accounts');
+    return accounts.disconnect(accounts.checkId(id, 'id'));
+  },
 };
 
 export const PbxAccount: PbxAccountResolvers = {

@@ -67,6 +67,18 @@ export class PbxAccounts {
     return unreadable.length === 0 ? all : all.sort((a, b) => compareIds(a.id, b.id));
   }
 
+  /**
+   * Forgets a connected account and its trusted app's token (disconnectPbxAccount); false when it is not connected.
+   * The trusted app itself stays in the user's PBX application list (no documented endpoint deletes it).
+   */
+  async disconnect(id: string): Promise<boolean> {
+    const removed = await this.connections.remove(id);
+    if (!removed) return false;
+    await this.d.tokens.forget(this.d.client.trustedGrant(removed));
+    this.d.logger.info({ provider: 'PBX', accountId: id }, 'PBX account disconnected');
+    return true;
+  }
+
   async getAccount(id: string): Promise<PbxAccountModel | null> {
     const r = await this.connections.lookup(id);
     return !r ? null : 'trustedApp' in r ? toPbxAccount(r) : unavailableAccount(r);

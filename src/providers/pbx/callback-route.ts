@@ -3,6 +3,9 @@
  * (PBX_REDIRECT_URI). Answers a small page naming the connected account, or, when PBX_RETURN_URL is set, a 302
  * to it with `?pbxAccount=<id>` (or `?pbxError=<reason>` when the attempt failed after its state was accepted).
  * A request whose state is not ours is always answered with our own 400 page: it is never redirected.
+ * The route is public (a browser comes back from the PBX without the caller's token): the state says which tenant
+ * the account is for. When the request proves a caller anyway (server.ts authenticates credentials sent to a
+ * public route), a caller of another tenant is refused.
  */
 import type { HttpRoute } from '../../domain/capabilities.js';
 import type { PbxConnectFlow } from './connect-flow.js';
@@ -14,8 +17,8 @@ export function pbxCallbackRoute(flow: PbxConnectFlow, returnUrl: string | undef
   return {
     method: 'GET',
     path: PBX_CALLBACK_PATH,
-    async handle(_req, res, url) {
-      const outcome = await flow.complete(url.searchParams);
+    async handle(_req, res, url, caller) {
+      const outcome = await flow.complete(url.searchParams, caller);
       if (outcome.kind === 'connected') {
         const a = outcome.account;
         if (returnUrl) return sendRedirect(res, withParam(returnUrl, 'pbxAccount', a.id));

@@ -2,9 +2,12 @@
  * Connecting a Telphin PBX user (docs/providers/pbx.md#connecting-a-pbx-user): the authorization code flow, then a
  * permanent trusted application so the user is never asked again.
  *
- * begin(): a random single-use `state` (10 minutes) and the PBX's authorize URL.
- * complete(callback query):
- *   1. the state is claimed first: missing, malformed, unknown, expired or reused → refused, no token request;
+ * begin(): a random single-use `state` (10 minutes) bound to this flow's tenant, and the PBX's authorize URL.
+ * complete(callback query, caller):
+ *   1. the state is claimed first: missing, malformed, unknown, expired or reused → refused, no token request. It
+ *      names the tenant that began the attempt (src/providers/pbx/consent-states.ts); the rest runs in that tenant's
+ *      flow, so the account is stored for that tenant only. A callback that proves another tenant (its caller's
+ *      token or router header names one) is refused, the state spent;
  *   2. `error=access_denied` (the user clicked Deny) → refused, clearly;
  *   3. the code is exchanged (one-shot grant through the token manager, forgotten afterwards);
  *   4. `GET /api/ver1.0/user/` with that token says who consented (and names the trusted app after the login);
@@ -27,6 +30,8 @@ import type { PbxAccounts } from './accounts.js';
 import type { PbxConnectionStore } from './connection-store.js';
 import { accountFieldsOf, idOrNull } from './mappers.js';
 import type { PbxConnectionRecord } from './types.js';
+import type { PbxConsentStates } from './consent-states.js';
+import { DEFAULT_TENANT, type Tenant } from '../../domain/tenant.js';
 
 export interface PbxConnectionStart {
   authorizationUrl: string;
@@ -57,6 +62,12 @@ export interface ConnectFlowDeps {
   accounts: Pick<PbxAccounts, 'recordAppCredentials' | 'connected' | 'withAccount'>;
   /** Names the trusted app; default `cxgraph-<login>-<yyyymmdd>`. */
   appName?(login: string): string;
+  /** Consent states: one set per process, shared by every tenant's flow (the callback learns the tenant from it). */
+  states: PbxConsentStates;
+  /** The tenant this flow connects accounts for (default `default`). */
+  tenant?: Tenant;
+  /** The flow of another tenant, to finish a consent that tenant began; undefined when there is none. */
+  flowOf?(tenant: Tenant): PbxConnectFlow | undefined;
 }
 
 /** OAuth errors of the token endpoint that say the public application itself is refused, not the code. */
@@ -65,8 +76,17 @@ const APP_REFUSED = new Set(['invalid_client', 'unauthorized_client']);
 export class PbxConnectFlow {
   constructor(private readonly d: ConnectFlowDeps) {}
 
+  /** The consent states this flow creates and claims (shared by every tenant's flow). */
+  get states(): PbxConsentStates {
+    return this.d.states;
+  }
+
+  private get tenant(): Tenant {
+    return this.d.tenant ?? DEFAULT_TENANT;
+  }
+
   async begin(): Promise<PbxConnectionStart> {
-    const state = await this.d.connections.createState();
+    const state = await this.d.states.create(this.tenant);
     const q = new URLSearchParams({
       response_type: 'code',
       client_id: this.d.config.clientId,
@@ -78,7 +98,11 @@ export class PbxConnectFlow {
     return { authorizationUrl: `${this.d.client.authorizeUrl}?${q}`, state };
   }
 
-  async complete(query: URLSearchParams): Promise<ConnectOutcome> {
+  /**
+   * Finishes the consent the callback's state belongs to, in the flow of the tenant that began it. `caller`: who
+   * sent the callback, when the request proved it (a browser coming back from the PBX usually proves nothing).
+   */
+  async complete(query: URLSearchParams, caller?: { tenant?: Tenant }): Promise<ConnectOutcome> {
     const state = query.get('state');
     if (!state) {
       return this.refuse(
@@ -89,7 +113,9 @@ export class PbxConnectFlow {
         false,
       );
     }
-    if (!(await this.d.connections.claimState(state))) {
+    const tenant = await this.d.states.claim(state);
+    const owner = tenant === undefined ? undefined : tenant === this.tenant ? this : this.d.flowOf?.(tenant);
+    if (!owner) {
       return this.refuse(
         400,
         'invalid_state',
@@ -98,7 +124,21 @@ export class PbxConnectFlow {
         false,
       );
     }
+    if (caller?.tenant !== undefined && caller.tenant !== tenant) {
+      // Never says whose attempt it was. The state is spent: its owner starts again.
+      return this.refuse(
+        403,
+        'wrong_tenant',
+        'This link cannot connect a PBX account',
+        'The connection attempt it belongs to was started for another organisation than the one this request acts for, so nothing was connected. Start the connection again from your own application.',
+        false,
+      );
+    }
+    return owner.finish(query, state);
+  }
 
+  /** Steps 2 to 6, in the tenant whose state was claimed. */
+  private async finish(query: URLSearchParams, state: string): Promise<ConnectOutcome> {
     const error = query.get('error');
     if (error) {
       if (error === 'access_denied') {

@@ -3,28 +3,26 @@
  * with AES-GCM and bound to its key when encryption keys are set), so a connection survives restarts and is shared
  * by replicas.
  *
- * - A consent `state` is kept under the hash of its value (the raw state never becomes a store key) with a
- *   10-minute TTL, and is single-use: claiming it takes the store lock, reads and deletes it. When the store cannot
- *   take a new state (Redis outage), this replica keeps it in process, so it can still finish the flow it began; a
- *   state held only in process is claimed in one synchronous step, so it stays single-use too.
+ * - Consent states are src/providers/pbx/consent-states.ts's (this store's `states`, for tenant `default`).
  * - A connection is kept without TTL under its account id; the ids are members of one set (account ids are not
  *   secret) that every replica adds to atomically, so no replica ever rewrites an index it could not read. Keys are
  *   namespaced by the PBX host, so a deployment pointed at another PBX never mixes accounts.
+ * - A tenant other than `default` keeps its connections in its own part of the store (docs/tenancy.md): the same
+ *   keys under `t:<tenant>:pbx:default:`; tenant `default`'s are where they always were.
  * - Every write of a connection is a compare-and-set on what was read: a record this replica cannot open is
  *   reported (UNAVAILABLE, with the reason) and never replaced.
  * - In-process copies answer only while the store cannot: a record deleted from the store is gone here too.
  *   Connections made while the store was down are written to it once it answers again (unless another replica
  *   stored one for the same account meanwhile).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../store/canonical-json.js';
 import type { KvStore, StoreRead } from '../../store/kv-store.js';
 import { CxError } from '../../errors/errors.js';
 import type { PbxConnectionRecord, PbxUnreadableAccount } from './types.js';
+import { PbxConsentStates, STATE_PATTERN, STATE_TTL_MS } from './consent-states.js';
 
-export const STATE_TTL_MS = 10 * 60_000;
-/** What a state from createState looks like (32 random bytes, base64url); anything else is refused unread. */
-export const STATE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+export { STATE_PATTERN, STATE_TTL_MS };
 
 /** How often a write reads again when another replica wrote the same record in between. */
 const WRITE_ATTEMPTS = 5;
@@ -43,13 +41,12 @@ export interface PbxListing {
 
 export class PbxConnectionStore {
   private readonly ns: string;
-  private readonly stateTtlMs: number;
+  /** Consent states kept in this store (the one of tenant `default`, which every tenant's attempts share). */
+  readonly states: PbxConsentStates;
   /** The last record read or written per account: answers only while the store cannot. */
   private readonly memory = new Map<string, PbxConnectionRecord>();
   /** Records made while the store could not take them, written to it once it answers. */
   private readonly unsaved = new Map<string, PbxConnectionRecord>();
-  /** Consent states the store could not take (state key → createdAt): this replica's alone. */
-  private readonly states = new Map<string, number>();
   private flushing: Promise<void> | undefined;
   private listening = false;
 
@@ -59,49 +56,19 @@ export class PbxConnectionStore {
     opts: ConnectionStoreOptions = {},
   ) {
     this.ns = `pbx:${sha256(pbxBaseUrl).slice(0, 12)}`;
-    this.stateTtlMs = opts.stateTtlMs ?? STATE_TTL_MS;
+    this.states = new PbxConsentStates(store, pbxBaseUrl, opts.stateTtlMs ?? STATE_TTL_MS);
   }
 
-  // --- consent states ---------------------------------------------------------------------------------------
+  // --- consent states (tenant `default`'s; the flow uses `states` itself) -------------------------------------
 
-  /** A new random state, remembered for stateTtlMs: in the store, or in process when the store cannot take it. */
-  async createState(): Promise<string> {
-    const state = randomBytes(32).toString('base64url');
-    const createdAt = Date.now();
-    const key = this.stateKey(state);
-    if (!(await this.store.compareAndSet(key, undefined, { createdAt }, this.stateTtlMs))) {
-      for (const [k, at] of this.states) if (createdAt - at > this.stateTtlMs) this.states.delete(k);
-      this.states.set(key, createdAt);
-    }
-    return state;
+  /** A new random state of tenant `default`: see PbxConsentStates.create. */
+  createState(): Promise<string> {
+    return this.states.create();
   }
 
-  /**
-   * True exactly once for a state createState made less than stateTtlMs ago; false for a malformed, unknown,
-   * expired or already claimed one. The lock makes two concurrent callbacks with one state yield one winner. A state
-   * that reached the store can only be claimed through it: while the store cannot answer it is refused, since its
-   * single use could not be checked.
-   */
+  /** True exactly once for a state of any tenant made less than stateTtlMs ago: see PbxConsentStates.claim. */
   async claimState(state: string): Promise<boolean> {
-    if (!STATE_PATTERN.test(state)) return false;
-    const key = this.stateKey(state);
-    const kept = this.states.get(key);
-    if (kept !== undefined) {
-      this.states.delete(key); // synchronously after the lookup: one caller wins
-      // Should the write have reached the store after all (a reply lost to a timeout), it goes too.
-      await this.store.delete(key);
-      return Date.now() - kept <= this.stateTtlMs;
-    }
-    const release = await this.store.tryLock(key, 30_000);
-    if (!release) return false;
-    try {
-      const found = await this.store.read<{ createdAt: number }>(key);
-      if (found.status !== 'found' || typeof found.value?.createdAt !== 'number' || Date.now() - found.value.createdAt > this.stateTtlMs) return false;
-      await this.store.delete(key);
-      return true;
-    } finally {
-      await release();
-    }
+    return (await this.states.claim(state)) !== undefined;
   }
 
   // --- connections --------------------------------------------------------------------------------------------
@@ -161,6 +128,30 @@ export class PbxConnectionStore {
       code: 'PROVIDER_UNAVAILABLE',
       provider: 'PBX',
     });
+  }
+
+  /**
+   * Forgets a connection (disconnectPbxAccount): the record goes, here and in the store; its id may stay in the index,
+   * which lists only ids whose record exists. Returns the record removed; undefined when the account is not
+   * connected. A record this replica cannot open, or a store that cannot answer, is PROVIDER_UNAVAILABLE: nothing is
+   * removed that could not be read, and a removal the store did not take would come back.
+   */
+  async remove(id: string): Promise<PbxConnectionRecord | undefined> {
+    const key = this.accountKey(id);
+    const current = await this.store.read<PbxConnectionRecord>(key);
+    if (current.status === 'unreadable') throw unreadableRecord(unreadableAccount(id, current.problem.message));
+    if (current.status === 'unavailable') {
+      throw new CxError(`PBX account ${id} cannot be disconnected while the store does not answer; try again once it does`, {
+        code: 'PROVIDER_UNAVAILABLE',
+        provider: 'PBX',
+        accountId: id,
+      });
+    }
+    const removed = current.status === 'found' ? current.value : this.unsaved.get(id);
+    if (current.status === 'found') await this.store.delete(key);
+    this.memory.delete(id);
+    this.unsaved.delete(id);
+    return removed;
   }
 
   /**
@@ -256,9 +247,6 @@ export class PbxConnectionStore {
     return this.flushing;
   }
 
-  private stateKey(state: string): string {
-    return `${this.ns}:state:${sha256(state)}`;
-  }
   private accountKey(id: string): string {
     return `${this.ns}:account:${id}`;
   }
