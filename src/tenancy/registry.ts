@@ -11,7 +11,7 @@ import type { Clock } from '../domain/clock.js';
 import type { CapabilityName, Capabilities } from '../domain/capabilities.js';
 import type { ProviderInstance, ProviderModule } from '../providers/provider-module.js';
 import type { ProviderName } from '../domain/provider-name.js';
-import { DEFAULT_ACCOUNT, DEFAULT_TENANT, type Tenant } from '../domain/tenant.js';
+import { DEFAULT_ACCOUNT, DEFAULT_TENANT, type AccountRef, type Tenant } from '../domain/tenant.js';
 import { badInput, notConfigured } from '../errors/errors.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
 import type { TokenManager } from '../auth/token-manager.js';
@@ -35,18 +35,27 @@ export interface BuiltAccount {
   fingerprint: string;
 }
 
+/** A built file account, as /readyz lists them. */
+export interface BuiltAccountInfo {
+  ref: AccountRef;
+  status: ConnectionStatus;
+  /** Its own `rateLimit` in the accounts file, if any. */
+  rateLimit?: number;
+}
+
 export interface RegistryDeps {
   modules: readonly ProviderModule[];
   /** The instances the variables configure: tenant `default`, account `default`. */
   fromVariables: ReadonlyMap<ProviderName, ProviderInstance>;
   variablesStatus: ConnectionStatus;
-  /** Builds one account's own client and token manager (src/app/create-http.ts, `account`). */
+  /** Builds one account's own client and token manager, and lets them go (src/app/create-http.ts, `account`). */
   http: {
     account(
-      provider: ProviderName,
-      scope: string,
-      deps: { store: KvStore; status: ConnectionStatus; logger: Logger },
+      ref: AccountRef,
+      deps: { store: KvStore; status: ConnectionStatus; logger: Logger; rateLimit?: number },
     ): { client: UpstreamClient; tokens: TokenManager };
+    /** `gone`: the account left the file (its rate limit and cool-downs go too); otherwise it changed and is rebuilt. */
+    dropAccount?(ref: AccountRef, gone: boolean): void;
   };
   store: KvStore;
   logger: Logger;
@@ -58,7 +67,7 @@ const key = (tenant: Tenant, provider: ProviderName, account: string) => `${tena
 
 export class AccountRegistry {
   private snapshot: AccountsSnapshot | undefined;
-  private readonly built = new Map<string, BuiltAccount>();
+  private readonly built = new Map<string, BuiltAccount & { entry: AccountEntry }>();
 
   constructor(
     private readonly deps: RegistryDeps,
@@ -71,9 +80,12 @@ export class AccountRegistry {
   replace(snapshot: AccountsSnapshot): void {
     this.snapshot = snapshot;
     for (const [k, b] of this.built) {
-      const [tenant, provider, account] = k.split('\u0000') as [string, string, string];
+      const { tenant, provider, account } = b.entry.ref;
       const entry = snapshot.tenants.get(tenant)?.get(provider)?.get(account);
-      if (!entry || entry.fingerprint !== b.fingerprint) this.built.delete(k);
+      if (!entry || entry.fingerprint !== b.fingerprint) {
+        this.built.delete(k);
+        this.deps.http.dropAccount?.(b.entry.ref, !entry);
+      }
     }
   }
 
@@ -94,6 +106,18 @@ export class AccountRegistry {
   /** Every account of a tenant, in module order. */
   tenantAccounts(tenant: Tenant): AccountInfo[] {
     return this.deps.modules.flatMap((m) => this.accounts(tenant, m.name));
+  }
+
+  /** Every file account built in this process (used since start, or since its last change), for /readyz. */
+  builtAccounts(): BuiltAccountInfo[] {
+    return [...this.built.values()].map((b) => ({ ref: b.entry.ref, status: b.status, rateLimit: b.entry.rateLimit }));
+  }
+
+  /** How many accounts the tenants have: the file's, and the variables' (tenant default's account default of each). */
+  get knownCount(): number {
+    let n = this.deps.fromVariables.size;
+    for (const providers of this.snapshot?.tenants.values() ?? []) for (const accounts of providers.values()) n += accounts.size;
+    return n;
   }
 
   /** Every (tenant, account) known, for /readyz and `--check-accounts`. */
@@ -152,7 +176,7 @@ export class AccountRegistry {
     const k = key(tenant, provider, account);
     let b = this.built.get(k);
     if (!b) {
-      b = this.build(entry);
+      b = { ...this.build(entry), entry };
       this.built.set(k, b);
     }
     return b;
@@ -160,11 +184,10 @@ export class AccountRegistry {
 
   private build(entry: AccountEntry): BuiltAccount {
     const { tenant, provider, account } = entry.ref;
-    const scope = `${tenant}/${account}`;
     const logger = this.deps.logger.child({ tenant, account });
     const store = scopedStore(this.deps.store, `${tenant}:${provider.toLowerCase()}:${account}`);
     const status = new ConnectionStatus([provider]);
-    const { client, tokens } = this.deps.http.account(provider, scope, { store, status, logger });
+    const { client, tokens } = this.deps.http.account(entry.ref, { store, status, logger, rateLimit: entry.rateLimit });
     const instance = entry.module.create(entry.config, { http: client, tokens, store, status, logger, clock: this.deps.clock, metrics: this.deps.metrics });
     if (instance.status) status.refine(provider, instance.status);
     logger.info({ provider }, 'account ready (first use)');
