@@ -1,5 +1,5 @@
 /**
- * Per-account platform limits (docs/tenancy.md, "Rate limits and cool-downs per account"). Three NewVoiceMedia
+ * Per-account platform limits (docs/tenancy.md, "Rate limits, breakers and cool-downs per account"). Three NewVoiceMedia
  * accounts — acme/emea, acme/nam and globex/emea — reach one simulator with the same credentials, so the only thing
  * that can keep them apart is cxgraph counting each account on its own key: a provider-wide budget, or a cool-down
  * scoped by host and client id alone, would hold all three back together.
