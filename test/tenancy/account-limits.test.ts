@@ -93,10 +93,7 @@ describe('platform limits per account', () => {
   beforeAll(async () => {
     sim = createNvmSimulator();
     await sim.start();
-    file.write({
-      acme: { NEWVOICEMEDIA: { emea: nvmAccount(sim, { default: true }), nam: nvmAccount(sim) } },
-      globex: { NEWVOICEMEDIA: { emea: nvmAccount(sim, { rateLimit: 4 }) } },
-    });
+    file.write(tenants());
   });
   afterEach(async () => {
     await t?.close();
@@ -107,6 +104,10 @@ describe('platform limits per account', () => {
     await sim.stop();
   });
 
+  const tenants = (globex: Record<string, unknown> = { rateLimit: 4 }) => ({
+    acme: { NEWVOICEMEDIA: { emea: nvmAccount(sim, { default: true }), nam: nvmAccount(sim) } },
+    globex: { NEWVOICEMEDIA: { emea: nvmAccount(sim, globex) } },
+  });
   const start = (clock: ManualClock, env: Record<string, string> = {}) =>
     startServer(
       {
@@ -166,10 +167,20 @@ describe('platform limits per account', () => {
     expect(globex.sent).toBe(4);
     expect(globex.message).toMatch(/\(its rateLimit in CXGRAPH_ACCOUNTS_FILE: 4 requests per second for this replica\)/);
 
-    // Still refused until acme/emea's window has passed (1 s and its guard), then it answers again.
+    // globex's rateLimit raised to 6 in the file (what SIGHUP, or the file watcher, does): counted from the reload on,
+    // in the same window — the 4 sent this second still count, so 2 more, not 6.
+    file.write(tenants({ rateLimit: 6 }));
+    process.emit('SIGHUP', 'SIGHUP');
+    const raised = await exhaust('globex', 'emea');
+    expect(raised.sent).toBe(2);
+    expect(raised.message).toMatch(/\(its rateLimit in CXGRAPH_ACCOUNTS_FILE: 6 requests per second for this replica\)/);
+
+    // Still refused until the window has passed (1 s and its guard), then each account answers again.
     expect((await users('acme', 'emea')).ok).toBe(false);
     await clock.advance(1_250);
     expect((await users('acme', 'emea')).ok).toBe(true);
+    expect((await exhaust('globex', 'emea')).sent).toBe(6);
+    file.write(tenants());
   });
 
   it.skipIf(!HAS_REDIS)("keeps each account's budget and cool-downs under keys naming its tenant and account: a 429 to one delays no other", async () => {

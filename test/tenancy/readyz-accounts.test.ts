@@ -41,7 +41,7 @@ describe('/readyz and the breaker gauge, per account', () => {
   const breakers = async () =>
     parseExposition(await (await fetch(`${t.url}/metrics`)).text())
       .find('cxgraph_circuit_breaker_open')
-      .map((s) => ({ ...s.labels, open: s.value }));
+      .map((s): Record<string, string | number> => ({ ...s.labels, open: s.value }));
   const row = (tenant: string, provider: string, account: string, rest: Record<string, unknown>) => ({ tenant, provider, account, ...rest });
 
   beforeAll(async () => {

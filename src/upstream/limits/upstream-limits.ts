@@ -74,6 +74,8 @@ export class UpstreamLimits {
   private readonly redis: FleetRedis | undefined;
   private readonly throttles = new Map<string, Throttle>();
   private readonly sources = new Map<string, LimitSource | undefined>();
+  /** Each key's window in this process (its own without Redis, its share's while Redis is slow or away). */
+  private readonly windows = new Map<string, LocalWindow>();
   private readonly metrics: ThrottleMetrics | undefined;
   private readonly clock: TimerClock;
   latency: RedisLatency | undefined;
@@ -208,6 +210,7 @@ export class UpstreamLimits {
     const key = throttleKey(provider, account);
     this.throttles.delete(key);
     this.sources.delete(key);
+    this.windows.delete(key);
   }
 
   private coolDownsOf(provider: ProviderName, key: string, account: LimitedAccount | undefined): CoolDowns {
@@ -249,11 +252,20 @@ export class UpstreamLimits {
     const m = this.metrics;
     const redis = this.redis;
     const n = limit.perSecond;
-    // An injected clock counts the windows too (tests); the system's is read monotonic.
-    const localNow = this.opts.clock ? () => this.clock.now() : undefined;
-    const source = redis
-      ? new FleetWindow(redis, key, n, new LocalWindow(() => this.share(n), WINDOW_MS + PROCESS_WINDOW_GUARD_MS, localNow), () => this.latency?.slow ?? false)
-      : new LocalWindow(n, undefined, localNow);
+    // The window in this process is the key's, whatever its limit: one that changes (a reload) keeps the turns
+    // already taken, as the platform does. Read at each turn, the limit is the key's current one.
+    const current = () => this.sources.get(key)?.perSecond ?? n;
+    let local = this.windows.get(key);
+    if (!local) {
+      // An injected clock counts the windows too (tests); the system's is read monotonic.
+      const localNow = this.opts.clock ? () => this.clock.now() : undefined;
+      local = redis
+        ? new LocalWindow(() => this.share(current()), WINDOW_MS + PROCESS_WINDOW_GUARD_MS, localNow)
+        : new LocalWindow(current, undefined, localNow);
+      this.windows.set(key, local);
+    }
+    // The fleet's window is in Redis under the key: the same one whatever this object.
+    const source = redis ? new FleetWindow(redis, key, n, local, () => this.latency?.slow ?? false) : local;
     const who = account ? `${provider} account ${account.account}` : provider;
     const what =
       limit.from === 'CXGRAPH_ACCOUNTS_FILE'
