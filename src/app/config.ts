@@ -15,6 +15,7 @@ import { tracingOf, type TracingConfig } from '../config/tracing-config.js';
 import { PROVIDERS } from '../providers/index.js';
 import { keyId } from '../store/secret-box.js';
 import { tenancyOf, type TenancyConfig } from '../tenancy/tenancy-config.js';
+import { checkAccountRateLimits } from '../tenancy/account-limits.js';
 
 export { ConfigError, type NodeEnv };
 
@@ -260,6 +261,14 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
 
   config.auth = callerAuthOf(r, nodeEnv);
   config.tenancy = tenancyOf(r, env, { nodeEnv, auth: config.auth, modules, fromVariables: config.providers.map((p) => p.module.name) });
+  // `PROVIDER@tenant/account` entries of CXGRAPH_UPSTREAM_RATE_LIMITS name accounts that exist, each limited in one place.
+  checkAccountRateLimits(r, {
+    rateLimits: config.resilience.upstreamRateLimits,
+    modules,
+    fromVariables: config.providers.map((p) => p.module.name),
+    snapshot: config.tenancy.accountsFile?.snapshot,
+    fileSet: r.str('CXGRAPH_ACCOUNTS_FILE') !== undefined,
+  });
   // Providers offering `media` stream it through cxgraph's /media/ routes, on signed links.
   const mediaProviders = config.providers.filter((p) => p.module.capabilities.includes('media')).map((p) => p.module.name);
   config.media = mediaLinksOf(r, { nodeEnv, publicUrl: config.publicUrl, encryptionKeys, mediaProviders });

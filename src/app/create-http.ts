@@ -10,9 +10,10 @@ import type { ProviderName } from '../domain/provider-name.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { KvStore } from '../store/kv-store.js';
-import { ResiliencePolicy } from '../upstream/limits/resilience.js';
+import type { AccountRef } from '../domain/tenant.js';
+import { ResiliencePolicy, type CircuitStateName } from '../upstream/limits/resilience.js';
 import type { TimerClock } from '../upstream/limits/limits-clock.js';
-import { UpstreamLimits } from '../upstream/limits/throttle.js';
+import { UpstreamLimits } from '../upstream/limits/upstream-limits.js';
 import type { ResilienceConfig } from '../config/resilience-config.js';
 import { UpstreamClient } from '../upstream/upstream-client.js';
 import { createUpstreamFetch, type FetchLike } from '../upstream/upstream-fetch.js';
@@ -57,15 +58,23 @@ export interface Http {
   /** Rate limits and 429 cool-downs (`providers { coolDowns }`, /readyz). */
   limits: UpstreamLimits;
   /**
-   * One account's own client and token manager (docs/tenancy.md): its own breaker and concurrency cap, a throttle
-   * scope of its own (`PROVIDER@tenant/account`), and tokens kept in `store` (the account's part of the store), over
-   * the one shared fetch. Made when the account is first used; nothing runs for an account nobody uses.
+   * One account's own client and token manager (docs/tenancy.md): its own breaker (watched by
+   * `cxgraph_circuit_breaker_open{provider,tenant,account}`) and concurrency cap, a throttle of its own
+   * (`PROVIDER@tenant/account`: its rate limit and 429 cool-downs, upstream-limits.ts), and tokens kept in `store` (the
+   * account's part of the store), over the one shared fetch. Made when the account is first used; nothing runs for an
+   * account nobody uses. `rateLimit`: the account's own, from the accounts file.
    */
   account(
-    provider: ProviderName,
-    scope: string,
-    deps: { store: KvStore; status: ConnectionStatus; logger: Logger },
+    ref: AccountRef,
+    deps: { store: KvStore; status: ConnectionStatus; logger: Logger; rateLimit?: number },
   ): { client: UpstreamClient; tokens: TokenManager };
+  /**
+   * An account's instance was dropped (a reload): its breaker is no longer watched. `gone`: it left the file, so its
+   * throttle goes too; otherwise (it changed) the throttle stays, with its cool-downs and window, for the rebuilt one.
+   */
+  dropAccount(ref: AccountRef, gone: boolean): void;
+  /** The breaker of the variables' account of `provider`, or of a built file account; undefined when none is built. */
+  circuit(provider: ProviderName, account?: { tenant: string; account: string }): CircuitStateName | undefined;
   /** Cuts the connections left (after the HTTP server has drained). */
   close(): Promise<void>;
 }
@@ -75,6 +84,7 @@ export function createHttp(deps: HttpDeps): Http {
   const upstreamFetch = deps.fetch ? undefined : createUpstreamFetch({ connectTimeoutMs: r.connectTimeoutMs });
   const fetch = deps.fetch ?? upstreamFetch!.fetch;
   const clients = new Map<ProviderName, UpstreamClient>();
+  const breakers = new Map<string, ResiliencePolicy>();
   // Rate limits and 429 cool-downs, shared by every replica on the Redis (src/upstream/limits/throttle.ts).
   const upstreamLimits = new UpstreamLimits({
     rateLimits: r.upstreamRateLimits ?? {},
@@ -91,7 +101,7 @@ export function createHttp(deps: HttpDeps): Http {
   });
 
   // One provider's (or one account's) resilience policy: the same settings, its own breaker, bulkhead and throttle scope.
-  const policyOf = (provider: ProviderName, throttleScope: string, log: Logger): ResiliencePolicy =>
+  const policyOf = (provider: ProviderName, throttle: ReturnType<UpstreamLimits['throttle']>, log: Logger): ResiliencePolicy =>
     new ResiliencePolicy(provider, {
       timeoutMs: limits.upstreamTimeoutMs,
       retryAfterCapSeconds: limits.retryAfterCapSeconds,
@@ -100,7 +110,7 @@ export function createHttp(deps: HttpDeps): Http {
       breakerCoolDownMs: r.breakerCoolDownMs,
       maxConcurrent: r.maxConcurrentPerProvider,
       maxQueued: r.maxQueuedPerProvider,
-      throttle: upstreamLimits.throttle(throttleScope),
+      throttle,
       onStateChange: (state) => {
         if (state === 'open') log.warn({ provider, coolDownMs: r.breakerCoolDownMs }, 'circuit breaker open: failing fast until a probe succeeds');
         else if (state === 'closed') log.info({ provider }, 'circuit breaker closed: provider answers again');
@@ -144,8 +154,9 @@ export function createHttp(deps: HttpDeps): Http {
   const client = (provider: ProviderName): UpstreamClient => {
     let c = clients.get(provider);
     if (c) return c;
-    const policy = policyOf(provider, provider, logger);
+    const policy = policyOf(provider, upstreamLimits.throttle(provider), logger);
     metrics?.watchCircuit(provider, () => policy.state);
+    breakers.set(provider, policy);
     c = clientOf(provider, { tokens, logger, status, policy });
     clients.set(provider, c);
     return c;
@@ -153,12 +164,29 @@ export function createHttp(deps: HttpDeps): Http {
 
   const tokens = tokenManagerOf({ store: deps.store, logger, status }, client);
 
-  const account: Http['account'] = (provider, scope, own) => {
-    const policy = policyOf(provider, `${provider}@${scope}`, own.logger);
+  // The breakers of the built file accounts (and of the providers, above), by `PROVIDER` or `PROVIDER@tenant/account`.
+  const accountKey = (provider: string, a: { tenant: string; account: string }) => `${provider}@${a.tenant}/${a.account}`;
+  const unwatch = new Map<string, () => void>();
+  const account: Http['account'] = (ref, own) => {
+    const { provider, tenant, account: name } = ref;
+    const policy = policyOf(provider, upstreamLimits.throttle(provider, { tenant, account: name, rateLimit: own.rateLimit }), own.logger);
+    const key = accountKey(provider, ref);
+    breakers.set(key, policy);
+    unwatch.get(key)?.();
+    const stop = metrics?.watchCircuit(provider, () => policy.state, { tenant, account: name });
+    if (stop) unwatch.set(key, stop);
     // The account's token manager sends its token requests through the account's client, made just below.
     const accountTokens = tokenManagerOf(own, () => accountClient);
     const accountClient = clientOf(provider, { tokens: accountTokens, logger: own.logger, status: own.status, policy });
     return { client: accountClient, tokens: accountTokens };
+  };
+
+  const dropAccount: Http['dropAccount'] = (ref, gone) => {
+    const key = accountKey(ref.provider, ref);
+    breakers.delete(key);
+    unwatch.get(key)?.();
+    unwatch.delete(key);
+    if (gone) upstreamLimits.drop(ref.provider, ref);
   };
 
   return {
@@ -166,6 +194,8 @@ export function createHttp(deps: HttpDeps): Http {
     client,
     limits: upstreamLimits,
     account,
+    dropAccount,
+    circuit: (provider, a) => breakers.get(a ? accountKey(provider, a) : provider)?.state,
     async close() {
       await upstreamLimits.close();
       await upstreamFetch?.close();

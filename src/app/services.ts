@@ -14,7 +14,8 @@ import type { ProviderName } from '../domain/provider-name.js';
 import { badInput, notConfigured } from '../errors/errors.js';
 import { createHttp } from './create-http.js';
 import type { TimerClock } from '../upstream/limits/limits-clock.js';
-import type { UpstreamLimits } from '../upstream/limits/throttle.js';
+import type { UpstreamLimits } from '../upstream/limits/upstream-limits.js';
+import type { CircuitStateName } from '../upstream/limits/resilience.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { createStore } from '../store/create-store.js';
@@ -42,8 +43,10 @@ export interface Services {
   store: KvStore;
   tokens: TokenManager;
   status: ConnectionStatus;
-  /** Upstream rate limits and 429 cool-downs (src/upstream/limits/throttle.ts): `providers { coolDowns }`, /readyz. */
+  /** Upstream rate limits and 429 cool-downs (src/upstream/limits/upstream-limits.ts): `providers { coolDowns }`, /readyz. */
   upstreamLimits: UpstreamLimits;
+  /** The breaker of a provider's variables' account, or of a built file account (/readyz); undefined when not built. */
+  circuit(provider: ProviderName, account?: { tenant: string; account: string }): CircuitStateName | undefined;
   /** Every module cxgraph knows, configured or not, in list order. */
   modules: readonly ProviderModule[];
   /** The created instance of each configured provider. */
@@ -91,6 +94,8 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
     client: http,
     limits: upstreamLimits,
     account,
+    dropAccount,
+    circuit,
     close: closeHttp,
   } = createHttp({
     resilience: config.resilience,
@@ -123,7 +128,7 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
     instances.set(module.name, instance);
   }
   const modules = config.modules;
-  const tenancy = startAccounts(config, { modules, instances, perTenant, status, http: { account }, store, logger, metrics, clock });
+  const tenancy = startAccounts(config, { modules, instances, perTenant, status, http: { account, dropAccount }, store, logger, metrics, clock });
   registry = tenancy.registry;
 
   return {
@@ -134,6 +139,7 @@ export function createServices(config: Readonly<Config>, deps: ServiceDeps): Ser
     tokens,
     status,
     upstreamLimits,
+    circuit,
     modules,
     instances,
     // A provider's own routes, the route streaming its media when it offers media, and the media route of accounts other

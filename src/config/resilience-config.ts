@@ -1,5 +1,6 @@
 /** How cxgraph treats platforms having a bad day, and its fleet-wide budgets (docs/reliability.md). */
 import type { ProviderName } from '../domain/provider-name.js';
+import { NAME_PATTERN } from '../domain/tenant.js';
 import type { RedisTarget } from './redis-target.js';
 import type { EnvReader } from './env-reader.js';
 
@@ -20,7 +21,10 @@ export interface ResilienceConfig {
   requestDeadlineMs: number;
   /** How long SIGTERM waits for in-flight requests before cutting connections. */
   shutdownGraceMs: number;
-  /** CXGRAPH_UPSTREAM_RATE_LIMITS: requests per second per provider, across every replica on the shared Redis (src/upstream/limits/throttle.ts). */
+  /**
+   * CXGRAPH_UPSTREAM_RATE_LIMITS: requests per second by `PROVIDER` (for each of its accounts) or `PROVIDER@tenant/account`,
+   * across every replica on the shared Redis (src/upstream/limits/upstream-limits.ts).
+   */
   upstreamRateLimits: Readonly<Record<string, number>>;
   /** CXGRAPH_UPSTREAM_RATE_LIMIT_WAIT_MS: the longest a request waits for its turn before PROVIDER_RATE_LIMITED. */
   rateLimitWaitMs: number;
@@ -33,11 +37,15 @@ export interface ResilienceConfig {
 }
 
 /**
- * CXGRAPH_UPSTREAM_RATE_LIMITS: `PROVIDER:N,…`, N requests per second (1–100000) per provider named as in `providers`.
- * Token requests count too: they go through the provider's policy like any other request.
+ * CXGRAPH_UPSTREAM_RATE_LIMITS: `PROVIDER:N,…`, N requests per second (1–100000) for each account of a provider named as
+ * in `providers` (each its own budget), and `PROVIDER@tenant/account:N` for one account (docs/tenancy.md). Token
+ * requests count too: they go through the account's policy like any other request. Keys are kept as written
+ * (provider upper-cased): the throttles look them up so (src/upstream/limits/upstream-limits.ts). Whether a named
+ * account exists is checked against the accounts file once both are read (src/tenancy/account-limits.ts).
  */
 function upstreamRateLimitsOf(r: EnvReader, modules: readonly { readonly name: ProviderName }[]): Record<string, number> {
-  const raw = r.str('CXGRAPH_UPSTREAM_RATE_LIMITS');
+  const variable = 'CXGRAPH_UPSTREAM_RATE_LIMITS';
+  const raw = r.str(variable);
   const limits: Record<string, number> = {};
   if (!raw) return limits;
   const names = modules.map((m) => m.name);
@@ -45,18 +53,25 @@ function upstreamRateLimitsOf(r: EnvReader, modules: readonly { readonly name: P
     .split(',')
     .map((e) => e.trim())
     .filter(Boolean)) {
-    const m = /^([A-Za-z_]+)\s*:\s*(\d+)$/.exec(entry);
+    const m = /^([A-Za-z_]+)(?:@([^/:\s]*)\/([^:\s]*))?\s*:\s*(\d+)$/.exec(entry);
     const provider = m?.[1]!.toUpperCase();
-    const n = Number(m?.[2]);
-    if (!m || !provider)
+    const account = m?.[2] !== undefined ? { tenant: m[2], account: m[3]! } : undefined;
+    const key = provider && (account ? `${provider}@${account.tenant}/${account.account}` : provider);
+    const n = Number(m?.[4]);
+    if (!m || !provider || !key)
       r.fail(
-        'CXGRAPH_UPSTREAM_RATE_LIMITS',
-        `expected PROVIDER:requests-per-second pairs, comma-separated (e.g. CALLJOURNEY:20,NEWVOICEMEDIA:10), got ${r.shown('CXGRAPH_UPSTREAM_RATE_LIMITS', entry)}`,
+        variable,
+        `expected PROVIDER:requests-per-second (each account of the provider) or PROVIDER@tenant/account:requests-per-second (one account), comma-separated (e.g. CALLJOURNEY:20,NEWVOICEMEDIA@acme/emea:10), got ${r.shown(variable, entry)}`,
       );
-    else if (!names.includes(provider)) r.fail('CXGRAPH_UPSTREAM_RATE_LIMITS', `${provider} is not a provider; expected one of ${names.join(', ')}`);
-    else if (provider in limits) r.fail('CXGRAPH_UPSTREAM_RATE_LIMITS', `${provider} is given twice`);
-    else if (!(n >= 1 && n <= 100_000)) r.fail('CXGRAPH_UPSTREAM_RATE_LIMITS', `${provider}: expected 1 to 100000 requests per second, got ${m[2]}`);
-    else limits[provider] = n;
+    else if (!names.includes(provider)) r.fail(variable, `${provider} is not a provider; expected one of ${names.join(', ')}`);
+    else if (account && !(NAME_PATTERN.test(account.tenant) && NAME_PATTERN.test(account.account)))
+      r.fail(
+        variable,
+        `${key}: expected tenant/account names of letters, digits, \`-\` and \`_\` (at most 63 each, starting with a letter or digit), got ${JSON.stringify(`${account.tenant}/${account.account}`)}`,
+      );
+    else if (key in limits) r.fail(variable, `${key} is given twice`);
+    else if (!(n >= 1 && n <= 100_000)) r.fail(variable, `${key}: expected 1 to 100000 requests per second, got ${m[4]}`);
+    else limits[key] = n;
   }
   return limits;
 }

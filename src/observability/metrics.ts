@@ -4,9 +4,12 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** What the upstream-limit gauges read at each scrape (src/upstream/limits/throttle.ts registers each UpstreamLimits). */
+/** What the upstream-limit gauges read at each scrape (src/upstream/limits/upstream-limits.ts registers each UpstreamLimits). */
 export interface LimitsGaugeSource {
+  /** By provider, its accounts' together. */
   coolDownCounts(): Map<string, number>;
+  /** By provider, its accounts' together. */
+  waitingCounts(): Map<string, number>;
   readonly latency: { readonly slow: boolean } | undefined;
 }
 
@@ -58,19 +61,21 @@ export class Metrics {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
-  /** Each provider's breaker, read at every scrape (watchCircuit). */
-  private readonly circuits = new Map<string, () => string>();
+  /** Each provider's breaker, and each built file account's, read at every scrape (watchCircuit). */
+  private readonly circuits = new Map<string, { labels: CircuitLabels; state: () => string }>();
   /**
    * Read from the breakers when scraped, not set when a request moves one: a circuit whose cool-down is over no
    * longer fails fast even if no request came since to move it.
    */
   readonly circuitState = new Gauge({
     name: 'cxgraph_circuit_breaker_open',
-    help: '1 while the circuit breaker of a provider is open (failing fast); 0 once its cool-down is over (the next request probes) and while closed.',
-    labelNames: ['provider'] as const,
+    help: '1 while the circuit breaker of a provider (or of one account of the accounts file: tenant, account) is open (failing fast); 0 once its cool-down is over (the next request probes) and while closed.',
+    labelNames: ['provider', 'tenant', 'account'] as const,
     registers: [this.registry],
     collect: () => {
-      for (const [provider, state] of this.circuits) this.circuitState.set({ provider }, state() === 'open' ? 1 : 0);
+      // Only the breakers watched now: an account dropped by a reload leaves no series behind.
+      this.circuitState.reset();
+      for (const { labels, state } of this.circuits.values()) this.circuitState.set(labels, state() === 'open' ? 1 : 0);
     },
   });
 
@@ -85,9 +90,13 @@ export class Metrics {
     }),
     waiting: new Gauge({
       name: 'cxgraph_upstream_throttle_waiting',
-      help: 'Upstream requests of this replica waiting for a turn within CXGRAPH_UPSTREAM_RATE_LIMITS now.',
+      help: "Upstream requests of this replica waiting for a turn within their rate limit now (a provider's accounts together).",
       labelNames: ['provider'] as const,
       registers: [this.registry],
+      collect: () => {
+        this.throttle.waiting.reset();
+        for (const limits of this.limitSources) for (const [provider, n] of limits.waitingCounts()) this.throttle.waiting.inc({ provider }, n);
+      },
     }),
     refused: new Counter({
       name: 'cxgraph_upstream_throttle_refused_total',
@@ -135,9 +144,19 @@ export class Metrics {
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'cxgraph_' });
   }
 
-  /** `cxgraph_circuit_breaker_open{provider}` reports `state()` ('open' is 1) at every scrape from now on. */
-  watchCircuit(provider: string, state: () => string): void {
-    this.circuits.set(provider, state);
+  /**
+   * `cxgraph_circuit_breaker_open{provider}` — with `tenant` and `account` for an account of the accounts file — reports
+   * `state()` ('open' is 1) at every scrape until the returned function is called (the account was dropped). Watched
+   * again under the same labels, the newer breaker is the one reported.
+   */
+  watchCircuit(provider: string, state: () => string, account?: { tenant: string; account: string }): () => void {
+    const labels: CircuitLabels = account ? { provider, tenant: account.tenant, account: account.account } : { provider };
+    const key = account ? `${provider}\u0000${account.tenant}\u0000${account.account}` : provider;
+    const watch = { labels, state };
+    this.circuits.set(key, watch);
+    return () => {
+      if (this.circuits.get(key) === watch) this.circuits.delete(key);
+    };
   }
 
   /** The upstream-limit gauges read `source` at every scrape until the returned function is called. */
@@ -148,3 +167,5 @@ export class Metrics {
 }
 
 export type ThrottleMetrics = Metrics['throttle'];
+
+type CircuitLabels = { provider: string; tenant?: string; account?: string };

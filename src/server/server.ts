@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { GraphQLError, type ValidationRule } from 'graphql';
-import { configuredProviders, type Config } from '../app/config.js';
+import type { Config } from '../app/config.js';
 import { createContext, type Context } from '../graphql/context.js';
 import { formatError } from './format-error.js';
 import { apqRegistrationLimit, createPersistedQueryCache } from './persisted-queries.js';
@@ -28,6 +28,7 @@ import { costLimitPlugin, queryLimitParseOptions, queryLimitRules, RESOLVER_SIZE
 import { createDocumentGate, sendDocumentRefusal } from '../security/persisted-documents.js';
 import { withoutSuggestions } from '../security/schema-suggestions.js';
 import { enforceScopes } from './scopes.js';
+import { readiness } from './readiness.js';
 import { trustedDocumentsPlugin } from '../security/trusted-documents-plugin.js';
 import { createServices, type ServiceDeps, type Services } from '../app/services.js';
 import { watchEvictionPolicy } from '../store/eviction-policy.js';
@@ -146,27 +147,8 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
       'GET /readyz',
       async (_req, res) => {
         if (stopping) return sendJson(res, 503, { status: 'stopping' });
-        const reachable = await services.store.ping();
-        metrics.storeDegraded.set(reachable ? 0 : 1);
-        // A Redis outage degrades (in-process copies) but does not stop answering: stay in rotation, say so.
-        // The memory store (REDIS_URL unset) is a deliberate single-replica choice, reported as such.
-        sendJson(res, 200, {
-          status: reachable ? 'ready' : 'degraded',
-          configuration: 'loaded',
-          store: services.store.kind,
-          storeReachable: reachable,
-          ...(reachable
-            ? {}
-            : {
-                degraded: 'Redis does not answer: tokens and connections are kept per replica until it does',
-                degradedSince: services.store.degradedSince === undefined ? undefined : new Date(services.store.degradedSince).toISOString(),
-              }),
-          providers: configuredProviders(config),
-          // CXGRAPH_UPSTREAM_RATE_LIMITS: counted across the fleet (Redis), or per process (no Redis, or it does not answer).
-          // …and per process also while Redis round trips are over CXGRAPH_RATE_LIMIT_REDIS_MAX_RTT_MS (each replica its share).
-          upstreamRateLimits: services.upstreamLimits.describe(reachable),
-          redisEvictionPolicy: evictionPolicy.current(),
-        });
+        // 200 while this replica can serve, whatever the platforms do; each account's state is reported (readiness.ts).
+        sendJson(res, 200, await readiness(services, evictionPolicy));
       },
     ],
     [

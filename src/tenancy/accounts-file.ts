@@ -14,6 +14,8 @@ import type { ProviderName } from '../domain/provider-name.js';
 import { DEFAULT_ACCOUNT, DEFAULT_TENANT, NAME_PATTERN, type AccountRef, type Tenant } from '../domain/tenant.js';
 
 export const ACCOUNTS_FILE_VARIABLE = 'CXGRAPH_ACCOUNTS_FILE';
+/** The setting of an account giving its platform rate limit (requests per second). */
+export const RATE_LIMIT_SETTING = 'rateLimit';
 
 /** One account, read and checked. */
 export interface AccountEntry {
@@ -23,6 +25,8 @@ export interface AccountEntry {
   config: unknown;
   /** The account used when a query names none (the provider's only account, or the one marked `default: true`). */
   isDefault: boolean;
+  /** `rateLimit`: the platform's limit for this account, requests per second (src/upstream/limits/upstream-limits.ts). */
+  rateLimit?: number;
   /** A hash of the settings as read (secrets included, not recoverable): a reload rebuilds an account only when it changed. */
   fingerprint: string;
   /** Each setting as the file gives it, safe to print: a secret's source only (`clientSecretEnv: NAME (set)`), never its value. */
@@ -179,11 +183,26 @@ function readAccount(
   const env: Env = {};
   const shown: string[] = [];
   let isDefault = false;
+  let rateLimit: number | undefined;
   let bad = false;
   for (const [key, value] of Object.entries(settings)) {
     if (key === 'default') {
       if (typeof value !== 'boolean') problems.push({ variable: `${where}.default`, problem: `expected true or false, got ${kind(value)}` });
       isDefault = value === true;
+      continue;
+    }
+    if (key === RATE_LIMIT_SETTING) {
+      // Not a platform variable: cxgraph's own budget for this account (as CXGRAPH_UPSTREAM_RATE_LIMITS counts one).
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 100_000) {
+        problems.push({
+          variable: `${where}.${key}`,
+          problem: `expected requests per second, a whole number from 1 to 100000, got ${typeof value === 'number' || typeof value === 'string' ? JSON.stringify(value) : kind(value)}`,
+        });
+        bad = true;
+      } else {
+        rateLimit = value;
+        shown.push(`${key}: ${value} requests per second`);
+      }
       continue;
     }
     const m = /^(.*?)(File|Env)?$/.exec(key)!;
@@ -193,7 +212,7 @@ function readAccount(
     if (!variable) {
       problems.push({
         variable: `${where}.${key}`,
-        problem: `unknown setting for ${module.name}: expected one of ${[...byName.keys()].join(', ')} (any of them as <name>File or <name>Env), or default`,
+        problem: `unknown setting for ${module.name}: expected one of ${[...byName.keys()].join(', ')} (any of them as <name>File or <name>Env), default or ${RATE_LIMIT_SETTING}`,
       });
       bad = true;
       continue;
@@ -249,11 +268,12 @@ function readAccount(
     problems.push({ variable: where, problem: `sets none of the settings that configure ${module.title}: expected ${say(module.configuredBy)}` });
     return undefined;
   }
+  // The rate limit is in it too: an account whose limit changed is rebuilt, and its throttle counts the new one.
   const fingerprint = createHash('sha256')
-    .update(JSON.stringify(Object.entries(env).sort()))
+    .update(JSON.stringify([Object.entries(env).sort(), rateLimit ?? null]))
     .digest('base64url')
     .slice(0, 22);
-  return { ref, module, config, isDefault, fingerprint, settings: shown };
+  return { ref, module, config, isDefault, ...(rateLimit !== undefined ? { rateLimit } : {}), fingerprint, settings: shown };
 }
 
 /** Every account of a snapshot, in file order. */

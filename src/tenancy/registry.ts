@@ -20,7 +20,7 @@ import type { TokenManager } from '../auth/token-manager.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { KvStore } from '../store/kv-store.js';
-import type { AccountsSnapshot } from './accounts-file.js';
+import type { AccountEntry, AccountsSnapshot } from './accounts-file.js';
 import { scopedStore } from './scoped-store.js';
 
 /** An account as a tenant sees it. */
@@ -37,6 +37,14 @@ export interface BuiltAccount {
   fingerprint: string;
 }
 
+/** A built file account, as /readyz lists them. */
+export interface BuiltAccountInfo {
+  ref: AccountRef;
+  status: ConnectionStatus;
+  /** Its own `rateLimit` in the accounts file, if any. */
+  rateLimit?: number;
+}
+
 export interface RegistryDeps {
   modules: readonly ProviderModule[];
   /** The instances the variables configure: tenant `default`, account `default`. */
@@ -44,13 +52,14 @@ export interface RegistryDeps {
   /** Consent platforms the variables configure (module and configuration): every tenant's account `default`. */
   perTenant?: ReadonlyMap<ProviderName, { module: ProviderModule; config: unknown }>;
   variablesStatus: ConnectionStatus;
-  /** Builds one account's own client and token manager (src/app/create-http.ts, `account`). */
+  /** Builds one account's own client and token manager, and lets them go (src/app/create-http.ts, `account`). */
   http: {
     account(
-      provider: ProviderName,
-      scope: string,
-      deps: { store: KvStore; status: ConnectionStatus; logger: Logger },
+      ref: AccountRef,
+      deps: { store: KvStore; status: ConnectionStatus; logger: Logger; rateLimit?: number },
     ): { client: UpstreamClient; tokens: TokenManager };
+    /** `gone`: the account left the file (its rate limit and cool-downs go too); otherwise it changed and is rebuilt. */
+    dropAccount?(ref: AccountRef, gone: boolean): void;
   };
   store: KvStore;
   logger: Logger;
@@ -62,7 +71,7 @@ const key = (tenant: Tenant, provider: ProviderName, account: string) => `${tena
 
 export class AccountRegistry {
   private snapshot: AccountsSnapshot | undefined;
-  private readonly built = new Map<string, BuiltAccount>();
+  private readonly built = new Map<string, BuiltAccount & { entry: AccountEntry }>();
   /** Consent platforms' instances of tenants other than `default`: not the file's, so a reload keeps them. */
   private readonly perTenantBuilt = new Map<string, BuiltAccount>();
 
@@ -77,9 +86,12 @@ export class AccountRegistry {
   replace(snapshot: AccountsSnapshot): void {
     this.snapshot = snapshot;
     for (const [k, b] of this.built) {
-      const [tenant, provider, account] = k.split('\u0000') as [string, string, string];
+      const { tenant, provider, account } = b.entry.ref;
       const entry = snapshot.tenants.get(tenant)?.get(provider)?.get(account);
-      if (!entry || entry.fingerprint !== b.fingerprint) this.built.delete(k);
+      if (!entry || entry.fingerprint !== b.fingerprint) {
+        this.built.delete(k);
+        this.deps.http.dropAccount?.(b.entry.ref, !entry);
+      }
     }
   }
 
@@ -101,6 +113,18 @@ export class AccountRegistry {
   /** Every account of a tenant, in module order. */
   tenantAccounts(tenant: Tenant): AccountInfo[] {
     return this.deps.modules.flatMap((m) => this.accounts(tenant, m.name));
+  }
+
+  /** Every file account built in this process (used since start, or since its last change), for /readyz. */
+  builtAccounts(): BuiltAccountInfo[] {
+    return [...this.built.values()].map((b) => ({ ref: b.entry.ref, status: b.status, rateLimit: b.entry.rateLimit }));
+  }
+
+  /** How many accounts the tenants have: the file's, and the variables' (tenant default's account default of each). */
+  get knownCount(): number {
+    let n = this.deps.fromVariables.size;
+    for (const providers of this.snapshot?.tenants.values() ?? []) for (const accounts of providers.values()) n += accounts.size;
+    return n;
   }
 
   /** Every (tenant, account) known, for /readyz and `--check-accounts`. */
@@ -159,7 +183,7 @@ export class AccountRegistry {
       const k = key(tenant, provider, account);
       let b = this.perTenantBuilt.get(k);
       if (!b) {
-        b = this.build({ tenant, provider, account }, shared.module, shared.config, '', {
+        b = this.build({ tenant, provider, account }, shared.module, shared.config, '', undefined, {
           tenant,
           instanceOf: (t) => this.instance(t, provider, DEFAULT_ACCOUNT)?.instance,
         });
@@ -172,19 +196,18 @@ export class AccountRegistry {
     const k = key(tenant, provider, account);
     let b = this.built.get(k);
     if (!b) {
-      b = this.build(entry.ref, entry.module, entry.config, entry.fingerprint);
+      b = { ...this.build(entry.ref, entry.module, entry.config, entry.fingerprint, entry.rateLimit), entry };
       this.built.set(k, b);
     }
     return b;
   }
 
-  private build(ref: AccountRef, module: ProviderModule, config: unknown, fingerprint: string, tenancy?: TenancyPorts): BuiltAccount {
+  private build(ref: AccountRef, module: ProviderModule, config: unknown, fingerprint: string, rateLimit?: number, tenancy?: TenancyPorts): BuiltAccount {
     const { tenant, provider, account } = ref;
-    const scope = `${tenant}/${account}`;
     const logger = this.deps.logger.child({ tenant, account });
     const store = scopedStore(this.deps.store, `${tenant}:${provider.toLowerCase()}:${account}`);
     const status = new ConnectionStatus([provider]);
-    const { client, tokens } = this.deps.http.account(provider, scope, { store, status, logger });
+    const { client, tokens } = this.deps.http.account(ref, { store, status, logger, rateLimit });
     const ports = { http: client, tokens, store, status, logger, clock: this.deps.clock, metrics: this.deps.metrics, ...(tenancy ? { tenancy } : {}) };
     const instance = module.create(config, ports);
     if (instance.status) status.refine(provider, instance.status);

@@ -43,7 +43,14 @@ export const providerQueries: Pick<QueryResolvers, 'providers' | 'accounts'> = {
           lastError: s.lastError ?? null,
           connectedAccounts: s.connectedAccounts ?? null,
           store,
-          coolDowns: ctx.services.upstreamLimits.coolDowns(provider).map((c) => ({
+          // The row's own account's cool-downs: the variables' throttle for tenant default's account default, the
+          // account's own for a file account, none for a platform the tenant has no account on.
+          coolDowns: (none
+            ? []
+            : tenant === DEFAULT_TENANT && account === DEFAULT_ACCOUNT && ctx.services.instances.has(provider)
+              ? ctx.services.upstreamLimits.coolDowns(provider)
+              : ctx.services.upstreamLimits.coolDowns(provider, { tenant, account })
+          ).map((c) => ({
             host: c.host,
             account: c.account,
             until: new Date(c.until).toISOString(),

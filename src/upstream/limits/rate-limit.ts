@@ -198,6 +198,13 @@ export class RateLimit {
     private readonly clock: TimerClock = systemTimerClock,
   ) {}
 
+  /** Requests waiting for a turn now. */
+  get waiting(): number {
+    let n = 0;
+    for (const w of this.queue) if (!w.settled) n++;
+    return n;
+  }
+
   /** Resolves with the ms waited once this request may be sent; rejects with the refusal past `maxWaitMs` or `boundMs` (the request's time left). */
   acquire(boundMs = Number.POSITIVE_INFINITY): Promise<number> {
     const maxWaitMs = Math.min(this.maxWaitMs, boundMs);
