@@ -115,9 +115,13 @@ export class AccountRegistry {
     return this.deps.modules.flatMap((m) => this.accounts(tenant, m.name));
   }
 
-  /** Every file account built in this process (used since start, or since its last change), for /readyz. */
+  /** Every account built in this process (a file account used since start or its last change, a tenant's own PBX), for /readyz. */
   builtAccounts(): BuiltAccountInfo[] {
-    return [...this.built.values()].map((b) => ({ ref: b.entry.ref, status: b.status, rateLimit: b.entry.rateLimit }));
+    const perTenant = [...this.perTenantBuilt].map(([k, b]) => {
+      const [tenant, provider, account] = k.split('\u0000') as [Tenant, ProviderName, string];
+      return { ref: { tenant, provider, account }, status: b.status };
+    });
+    return [...[...this.built.values()].map((b) => ({ ref: b.entry.ref, status: b.status, rateLimit: b.entry.rateLimit })), ...perTenant];
   }
 
   /** How many accounts the tenants have: the file's, and the variables' (tenant default's account default of each). */
