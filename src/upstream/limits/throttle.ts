@@ -294,7 +294,7 @@ export class UpstreamLimits {
       },
     });
     const limit = this.opts.rateLimits[provider];
-    // An injected clock counts the windows too (tests); the system's is read monotonic.
+    // An injected clock counts the windows too, the fleet's included (tests); the system's is read monotonic.
     const localNow = this.opts.clock ? () => this.clock.now() : undefined;
     let rateLimit: RateLimit | undefined;
     if (limit) {
@@ -305,6 +305,7 @@ export class UpstreamLimits {
             limit,
             new LocalWindow(() => this.share(limit), WINDOW_MS + PROCESS_WINDOW_GUARD_MS, localNow),
             () => this.latency?.slow ?? false,
+            localNow,
           )
         : new LocalWindow(limit, undefined, localNow);
       rateLimit = new RateLimit(
