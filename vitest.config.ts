@@ -1,11 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Tests that count real requests in real seconds against a limit (fleet-wide rate limits):
- * run alone, after everything else, because on a loaded 2-core machine a neighbour's CPU bunches their requests and
- * makes them measure the machine instead of the limiter.
+ * Tests that count real requests in real seconds against a limit: the fleet's window on Redis's own clock, and the
+ * throughput through a slow Redis. Run alone, after everything else, because on a loaded 2-core machine a
+ * neighbour's CPU bunches their requests and makes them measure the machine instead of the limiter. Everything else
+ * about the limits runs on an injected clock (test/support/manual-clock.ts) in the other projects. They share one
+ * module graph, as the 'shared' project's files do (they leave nothing global behind).
  */
-const REAL_TIME = ['test/reliability/fleet-limits.test.ts', 'test/reliability/fleet-limits-cluster.test.ts', 'test/reliability/slow-redis-limits.test.ts'];
+const REAL_TIME = ['test/reliability/fleet-limits-real-time.test.ts', 'test/reliability/slow-redis-limits.test.ts'];
 
 /**
  * Files that change process-wide state (module mocks, fake timers, globals, the environment, OpenTelemetry's global
@@ -41,7 +43,7 @@ export default defineConfig({
         },
       },
       { extends: true, test: { name: 'isolated', include: ISOLATED, maxWorkers: 3, sequence: { groupOrder: 0 } } },
-      { extends: true, test: { name: 'real-time', include: REAL_TIME, fileParallelism: false, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'real-time', include: REAL_TIME, isolate: false, fileParallelism: false, sequence: { groupOrder: 1 } } },
     ],
   },
 });

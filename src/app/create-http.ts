@@ -111,6 +111,7 @@ export function createHttp(deps: HttpDeps): Http {
       maxConcurrent: r.maxConcurrentPerProvider,
       maxQueued: r.maxQueuedPerProvider,
       throttle,
+      clock: deps.limitsClock,
       onStateChange: (state) => {
         if (state === 'open') log.warn({ provider, coolDownMs: r.breakerCoolDownMs }, 'circuit breaker open: failing fast until a probe succeeds');
         else if (state === 'closed') log.info({ provider }, 'circuit breaker closed: provider answers again');

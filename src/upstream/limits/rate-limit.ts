@@ -74,14 +74,29 @@ export class LocalWindow implements TurnSource {
   }
 }
 
+/** How long the window's key outlives its last admission in Redis when an injected clock counts the window. */
+const INJECTED_CLOCK_TTL_MS = 60_000;
+
 /**
  * The sliding window in Redis, in the reply format RateLimiterRedis reads ({consumed, ms}): consumed > points means
  * refused, and ms is then the wait until the oldest admission leaves the window. Admission times are Redis's own
  * clock (TIME), in microseconds, so replicas' clocks do not matter.
+ *
+ * An injected clock (tests: every replica on one ManualClock) gives its time instead, in ms, through the one value
+ * rate-limiter-flexible passes on per call: ARGV[2], the consume's duration in seconds, which the window does not
+ * use otherwise (the limiter's own duration, 1, means Redis's clock). Redis expires keys on its own clock, which that
+ * clock does not drive: the key is then kept a minute, its admissions still dropped by the window's time.
  */
 function slidingWindowScript(windowMs: number): string {
-  return `local t = redis.call('time')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  return `local now
+local ttl = ${windowMs}
+if ARGV[2] == '1' then
+  local t = redis.call('time')
+  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+else
+  now = tonumber(ARGV[2]) * 1000
+  ttl = ${INJECTED_CLOCK_TTL_MS}
+end
 local window = ${windowMs * 1000}
 local limit = tonumber(ARGV[3])
 local want = tonumber(ARGV[1])
@@ -94,7 +109,7 @@ if n + want > limit then
   return {limit + want, math.max(1, math.ceil(wait / 1000))}
 end
 for i = 1, want do redis.call('zadd', KEYS[1], now, now .. '-' .. (n + i)) end
-redis.call('pexpire', KEYS[1], ${windowMs})
+redis.call('pexpire', KEYS[1], ttl)
 return {n + want, ${windowMs}}`;
 }
 
@@ -118,6 +133,8 @@ export class FleetWindow implements TurnSource {
     limit: number,
     private readonly local: LocalWindow,
     private readonly slow: () => boolean = () => false,
+    /** An injected clock's time (ms since the epoch): admissions are counted on it, not on Redis's clock. */
+    private readonly clockNow?: () => number,
     windowMs = WINDOW_MS + WINDOW_GUARD_MS,
     private readonly guardMs = WINDOW_GUARD_MS,
   ) {
@@ -138,11 +155,12 @@ export class FleetWindow implements TurnSource {
   }
 
   async take(): Promise<Turn> {
-    const sent = performance.now();
+    const now = this.clockNow ?? (() => performance.now());
+    const sent = now();
     const turn = await this.takeOnce();
     // Admitted at Redis, but the answer waited here longer than the guard allows: the request would reach the
     // platform that much later than its admission says. Take a fresh turn (whatever it answers, it is the last).
-    if (turn.admitted && performance.now() - sent > this.guardMs) return this.takeOnce();
+    if (turn.admitted && now() - sent > this.guardMs) return this.takeOnce();
     return turn;
   }
 
@@ -150,7 +168,7 @@ export class FleetWindow implements TurnSource {
     if (!this.redis.usable || this.slow()) return this.local.takeNow();
     let refused: RateLimiterRes | undefined;
     const admitted = await this.redis.run(() =>
-      this.limiter.consume(this.key).then(
+      this.limiter.consume(this.key, 1, this.clockNow && { customDuration: Math.floor(this.clockNow()) }).then(
         () => true,
         (r: unknown) => {
           if (r instanceof Error) throw r;

@@ -15,9 +15,10 @@
  * - While the probe is in flight, cockatiel would make the other callers wait for its verdict; they fail fast
  *   instead (checked before entering the breaker), as they do while it is open. A probe that our own bulkhead refuses
  *   never reached the platform: the next request is the probe (cockatiel has no "abandon": see coolDown below).
- * - rateLimitWait: a 429 whose Retry-After is within `retryAfterCapSeconds` is waited out once; faultRetry: 5xx and
- *   connection errors are retried `maxRetries` times with jittered exponential backoff. Both only for idempotent
- *   requests; a 429 wait is not one of the fault retries (after it they start over).
+ * - rateLimitWait: a 429 whose Retry-After is within `retryAfterCapSeconds` is waited out once, on the limits' clock
+ *   (retry-after-wait.ts); faultRetry: 5xx and connection errors are retried `maxRetries` times with jittered
+ *   exponential backoff. Both only for idempotent requests; a 429 wait is not one of the fault retries (after it they
+ *   start over).
  * - The throttle (throttle.ts: CXGRAPH_UPSTREAM_RATE_LIMITS and the shared 429 cool-down) is passed by every
  *   attempt before it takes a slot; what it refuses is PROVIDER_RATE_LIMITED, unsent, and never retried here.
  * - The bulkhead is inside the retries, so a slot is not held through a backoff or a Retry-After wait; the wait for
@@ -40,7 +41,6 @@ import {
   DelegateBackoff,
   circuitBreaker,
   handleWhen,
-  handleWhenResult,
   isBrokenCircuitError,
   retry,
   timeout,
@@ -61,6 +61,8 @@ export { markNotSent, wasNotSent };
 import type { ProviderName } from '../../domain/provider-name.js';
 import { currentDeadline } from '../../observability/request-context.js';
 import { inScope, type CoolDownScope } from './cool-down.js';
+import type { TimerClock } from './limits-clock.js';
+import { RetryAfterWait } from './retry-after-wait.js';
 
 export type CircuitStateName = 'closed' | 'open' | 'half-open';
 
@@ -93,6 +95,8 @@ export interface ResilienceOptions {
    * for its turn holds none.
    */
   throttle?: IPolicy;
+  /** The clock the Retry-After wait runs on: the limits' (limits-clock.ts; tests drive it), default the system's. */
+  clock?: TimerClock;
 }
 
 /** What an attempt answers, as far as the policy looks at it. */
@@ -180,13 +184,7 @@ export class ResiliencePolicy {
       // Waited out only within the request's time left: past it, the 429 is the answer (PROVIDER_RATE_LIMITED).
       return wait !== undefined && wait <= cap && wait * 1000 <= timeLeft() ? wait : undefined;
     };
-    const rateLimitWait = retry(
-      handleWhenResult((r) => waitable(r) !== undefined),
-      {
-        maxAttempts: 1,
-        backoff: new DelegateBackoff<IRetryBackoffContext<unknown>>((ctx) => 1000 * ('value' in ctx.result ? (waitable(ctx.result.value) ?? 0) : 0)),
-      },
-    );
+    const rateLimitWait = new RetryAfterWait(waitable, opts.clock);
     // Full jitter around the exponential step: [0.5, 1.5) × backoffMs × 2^(n-1).
     const faultRetry = retry(handleWhen(isOutage).orWhenResult(isOutageAnswer), {
       maxAttempts: maxRetries,

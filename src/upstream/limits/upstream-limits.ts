@@ -255,17 +255,17 @@ export class UpstreamLimits {
     // The window in this process is the key's, whatever its limit: one that changes (a reload) keeps the turns
     // already taken, as the platform does. Read at each turn, the limit is the key's current one.
     const current = () => this.sources.get(key)?.perSecond ?? n;
+    // An injected clock counts the windows too, the fleet's included (tests); the system's is read monotonic.
+    const localNow = this.opts.clock ? () => this.clock.now() : undefined;
     let local = this.windows.get(key);
     if (!local) {
-      // An injected clock counts the windows too (tests); the system's is read monotonic.
-      const localNow = this.opts.clock ? () => this.clock.now() : undefined;
       local = redis
         ? new LocalWindow(() => this.share(current()), WINDOW_MS + PROCESS_WINDOW_GUARD_MS, localNow)
         : new LocalWindow(current, undefined, localNow);
       this.windows.set(key, local);
     }
     // The fleet's window is in Redis under the key: the same one whatever this object.
-    const source = redis ? new FleetWindow(redis, key, n, local, () => this.latency?.slow ?? false) : local;
+    const source = redis ? new FleetWindow(redis, key, n, local, () => this.latency?.slow ?? false, localNow) : local;
     const who = account ? `${provider} account ${account.account}` : provider;
     const what =
       limit.from === 'CXGRAPH_ACCOUNTS_FILE'
