@@ -57,6 +57,7 @@ import {
   type CloudCxAccount,
   type CloudCxOAuthClient,
   type CloudCxSimUser,
+  demoTenantData,
 } from './data.js';
 import { apiRoutes } from './routes-api.js';
 import { tokenRoutes } from './routes-token.js';
@@ -275,6 +276,7 @@ export const cloudCxSimulator = defineSimulator({
   key: 'cloudcx',
   provider: 'CLOUDCX',
   create: () => createCloudCxSimulator(),
+  createFor: (tenant) => createCloudCxSimulator(demoTenantData(tenant)),
   // The password grant rather than the API key, so the embedded default exercises token refresh.
   env: (sim) => sim.env({ auth: 'password' }),
 });

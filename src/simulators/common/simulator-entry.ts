@@ -17,6 +17,12 @@ export interface SimulatorEntry<K extends string = string, S extends Simulator =
   /** The provider module it plays: the `name` of its module in src/providers/index.ts. */
   readonly provider: P;
   create(): S;
+  /**
+   * Another instance for a second demo tenant (CXGRAPH_SIMULATORS=multi-tenant): its own credentials and its own data
+   * (other ids and names), so a caller sees which tenant answered. Absent: the platform has no account in that tenant
+   * (the PBX, whose accounts connect through consent rather than a file).
+   */
+  createFor?(tenant: string): S;
   /** The provider's variables pointing cxgraph at the started simulator. */
   env(sim: S, cxgraph: CxgraphSide): Record<string, string>;
 }

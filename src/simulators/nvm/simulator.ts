@@ -48,6 +48,7 @@ import { SimulatorShell, type Simulator } from '../common/simulator-shell.js';
 import {
   contentFile,
   DEFAULT_NVM_CLIENT,
+  demoTenantClient,
   NVM_USERS_ONLY_CLIENT,
   sampleInteractions,
   sampleUsers,
@@ -249,6 +250,10 @@ export const nvmSimulator = defineSimulator({
   key: 'nvm',
   provider: 'NEWVOICEMEDIA',
   create: () => createNvmSimulator(),
+  createFor: (tenant) => {
+    const users = sampleUsers(tenant);
+    return createNvmSimulator({ clients: [demoTenantClient(tenant)], users, interactions: sampleInteractions(users, tenant) });
+  },
   // One server plays both NewVoiceMedia hosts: {region}.newvoicemedia.com and {region}.api.newvoicemedia.com.
   env: (sim) => sim.env(),
 });

@@ -38,7 +38,14 @@
  */
 import { defineSimulator } from '../common/simulator-entry.js';
 import { SimulatorShell, type Simulator } from '../common/simulator-shell.js';
-import { DEFAULT_SANGOMA_CLIENT, SAMPLE_SANGOMA_TENANTS, SANGOMA_TOKEN_LIFETIME_SEC, type SangomaSimClient, type SangomaSimTenant } from './data.js';
+import {
+  DEFAULT_SANGOMA_CLIENT,
+  SAMPLE_SANGOMA_TENANTS,
+  SANGOMA_TOKEN_LIFETIME_SEC,
+  demoTenantData,
+  type SangomaSimClient,
+  type SangomaSimTenant,
+} from './data.js';
 import { apiRoutes } from './routes-api.js';
 import { tokenRoutes } from './routes-token.js';
 import type { SangomaPlacedCall, SangomaState } from './state.js';
@@ -118,5 +125,6 @@ export const sangomaSimulator = defineSimulator({
   key: 'sangoma',
   provider: 'SANGOMA',
   create: () => createSangomaSimulator(),
+  createFor: (tenant) => createSangomaSimulator(demoTenantData(tenant)),
   env: (sim) => sim.env(),
 });
