@@ -116,5 +116,10 @@ export const callJourneySimulator = defineSimulator({
   provider: 'CALLJOURNEY',
   create: () => createCallJourneySimulator(),
   createFor: (tenant) => createCallJourneySimulator(demoTenantData(tenant)),
+  createForMany: (owners) => createCallJourneySimulator({ clients: owners.flatMap((o) => demoTenantData(o).clients) }),
+  envFor: (sim, owner) => {
+    const client = demoTenantData(owner).clients[0]!;
+    return { ...sim.env(), CALLJOURNEY_CLIENT_ID: client.clientId, CALLJOURNEY_CLIENT_SECRET: client.clientSecret };
+  },
   env: (sim) => sim.env(),
 });

@@ -23,6 +23,13 @@ export interface SimulatorEntry<K extends string = string, S extends Simulator =
    * (the PBX, whose accounts connect through consent rather than a file).
    */
   createFor?(tenant: string): S;
+  /**
+   * One instance that accepts the credentials of every owner in `owners` (each the credentials `createFor` would
+   * give it), all sharing the default data: many accounts on one platform without a server each (the benchmark of
+   * many tenants, src/simulators/fleet.ts). `envFor` gives one owner's variables.
+   */
+  createForMany?(owners: readonly string[]): S;
+  envFor?(sim: S, owner: string, cxgraph: CxgraphSide): Record<string, string>;
   /** The provider's variables pointing cxgraph at the started simulator. */
   env(sim: S, cxgraph: CxgraphSide): Record<string, string>;
 }

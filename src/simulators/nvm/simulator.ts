@@ -254,6 +254,11 @@ export const nvmSimulator = defineSimulator({
     const users = sampleUsers(tenant);
     return createNvmSimulator({ clients: [demoTenantClient(tenant)], users, interactions: sampleInteractions(users, tenant) });
   },
+  createForMany: (owners) => createNvmSimulator({ clients: owners.map(demoTenantClient) }),
+  envFor: (sim, owner) => {
+    const client = demoTenantClient(owner);
+    return { ...sim.env(), NVM_CLIENT_ID: client.clientId, NVM_CLIENT_SECRET: client.clientSecret };
+  },
   // One server plays both NewVoiceMedia hosts: {region}.newvoicemedia.com and {region}.api.newvoicemedia.com.
   env: (sim) => sim.env(),
 });

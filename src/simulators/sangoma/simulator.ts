@@ -126,5 +126,10 @@ export const sangomaSimulator = defineSimulator({
   provider: 'SANGOMA',
   create: () => createSangomaSimulator(),
   createFor: (tenant) => createSangomaSimulator(demoTenantData(tenant)),
+  createForMany: (owners) => createSangomaSimulator({ clients: owners.flatMap((o) => demoTenantData(o).clients) }),
+  envFor: (sim, owner) => {
+    const client = demoTenantData(owner).clients[0]!;
+    return { ...sim.env(), SANGOMA_CLIENT_ID: client.clientId, SANGOMA_CLIENT_SECRET: client.clientSecret };
+  },
   env: (sim) => sim.env(),
 });
