@@ -18,6 +18,7 @@ import { connectPbxAccount } from './lib/pbx-consent.js';
 import { cpuMsOf, freePort, memoryOf, resetPeak, spawnChild, stopAll, waitFor, type Child } from './lib/processes.js';
 import { formatTable, formatTargets, type Results, type Row, type System, type TargetCheck } from './lib/report.js';
 import { startSims, type Sims } from './lib/sims.js';
+import { scenarioTenants } from './lib/tenants.js';
 import { parseCommandLine, usageError } from '../scripts/cli.js';
 import {
   CONVERSATION_EXISTS_PATH,
@@ -43,11 +44,11 @@ const USAGE = `Usage: npm run bench -- [options]
 
 Runs the simulators, cxgraph, a minimal Node proxy and GraphQL Mesh + Hive Gateway as separate processes, drives
 them with autocannon, prints the tables and (full runs only) writes bench/results/latest.json, latest.svg and
-latest.md. About 3 minutes on 2 cores. Method and scenarios: bench/README.md. Scenarios 8 and 9 need a Redis at
+latest.md. About 4 minutes on 2 cores. Method and scenarios: bench/README.md. Scenarios 8 and 9 need a Redis at
 REDIS_URL (default redis://127.0.0.1:6379; keys under a prefix of the run's own, never flushed).
 
   --quick               shorter runs (results are not written)
-  --only=<n,…>          these scenarios only, 1 to 9 (results are not written)
+  --only=<n,…>          these scenarios only, 1 to 10 (results are not written)
   --no-mesh             skip the GraphQL Mesh baseline
   --runtime=<r>         the main cxgraph instance: compiled (default, node dist/) or tsx (the sources)
   --duration=<s>        seconds of load per measurement (default 5, 3 with --quick)
@@ -80,8 +81,8 @@ const positive = (name: 'duration' | 'connections', fallback: number): number =>
 };
 const quick = args.quick ?? false;
 const only = args.only?.split(',').map((s) => s.trim());
-if (only && (only.length === 0 || only.some((n) => !/^[1-9]$/.test(n))))
-  usageError(USAGE, `--only=${args.only}: expected scenario numbers from 1 to 9, comma-separated`);
+if (only && (only.length === 0 || only.some((n) => !/^([1-9]|10)$/.test(n))))
+  usageError(USAGE, `--only=${args.only}: expected scenario numbers from 1 to 10, comma-separated`);
 const wants = (n: number) => !only || only.includes(String(n));
 const withMesh = !args['no-mesh'] && (wants(1) || wants(2));
 if (args.runtime !== undefined && args.runtime !== 'compiled' && args.runtime !== 'tsx')
@@ -567,6 +568,8 @@ async function main(): Promise<void> {
   if (wants(8)) await scenarioFleetBudget(fleet);
   if (wants(9)) await scenarioCoolDown(fleet);
   await sims.child.stop();
+  // Its own simulators (one per platform, every account's credentials) and its own cxgraph.
+  if (wants(10)) await scenarioTenants({ root: ROOT, runtime, quick, targets, extra, log });
 
   const results: Results = {
     date: new Date().toISOString(),
@@ -716,6 +719,16 @@ function panelsOf(r: Results): Panel[] {
         { label: 'RATE_LIMITED, unsent', value: s8.rateLimited, kind: 'other' },
         { label: '429 from the platform', value: s8.platform429, kind: 'peer' },
         { label: 'anything else', value: s8.other, kind: 'peer' },
+      ],
+    });
+  }
+  const s10 = r.extra['scenario10'] as { accounts: number; idleCpuMsPer5s: { noAccountBuilt: number; allBuilt: number } } | undefined;
+  if (s10) {
+    panels.push({
+      title: `10 · idle CPU ms over 5 s, no account built vs all ${s10.accounts} built (target: no more)`,
+      bars: [
+        { label: 'no account built', value: s10.idleCpuMsPer5s.noAccountBuilt, kind: 'direct' },
+        { label: `${s10.accounts} accounts built`, value: s10.idleCpuMsPer5s.allBuilt, kind: 'cxgraph' },
       ],
     });
   }

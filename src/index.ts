@@ -5,7 +5,9 @@ import { readNoArgumentCommandLine } from './command-line.js';
 import { createLogger } from './observability/logger.js';
 import { callerAuthWarning } from './server/caller-auth.js';
 import { createServer } from './server/server.js';
-import type { EmbeddedSimulators } from './simulators/embedded.js';
+import type { DefaultSimulators, EmbeddedSimulators } from './simulators/embedded.js';
+import { PROVIDERS } from './providers/index.js';
+import { DEMO_TENANT } from './tenancy/tenancy-config.js';
 
 const TRACING_OFF = { enabled: false, exportsTo: undefined as string | undefined, shutdown: async () => {} };
 
@@ -32,12 +34,22 @@ async function main(checkAccounts: boolean): Promise<void> {
     // Loaded only here: production code paths never import a simulator otherwise.
     const { startEmbeddedSimulators } = await import('./simulators/embedded.js');
     // The PBX consent page sends the browser back to our own callback, so it must know where we listen.
-    sims = await startEmbeddedSimulators('127.0.0.1', config.publicUrl ?? `http://localhost:${config.port}`);
-    config = loadConfigOver(sims.env);
+    const demoTenant = config.demoTenants ? DEMO_TENANT : undefined;
+    sims = await startEmbeddedSimulators<DefaultSimulators>('127.0.0.1', config.publicUrl ?? `http://localhost:${config.port}`, undefined, {
+      demoTenant,
+    });
+    config = loadConfigOver(sims.env, PROVIDERS, { demoAccounts: sims.demo?.accounts });
     logger.warn(
       { simulators: sims.urls },
       'No provider is configured: serving against the built-in simulators on loopback (embedded default). Set provider credentials to use real platforms.',
     );
+    if (sims.demo) {
+      const header = config.tenancy.header ?? `the ${config.tenancy.claim} claim`;
+      logger.warn(
+        { tenants: ['default', sims.demo.tenant], tenantHeader: config.tenancy.header, demoSimulators: sims.demo.urls },
+        `CXGRAPH_SIMULATORS=multi-tenant: two demo tenants, default and ${sims.demo.tenant}, each on simulators of its own; every request names one in ${header} (${config.auth.mode === 'none' ? 'taken as sent: CXGRAPH_AUTH=none, a local demo only' : `after CXGRAPH_AUTH=${config.auth.mode}`}), none is refused`,
+      );
+    }
   }
   const providers = configuredProviders(config);
   const store = config.redisClusterNodes

@@ -50,6 +50,7 @@ export function webConfig({ cxgraphUrl, graphqlUrl = cxgraphUrl, port = 5173, ho
         '@apollo/client/react',
         '@apollo/client/errors',
         '@apollo/client/link/persisted-queries',
+        '@apollo/client/link/context',
         'rxjs',
       ],
     },

@@ -68,6 +68,8 @@ export interface Config {
   };
   /** True when no provider is configured and the built-in simulators should be started. */
   embeddedSimulators: boolean;
+  /** CXGRAPH_SIMULATORS=multi-tenant: the simulators start a second time for a second demo tenant (docs/configuration.md). */
+  demoTenants: boolean;
   /** GraphQL introspection (CXGRAPH_INTROSPECTION): on outside production unless set. */
   introspection: boolean;
   /** The page `GET /` shows in a browser (CXGRAPH_LANDING_PAGE): Apollo Sandbox outside production unless set. */
@@ -173,9 +175,23 @@ function keysOf(r: EnvReader, name: string): Buffer[] {
   return keys;
 }
 
-export function loadConfig(env: Env = process.env, modules: readonly ProviderModule[] = PROVIDERS): Readonly<Config> {
+/** What the environment cannot carry: the demo tenant's accounts once its simulators have started (src/index.ts). */
+export interface ConfigExtras {
+  /** CXGRAPH_SIMULATORS=multi-tenant: the accounts document of src/simulators/embedded.ts (`demo.accounts`). */
+  demoAccounts?: unknown;
+}
+
+export function loadConfig(env: Env = process.env, modules: readonly ProviderModule[] = PROVIDERS, extras: ConfigExtras = {}): Readonly<Config> {
   const r = new EnvReader(env);
   const nodeEnv = r.oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const simulators = r.oneOf('CXGRAPH_SIMULATORS', ['auto', 'on', 'off', 'multi-tenant'] as const, 'auto');
+  const demoTenants = simulators === 'multi-tenant';
+  if (demoTenants && nodeEnv === 'production') {
+    r.fail(
+      'CXGRAPH_SIMULATORS',
+      'multi-tenant is a local demo (simulated platforms, the tenant taken from a header anyone may send): not in production; use CXGRAPH_ACCOUNTS_FILE and a tenant claim or header (docs/tenancy.md)',
+    );
+  }
 
   const sealingKeys = keysOf(r, 'CXGRAPH_ENCRYPTION_KEYS');
   const readOnlyKeys = keysOf(r, 'CXGRAPH_DECRYPTION_KEYS');
@@ -231,6 +247,7 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
       maxResponseBytes: r.int('CXGRAPH_MAX_RESPONSE_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     },
     embeddedSimulators: false,
+    demoTenants: false,
     introspection: onUnlessProduction(r, 'CXGRAPH_INTROSPECTION', nodeEnv),
     landingPage: landingPageOf(r, nodeEnv),
     cors: corsOf(r),
@@ -260,7 +277,13 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
   }
 
   config.auth = callerAuthOf(r, nodeEnv);
-  config.tenancy = tenancyOf(r, env, { nodeEnv, auth: config.auth, modules, fromVariables: config.providers.map((p) => p.module.name) });
+  config.tenancy = tenancyOf(r, env, {
+    nodeEnv,
+    auth: config.auth,
+    modules,
+    fromVariables: config.providers.map((p) => p.module.name),
+    ...(demoTenants ? { demo: { accounts: extras.demoAccounts } } : {}),
+  });
   // `PROVIDER@tenant/account` entries of CXGRAPH_UPSTREAM_RATE_LIMITS name accounts that exist, each limited in one place.
   checkAccountRateLimits(r, {
     rateLimits: config.resilience.upstreamRateLimits,
@@ -280,8 +303,8 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
   }
 
   const anyConfigured = config.providers.length > 0 || (config.tenancy.accountsFile?.snapshot.tenants.size ?? 0) > 0;
-  const simulators = r.oneOf('CXGRAPH_SIMULATORS', ['auto', 'on', 'off'] as const, 'auto');
-  config.embeddedSimulators = simulators === 'on' || (simulators === 'auto' && !anyConfigured && nodeEnv !== 'production');
+  config.embeddedSimulators = simulators === 'on' || demoTenants || (simulators === 'auto' && !anyConfigured && nodeEnv !== 'production');
+  config.demoTenants = demoTenants && nodeEnv !== 'production';
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
@@ -291,8 +314,8 @@ export function loadConfig(env: Env = process.env, modules: readonly ProviderMod
  * The process environment with `overrides` on top (the embedded simulators' variables), validated as loadConfig does:
  * so the bootstrap never reads process.env itself.
  */
-export function loadConfigOver(overrides: Env, modules: readonly ProviderModule[] = PROVIDERS): Readonly<Config> {
-  return loadConfig({ ...process.env, ...overrides }, modules);
+export function loadConfigOver(overrides: Env, modules: readonly ProviderModule[] = PROVIDERS, extras: ConfigExtras = {}): Readonly<Config> {
+  return loadConfig({ ...process.env, ...overrides }, modules, extras);
 }
 
 /** One configured provider's own configuration (the shape its module's loadConfig returns), or undefined. */

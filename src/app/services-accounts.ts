@@ -14,7 +14,8 @@ export function startAccounts(
 ): { registry: AccountRegistry; source?: AccountsSource; stop(): void } {
   const file = config.tenancy.accountsFile;
   const registry = new AccountRegistry({ ...deps, fromVariables: deps.instances, variablesStatus: deps.status }, file?.snapshot);
-  if (!file) return { registry, stop() {} };
+  // The demo tenant's built-in accounts are no file: nothing to watch.
+  if (!file || file.builtIn) return { registry, stop() {} };
   const source = new AccountsSource(file.snapshot, {
     path: file.path,
     logger: deps.logger,

@@ -49,9 +49,16 @@ export interface LandingPageSetup {
   serveAsset(req: IncomingMessage, res: ServerResponse, pathname: string): boolean;
 }
 
-/** The plugin for the configured page; for `local`, the bundle too (built first where it is missing). */
-export async function setUpLandingPage(choice: LandingPage, logger: Logger): Promise<LandingPageSetup> {
-  if (choice === 'sandbox') return { plugin: ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }), serveAsset: () => false };
+/**
+ * The plugin for the configured page; for `local`, the bundle too (built first where it is missing). `headers`: what
+ * Sandbox's connection settings start with (the demo tenant header); GraphiQL has no such setting.
+ */
+export async function setUpLandingPage(choice: LandingPage, logger: Logger, headers?: Record<string, string>): Promise<LandingPageSetup> {
+  if (choice === 'sandbox')
+    return {
+      plugin: ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false, ...(headers ? { headers } : {}) }),
+      serveAsset: () => false,
+    };
   if (choice === 'off') return { plugin: ApolloServerPluginLandingPageDisabled(), serveAsset: () => false };
 
   if (!bundleIsCurrent()) {

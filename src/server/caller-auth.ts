@@ -38,18 +38,33 @@ export interface CallerAuthOptions {
   logger?: Logger;
   /** JWKS fetch time limit in ms (jose default 5000). */
   jwksTimeoutMs?: number;
-  /** Where the tenant comes from in multi-tenant mode: a claim of the JWT (jwt) or a header the router sets (router-secret). */
+  /**
+   * Where the tenant comes from in multi-tenant mode: a claim of the JWT (jwt) or a header the router sets
+   * (router-secret). A header in `none` mode is the caller's own word: the configuration allows it only for the local
+   * demo (CXGRAPH_SIMULATORS=multi-tenant), never in production (src/tenancy/tenancy-config.ts).
+   */
   tenant?: { claim?: string; header?: string };
 }
 
 export function createCallerAuth(config: CallerAuthConfig, opts: CallerAuthOptions = {}): CallerAuth {
   switch (config.mode) {
-    case 'none':
-      return { mode: 'none', authenticate: async () => ({ ok: true, caller: { kind: 'anonymous' } }) };
+    case 'none': {
+      const header = opts.tenant?.header;
+      const anyone: CallerAuth = { mode: 'none', authenticate: async () => ({ ok: true, caller: { kind: 'anonymous' } }) };
+      return withTenant(anyone, header ? tenantFromHeader(header) : undefined, `the request has no usable ${header} header`);
+    }
     case 'router-secret':
-      return withTenant(routerSecretAuth(config.secrets), opts.tenant?.header ? tenantFromHeader(opts.tenant.header) : undefined);
+      return withTenant(
+        routerSecretAuth(config.secrets),
+        opts.tenant?.header ? tenantFromHeader(opts.tenant.header) : undefined,
+        'the router sent no usable tenant header',
+      );
     case 'jwt':
-      return withTenant(jwtAuth(config, opts), opts.tenant?.claim ? (_headers, caller) => caller.tenant : undefined);
+      return withTenant(
+        jwtAuth(config, opts),
+        opts.tenant?.claim ? (_headers, caller) => caller.tenant : undefined,
+        'the bearer token carries no usable tenant claim',
+      );
   }
 }
 
@@ -63,7 +78,7 @@ function tenantFromHeader(header: string): (headers: IncomingHttpHeaders) => str
  * Multi-tenant mode: an authenticated caller must name a well-formed tenant, or is refused (never served as `default`).
  * The refusal says where the tenant was expected, never what was sent.
  */
-function withTenant(auth: CallerAuth, tenantOf: ((headers: IncomingHttpHeaders, caller: Caller) => string | undefined) | undefined): CallerAuth {
+function withTenant(auth: CallerAuth, tenantOf: ((headers: IncomingHttpHeaders, caller: Caller) => string | undefined) | undefined, where: string): CallerAuth {
   if (!tenantOf) return auth;
   return {
     mode: auth.mode,
@@ -72,7 +87,6 @@ function withTenant(auth: CallerAuth, tenantOf: ((headers: IncomingHttpHeaders, 
       if (!outcome.ok) return outcome;
       const tenant = tenantOf(headers, outcome.caller);
       if (!tenant || !TENANT_NAME.test(tenant)) {
-        const where = auth.mode === 'jwt' ? 'the bearer token carries no usable tenant claim' : 'the router sent no usable tenant header';
         return refuse(
           401,
           `The request names no tenant: ${where} (a name of letters, digits, '-' and '_' is expected)`,

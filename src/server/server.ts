@@ -83,7 +83,9 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
 
   // APQ in the shared Redis: a hash registered through one replica runs on every replica (docs/frontends.md, "Automatic persisted queries").
   // CXGRAPH_LANDING_PAGE: Sandbox, the bundled GraphiQL (its files served below) or none; CXGRAPH_CORS_ORIGINS.
-  const landingPage = await setUpLandingPage(config.landingPage, logger);
+  // The two-tenant demo (CXGRAPH_SIMULATORS=multi-tenant): Sandbox opens with the tenant header filled in.
+  const demoHeader = config.tenancy.demoTenant && config.tenancy.header ? { [config.tenancy.header]: 'default' } : undefined;
+  const landingPage = await setUpLandingPage(config.landingPage, logger, demoHeader);
   const cors = createCors(config.cors);
   // CXGRAPH_CACHE_REDIS_URL: on a Redis of their own, so documents callers register never evict durable records.
   const apqRedis = config.apq.cacheRedisUrl ? { target: { url: config.apq.cacheRedisUrl }, prefix: config.redisPrefix } : config.resilience.fleet;

@@ -24,7 +24,9 @@ type Yaml = Record<string, unknown>;
  * plugins/authorization Conf, Directives and ErrorConfig, include_subgraph_errors, health_check, sandbox,
  * homepage, supergraph) and, for headers, the 2.16 form: `request: { operations: [rules] }` (the 2.16.0 plugin
  * fixtures, and its migration "flat headers.all.request migrates under an operations key"; Router 3 drops the
- * flat list). Closed objects: an unknown key is a mistake the router would report at start-up.
+ * flat list). Closed objects: an unknown key is a mistake the router would report at start-up. `rhai` is the Rhai
+ * plugin's `Conf` (plugins/rhai/mod.rs, `RhaiConfig` in the schema snapshot, deny_unknown_fields): `scripts`, a folder,
+ * and `main`, a file name in it.
  */
 type Shape =
   'string' | 'boolean' | 'integer' | { enum: readonly string[] } | { list: Shape } | { map: Shape } | { keys: Record<string, Shape> } | { oneOf: Shape[] };
@@ -115,6 +117,7 @@ const ROUTER_CONFIG: Shape = {
       },
     },
     headers: { keys: { all: headerLocation, subgraphs: { map: headerLocation } } },
+    rhai: { keys: { scripts: 'string', main: 'string' } },
     // plugins/traffic_shaping: Config { router: RouterShaping, all: SubgraphShaping, subgraphs: map of SubgraphShaping }.
     traffic_shaping: { keys: { router: { keys: routerShaping }, all: { keys: subgraphShaping }, subgraphs: { map: { keys: subgraphShaping } } } },
   },
@@ -247,7 +250,7 @@ describe('router.yaml', () => {
   it('configures headers only for subgraphs supergraph.yaml names', () => {
     const names = readSupergraphConfig().subgraphs.map((s) => s.name);
     for (const s of Object.keys((at(router, 'headers', 'subgraphs') as Yaml | undefined) ?? {})) expect(names).toContain(s);
-    const inserted = ((at(router, 'headers', 'subgraphs', CXGRAPH, 'request', 'operations') as Yaml[]) ?? []).map((r) => at(r, 'insert', 'name'));
+    const inserted = ((at(router, 'headers', 'subgraphs', CXGRAPH, 'request', 'operations') as Yaml[]) ?? []).flatMap((r) => at(r, 'insert', 'name') ?? []);
     expect(inserted).toEqual(['x-router-secret', 'x-cxgraph-deadline-ms']);
   });
 
@@ -286,6 +289,74 @@ describe('router.yaml', () => {
       beginPbxConnection: '@requiresScopes(scopes: [["pbx:admin"]])',
       disconnectPbxAccount: '@requiresScopes(scopes: [["pbx:admin"]])',
     });
+  });
+});
+
+describe('the tenant header (router.yaml, rhai/main.rhai, docker-compose.yml)', () => {
+  const TENANT_HEADER = 'x-tenant-id';
+  const rules = (...path: string[]) => (at(router, 'headers', ...path, 'request', 'operations') as Yaml[] | undefined) ?? [];
+  const scriptsDir = String(at(router, 'rhai', 'scripts'));
+  const mainFile = String(at(router, 'rhai', 'main'));
+  const mount = mounts(routerService).find((m) => m.container === scriptsDir);
+  const script = mount ? readFileSync(resolve(ROOT, mount.host, mainFile), 'utf8') : '';
+  /** The script without its comments, for checks that must not be satisfied by a comment. */
+  const code = script.replace(/\/\/.*$/gm, '');
+
+  it("loads a Rhai main file from a folder docker-compose.yml mounts into the router's container", () => {
+    expect(mount, `a volume mounting ${scriptsDir}`).toBeDefined();
+    expect(mount!.host.startsWith('./')).toBe(true);
+    expect(existsSync(resolve(ROOT, mount!.host, mainFile)), `${mount!.host}/${mainFile}`).toBe(true);
+  });
+
+  it("never passes a caller's own x-tenant-id to cxgraph: removed after every rule that could pass it on", () => {
+    // Rules for a subgraph are `all`'s, then its own, in order (plugins/headers): the remove must be the last that
+    // touches the header, and no rule may copy it in afterwards.
+    const all = [...rules('all'), ...rules('subgraphs', CXGRAPH)];
+    const touches = (r: Yaml) => {
+      const named = [at(r, 'propagate', 'named'), at(r, 'propagate', 'rename'), at(r, 'insert', 'name'), at(r, 'remove', 'named')];
+      const matching = [at(r, 'propagate', 'matching'), at(r, 'remove', 'matching')].filter((m): m is string => typeof m === 'string');
+      return named.includes(TENANT_HEADER) || matching.some((m) => new RegExp(m).test(TENANT_HEADER));
+    };
+    const last = all.filter(touches).at(-1);
+    expect(last).toEqual({ remove: { named: TENANT_HEADER } });
+  });
+
+  it('copies the verified claim into that header, for cxgraph only, named by a variable the router is given', () => {
+    // The hook the Router calls per subgraph, and the guard that keeps the tenant away from other subgraphs.
+    expect(code).toMatch(/^fn subgraph_service\(service, subgraph\) \{$/m);
+    expect(code).toContain(`if subgraph != "${CXGRAPH}" {`);
+    // The claims the JWT plugin verified (apollo::authentication::jwt_claims), never a header of the caller's.
+    expect(code).toContain('request.context[Router.APOLLO_AUTHENTICATION_JWT_CLAIMS]');
+    expect(code).not.toMatch(/request\.headers\[/);
+    expect(code).toContain(`let header = "${TENANT_HEADER}";`);
+    expect(code).toContain('request.subgraph.headers[header] = tenant;');
+    expect(code).toMatch(/if type_of\(tenant\) == "string" && tenant != "" \{/);
+    // Registered as a request callback; the variable is one docker-compose.yml passes to the router.
+    expect(code).toMatch(/service\.map_request\(\|request\| \{/);
+    const variables = [...code.matchAll(/env::get\("(\w+)"\)/g)].map((m) => m[1]!);
+    expect(variables).toEqual(['ROUTER_TENANT_CLAIM']);
+    expect(Object.keys(routerService.environment as Yaml)).toContain('ROUTER_TENANT_CLAIM');
+    // An unset variable must not fail the hook: env::get throws then.
+    expect(code).toMatch(/try \{\s*claim = env::get\("ROUTER_TENANT_CLAIM"\);\s*\} catch \(err\) \{/);
+  });
+
+  it('is a well-formed script: brackets balance outside strings', () => {
+    const stack: string[] = [];
+    const pairs: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+    for (const ch of code.replace(/"(?:[^"\\]|\\.)*"/g, '""')) {
+      if ('([{'.includes(ch)) stack.push(ch);
+      else if (ch in pairs) expect(stack.pop(), 'a closing bracket without its opening one').toBe(pairs[ch]);
+    }
+    expect(stack).toEqual([]);
+  });
+
+  it('agrees with cxgraph: the header is the one the docs and the two-tenant demo use', () => {
+    const config = loadConfig(
+      { CXGRAPH_AUTH: 'router-secret', CXGRAPH_ROUTER_SECRET: 'router-secret-0123456789abcdef', CXGRAPH_TENANT_HEADER: TENANT_HEADER },
+      [],
+    );
+    expect(config.tenancy).toMatchObject({ multiTenant: true, header: TENANT_HEADER });
+    expect(readFileSync(resolve(ROOT, 'docs/tenancy.md'), 'utf8')).toContain('rhai/main.rhai');
   });
 });
 

@@ -9,6 +9,8 @@
  *   CXGRAPH_PERSISTED_DOCUMENTS to the app's manifest. Other CXGRAPH_* variables and LOG_LEVEL are passed on:
  *   `CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true npm run example` refuses every document the app did not list.
  * - The app is served on http://localhost:5173/ (WEB_PORT).
+ * - `CXGRAPH_SIMULATORS=multi-tenant npm run example`: cxgraph serves two demo tenants (default and demo-b) and the
+ *   app gets a tenant switcher (VITE_CXGRAPH_TENANTS) that names the chosen one in x-tenant-id.
  * - `--supergraph`: cxgraph with CXGRAPH_SCHEMA_PREFIX=Cx composed with a small company subgraph behind a gateway
  *   (scripts/supergraph.ts) that runs only the app's documents; the app is built with VITE_CXGRAPH_PREFIX=Cx and
  *   sends GraphQL to the gateway (media links and the PBX callback still go to cxgraph).
@@ -19,6 +21,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createServer, type ViteDevServer } from 'vite';
 import { readNoArgumentCommandLine } from '../../../src/command-line.js';
+import { DEMO_TENANT } from '../../../src/tenancy/tenancy-config.js';
 import { webConfig } from '../vite.config.js';
 import { manifestOf, prefixedDocuments } from './persisted-query-manifest.js';
 import { startCompanySubgraph, startGateway, type Stoppable } from './supergraph.js';
@@ -101,19 +104,22 @@ export async function startExample(opts: ExampleOptions = {}): Promise<Example> 
   const appUrl = `http://${host}:${webPort}`;
   const cxgraphUrl = `http://127.0.0.1:${cxgraphPort}`;
   const prefix = opts.supergraph ? SUPERGRAPH_PREFIX : '';
+  const env = childEnv({
+    PORT: String(cxgraphPort),
+    HOST: '127.0.0.1',
+    CXGRAPH_PUBLIC_URL: appUrl,
+    PBX_RETURN_URL: `${appUrl}/pbx-connected.html`,
+    // Behind the gateway the gateway safelists the app's documents; cxgraph serves the prefixed schema, without
+    // @requiresScopes, which @apollo/gateway refuses to serve (a GraphOS router enforces them; docs/supergraph.md).
+    ...(opts.supergraph ? { CXGRAPH_SCHEMA_PREFIX: prefix, CXGRAPH_SCOPE_DIRECTIVES: 'off' } : { CXGRAPH_PERSISTED_DOCUMENTS: MANIFEST_PATH }),
+    ...opts.env,
+  });
+  // The two demo tenants: the app offers both, and names the chosen one in x-tenant-id (src/settings.ts).
+  const tenants: Record<string, string> = env['CXGRAPH_SIMULATORS'] === 'multi-tenant' ? { VITE_CXGRAPH_TENANTS: `default,${DEMO_TENANT}` } : {};
 
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
     cwd: ROOT,
-    env: childEnv({
-      PORT: String(cxgraphPort),
-      HOST: '127.0.0.1',
-      CXGRAPH_PUBLIC_URL: appUrl,
-      PBX_RETURN_URL: `${appUrl}/pbx-connected.html`,
-      // Behind the gateway the gateway safelists the app's documents; cxgraph serves the prefixed schema, without
-      // @requiresScopes, which @apollo/gateway refuses to serve (a GraphOS router enforces them; docs/supergraph.md).
-      ...(opts.supergraph ? { CXGRAPH_SCHEMA_PREFIX: prefix, CXGRAPH_SCOPE_DIRECTIVES: 'off' } : { CXGRAPH_PERSISTED_DOCUMENTS: MANIFEST_PATH }),
-      ...opts.env,
-    }),
+    env,
     stdio: opts.inheritOutput ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -152,7 +158,7 @@ export async function startExample(opts: ExampleOptions = {}): Promise<Example> 
         graphqlUrl,
         port: webPort,
         host,
-        env: { VITE_CALLS_WEEK_OF: SAMPLE_CALLS_WEEK, ...(prefix ? { VITE_CXGRAPH_PREFIX: prefix } : {}) },
+        env: { VITE_CALLS_WEEK_OF: SAMPLE_CALLS_WEEK, ...(prefix ? { VITE_CXGRAPH_PREFIX: prefix } : {}), ...tenants },
       }),
       configFile: false,
       clearScreen: false,
@@ -193,6 +199,7 @@ Environment:
 
   PORT, WEB_PORT                              cxgraph's port (4001) and the app's (5173)
   CXGRAPH_PERSISTED_DOCUMENTS_ONLY=true       cxgraph runs nothing but the app's documents
+  CXGRAPH_SIMULATORS=multi-tenant             two demo tenants (default, ${DEMO_TENANT}); the app switches between them
   CXGRAPH_*, LOG_LEVEL                        passed on to cxgraph (provider variables and .env are not)
 
   -h, --help       print this and exit

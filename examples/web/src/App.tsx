@@ -6,6 +6,7 @@ import { PbxAccounts } from './views/PbxAccounts.js';
 import { PlaceCall } from './views/PlaceCall.js';
 import { Platforms } from './views/Platforms.js';
 import { Users } from './views/Users.js';
+import { TENANTS, chooseTenant, currentTenant } from './settings.js';
 
 const VIEWS = [
   { hash: '#/', title: 'Overview' },
@@ -44,6 +45,7 @@ export function App(): ReactNode {
       <header>
         <p className="brand">cxgraph</p>
         <p className="tagline">Five contact-centre platforms behind one GraphQL schema: the reference web app.</p>
+        {TENANTS.length > 1 ? <TenantSwitcher /> : null}
         <nav aria-label="Views">
           <ul>
             {VIEWS.map((v) => (
@@ -77,5 +79,23 @@ function Overview(): ReactNode {
       <Platforms refreshKey={callsLoaded || undefined} />
       <Calls onLoaded={onLoaded} />
     </>
+  );
+}
+
+/** The demo's tenants (VITE_CXGRAPH_TENANTS): each sees only its own accounts and data. */
+function TenantSwitcher(): ReactNode {
+  return (
+    <p className="tenant">
+      <label>
+        Tenant{' '}
+        <select value={currentTenant()} onChange={(e) => chooseTenant(e.target.value)}>
+          {TENANTS.map((t) => (
+            <option key={t} value={t}>
+              {t}
+            </option>
+          ))}
+        </select>
+      </label>
+    </p>
   );
 }

@@ -10,13 +10,16 @@
  * - **Entities keyed as cxgraph keys them**: `provider` + `id` (a NewVoiceMedia user and a CloudCX user may share an id).
  * - **Behind a router with a schema prefix** (VITE_CXGRAPH_PREFIX): documents, type and field policies follow it
  *   (cxgraph/prefix.ts).
+ * - **The demo's tenants** (VITE_CXGRAPH_TENANTS, CXGRAPH_SIMULATORS=multi-tenant): the chosen tenant goes in a header
+ *   on every operation (settings.ts).
  */
 import { ApolloClient, DocumentTransform, HttpLink, InMemoryCache, type FieldPolicy, type Reference } from '@apollo/client';
+import { SetContextLink } from '@apollo/client/link/context';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { print, type DocumentNode } from 'graphql';
 import { prefixDocument, schemaNames } from './cxgraph/prefix.js';
 import { sha256 } from './cxgraph/sha256.js';
-import { CXGRAPH_PREFIX, GRAPHQL_URL } from './settings.js';
+import { CXGRAPH_PREFIX, GRAPHQL_URL, TENANT_HEADER, currentTenant } from './settings.js';
 
 // Apollo Client 4 types results by the default error policy: declared here so every useQuery/useMutation knows that
 // `data` may be partial and come with `error`.
@@ -69,7 +72,7 @@ export const callsPaging: FieldPolicy<CallPage> = {
   },
 };
 
-export function createClient(uri = GRAPHQL_URL, prefix = CXGRAPH_PREFIX): ApolloClient {
+export function createClient(uri = GRAPHQL_URL, prefix = CXGRAPH_PREFIX, tenant = currentTenant()): ApolloClient {
   const names = schemaNames(prefix);
   const persisted = new PersistedQueryLink({
     generateHash: documentId(prefix),
@@ -80,7 +83,7 @@ export function createClient(uri = GRAPHQL_URL, prefix = CXGRAPH_PREFIX): Apollo
   });
   const entity = { keyFields: ['provider', 'id'] };
   return new ApolloClient({
-    link: persisted.concat(new HttpLink({ uri })),
+    link: (tenant ? persisted.concat(tenantHeader(tenant)) : persisted).concat(new HttpLink({ uri })),
     // Under a prefix every document is rewritten before the cache or the link sees it (cxgraph/prefix.ts).
     documentTransform: new DocumentTransform((doc) => prefixDocument(doc, prefix)),
     cache: new InMemoryCache({
@@ -101,4 +104,9 @@ export function createClient(uri = GRAPHQL_URL, prefix = CXGRAPH_PREFIX): Apollo
       mutate: { errorPolicy: 'all' },
     },
   });
+}
+
+/** Names the tenant the app acts for in TENANT_HEADER, on every operation. */
+function tenantHeader(tenant: string): SetContextLink {
+  return new SetContextLink((prev) => ({ headers: { ...(prev.headers as Record<string, string> | undefined), [TENANT_HEADER]: tenant } }));
 }

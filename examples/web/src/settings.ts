@@ -35,5 +35,30 @@ export const RECORDING_FILED_UNDER = {
   folder: env.VITE_CALLJOURNEY_FOLDER || '2024/05/01',
 };
 
+/**
+ * The tenants the app may act for, comma-separated (VITE_CXGRAPH_TENANTS), and the header naming the one chosen
+ * (VITE_CXGRAPH_TENANT_HEADER, default x-tenant-id). Unset: one tenant, no header, no switcher. For the two demo
+ * tenants of CXGRAPH_SIMULATORS=multi-tenant (`npm run example` sets them). Behind a router the tenant comes from the
+ * user's verified token, never from the browser: these are for the local demo.
+ */
+export const TENANTS: readonly string[] = (env.VITE_CXGRAPH_TENANTS || '')
+  .split(',')
+  .map((t) => t.trim())
+  .filter(Boolean);
+export const TENANT_HEADER: string = env.VITE_CXGRAPH_TENANT_HEADER || 'x-tenant-id';
+const TENANT_KEY = 'cxgraph-example-tenant';
+
+/** The tenant chosen last in this browser (one of TENANTS), else the first; undefined without TENANTS. */
+export function currentTenant(): string | undefined {
+  const saved = globalThis.localStorage?.getItem(TENANT_KEY);
+  return saved && TENANTS.includes(saved) ? saved : TENANTS[0];
+}
+
+/** Acts for `tenant` from now on: the page loads again, so nothing cached for the other tenant is shown. */
+export function chooseTenant(tenant: string): void {
+  localStorage.setItem(TENANT_KEY, tenant);
+  location.reload();
+}
+
 /** Calls listed per platform on a page (the first, and each "Show more calls"). */
 export const CALLS_PER_PLATFORM = 12;

@@ -7,4 +7,6 @@ interface ImportMetaEnv {
   readonly VITE_CALLJOURNEY_COMPANY?: string;
   readonly VITE_CALLJOURNEY_ORGANISATION?: string;
   readonly VITE_CALLJOURNEY_FOLDER?: string;
+  readonly VITE_CXGRAPH_TENANTS?: string;
+  readonly VITE_CXGRAPH_TENANT_HEADER?: string;
 }

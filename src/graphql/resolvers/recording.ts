@@ -18,9 +18,13 @@ export const recordingQueries: Pick<QueryResolvers, 'recording' | 'recordings'> 
   },
 };
 
-/** The dynamic cache hint the recordings provider gives this answer (README, "Caching"). */
+/**
+ * The dynamic cache hint the recordings provider gives this answer (README, "Caching"), asked of the account that
+ * answered (the tenant's default one when the answer names none, as recordingOf(undefined) chose it): a tenant whose
+ * recordings come from the accounts file may have no account configured by the variables.
+ */
 function restrict(r: RecordingModel, ctx: Context, info: GraphQLResolveInfo): void {
-  const maxAge = ctx.services.sole('recordings').maxAge(r);
+  const maxAge = ctx.accounts.sole('recordings', r.account).maxAge(r);
   if (maxAge !== undefined) cacheAtMost(info, maxAge);
 }
 

@@ -1,4 +1,6 @@
 /** The CallJourney simulator's default tenant, client and sample recordings. */
+import { createHash } from 'node:crypto';
+import { stableUuid } from '../common/stable-uuid.js';
 
 export interface SimRecording {
   company: string;
@@ -30,3 +32,18 @@ export const SAMPLE_RECORDINGS: readonly SimRecording[] = Object.freeze(
     { company: 'globex', organisation: 'billing', folder: 'outbound', filename: 'B-2024-0043.ogg', callId: 'a9DfMZpwBMZ_Ke2s5Vx8' },
   ].map((r) => Object.freeze(r)),
 );
+
+/**
+ * Another demo tenant's CallJourney (CXGRAPH_SIMULATORS=multi-tenant): its own Azure AD tenant and client, and the same
+ * files under other call ids, so an answer shows which tenant gave it.
+ */
+export function demoTenantData(tenant: string): { tenantId: string; clients: CallJourneyClient[]; recordings: SimRecording[] } {
+  return {
+    tenantId: stableUuid(`calljourney/tenant/${tenant}`),
+    clients: [{ clientId: `${tenant}-cj-client`, clientSecret: `${tenant}-cj-secret-local` }],
+    recordings: SAMPLE_RECORDINGS.map((r) => ({
+      ...r,
+      callId: createHash('sha256').update(`${tenant}/${r.callId}`).digest('base64url').slice(0, 20),
+    })),
+  };
+}

@@ -24,7 +24,14 @@
  */
 import { defineSimulator } from '../common/simulator-entry.js';
 import { SimulatorShell, type Simulator } from '../common/simulator-shell.js';
-import { DEFAULT_CALLJOURNEY_CLIENT, DEFAULT_CALLJOURNEY_TENANT_ID, SAMPLE_RECORDINGS, type CallJourneyClient, type SimRecording } from './data.js';
+import {
+  DEFAULT_CALLJOURNEY_CLIENT,
+  DEFAULT_CALLJOURNEY_TENANT_ID,
+  SAMPLE_RECORDINGS,
+  demoTenantData,
+  type CallJourneyClient,
+  type SimRecording,
+} from './data.js';
 import { apiRoutes } from './routes-api.js';
 import { tokenRoutes } from './routes-token.js';
 import type { CallJourneyState } from './state.js';
@@ -108,5 +115,11 @@ export const callJourneySimulator = defineSimulator({
   key: 'calljourney',
   provider: 'CALLJOURNEY',
   create: () => createCallJourneySimulator(),
+  createFor: (tenant) => createCallJourneySimulator(demoTenantData(tenant)),
+  createForMany: (owners) => createCallJourneySimulator({ clients: owners.flatMap((o) => demoTenantData(o).clients) }),
+  envFor: (sim, owner) => {
+    const client = demoTenantData(owner).clients[0]!;
+    return { ...sim.env(), CALLJOURNEY_CLIENT_ID: client.clientId, CALLJOURNEY_CLIENT_SECRET: client.clientSecret };
+  },
   env: (sim) => sim.env(),
 });

@@ -94,3 +94,26 @@ export const SAMPLE_CLOUDCX_USERS: readonly CloudCxSimUser[] = Object.freeze(
     })),
   ].map((u) => Object.freeze(u)),
 );
+
+/**
+ * Another demo tenant's CloudCX domain (CXGRAPH_SIMULATORS=multi-tenant): its own client and password, the same logins
+ * under other ids and addresses, and each named user's surname moved half the directory along, so no name repeats.
+ */
+export function demoTenantData(tenant: string): { clients: CloudCxOAuthClient[]; accounts: CloudCxAccount[]; apiKeys: string[]; users: CloudCxSimUser[] } {
+  const named = SAMPLE_CLOUDCX_USERS.filter((u) => u.lastName !== null);
+  return {
+    clients: [{ clientId: `${tenant}-cloudcx-client`, clientSecret: `${tenant}-cloudcx-secret-local` }],
+    accounts: [{ username: DEFAULT_CLOUDCX_ACCOUNT.username, password: `${tenant}-cloudcx-password-local` }],
+    apiKeys: [`cxk-${tenant}-local-0f1e2d3c4b5a69788796a5b4c3d2e1f0`],
+    users: SAMPLE_CLOUDCX_USERS.map((u) => {
+      const i = named.indexOf(u);
+      return {
+        ...u,
+        roles: [...u.roles],
+        id: stableUuid(`cloudcx-user/${tenant}/${u.loginCode}`),
+        lastName: i < 0 ? u.lastName : named[(i + Math.floor(named.length / 2)) % named.length]!.lastName,
+        email: u.email === null ? null : `${u.loginCode}@${tenant}.example`,
+      };
+    }),
+  };
+}

@@ -57,6 +57,7 @@ import {
   type CloudCxAccount,
   type CloudCxOAuthClient,
   type CloudCxSimUser,
+  demoTenantData,
 } from './data.js';
 import { apiRoutes } from './routes-api.js';
 import { tokenRoutes } from './routes-token.js';
@@ -275,6 +276,13 @@ export const cloudCxSimulator = defineSimulator({
   key: 'cloudcx',
   provider: 'CLOUDCX',
   create: () => createCloudCxSimulator(),
+  createFor: (tenant) => createCloudCxSimulator(demoTenantData(tenant)),
+  // Every owner signs in as the default account, each through a client of its own (the token's key and count).
+  createForMany: (owners) => createCloudCxSimulator({ clients: owners.flatMap((o) => demoTenantData(o).clients) }),
+  envFor: (sim, owner) => {
+    const client = demoTenantData(owner).clients[0]!;
+    return { ...sim.env({ auth: 'password' }), CLOUDCX_CLIENT_ID: client.clientId, CLOUDCX_CLIENT_SECRET: client.clientSecret };
+  },
   // The password grant rather than the API key, so the embedded default exercises token refresh.
   env: (sim) => sim.env({ auth: 'password' }),
 });

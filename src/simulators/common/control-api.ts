@@ -2,7 +2,7 @@
  * The HTTP control API every simulator serves under `/__sim/`, so a separate process (benchmarks, multi-process
  * tests) can steer it. Control requests are never counted, delayed or faulted.
  *
- * - `GET /__sim/stats` → `{name, counts, pendingFaults}`
+ * - `GET /__sim/stats` → `{name, counts, pendingFaults, tokenRequestsByClient?}`
  * - `POST /__sim/reset` → clears counters and pending faults; answers the stats
  * - `POST /__sim/faults` a {@link FaultSpec} or a list of them → injected; answers the stats (400 when one is invalid:
  *   nothing is injected)
@@ -20,6 +20,8 @@ export interface SimStats {
   name: string;
   counts: Record<string, number>;
   pendingFaults: number;
+  /** Token requests by client and scope (SimServer.tokenRequestsByClient), once there is one. */
+  tokenRequestsByClient?: Record<string, number>;
 }
 
 /** What the control API steers: implemented by SimServer. */

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigHooks, SimConfigError, type SimConfigHook } from './config-hooks.js';
+import { basicCredentials } from './oauth.js';
 import { answerControl, isControlPath, type ControlTarget, type SimStats } from './control-api.js';
 import { applyFault, FaultQueue, type FaultSpec } from './faults.js';
 import { RouteTable, UNMATCHED_ROUTE } from './route-table.js';
@@ -29,6 +30,8 @@ export class SimServer {
   private readonly routes = new RouteTable();
   private readonly routeLatency = new Map<string, number>();
   private readonly requestCounts = new Map<string, number>();
+  /** Requests to the route named `token`, by client and scope (`client` or `client scope`). */
+  private readonly tokenCounts = new Map<string, number>();
   private readonly faults = new FaultQueue();
   private readonly config = new ConfigHooks();
   private readonly revokeHooks: (() => void)[] = [];
@@ -126,6 +129,16 @@ export class SimServer {
 
   resetCounts(): void {
     this.requestCounts.clear();
+    this.tokenCounts.clear();
+  }
+
+  /**
+   * Requests to the route named `token` (every simulator's token endpoint), by the client that sent them (HTTP Basic or
+   * the form's `client_id`) and the scope they asked for: `client` or `client scope` → count, whatever the outcome.
+   * A benchmark or test of many accounts on one simulator counts token requests per account with it.
+   */
+  tokenRequestsByClient(): Record<string, number> {
+    return Object.fromEntries(this.tokenCounts);
   }
 
   // --- latency and faults ---------------------------------------------------
@@ -179,6 +192,12 @@ export class SimServer {
 
     const matched = this.routes.match(method, url.pathname);
     this.requestCounts.set(matched?.name ?? UNMATCHED_ROUTE, this.count(matched?.name ?? UNMATCHED_ROUTE) + 1);
+    if (matched?.name === 'token') {
+      const form = new URLSearchParams(rawBody);
+      const client = basicCredentials(req.headers.authorization, 'raw')?.clientId ?? form.get('client_id') ?? '(no client)';
+      const key = form.get('scope') ? `${client} ${form.get('scope')}` : client;
+      this.tokenCounts.set(key, (this.tokenCounts.get(key) ?? 0) + 1);
+    }
 
     const delay = this.latencyMs + (matched ? (this.routeLatency.get(matched.name) ?? 0) : 0);
     if (delay > 0) {
@@ -211,7 +230,13 @@ export class SimServer {
   }
 
   private stats(): SimStats {
-    return { name: this.name, counts: this.counts(), pendingFaults: this.pendingFaults() };
+    const tokenRequestsByClient = this.tokenRequestsByClient();
+    return {
+      name: this.name,
+      counts: this.counts(),
+      pendingFaults: this.pendingFaults(),
+      ...(this.tokenCounts.size ? { tokenRequestsByClient } : {}),
+    };
   }
 
   /** `latencyMs` and `routeLatency` (route name → ms, 0 removes) of `POST /__sim/config`. */

@@ -17,6 +17,19 @@ export interface SimulatorEntry<K extends string = string, S extends Simulator =
   /** The provider module it plays: the `name` of its module in src/providers/index.ts. */
   readonly provider: P;
   create(): S;
+  /**
+   * Another instance for a second demo tenant (CXGRAPH_SIMULATORS=multi-tenant): its own credentials and its own data
+   * (other ids and names), so a caller sees which tenant answered. Absent: the platform has no account in that tenant
+   * (the PBX, whose accounts connect through consent rather than a file).
+   */
+  createFor?(tenant: string): S;
+  /**
+   * One instance that accepts the credentials of every owner in `owners` (each the credentials `createFor` would
+   * give it), all sharing the default data: many accounts on one platform without a server each (the benchmark of
+   * many tenants, src/simulators/fleet.ts). `envFor` gives one owner's variables.
+   */
+  createForMany?(owners: readonly string[]): S;
+  envFor?(sim: S, owner: string, cxgraph: CxgraphSide): Record<string, string>;
   /** The provider's variables pointing cxgraph at the started simulator. */
   env(sim: S, cxgraph: CxgraphSide): Record<string, string>;
 }

@@ -122,19 +122,25 @@ const LAST = [
 const SKILLS = ['English', 'French', 'German', 'Spanish', 'Sales', 'Support'];
 const STATES: AgentState[] = ['Ready', 'Ready', 'Away', 'Extended Away', 'Logged Out'];
 
-/** 40 users: even ones act as agents; every 7th (6, 13, 20, 27, 34) is archived. Deterministic. */
-export function sampleUsers(): NvmSimUser[] {
+/**
+ * 40 users: even ones act as agents; every 7th (6, 13, 20, 27, 34) is archived. Deterministic. `tenant` (another demo
+ * tenant, CXGRAPH_SIMULATORS=multi-tenant) gives the same directory other ids, addresses and names: surnames half
+ * the list along, so none of its 40 names is one of the default's.
+ */
+export function sampleUsers(tenant?: string): NvmSimUser[] {
+  const shift = tenant === undefined ? 0 : LAST.length / 2;
+  const domain = tenant === undefined ? 'acme.example' : `${tenant}.example`;
   return Array.from({ length: 40 }, (_, i) => {
     const first = FIRST[i % FIRST.length]!;
     // 7 is coprime with 20 and the second twenty shift by one: 40 distinct names.
-    const last = LAST[(i * 7 + Math.floor(i / 20)) % LAST.length]!;
+    const last = LAST[(i * 7 + Math.floor(i / 20) + shift) % LAST.length]!;
     const agent = i % 2 === 0;
     const login = `${first}.${last}`.toLowerCase();
     return {
-      userId: stableUuid(`nvm/user/${i}`),
-      username: `${login}@acme.example`,
+      userId: stableUuid(tenant === undefined ? `nvm/user/${i}` : `nvm/${tenant}/user/${i}`),
+      username: `${login}@${domain}`,
       name: `${first} ${last}`,
-      email: `${login}@acme.example`,
+      email: `${login}@${domain}`,
       lastLoginTime: i % 5 === 4 ? null : new Date(Date.UTC(2024, 4, 1 + (i % 20), 8, i)).toISOString(),
       active: i % 7 !== 6,
       locked: i === 15,
@@ -155,14 +161,15 @@ export function sampleUsers(): NvmSimUser[] {
  * 48 calls every 3 hours from 2024-05-01T08:00Z (six days), handled by active agents. Most carry a call
  * recording (audio/wav); every 4th a transcript too; every 6th (5, 11, …) is a voicemail instead. The
  * recordings of calls 0, 10, 15, 20, … name their file in `properties.fileName` (`call-0001.wav`,
- * `call-0002.wav`, … — the CallJourney sample holds the first two), the others name none.
+ * `call-0002.wav`, … — the CallJourney sample holds the first two), the others name none. `tenant`: another demo
+ * tenant's, under ids of its own.
  */
-export function sampleInteractions(users: readonly NvmSimUser[]): NvmSimInteraction[] {
+export function sampleInteractions(users: readonly NvmSimUser[], tenant?: string): NvmSimInteraction[] {
   const agents = users.filter((u) => u.active && u.userAccountConfiguration.actAsAgent);
   let named = 0;
   return Array.from({ length: 48 }, (_, i) => {
     const start = new Date(Date.UTC(2024, 4, 1, 8) + i * 3 * 3600_000);
-    const guid = stableUuid(`nvm/interaction/${i}`);
+    const guid = stableUuid(tenant === undefined ? `nvm/interaction/${i}` : `nvm/${tenant}/interaction/${i}`);
     const inbound = i % 3 !== 1;
     const customer = `+4420794600${String(i).padStart(2, '0')}`;
     const line = '+442039000000';
@@ -220,4 +227,9 @@ function transcriptOf(guid: string): Buffer {
     }),
     'utf8',
   );
+}
+
+/** Another demo tenant's API credentials (CXGRAPH_SIMULATORS=multi-tenant), with every scope cxgraph uses. */
+export function demoTenantClient(tenant: string): NvmSimClient {
+  return { clientId: `${tenant}-nvm-client`, clientSecret: `${tenant}-nvm-secret-local`, scopes: DEFAULT_NVM_CLIENT.scopes };
 }

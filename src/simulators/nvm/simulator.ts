@@ -48,6 +48,7 @@ import { SimulatorShell, type Simulator } from '../common/simulator-shell.js';
 import {
   contentFile,
   DEFAULT_NVM_CLIENT,
+  demoTenantClient,
   NVM_USERS_ONLY_CLIENT,
   sampleInteractions,
   sampleUsers,
@@ -249,6 +250,15 @@ export const nvmSimulator = defineSimulator({
   key: 'nvm',
   provider: 'NEWVOICEMEDIA',
   create: () => createNvmSimulator(),
+  createFor: (tenant) => {
+    const users = sampleUsers(tenant);
+    return createNvmSimulator({ clients: [demoTenantClient(tenant)], users, interactions: sampleInteractions(users, tenant) });
+  },
+  createForMany: (owners) => createNvmSimulator({ clients: owners.map(demoTenantClient) }),
+  envFor: (sim, owner) => {
+    const client = demoTenantClient(owner);
+    return { ...sim.env(), NVM_CLIENT_ID: client.clientId, NVM_CLIENT_SECRET: client.clientSecret };
+  },
   // One server plays both NewVoiceMedia hosts: {region}.newvoicemedia.com and {region}.api.newvoicemedia.com.
   env: (sim) => sim.env(),
 });

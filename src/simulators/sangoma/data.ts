@@ -31,3 +31,14 @@ export const SAMPLE_SANGOMA_TENANTS: readonly SangomaSimTenant[] = Object.freeze
   Object.freeze({ domain: 'acme.cx.example.com', agents: ['alice', 'bob', 'carol'], unavailableAgents: ['carol'], queues: ['support', 'sales'] }),
   Object.freeze({ domain: 'globex.cx.example.com', agents: ['dave'], queues: ['billing'] }),
 ]);
+
+/**
+ * Another demo tenant's Sangoma CX (CXGRAPH_SIMULATORS=multi-tenant): its own client, and agents and queues of its
+ * own under another domain.
+ */
+export function demoTenantData(tenant: string): { clients: SangomaSimClient[]; tenants: SangomaSimTenant[] } {
+  return {
+    clients: [{ clientId: `${tenant}-sangoma-client`, clientSecret: `${tenant}-sangoma-secret-local` }],
+    tenants: [{ domain: `${tenant}.cx.example.com`, agents: ['erin', 'frank'], unavailableAgents: ['frank'], queues: ['support'] }],
+  };
+}

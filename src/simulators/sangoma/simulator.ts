@@ -38,7 +38,14 @@
  */
 import { defineSimulator } from '../common/simulator-entry.js';
 import { SimulatorShell, type Simulator } from '../common/simulator-shell.js';
-import { DEFAULT_SANGOMA_CLIENT, SAMPLE_SANGOMA_TENANTS, SANGOMA_TOKEN_LIFETIME_SEC, type SangomaSimClient, type SangomaSimTenant } from './data.js';
+import {
+  DEFAULT_SANGOMA_CLIENT,
+  SAMPLE_SANGOMA_TENANTS,
+  SANGOMA_TOKEN_LIFETIME_SEC,
+  demoTenantData,
+  type SangomaSimClient,
+  type SangomaSimTenant,
+} from './data.js';
 import { apiRoutes } from './routes-api.js';
 import { tokenRoutes } from './routes-token.js';
 import type { SangomaPlacedCall, SangomaState } from './state.js';
@@ -118,5 +125,11 @@ export const sangomaSimulator = defineSimulator({
   key: 'sangoma',
   provider: 'SANGOMA',
   create: () => createSangomaSimulator(),
+  createFor: (tenant) => createSangomaSimulator(demoTenantData(tenant)),
+  createForMany: (owners) => createSangomaSimulator({ clients: owners.flatMap((o) => demoTenantData(o).clients) }),
+  envFor: (sim, owner) => {
+    const client = demoTenantData(owner).clients[0]!;
+    return { ...sim.env(), SANGOMA_CLIENT_ID: client.clientId, SANGOMA_CLIENT_SECRET: client.clientSecret };
+  },
   env: (sim) => sim.env(),
 });

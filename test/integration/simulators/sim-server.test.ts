@@ -29,6 +29,7 @@ function createEchoServer(): SimServer {
       },
     };
   });
+  sim.route('POST', '/oauth/token', 'token', () => ({ status: 400, json: { error: 'invalid_client' } }));
   sim.route('GET', /^\/files\/(?<name>[^/]+)\.txt$/, 'file', (req) => ({ status: 200, text: `file ${req.params['name']}` }));
   sim.route('GET', '/boom', 'boom', () => {
     throw new Error('handler bug');
@@ -174,6 +175,25 @@ describe('SimServer', () => {
       expect(sim.counts()).toEqual({ hello: 2, file: 1 });
       sim.resetCounts();
       expect(sim.counts()).toEqual({});
+    });
+
+    it('counts token requests by client and scope, whatever the answer, and shows them in /__sim/stats', async () => {
+      const token = (headers: Record<string, string>, form: Record<string, string>) =>
+        fetch(`${url}/oauth/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          body: new URLSearchParams(form),
+        }).then((r) => r.text());
+      const basic = (id: string) => ({ authorization: `Basic ${Buffer.from(`${id}:secret`).toString('base64')}` });
+      await token(basic('acme-1'), { grant_type: 'client_credentials', scope: 'users:read' });
+      await token(basic('acme-1'), { grant_type: 'client_credentials', scope: 'users:read' });
+      await token({}, { grant_type: 'client_credentials', client_id: 'acme-2', scope: 'a b' });
+      await token({}, { grant_type: 'password', client_id: 'acme-3' });
+      expect(sim.tokenRequestsByClient()).toEqual({ 'acme-1 users:read': 2, 'acme-2 a b': 1, 'acme-3': 1 });
+      const stats = (await (await fetch(`${url}/__sim/stats`)).json()) as { tokenRequestsByClient?: Record<string, number> };
+      expect(stats.tokenRequestsByClient).toEqual({ 'acme-1 users:read': 2, 'acme-2 a b': 1, 'acme-3': 1 });
+      sim.resetCounts();
+      expect(sim.tokenRequestsByClient()).toEqual({});
     });
   });
 
