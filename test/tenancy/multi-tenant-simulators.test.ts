@@ -63,8 +63,11 @@ describe('CXGRAPH_SIMULATORS=multi-tenant: two demo tenants on simulators of the
     expect(b.errors).toBeUndefined();
     const credential = ['CALLJOURNEY', 'SANGOMA', 'CLOUDCX', 'NEWVOICEMEDIA'];
     expect(a.data!.accounts).toEqual([...credential, 'PBX'].map((provider) => ({ provider, name: 'default', isDefault: true })));
-    // demo-b has an account `main` on each credential platform; the PBX connects by consent, so it has none.
-    expect(b.data!.accounts).toEqual(credential.map((provider) => ({ provider, name: 'main', isDefault: true })));
+    // demo-b has an account `main` on each credential platform, and its own PBX connection (consent: none connected yet).
+    expect(b.data!.accounts).toEqual([
+      ...credential.map((provider) => ({ provider, name: 'main', isDefault: true })),
+      { provider: 'PBX', name: 'default', isDefault: true },
+    ]);
 
     // Different people behind the same query: no id, name or address in common.
     const people = (r: typeof a) => [...r.data!.nvm.nodes, ...r.data!.cloudcx.nodes];
@@ -106,7 +109,8 @@ describe('CXGRAPH_SIMULATORS=multi-tenant: two demo tenants on simulators of the
 
   it('a tenant with no accounts gets PROVIDER_NOT_CONFIGURED, nothing of the demo tenants', async () => {
     const r = await ask('someone-else');
-    expect(r.data?.accounts).toEqual([]);
+    // Only its own, empty PBX connection (every tenant may connect PBX users by consent).
+    expect(r.data?.accounts).toEqual([{ provider: 'PBX', name: 'default', isDefault: true }]);
     expect(r.errors?.map((e) => e.extensions?.code)).toEqual(['PROVIDER_NOT_CONFIGURED', 'PROVIDER_NOT_CONFIGURED', 'PROVIDER_NOT_CONFIGURED']);
     expect(r.raw).not.toContain(DEMO_TENANT);
   });
