@@ -5,7 +5,7 @@ import type { ProviderInstance } from '../providers/provider-module.js';
 import type { ProviderName } from '../domain/provider-name.js';
 import { CONSENT_PROVIDERS } from '../tenancy/tenancy-config.js';
 import type { HttpRoute } from '../domain/capabilities.js';
-import { ACCOUNT_MEDIA_PREFIX } from '../tenancy/account-view.js';
+import { MEDIA_PREFIX } from '../security/media-links.js';
 import { AccountsSource } from '../tenancy/accounts-source.js';
 import { AccountRegistry, type RegistryDeps } from '../tenancy/registry.js';
 
@@ -31,13 +31,16 @@ export function startAccounts(
 }
 
 /**
- * Media of an account other than the variables' one: `/media/@<tenant>/<account>/<provider path>`, answered by that
- * account's own media route. The signed link covers the whole path, so its tenant and account cannot be changed.
+ * Media of an account other than the variables' one: `/media/@<tenant>/<account>/<provider path>` (the
+ * ACCOUNT_MEDIA_PREFIX the account view puts its links under), answered by that account's own media route — its
+ * `media` capability's, or a route of its own. The signed link covers the whole path, so its tenant and account cannot
+ * be changed. A route's path is exact or a prefix ending in `/`, so this one is the prefix `/media/`, listed after every
+ * provider's own route: it gets what they do not answer, and answers 404 to anything but `/media/@…`.
  */
 export function accountMediaRoute(registry: AccountRegistry, modules: readonly { name: ProviderName }[]): HttpRoute {
   return {
     method: 'GET',
-    path: ACCOUNT_MEDIA_PREFIX,
+    path: MEDIA_PREFIX,
     async handle(req, res, url) {
       const m = /^\/media\/@([^/]+)\/([^/]+)(\/.*)$/.exec(url.pathname);
       if (m) {
@@ -45,7 +48,8 @@ export function accountMediaRoute(registry: AccountRegistry, modules: readonly {
         const inner = new URL(url.href);
         inner.pathname = `/media${rest}`;
         for (const { name } of modules) {
-          const routes = registry.instance(tenant, name, account)?.instance.routes ?? [];
+          const instance = registry.instance(tenant, name, account)?.instance;
+          const routes = [...(instance?.routes ?? []), ...(instance?.capabilities.media ? [instance.capabilities.media.route] : [])];
           const route = routes.find((r) => r.method === 'GET' && (r.path.endsWith('/') ? inner.pathname.startsWith(r.path) : inner.pathname === r.path));
           if (route) return route.handle(req, res, inner);
         }
