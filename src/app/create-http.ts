@@ -57,13 +57,13 @@ export interface Http {
   /** Rate limits and 429 cool-downs (`providers { coolDowns }`, /readyz). */
   limits: UpstreamLimits;
   /**
-   * One account's own client and token manager (docs/tenancy.md): its own breaker and concurrency cap, a throttle
-   * scope of its own (`PROVIDER@tenant/account`), and tokens kept in `store` (the account's part of the store), over
-   * the one shared fetch. Made when the account is first used; nothing runs for an account nobody uses.
+   * One account's own client and token manager (docs/tenancy.md): its own breaker and concurrency cap, the throttle
+   * scope `limitsScope` (src/domain/tenant.ts) gives it, and tokens kept in `store` (the account's part of the store),
+   * over the one shared fetch. Made when the account is first used; nothing runs for an account nobody uses.
    */
   account(
     provider: ProviderName,
-    scope: string,
+    limitsScope: string,
     deps: { store: KvStore; status: ConnectionStatus; logger: Logger },
   ): { client: UpstreamClient; tokens: TokenManager };
   /** Cuts the connections left (after the HTTP server has drained). */
@@ -153,8 +153,8 @@ export function createHttp(deps: HttpDeps): Http {
 
   const tokens = tokenManagerOf({ store: deps.store, logger, status }, client);
 
-  const account: Http['account'] = (provider, scope, own) => {
-    const policy = policyOf(provider, `${provider}@${scope}`, own.logger);
+  const account: Http['account'] = (provider, limitsScope, own) => {
+    const policy = policyOf(provider, limitsScope, own.logger);
     // The account's token manager sends its token requests through the account's client, made just below.
     const accountTokens = tokenManagerOf(own, () => accountClient);
     const accountClient = clientOf(provider, { tokens: accountTokens, logger: own.logger, status: own.status, policy });

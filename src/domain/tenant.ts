@@ -26,3 +26,11 @@ export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
 export function scopeName(ref: Pick<AccountRef, 'tenant' | 'account'>): string {
   return `${ref.tenant}/${ref.account}`;
 }
+
+/**
+ * The scope of an account's upstream rate limits and 429 cool-downs (UpstreamLimits.throttle, `providers { coolDowns }`):
+ * the provider's own for the variables' account, `PROVIDER@tenant/account` for every other, so no two accounts share one.
+ */
+export function limitsScope(provider: string, ref: Pick<AccountRef, 'tenant' | 'account'>): string {
+  return ref.tenant === DEFAULT_TENANT && ref.account === DEFAULT_ACCOUNT ? provider : `${provider}@${scopeName(ref)}`;
+}

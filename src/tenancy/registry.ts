@@ -11,7 +11,7 @@ import type { Clock } from '../domain/clock.js';
 import type { CapabilityName, Capabilities } from '../domain/capabilities.js';
 import type { ProviderInstance, ProviderModule } from '../providers/provider-module.js';
 import type { ProviderName } from '../domain/provider-name.js';
-import { DEFAULT_ACCOUNT, DEFAULT_TENANT, type Tenant } from '../domain/tenant.js';
+import { DEFAULT_ACCOUNT, DEFAULT_TENANT, limitsScope, type Tenant } from '../domain/tenant.js';
 import { badInput, notConfigured } from '../errors/errors.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
 import type { TokenManager } from '../auth/token-manager.js';
@@ -44,7 +44,7 @@ export interface RegistryDeps {
   http: {
     account(
       provider: ProviderName,
-      scope: string,
+      limitsScope: string,
       deps: { store: KvStore; status: ConnectionStatus; logger: Logger },
     ): { client: UpstreamClient; tokens: TokenManager };
   };
@@ -160,11 +160,10 @@ export class AccountRegistry {
 
   private build(entry: AccountEntry): BuiltAccount {
     const { tenant, provider, account } = entry.ref;
-    const scope = `${tenant}/${account}`;
     const logger = this.deps.logger.child({ tenant, account });
     const store = scopedStore(this.deps.store, `${tenant}:${provider.toLowerCase()}:${account}`);
     const status = new ConnectionStatus([provider]);
-    const { client, tokens } = this.deps.http.account(provider, scope, { store, status, logger });
+    const { client, tokens } = this.deps.http.account(provider, limitsScope(provider, entry.ref), { store, status, logger });
     const instance = entry.module.create(entry.config, { http: client, tokens, store, status, logger, clock: this.deps.clock, metrics: this.deps.metrics });
     if (instance.status) status.refine(provider, instance.status);
     logger.info({ provider }, 'account ready (first use)');

@@ -1,7 +1,7 @@
 import type { Provider, QueryResolvers } from '../../__generated__/resolvers-types.js';
 import type { KvStore } from '../../store/kv-store.js';
 import type { StoreStatusModel } from '../../domain/models.js';
-import { DEFAULT_ACCOUNT, DEFAULT_TENANT } from '../../domain/tenant.js';
+import { DEFAULT_ACCOUNT, DEFAULT_TENANT, limitsScope } from '../../domain/tenant.js';
 
 const STORE_KINDS = { memory: 'MEMORY', redis: 'REDIS', 'redis-cluster': 'REDIS_CLUSTER' } as const;
 
@@ -43,7 +43,8 @@ export const providerQueries: Pick<QueryResolvers, 'providers' | 'accounts'> = {
           lastError: s.lastError ?? null,
           connectedAccounts: s.connectedAccounts ?? null,
           store,
-          coolDowns: ctx.services.upstreamLimits.coolDowns(provider).map((c) => ({
+          // The row's own account's cool-downs: another's would name its hosts and client ids (docs/tenancy.md).
+          coolDowns: (none ? [] : ctx.services.upstreamLimits.coolDowns(limitsScope(provider, { tenant, account }))).map((c) => ({
             host: c.host,
             account: c.account,
             until: new Date(c.until).toISOString(),
