@@ -25,6 +25,7 @@ import {
 import { decodeRef } from '../../src/tenancy/entity-ref.js';
 import { startServer, type GraphQLResult, type TestServer } from '../support/harness.js';
 import { uniqueNamespace, REDIS_URL } from '../support/redis.js';
+import { startJwtIssuer, type JwtIssuer } from '../security/jwt-issuer.js';
 
 export const ROUTER_SECRET = 'router-secret-for-tenancy-tests-0123456789';
 
@@ -292,6 +293,12 @@ export interface Answered {
   raw: string;
 }
 
+/**
+ * How requests name their tenant: a router's header (CXGRAPH_AUTH=router-secret, CXGRAPH_TENANT_HEADER) or a claim
+ * of the caller's own JWT (CXGRAPH_AUTH=jwt, CXGRAPH_TENANT_CLAIM; the token also holds `calls:write`).
+ */
+export type TenantSource = 'router-header' | 'jwt-claim';
+
 export class World {
   readonly accounts: WorldAccount[] = fileAccounts();
   readonly sims: SimOf[] = [];
@@ -299,8 +306,9 @@ export class World {
   readonly answers: Answered[] = [];
   readonly prefix = uniqueNamespace();
   server!: TestServer;
+  private idp?: JwtIssuer;
 
-  constructor() {
+  constructor(readonly source: TenantSource = 'router-header') {
     for (const platform of PLATFORMS) {
       for (const account of this.accounts) this.add(platform, account);
       if (VARIABLES_PLATFORMS.includes(platform.provider)) this.add(platform, VARIABLES_ACCOUNT);
@@ -328,11 +336,12 @@ export class World {
     }
     const path = join(dir, 'accounts.json');
     writeFileSync(path, JSON.stringify({ tenants }));
+    if (this.source === 'jwt-claim') this.idp = await startJwtIssuer();
     this.server = await startServer({
       ...env,
-      CXGRAPH_AUTH: 'router-secret',
-      CXGRAPH_ROUTER_SECRET: ROUTER_SECRET,
-      CXGRAPH_TENANT_HEADER: 'x-tenant-id',
+      ...(this.idp
+        ? { ...this.idp.env(), CXGRAPH_TENANT_CLAIM: 'org_id' }
+        : { CXGRAPH_AUTH: 'router-secret', CXGRAPH_ROUTER_SECRET: ROUTER_SECRET, CXGRAPH_TENANT_HEADER: 'x-tenant-id' }),
       CXGRAPH_ACCOUNTS_FILE: path,
       CXGRAPH_SIMULATORS: 'off',
       REDIS_URL,
@@ -344,6 +353,7 @@ export class World {
 
   async stop(): Promise<void> {
     await this.server?.close();
+    await this.idp?.close();
     await Promise.all(this.sims.map((s) => s.sim.stop()));
   }
 
@@ -359,9 +369,11 @@ export class World {
     return this.sims.filter((s) => s.provider === provider).map((s) => s.account);
   }
 
-  /** A GraphQL request as a caller of `tenant` (through the router: secret and tenant header). */
+  /** A GraphQL request as a caller of `tenant` (undefined: a caller that names none), the way `source` says. */
   async ask<T = Record<string, unknown>>(tenant: string | undefined, query: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>> {
-    const headers: Record<string, string> = { 'x-router-secret': ROUTER_SECRET, ...(tenant ? { 'x-tenant-id': tenant } : {}) };
+    const headers: Record<string, string> = this.idp
+      ? { authorization: `Bearer ${await this.idp.sign({ scope: 'calls:write', ...(tenant ? { org_id: tenant } : {}) })}` }
+      : { 'x-router-secret': ROUTER_SECRET, ...(tenant ? { 'x-tenant-id': tenant } : {}) };
     const r = await this.server.gql<T>(query, variables, headers);
     // What the caller named includes what its refs carry (base64 hides it from a plain text search).
     const named = JSON.stringify({ query, variables }).replace(/"ref":"([A-Za-z0-9_-]+)"/g, (m, ref: string) => `${m} ${JSON.stringify(decodeRef(ref) ?? {})}`);
@@ -390,7 +402,8 @@ export class World {
         ...own.map((s) => s.account.label),
         ...own.map((s) => new URL(s.sim.server.url).host),
         ...own.flatMap((s) => s.sim.markers),
-        ...unique.map((name) => new RegExp(`\\b${name}\\b`)),
+        // As a whole token: not inside an id or a base64url signature, where it could appear by chance.
+        ...unique.map((name) => new RegExp(`(?<![A-Za-z0-9_-])${name}(?![A-Za-z0-9_-])`)),
       ]),
     ];
   }
