@@ -38,7 +38,6 @@ function defineCases(world: World, parts: 'all' | 'tenant-resolution'): void {
   const callers = (provider: ProviderName) =>
     [...new Set(world.accountsOf(provider).map((a) => a.tenant))].map((tenant) => ({
       tenant,
-      accounts: world.accountsOf(provider).filter((a) => a.tenant === tenant),
       byDefault: world.accountsOf(provider).find((a) => a.tenant === tenant && a.isDefault)!,
     }));
   /** An account name other tenants have on `provider` and `tenant` has not. */

@@ -270,10 +270,15 @@ const newVoiceMedia: PlatformFixture = {
 };
 
 /**
- * Every platform of the provider list: a fixture, or the reason it has none yet. The PBX's accounts come from consent,
- * and owning them per tenant is being built apart from this suite: when it lands, give the PBX a fixture here (two
- * tenants × two consented accounts), drop it from PENDING_PROVIDERS, and the contract's derived checks will ask for
- * its cases (`agents`, `calls`, `accounts`, `media`, the PbxAccount entity and the pbx* fields).
+ * Every platform of the provider list: a fixture, or the reason it has none yet.
+ *
+ * PBX — the place kept for it: its accounts come from consent, and owning them per tenant is being built apart from
+ * this suite. When it lands, give the PBX a fixture here (two tenants × two consented accounts, each its own PBX
+ * simulator; its accounts connect through the consent flow as each tenant rather than through the accounts file, so
+ * PlatformFixture gains a step run after start), drop it from PENDING_PROVIDERS, and the contract's derived checks
+ * ask for its cases: `agents` and `calls` (the existing cases then run on PBX too), `accounts` (the pbx* fields,
+ * PENDING_FIELDS in isolation-contract.ts), the PbxAccount entity (PENDING_ENTITIES), its media links, and a consent
+ * begun by one tenant that another cannot finish or hijack.
  */
 export const PLATFORMS: readonly PlatformFixture[] = [callJourney, sangoma, cloudCx, newVoiceMedia];
 export const PENDING_PROVIDERS: Readonly<Partial<Record<ProviderName, string>>> = {
