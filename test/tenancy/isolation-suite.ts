@@ -209,62 +209,68 @@ function defineCases(world: World, parts: 'all' | 'tenant-resolution'): void {
       });
     });
 
-    describe('media links', () => {
-      const linkOf = async (a: WorldAccount) => {
-        const r = await world.ask<{ calls: { nodes: { id: string; media: { key: string; downloadUrl: string }[] }[] } }>(
-          a.tenant,
-          'query($a: String) { calls(provider: NEWVOICEMEDIA, from: "2024-05-01T00:00:00Z", to: "2024-05-02T00:00:00Z", account: $a) { nodes { id media { key downloadUrl } } } }',
-          { a: a.account },
-        );
-        expect(r.errors, r.raw).toBeUndefined();
-        const call = r.data!.calls.nodes[0]!;
-        return { guid: call.id, key: call.media[0]!.key, url: new URL(call.media[0]!.downloadUrl) };
-      };
-      const play = (url: URL | string) =>
-        world.traffic(() => fetch(url).then(async (res) => ({ status: res.status, body: Buffer.from(await res.arrayBuffer()) })));
+    for (const provider of platformsFor('media', PROVIDERS)) {
+      describe(`media links on ${provider}`, () => {
+        const linkOf = async (a: WorldAccount) => {
+          const r = await world.ask<{ calls: { nodes: { id: string; media: { key: string; downloadUrl: string }[] }[] } }>(
+            a.tenant,
+            `query($a: String) { calls(provider: ${provider}, from: "2024-05-01T00:00:00Z", to: "2024-05-02T00:00:00Z", account: $a) { nodes { id media { key downloadUrl } } } }`,
+            { a: a.account },
+          );
+          expect(r.errors, r.raw).toBeUndefined();
+          const call = r.data!.calls.nodes[0]!;
+          const url = new URL(call.media[0]!.downloadUrl);
+          // The platform's own media path, after the account's `/media/@tenant/account` (none for the variables').
+          return { id: call.id, key: call.media[0]!.key, url, rest: url.pathname.replace(/^\/media\/(@[^/]+\/[^/]+\/)?/, '') };
+        };
+        const play = (url: URL | string) =>
+          world.traffic(() => fetch(url).then(async (res) => ({ status: res.status, body: Buffer.from(await res.arrayBuffer()) })));
+        const acmeNam = () => world.accounts.find((a) => a.label === 'acme-nam')!;
 
-      it('a link plays its own account’s file, from its own platform alone', async () => {
-        for (const a of world.accountsOf('NEWVOICEMEDIA')) {
-          const { guid, key, url } = await linkOf(a);
-          expect(url.pathname).toBe(a.viaVariables ? `/media/nvm/${guid}/${key}` : `/media/@${a.tenant}/${a.account}/nvm/${guid}/${key}`);
-          const { result, asked } = await play(url);
-          expect(result.status).toBe(200);
-          expect(result.body.equals(world.sim('NEWVOICEMEDIA', a.tenant, a.account).sim.bytes!(guid, key)!)).toBe(true);
-          expect(asked).toEqual([own(a, 'NEWVOICEMEDIA')]);
-        }
-      });
+        it('a link plays its own account’s file, from its own platform alone', async () => {
+          for (const a of world.accountsOf(provider)) {
+            const { id, key, url, rest } = await linkOf(a);
+            expect(url.pathname).toBe(a.viaVariables ? `/media/${rest}` : `/media/@${a.tenant}/${a.account}/${rest}`);
+            const { result, asked } = await play(url);
+            expect(result.status).toBe(200);
+            const sim = world.sim(provider, a.tenant, a.account).sim;
+            expect(sim.bytes, `the ${provider} fixture gives no bytes()`).toBeDefined();
+            expect(result.body.equals(sim.bytes!(id, key)!)).toBe(true);
+            expect(asked).toEqual([own(a, provider)]);
+          }
+        });
 
-      it('a link with its tenant or account edited fails the signature, and nothing is asked of anyone', async () => {
-        const acme = world.accounts.find((a) => a.label === 'acme-nam')!;
-        const { url } = await linkOf(acme);
-        for (const prefix of ['/media/@globex/emea/', '/media/@globex/nam/', '/media/@acme/emea/', '/media/']) {
-          const edited = new URL(url);
-          edited.pathname = url.pathname.replace('/media/@acme/nam/', prefix);
-          const { result, asked } = await play(edited);
-          expect(result.status, prefix).toBe(403);
-          expect(JSON.parse(result.body.toString()).errors[0].extensions.code).toBe('FORBIDDEN');
-          expect(asked).toEqual([]);
-        }
-      });
+        it('a link with its tenant or account edited fails the signature, and nothing is asked of anyone', async () => {
+          const { url } = await linkOf(acmeNam());
+          for (const prefix of ['/media/@globex/emea/', '/media/@globex/nam/', '/media/@acme/emea/', '/media/']) {
+            const edited = new URL(url);
+            edited.pathname = url.pathname.replace('/media/@acme/nam/', prefix);
+            const { result, asked } = await play(edited);
+            expect(result.status, prefix).toBe(403);
+            expect(JSON.parse(result.body.toString()).errors[0].extensions.code).toBe('FORBIDDEN');
+            expect(asked).toEqual([]);
+          }
+        });
 
-      it('a signed path naming another account’s file is answered as one naming no file at all', async () => {
-        const { guid: acmeGuid, key } = await linkOf(world.accounts.find((a) => a.label === 'acme-nam')!);
-        const sign = (path: string) => world.server.server.mediaLinks.url(path);
-        for (const [theirs, nobodys] of [
-          [`/media/@globex/emea/nvm/${acmeGuid}/${key}`, `/media/@globex/emea/nvm/${randomUUID()}/${key}`],
-          [`/media/@globex/nam/nvm/${acmeGuid}/${key}`, `/media/@nobody/nam/nvm/${acmeGuid}/${key}`],
-        ] as const) {
-          const { result: a, asked } = await play(sign(theirs));
-          const { result: b } = await play(sign(nobodys));
-          expect(a.status).toBeGreaterThanOrEqual(400);
-          expect(asked.filter((s) => !s.startsWith('NEWVOICEMEDIA globex/'))).toEqual([]);
-          expect(a.status).toBe(b.status);
-          // What the caller sent (the path's tenant and ids) aside, the two answers are the same.
-          const named = (t: string) => t.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, 'ID').replace(/@(globex|nobody)\//g, '@T/');
-          expect(named(a.body.toString())).toBe(named(b.body.toString()));
-        }
+        it('a signed path naming another account’s file is answered as one naming no file at all', async () => {
+          const { id, rest } = await linkOf(acmeNam());
+          const sign = (path: string) => world.server.server.mediaLinks.url(path);
+          for (const [theirs, nobodys] of [
+            [`/media/@globex/emea/${rest}`, `/media/@globex/emea/${rest.replace(id, randomUUID())}`],
+            [`/media/@globex/nam/${rest}`, `/media/@nobody/nam/${rest}`],
+          ] as const) {
+            const { result: a, asked } = await play(sign(theirs));
+            const { result: b } = await play(sign(nobodys));
+            expect(a.status).toBeGreaterThanOrEqual(400);
+            expect(asked.filter((s) => !s.startsWith(`${provider} globex/`))).toEqual([]);
+            expect(a.status).toBe(b.status);
+            // What the caller sent (the path's tenant and ids) aside, the two answers are the same.
+            const named = (t: string) => t.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, 'ID').replace(/@(globex|nobody)\//g, '@T/');
+            expect(named(a.body.toString())).toBe(named(b.body.toString()));
+          }
+        });
       });
-    });
+    }
 
     describe('the recording cache (on, for hits and misses, on every CallJourney account)', () => {
       const probe = (tenant: string, account: string) =>
