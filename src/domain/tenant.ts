@@ -21,8 +21,3 @@ export interface AccountRef {
 
 /** Tenant and account names: short, and safe in store keys, metric labels and log fields. */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
-
-/** The text of a scope in keys and labels: `tenant/account` (the provider is named beside it). */
-export function scopeName(ref: Pick<AccountRef, 'tenant' | 'account'>): string {
-  return `${ref.tenant}/${ref.account}`;
-}

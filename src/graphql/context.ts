@@ -11,6 +11,7 @@ import type { AgentDirectory } from '../domain/capabilities.js';
 import type { ProviderName } from '../domain/provider-name.js';
 import type { Services } from '../app/services.js';
 import { accountView, type AccountView } from '../tenancy/account-view.js';
+import { DEFAULT_ACCOUNT, DEFAULT_TENANT } from '../domain/tenant.js';
 
 export type RecordingLoader = DataLoader<RecordingKeyModel, RecordingModel, string>;
 export type PbxAccountLoader = DataLoader<string, PbxAccountModel | null>;
@@ -62,13 +63,15 @@ export function createContext(services: Services, requestId: string, security: R
   const metrics = services.metrics;
   // Loaders are per (provider, account): one account's answers never satisfy another's keys.
   const k = (provider: ProviderName, account: string | null | undefined) => `${provider}\u0000${account ?? ''}`;
-  const recordingOf = (account: string | null | undefined): RecordingLoader => {
-    let l = recordings.get(account ?? '');
+  const recordingOf = (named: string | null | undefined): RecordingLoader => {
+    // One loader per account, however it was named (omitted = the tenant's default account).
+    const account = view.soleAccount('recordings', named);
+    let l = recordings.get(account);
     if (!l) {
       const inner = view.sole('recordings', account).loader();
-      // Answers of a named account carry its name (Recording.ref).
+      // Answers carry the account's name (Recording.ref; the cache hint of its own configuration), as stamp() does.
       l =
-        account == null
+        view.tenant === DEFAULT_TENANT && account === DEFAULT_ACCOUNT
           ? inner
           : (new Proxy(inner, {
               get(target, prop, receiver) {
@@ -79,7 +82,7 @@ export function createContext(services: Services, requestId: string, security: R
                 return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
               },
             }) as RecordingLoader);
-      recordings.set(account ?? '', l);
+      recordings.set(account, l);
     }
     return l;
   };

@@ -29,6 +29,7 @@ import { createDocumentGate, sendDocumentRefusal } from '../security/persisted-d
 import { withoutSuggestions } from '../security/schema-suggestions.js';
 import { enforceScopes } from './scopes.js';
 import { readiness } from './readiness.js';
+import { privateAnswersPlugin } from '../tenancy/private-answers.js';
 import { trustedDocumentsPlugin } from '../security/trusted-documents-plugin.js';
 import { createServices, type ServiceDeps, type Services } from '../app/services.js';
 import { watchEvictionPolicy } from '../store/eviction-policy.js';
@@ -118,6 +119,8 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
       ApolloServerPluginInlineTrace(),
       operationPlugin(metrics),
       apqRegistrationLimit(config.apq.maxBytes),
+      // Before Apollo's cache-control plugin (added after these): one tenant's answer is never `public`.
+      privateAnswersPlugin(config.tenancy.multiTenant),
       // _ONLY on the document about to run, however the request named it (APQ from the shared cache, GET…).
       trustedDocumentsPlugin<Context>(config.persistedDocuments, { introspection: config.introspection }),
       costLimitPlugin(config.requestLimits.maxCost, {

@@ -14,7 +14,7 @@ export const SIMULATORS = [callJourneySimulator, sangomaSimulator, cloudCxSimula
 
 // The shell every simulator shares (common/): server, faults, control API, token issuer, lifetime/revoke, env().
 export { SimulatorShell, type Simulator, type ProviderEnv } from './common/simulator-shell.js';
-export { SimServer, type StartOptions } from './common/sim-server.js';
+export { SimServer, type StartOptions, type SimExchange } from './common/sim-server.js';
 export { SimJsonError, type SimRequest, type SimResponse, type SimHandler } from './common/sim-http.js';
 export { UNMATCHED_ROUTE } from './common/route-table.js';
 export { type FaultSpec, type FaultKind } from './common/faults.js';

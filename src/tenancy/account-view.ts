@@ -18,6 +18,8 @@ export interface AccountView {
   capability<K extends CapabilityName>(kind: K, provider: ProviderName, account?: string | null): Capabilities[K];
   /** A capability only one platform offers, of the chosen account. */
   sole<K extends CapabilityName>(kind: K, account?: string | null): Capabilities[K];
+  /** The name of the account `sole(kind, account)` answers from (BAD_USER_INPUT / PROVIDER_NOT_CONFIGURED as sole). */
+  soleAccount(kind: CapabilityName, account?: string | null): string;
   /** The instance of one named account; undefined when the tenant has none by that name. */
   instance(provider: ProviderName, account: string | undefined): ProviderInstance | undefined;
   /** The account `account` means (the default when undefined); undefined when the tenant has none such. */
@@ -57,6 +59,7 @@ export function accountView(services: { accounts: AccountRegistry }, tenant: Ten
       const got = registry.sole(t, kind, account);
       return wrap(got.capability as object, got.account) as never;
     },
+    soleAccount: (kind, account) => registry.sole(t, kind, account).account,
     instance(provider, account) {
       const name = registry.accountName(t, provider, account);
       return name === undefined ? undefined : registry.instance(t, provider, name)?.instance;

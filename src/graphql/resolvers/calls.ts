@@ -19,7 +19,8 @@ export const callQueries: Pick<QueryResolvers, 'calls'> = {
 export const Call: CallResolvers = {
   recording: (call, { key }, ctx) => {
     const filename = key.filename ?? call.media.find((m) => m.kind === 'callRecording' && m.filename)?.filename ?? `${call.id}.wav`;
-    return ctx.loaders.recording.load(ctx.services.sole('recordings').checkKey({ ...key, filename }, 'key'));
+    // The caller tenant's default recordings account: a call's platform and account say nothing of where its recording is filed.
+    return ctx.loaders.recording.load(ctx.accounts.sole('recordings').checkKey({ ...key, filename }, 'key'));
   },
   ref: (c) => encodeRef(c.provider, c.account, c.id),
   /**

@@ -18,11 +18,7 @@ export const recordingQueries: Pick<QueryResolvers, 'recording' | 'recordings'> 
   },
 };
 
-/**
- * The dynamic cache hint the recordings provider gives this answer (README, "Caching"), asked of the account that
- * answered (the tenant's default one when the answer names none, as recordingOf(undefined) chose it): a tenant whose
- * recordings come from the accounts file may have no account configured by the variables.
- */
+/** The dynamic cache hint the account that answered gives this answer (docs/supergraph.md, "Caching"). */
 function restrict(r: RecordingModel, ctx: Context, info: GraphQLResolveInfo): void {
   const maxAge = ctx.accounts.sole('recordings', r.account).maxAge(r);
   if (maxAge !== undefined) cacheAtMost(info, maxAge);
@@ -41,7 +37,7 @@ export const Recording: RecordingResolvers = {
   ref: (r, _, ctx) => encodeRef(ctx.services.soleProvider('recordings'), r.account, JSON.stringify([r.company, r.organisation, r.folder, r.filename])),
   __resolveReference: async (rep, ctx) => {
     const given = (rep as { ref?: unknown }).ref;
-    if (given === undefined) return ctx.loaders.recording.load(ctx.services.sole('recordings').checkKey(rep as Record<string, unknown>, 'representation'));
+    if (given === undefined) return ctx.loaders.recording.load(ctx.accounts.sole('recordings').checkKey(rep as Record<string, unknown>, 'representation'));
     const key = decodeRef(given);
     const provider = ctx.services.soleProvider('recordings');
     if (!key || key.provider !== provider) return null;

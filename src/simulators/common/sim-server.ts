@@ -11,7 +11,15 @@ import { basicCredentials } from './oauth.js';
 import { answerControl, isControlPath, type ControlTarget, type SimStats } from './control-api.js';
 import { applyFault, FaultQueue, type FaultSpec } from './faults.js';
 import { RouteTable, UNMATCHED_ROUTE } from './route-table.js';
-import { isNonNegativeNumber, isRecord, readBody, send, simRequest, type SimHandler, type SimResponse } from './sim-http.js';
+import { isNonNegativeNumber, isRecord, readBody, send, simRequest, type SimHandler, type SimRequest, type SimResponse } from './sim-http.js';
+
+/** One request a simulator's route answered, as tests see it (who asked, with what, and the status it got). */
+export interface SimExchange {
+  /** The route's name (what counters and faults use). */
+  route: string;
+  request: SimRequest;
+  status: number;
+}
 
 export interface StartOptions {
   /** Default 0: a free port. */
@@ -35,6 +43,7 @@ export class SimServer {
   private readonly faults = new FaultQueue();
   private readonly config = new ConfigHooks();
   private readonly revokeHooks: (() => void)[] = [];
+  private readonly observers = new Set<(exchange: SimExchange) => void>();
   private server: Server | null = null;
   private baseUrl: string | null = null;
   /** Aborted by stop() so pending latency timers do not keep the process alive. */
@@ -175,6 +184,15 @@ export class SimServer {
     this.revokeHooks.push(hook);
   }
 
+  /**
+   * Calls `listener` after each request a route answered (not control requests, not injected faults), so a test can
+   * check what the platform was sent — which credentials, for instance. Returns a function that removes it.
+   */
+  onRequest(listener: (exchange: SimExchange) => void): () => void {
+    this.observers.add(listener);
+    return () => this.observers.delete(listener);
+  }
+
   // --- request handling -----------------------------------------------------
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -220,13 +238,15 @@ export class SimServer {
     }
 
     let answer: SimResponse;
+    const request = simRequest(method, url, req, matched.params, rawBody);
     try {
-      answer = await matched.handler(simRequest(method, url, req, matched.params, rawBody));
+      answer = await matched.handler(request);
     } catch (err) {
       this.lastError = err;
       answer = { status: 500, json: { message: 'Internal simulator error' } };
     }
     send(res, answer);
+    for (const observe of this.observers) observe({ route: matched.name, request, status: answer.status });
   }
 
   private stats(): SimStats {

@@ -1,0 +1,417 @@
+/**
+ * The world the isolation contract runs in (docs/tenancy.md, "What is isolated, and how"): tenants `acme` and
+ * `globex`, two accounts each on every credential platform, every account its own simulator with credentials and
+ * data of its own (every id, name and domain carries the account's label, `acme-emea`), plus tenant `default`'s
+ * NewVoiceMedia account from the variables, the neighbour a deployment keeps from its single-tenant days. Both
+ * tenants have an account named `emea`: the same name in two tenants must never meet.
+ *
+ * Each platform is one fixture (PLATFORMS); the PBX has a marked place and no fixture yet, as its accounts are being
+ * made per-tenant apart from this suite. A platform module without a fixture or a pending mark fails the suite.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ProviderName } from '../../src/domain/provider-name.js';
+import {
+  createCallJourneySimulator,
+  createCloudCxSimulator,
+  createNvmSimulator,
+  createSangomaSimulator,
+  sampleNvmUsers,
+  type SimExchange,
+  type SimServer,
+} from '../../src/simulators/index.js';
+import { decodeRef } from '../../src/tenancy/entity-ref.js';
+import { startServer, type GraphQLResult, type TestServer } from '../support/harness.js';
+import { uniqueNamespace, REDIS_URL } from '../support/redis.js';
+import { startJwtIssuer, type JwtIssuer } from '../security/jwt-issuer.js';
+
+export const ROUTER_SECRET = 'router-secret-for-tenancy-tests-0123456789';
+
+/** One account of the world: `label` (`acme-emea`) is in every id, name and credential of its simulator. */
+export interface WorldAccount {
+  tenant: string;
+  account: string;
+  label: string;
+  /** 1-based, unique in the world: what count-only answers (availability) identify the account by. */
+  index: number;
+  isDefault: boolean;
+  /** Tenant default's account `default`: configured by the platform's variables, not by the file. */
+  viaVariables?: boolean;
+}
+
+const fileAccounts = (): WorldAccount[] =>
+  (
+    [
+      ['acme', 'emea', true],
+      ['acme', 'nam', false],
+      ['globex', 'emea', true],
+      ['globex', 'apac', false],
+    ] as const
+  ).map(([tenant, account, isDefault], i) => ({ tenant, account, label: `${tenant}-${account}`, index: i + 1, isDefault }));
+
+/** The variables' account of tenant default, on the platforms listed in VARIABLES_PLATFORMS. */
+const VARIABLES_ACCOUNT: WorldAccount = { tenant: 'default', account: 'default', label: 'default-default', index: 5, isDefault: true, viaVariables: true };
+const VARIABLES_PLATFORMS: readonly ProviderName[] = ['NEWVOICEMEDIA'];
+
+export const TENANTS = ['acme', 'globex'] as const;
+
+/** What a platform fixture makes for one account. */
+export interface AccountSim {
+  server: SimServer;
+  start(): Promise<unknown>;
+  stop(): Promise<unknown>;
+  /** The account's settings in the accounts file (secrets as files written under `dir`). */
+  settings(dir: string): Record<string, unknown>;
+  /** The variables pointing cxgraph at it (tenant default's account only). */
+  env(): Record<string, string>;
+  /** The credential this account's requests must carry, and the one a request carried (undefined: none to read). */
+  credential: string;
+  presented(x: SimExchange): string | undefined;
+  /** Anything else that names this account and nothing else (tenant ids, API keys). */
+  markers: string[];
+  /** Its secrets: never in a log line or an answer. */
+  secrets: string[];
+  /** Sangoma: the calls the platform accepted. */
+  placed?(): readonly { kind: string; name: string; tenantDomain: string }[];
+  /** NewVoiceMedia: the interactions, and the bytes of one content file. */
+  interactions?: readonly { guid: string }[];
+  bytes?(guid: string, contentKey: string): Buffer | undefined;
+}
+
+export interface PlatformFixture {
+  provider: ProviderName;
+  create(a: WorldAccount): AccountSim;
+}
+
+const secretFile = (dir: string, name: string, value: string) => {
+  const path = join(dir, `${name}.secret`);
+  writeFileSync(path, `${value}\n`);
+  return path;
+};
+
+/** The client id of an OAuth token request: HTTP Basic's user, else the form's client_id. */
+function clientIdOf(x: SimExchange): string | undefined {
+  const auth = x.request.headers.authorization;
+  if (typeof auth === 'string' && auth.startsWith('Basic ')) return decodeURIComponent(Buffer.from(auth.slice(6), 'base64').toString('utf8').split(':')[0]!);
+  return x.request.form().get('client_id') ?? undefined;
+}
+const tokenClientId = (x: SimExchange) => (x.route === 'token' ? clientIdOf(x) : undefined);
+
+const callJourney: PlatformFixture = {
+  provider: 'CALLJOURNEY',
+  create(a) {
+    const tenantId = `00000000-0000-4000-8000-${String(a.index).padStart(12, '0')}`;
+    const client = { clientId: `${a.label}-cj`, clientSecret: `${a.label}-cj-secret` };
+    const sim = createCallJourneySimulator({
+      tenantId,
+      clients: [client],
+      recordings: [
+        { company: 'shared', organisation: 'ops', folder: '2024-05', filename: `${a.label}.wav`, callId: `${a.label}-call` },
+        // The recording cache's probe: one file, held by acme/emea alone.
+        ...(a.label === 'acme-emea' ? [{ company: 'shared', organisation: 'ops', folder: '2024-05', filename: 'probe.wav', callId: 'acme-emea-probe' }] : []),
+      ],
+    });
+    return {
+      server: sim.server,
+      start: () => sim.start(),
+      stop: () => sim.stop(),
+      settings: (dir) => ({
+        tenantId,
+        clientId: client.clientId,
+        clientSecretFile: secretFile(dir, `${a.label}-cj`, client.clientSecret),
+        baseUrl: sim.baseUrl,
+        tokenUrl: sim.tokenUrl,
+        // The shared recording cache on, hits and misses: a check by one account must never answer another.
+        recordingCacheTtlSeconds: 300,
+        recordingMissCacheTtlSeconds: 300,
+      }),
+      env: () => ({ ...sim.env() }),
+      credential: client.clientId,
+      presented: tokenClientId,
+      markers: [tenantId],
+      secrets: [client.clientSecret],
+    };
+  },
+};
+
+const sangoma: PlatformFixture = {
+  provider: 'SANGOMA',
+  create(a) {
+    const client = { clientId: `${a.label}-sg`, clientSecret: `${a.label}-sg-secret` };
+    const sim = createSangomaSimulator({
+      clients: [client],
+      tenants: [{ domain: `${a.label}.cx.example.com`, agents: [`${a.label}-agent`], queues: [`${a.label}-queue`] }],
+    });
+    return {
+      server: sim.server,
+      start: () => sim.start(),
+      stop: () => sim.stop(),
+      settings: (dir) => ({
+        clientId: client.clientId,
+        clientSecretFile: secretFile(dir, `${a.label}-sg`, client.clientSecret),
+        baseUrl: sim.baseUrl,
+        tokenUrl: sim.tokenUrl,
+      }),
+      env: () => ({ ...sim.env() }),
+      credential: client.clientId,
+      presented: tokenClientId,
+      markers: [],
+      secrets: [client.clientSecret],
+      placed: () => sim.calls,
+    };
+  },
+};
+
+/** acme's CloudCX accounts use the password grant, globex's an API key: both ways of authenticating are covered. */
+const cloudCx: PlatformFixture = {
+  provider: 'CLOUDCX',
+  create(a) {
+    const apiKey = `cxk-${a.label}-${'0'.repeat(32)}`;
+    const client = { clientId: `${a.label}-cx`, clientSecret: `${a.label}-cx-secret` };
+    const login = { username: `${a.label}.admin`, password: `${a.label}-cx-password` };
+    const byKey = a.tenant === 'globex';
+    const users = [0, 1, 2].map((i) => ({
+      id: `${a.label}-cx-${i}`,
+      loginCode: `${a.label}-login-${i}`,
+      roles: ['Agents'],
+      firstName: a.label,
+      lastName: `person ${i}`,
+      email: `cx${i}@${a.label}.example`,
+      phoneNumber: null,
+      uniqueCode: null,
+    }));
+    const sim = createCloudCxSimulator({ clients: [client], accounts: [login], apiKeys: [apiKey], users });
+    return {
+      server: sim.server,
+      start: () => sim.start(),
+      stop: () => sim.stop(),
+      settings: (dir) =>
+        byKey
+          ? { baseUrl: sim.baseUrl, apiKeyFile: secretFile(dir, `${a.label}-cx-key`, apiKey) }
+          : {
+              baseUrl: sim.baseUrl,
+              clientId: client.clientId,
+              clientSecretFile: secretFile(dir, `${a.label}-cx`, client.clientSecret),
+              username: login.username,
+              passwordFile: secretFile(dir, `${a.label}-cx-password`, login.password),
+            },
+      env: () => ({ ...sim.env(byKey ? { auth: 'apiKey' } : {}) }),
+      credential: byKey ? apiKey : client.clientId,
+      // With an API key every API request carries it; with the password grant, token requests carry the client id.
+      presented: (x) => (byKey ? x.request.headers.authorization?.replace(/^Bearer /, '') : tokenClientId(x)),
+      markers: [apiKey],
+      secrets: [apiKey, client.clientSecret, login.password],
+    };
+  },
+};
+
+const newVoiceMedia: PlatformFixture = {
+  provider: 'NEWVOICEMEDIA',
+  create(a) {
+    const client = {
+      clientId: `${a.label}-nvm`,
+      clientSecret: `${a.label}-nvm-secret`,
+      scopes: ['users:read', 'agents-availability:read', 'interaction-content:read'],
+    };
+    // Six agents; the first `index` have skill `shared` and are Ready, so availability's counts name the account.
+    const users = sampleNvmUsers()
+      .slice(0, 6)
+      .map((u, i) => ({
+        ...u,
+        userId: `${a.label}-user-${i}`,
+        username: `user${i}@${a.label}.example`,
+        name: `${a.label} person ${i}`,
+        email: `user${i}@${a.label}.example`,
+        active: true,
+        userAccountConfiguration: { role: 'Agent', chargeable: true, actAsAgent: true, agentConfiguration: { agentDisplayId: String(2000 + i) } },
+        skills: i < a.index ? ['shared'] : [`${a.label}-only`],
+        state: i < a.index ? ('Ready' as const) : ('Away' as const),
+      }));
+    const interactions = [0, 1].map((i) => ({
+      guid: randomUUID(),
+      start: `2024-05-01T0${8 + i}:00:00.000Z`,
+      connectFrom: `${a.label}-caller-${i}`,
+      connectTo: '+442039000000',
+      direction: 'inbound' as const,
+      handlingAgents: [{ id: `${a.label}-user-${i}` }],
+      content: [
+        {
+          contentKey: `rec-${i}`,
+          type: 'callRecording',
+          contentType: 'audio/wav',
+          contentLength: 44 + 16_000,
+          lastModified: '2024-05-01T10:00:00.000Z',
+          properties: { fileName: `${a.label}-${i}.wav` },
+        },
+      ],
+    }));
+    const sim = createNvmSimulator({ clients: [client], users, interactions });
+    return {
+      server: sim.server,
+      start: () => sim.start(),
+      stop: () => sim.stop(),
+      settings: (dir) => ({
+        clientId: client.clientId,
+        clientSecretFile: secretFile(dir, `${a.label}-nvm`, client.clientSecret),
+        authBaseUrl: sim.authBaseUrl,
+        apiBaseUrl: sim.apiBaseUrl,
+      }),
+      env: () => ({ ...sim.env() }),
+      credential: client.clientId,
+      presented: tokenClientId,
+      markers: interactions.map((x) => x.guid),
+      secrets: [client.clientSecret],
+      interactions,
+      bytes: (guid, key) => sim.contentBytes(guid, key),
+    };
+  },
+};
+
+/**
+ * Every platform of the provider list: a fixture, or the reason it has none yet.
+ *
+ * PBX — the place kept for it: its accounts come from consent, and owning them per tenant is being built apart from
+ * this suite. When it lands, give the PBX a fixture here (two tenants × two consented accounts, each its own PBX
+ * simulator; its accounts connect through the consent flow as each tenant rather than through the accounts file, so
+ * PlatformFixture gains a step run after start), drop it from PENDING_PROVIDERS, and the contract's derived checks
+ * ask for its cases: `agents` and `calls` (the existing cases then run on PBX too), `accounts` (the pbx* fields,
+ * PENDING_FIELDS in isolation-contract.ts), the PbxAccount entity (PENDING_ENTITIES), its media links, and a consent
+ * begun by one tenant that another cannot finish or hijack.
+ */
+export const PLATFORMS: readonly PlatformFixture[] = [callJourney, sangoma, cloudCx, newVoiceMedia];
+export const PENDING_PROVIDERS: Readonly<Partial<Record<ProviderName, string>>> = {
+  PBX: 'PBX accounts are being made per-tenant (consent owned by the tenant that began it) in a separate change',
+};
+
+export interface SimOf {
+  account: WorldAccount;
+  provider: ProviderName;
+  sim: AccountSim;
+}
+
+/** One caller's answer, kept so the suite can check afterwards that nothing of another tenant reached it. */
+export interface Answered {
+  tenant: string;
+  request: string;
+  raw: string;
+}
+
+/**
+ * How requests name their tenant: a router's header (CXGRAPH_AUTH=router-secret, CXGRAPH_TENANT_HEADER) or a claim
+ * of the caller's own JWT (CXGRAPH_AUTH=jwt, CXGRAPH_TENANT_CLAIM; the token also holds `calls:write`).
+ */
+export type TenantSource = 'router-header' | 'jwt-claim';
+
+export class World {
+  readonly accounts: WorldAccount[] = fileAccounts();
+  readonly sims: SimOf[] = [];
+  readonly exchanges = new Map<SimOf, SimExchange[]>();
+  readonly answers: Answered[] = [];
+  readonly prefix = uniqueNamespace();
+  server!: TestServer;
+  private idp?: JwtIssuer;
+
+  constructor(readonly source: TenantSource = 'router-header') {
+    for (const platform of PLATFORMS) {
+      for (const account of this.accounts) this.add(platform, account);
+      if (VARIABLES_PLATFORMS.includes(platform.provider)) this.add(platform, VARIABLES_ACCOUNT);
+    }
+  }
+
+  private add(platform: PlatformFixture, account: WorldAccount) {
+    const s: SimOf = { account, provider: platform.provider, sim: platform.create(account) };
+    this.sims.push(s);
+    this.exchanges.set(s, []);
+    s.sim.server.onRequest((x) => this.exchanges.get(s)!.push(x));
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.sims.map((s) => s.sim.start()));
+    const dir = mkdtempSync(join(tmpdir(), 'cxgraph-isolation-'));
+    const tenants: Record<string, Record<string, Record<string, Record<string, unknown>>>> = {};
+    const env: Record<string, string> = {};
+    for (const { account: a, provider, sim } of this.sims) {
+      if (a.viaVariables) {
+        Object.assign(env, sim.env());
+        continue;
+      }
+      ((tenants[a.tenant] ??= {})[provider] ??= {})[a.account] = { ...(a.isDefault ? { default: true } : {}), ...sim.settings(dir) };
+    }
+    const path = join(dir, 'accounts.json');
+    writeFileSync(path, JSON.stringify({ tenants }));
+    if (this.source === 'jwt-claim') this.idp = await startJwtIssuer();
+    this.server = await startServer({
+      ...env,
+      ...(this.idp
+        ? { ...this.idp.env(), CXGRAPH_TENANT_CLAIM: 'org_id' }
+        : { CXGRAPH_AUTH: 'router-secret', CXGRAPH_ROUTER_SECRET: ROUTER_SECRET, CXGRAPH_TENANT_HEADER: 'x-tenant-id' }),
+      CXGRAPH_ACCOUNTS_FILE: path,
+      CXGRAPH_SIMULATORS: 'off',
+      REDIS_URL,
+      CXGRAPH_REDIS_PREFIX: this.prefix,
+      // A 429 fails at once instead of waiting: the cool-down cases need no clock.
+      CXGRAPH_RETRY_AFTER_CAP_SECONDS: '0',
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.close();
+    await this.idp?.close();
+    await Promise.all(this.sims.map((s) => s.sim.stop()));
+  }
+
+  /** The simulator of one account on one platform. */
+  sim(provider: ProviderName, tenant: string, account: string): SimOf {
+    const s = this.sims.find((x) => x.provider === provider && x.account.tenant === tenant && x.account.account === account);
+    if (!s) throw new Error(`no ${provider} simulator for ${tenant}/${account}`);
+    return s;
+  }
+
+  /** The accounts of `provider` in the world (tenant default's only where its variables configure the platform). */
+  accountsOf(provider: ProviderName): WorldAccount[] {
+    return this.sims.filter((s) => s.provider === provider).map((s) => s.account);
+  }
+
+  /** A GraphQL request as a caller of `tenant` (undefined: a caller that names none), the way `source` says. */
+  async ask<T = Record<string, unknown>>(tenant: string | undefined, query: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>> {
+    const headers: Record<string, string> = this.idp
+      ? { authorization: `Bearer ${await this.idp.sign({ scope: 'calls:write', ...(tenant ? { org_id: tenant } : {}) })}` }
+      : { 'x-router-secret': ROUTER_SECRET, ...(tenant ? { 'x-tenant-id': tenant } : {}) };
+    const r = await this.server.gql<T>(query, variables, headers);
+    // What the caller named includes what its refs carry (base64 hides it from a plain text search).
+    const named = JSON.stringify({ query, variables }).replace(/"ref":"([A-Za-z0-9_-]+)"/g, (m, ref: string) => `${m} ${JSON.stringify(decodeRef(ref) ?? {})}`);
+    if (tenant) this.answers.push({ tenant, request: named, raw: r.raw });
+    return r;
+  }
+
+  /** What each simulator was sent while `fn` ran: the simulators that were asked anything, as `PROVIDER tenant/account`. */
+  async traffic<T>(fn: () => Promise<T>): Promise<{ result: T; asked: string[] }> {
+    const before = new Map(this.sims.map((s) => [s, this.exchanges.get(s)!.length]));
+    const result = await fn();
+    const asked = this.sims.filter((s) => this.exchanges.get(s)!.length > before.get(s)!).map(simName);
+    return { result, asked };
+  }
+
+  /** Strings that name something of `tenant` and nothing of anyone else: labels, simulator addresses, ids, keys. */
+  markersOf(tenant: string): (string | RegExp)[] {
+    const own = this.sims.filter((s) => s.account.tenant === tenant);
+    // `default` is every tenant's name for a platform it has no account on (`providers`): never a marker.
+    const names = [tenant, ...own.map((s) => s.account.account)].filter((n) => n !== 'default');
+    const unique = [...new Set(names)].filter(
+      (n) => !this.sims.some((s) => s.account.tenant !== tenant && (s.account.account === n || s.account.tenant === n)),
+    );
+    return [
+      ...new Set([
+        ...own.map((s) => s.account.label),
+        ...own.map((s) => new URL(s.sim.server.url).host),
+        ...own.flatMap((s) => s.sim.markers),
+        // As a whole token: not inside an id or a base64url signature, where it could appear by chance.
+        ...unique.map((name) => new RegExp(`(?<![A-Za-z0-9_-])${name}(?![A-Za-z0-9_-])`)),
+      ]),
+    ];
+  }
+}
+
+export const simName = (s: SimOf) => `${s.provider} ${s.account.tenant}/${s.account.account}`;
