@@ -141,7 +141,12 @@ export const TENANT_FIELDS = ['providers', 'accounts'] as const;
 export const OTHER_CAPABILITY_CASES: Partial<Record<CapabilityName, string>> = { media: 'media links (CallMedia.downloadUrl)' };
 
 /** Root fields and entity types of a pending platform (the PBX): listed, so that the gap stays visible. */
-export const PENDING_FIELDS: Readonly<Record<string, ProviderName>> = { pbxAccounts: 'PBX', pbxAccount: 'PBX', beginPbxConnection: 'PBX', disconnectPbxAccount: 'PBX' };
+export const PENDING_FIELDS: Readonly<Record<string, ProviderName>> = {
+  pbxAccounts: 'PBX',
+  pbxAccount: 'PBX',
+  beginPbxConnection: 'PBX',
+  disconnectPbxAccount: 'PBX',
+};
 export const PENDING_ENTITIES: Readonly<Record<string, ProviderName>> = { PbxAccount: 'PBX' };
 
 /** The Query and Mutation fields of the schema, federation's own left out. */
