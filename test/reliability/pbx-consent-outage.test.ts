@@ -4,8 +4,9 @@
  * state still single-use — and the new connection is written to Redis once it is back, for every replica.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
 import { randomBytes } from 'node:crypto';
-import { consent, createPbxSimulator, type PbxSimulator } from '../../src/simulators/index.js';
+import { consent, createPbxSimulator } from '../../src/simulators/index.js';
 import type { TestServer } from '../support/harness.js';
 import { startWithPbx } from '../support/pbx.js';
 import { uniqueNamespace } from '../support/redis.js';
@@ -15,21 +16,18 @@ const ACCOUNTS = '{ pbxAccounts { id login status } }';
 const AGENTS = '{ agents(provider: PBX) { id } }';
 
 describe.skipIf(!HAS_REDIS_SERVER)('PBX consent while Redis is down', () => {
-  let sim: PbxSimulator;
+  const sim = useSimulator(createPbxSimulator());
   let redis: PrivateRedis;
   const servers: TestServer[] = [];
   const ns = uniqueNamespace();
   const key = randomBytes(32).toString('base64');
 
   beforeAll(async () => {
-    sim = createPbxSimulator();
-    await sim.start();
     redis = await startPrivateRedis();
   });
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.close()));
     await redis?.stop();
-    await sim?.stop();
   });
 
   const env = () => ({ REDIS_URL: redis.url, CXGRAPH_REDIS_PREFIX: ns, CXGRAPH_ENCRYPTION_KEYS: key });
