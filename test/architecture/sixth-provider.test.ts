@@ -11,11 +11,11 @@ import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useEmbeddedSimulators } from '../support/simulators.js';
 import { describeConfig, loadConfig } from '../../src/app/config.js';
 import { defineProvider, type ProviderModule } from '../../src/providers/provider-module.js';
 import { SCHEMA_DIR } from '../../src/graphql/schema.js';
 import { PROVIDERS } from '../../src/providers/index.js';
-import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../src/simulators/embedded.js';
 import { defineSimulator, SIMULATORS, SimulatorShell } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
@@ -117,14 +117,13 @@ function schemaWithProvider(value: string): string {
 }
 
 describe('a sixth provider module added through the one list', () => {
-  let sims: EmbeddedSimulators<typeof SIMS>;
+  const sims = useEmbeddedSimulators('127.0.0.1', 'http://localhost:4001', SIMS);
   let acmeSim: AcmeSim;
   let upstreamUrl: string;
   let schemaDir: string;
   let t: TestServer | undefined;
 
-  beforeAll(async () => {
-    sims = await startEmbeddedSimulators('127.0.0.1', 'http://localhost:4001', SIMS);
+  beforeAll(() => {
     acmeSim = sims.acme;
     upstreamUrl = acmeSim.url;
     schemaDir = schemaWithProvider('ACME');
@@ -132,7 +131,6 @@ describe('a sixth provider module added through the one list', () => {
 
   afterAll(async () => {
     await t?.close();
-    await sims?.stop();
     if (schemaDir) rmSync(schemaDir, { recursive: true, force: true });
   });
 

@@ -12,9 +12,10 @@ import type { AddressInfo } from 'node:net';
 import { type Browser, type Page } from 'playwright-core';
 import { CHROMIUM, launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
 import { loadConfig } from '../../src/app/config.js';
 import { createServer, type CxServer } from '../../src/server/server.js';
-import { createNvmSimulator, type NvmSimulator } from '../../src/simulators/index.js';
+import { createNvmSimulator } from '../../src/simulators/index.js';
 import { freePort } from '../support/free-port.js';
 import { graphql } from '../support/harness.js';
 import { LogCapture } from '../support/log-capture.js';
@@ -75,7 +76,7 @@ async function startStatic(html: string): Promise<{ server: Server; origin: stri
 }
 
 describe.skipIf(!HAS_CHROMIUM)('a frontend on another origin (CXGRAPH_CORS_ORIGINS)', () => {
-  let nvm: NvmSimulator;
+  const nvm = useSimulator(createNvmSimulator());
   let cx: CxServer;
   let api: string;
   let listed: { server: Server; origin: string };
@@ -83,8 +84,6 @@ describe.skipIf(!HAS_CHROMIUM)('a frontend on another origin (CXGRAPH_CORS_ORIGI
   let browser: Browser;
 
   beforeAll(async () => {
-    nvm = createNvmSimulator();
-    await nvm.start();
     const port = await freePort();
     api = `http://127.0.0.1:${port}`;
     [listed, unlisted] = await Promise.all([startStatic(PAGE(api)), startStatic(PAGE(api))]);
@@ -97,7 +96,6 @@ describe.skipIf(!HAS_CHROMIUM)('a frontend on another origin (CXGRAPH_CORS_ORIGI
     await browser?.close();
     await cx?.close();
     await Promise.all([listed, unlisted].map((s) => s && new Promise((r) => s.server.close(r))));
-    await nvm?.stop();
   });
 
   /** Opens the frontend on `origin`, collecting what Chromium prints to its console (CORS refusals land there). */

@@ -9,9 +9,10 @@ import { existsSync } from 'node:fs';
 import { type Browser, type Page } from 'playwright-core';
 import { CHROMIUM, launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useSimulators } from '../support/simulators.js';
 import { loadConfig } from '../../src/app/config.js';
 import { createServer, type CxServer } from '../../src/server/server.js';
-import { createNvmSimulator, createPbxSimulator, type NvmSimulator, type PbxSimulator } from '../../src/simulators/index.js';
+import { createNvmSimulator, createPbxSimulator } from '../../src/simulators/index.js';
 import { freePort } from '../support/free-port.js';
 import { graphql } from '../support/harness.js';
 import { LogCapture } from '../support/log-capture.js';
@@ -27,17 +28,13 @@ const SECRET = 'router-secret-Zq7w1v9KpL3mN8xR';
 const HAVE_METADATA = 1;
 
 describe.skipIf(!HAS_CHROMIUM)('a call recording in <audio src=downloadUrl>', () => {
-  let nvm: NvmSimulator;
-  let pbx: PbxSimulator;
+  const [nvm, pbx] = useSimulators([createNvmSimulator(), createPbxSimulator()]);
   let server: CxServer;
   let url: string;
   let browser: Browser;
   const gql = <T>(query: string) => graphql<T>(url, query, undefined, { 'x-router-secret': SECRET });
 
   beforeAll(async () => {
-    nvm = createNvmSimulator();
-    pbx = createPbxSimulator();
-    await Promise.all([nvm.start(), pbx.start()]);
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     const config = loadConfig({
@@ -59,7 +56,6 @@ describe.skipIf(!HAS_CHROMIUM)('a call recording in <audio src=downloadUrl>', ()
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    await Promise.all([nvm?.stop(), pbx?.stop()]);
   });
 
   /** Puts `<audio src>` on a blank page and waits for metadata or an error; what the element says afterwards. */

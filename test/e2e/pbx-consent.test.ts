@@ -8,9 +8,10 @@ import { existsSync } from 'node:fs';
 import { type Browser } from 'playwright-core';
 import { CHROMIUM, launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
 import { loadConfig } from '../../src/app/config.js';
 import { createServer, type CxServer } from '../../src/server/server.js';
-import { CONSENT_SELECTORS, createPbxSimulator, type PbxSimulator } from '../../src/simulators/index.js';
+import { CONSENT_SELECTORS, createPbxSimulator } from '../../src/simulators/index.js';
 import { graphql } from '../support/harness.js';
 import { freePort } from '../support/free-port.js';
 import { LogCapture } from '../support/log-capture.js';
@@ -22,14 +23,12 @@ if (!HAS_CHROMIUM && process.env.CI === 'true') {
 if (!HAS_CHROMIUM) console.warn(`[tests] ${CHROMIUM} not found: the PBX consent browser test is skipped (apt-get install chromium to run it)`);
 
 describe.skipIf(!HAS_CHROMIUM)('PBX consent in a browser', () => {
-  let sim: PbxSimulator;
+  const sim = useSimulator(createPbxSimulator());
   let server: CxServer;
   let url: string;
   let browser: Browser;
 
   beforeAll(async () => {
-    sim = createPbxSimulator();
-    await sim.start();
     const port = await freePort();
     const config = loadConfig({ NODE_ENV: 'test', ...sim.env({ redirectUri: `http://127.0.0.1:${port}/oauth/pbx/callback` }) });
     server = await createServer(config, { logger: new LogCapture().logger });
@@ -39,7 +38,6 @@ describe.skipIf(!HAS_CHROMIUM)('PBX consent in a browser', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    await sim?.stop();
   });
 
   it('Allow on the consent page connects the account', async () => {

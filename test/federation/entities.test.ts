@@ -4,18 +4,11 @@
  * is one deduplicated batch, counted at the simulators (or, for PbxAccount, at the connection store).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { useSimulator } from '../support/simulators.js';
+import { useSimulator, useSimulators } from '../support/simulators.js';
 import { cloudCx } from '../../src/providers/cloudcx/index.js';
 import { MemoryKvStore } from '../../src/store/memory-store.js';
 import type { KvStore } from '../../src/store/kv-store.js';
-import {
-  createCallJourneySimulator,
-  createNvmSimulator,
-  createPbxSimulator,
-  SAMPLE_RECORDINGS,
-  type CallJourneySimulator,
-  type PbxSimulator,
-} from '../../src/simulators/index.js';
+import { createCallJourneySimulator, createNvmSimulator, createPbxSimulator, SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 import { connectPbxUser, startWithPbx } from '../support/pbx.js';
 
@@ -151,8 +144,7 @@ describe('entity references through per-request loaders', () => {
 });
 
 describe('PBX entity references', () => {
-  let pbx: PbxSimulator;
-  let cj: CallJourneySimulator;
+  const [pbx, cj] = useSimulators([createPbxSimulator(), createCallJourneySimulator()]);
   let t: TestServer;
   const reads: string[] = [];
 
@@ -174,15 +166,11 @@ describe('PBX entity references', () => {
   }
 
   beforeAll(async () => {
-    pbx = createPbxSimulator();
-    cj = createCallJourneySimulator();
-    await Promise.all([pbx.start(), cj.start()]);
     t = await startWithPbx(pbx, cj.env(), { store: countingStore() });
     for (const login of ['client1', 'client1-supervisor', 'client2']) await connectPbxUser(t, login);
   });
   afterAll(async () => {
     await t?.close();
-    await Promise.all([pbx.stop(), cj.stop()]);
   });
   afterEach(() => {
     reads.length = 0;

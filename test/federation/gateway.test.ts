@@ -6,14 +6,8 @@
  * upstream calls cxgraph made for each batch of entity references.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createCallJourneySimulator,
-  createNvmSimulator,
-  DEFAULT_NVM_CLIENT,
-  SAMPLE_RECORDINGS,
-  type CallJourneySimulator,
-  type NvmSimulator,
-} from '../../src/simulators/index.js';
+import { useSimulators } from '../support/simulators.js';
+import { createCallJourneySimulator, createNvmSimulator, DEFAULT_NVM_CLIENT, SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
 import { graphql, startServer, type GraphQLResult, type TestServer } from '../support/harness.js';
 import { startTestGateway, type TestGateway } from './test-gateway.js';
 import { startCrmSubgraph, type CrmContact, type CrmSubgraph, type RecordingRef } from './crm-subgraph.js';
@@ -31,8 +25,7 @@ const CONTACTS = `query Contacts {
 }`;
 
 describe('a gateway over cxgraph and a CRM subgraph', () => {
-  let cj: CallJourneySimulator;
-  let nvm: NvmSimulator;
+  const [cj, nvm] = useSimulators([createCallJourneySimulator(), createNvmSimulator()], { resetAfterEach: true });
   let cx: TestServer;
   let crm: CrmSubgraph;
   let gateway: TestGateway;
@@ -40,9 +33,6 @@ describe('a gateway over cxgraph and a CRM subgraph', () => {
   const query = <T>(q: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>> => graphql<T>(gateway.url, q, variables);
 
   beforeAll(async () => {
-    cj = createCallJourneySimulator();
-    nvm = createNvmSimulator();
-    await Promise.all([cj.start(), nvm.start()]);
     cx = await startServer({
       // @apollo/gateway refuses @requiresScopes (a SECURITY feature): the SDL it composes leaves them out (docs/supergraph.md, Scopes).
       CXGRAPH_SCOPE_DIRECTIVES: 'off',
@@ -77,15 +67,10 @@ describe('a gateway over cxgraph and a CRM subgraph', () => {
     await gateway?.stop();
     await crm?.stop();
     await cx?.close();
-    await Promise.all([cj?.stop(), nvm?.stop()]);
   });
   afterEach(() => {
     gateway.fetches.length = 0;
     crm.requests.length = 0;
-    for (const s of [cj.server, nvm.server]) {
-      s.clearFaults();
-      s.resetCounts();
-    }
   });
 
   it('contacts → their recordings and owners: one entity fetch per type, one upstream call per distinct key', async () => {

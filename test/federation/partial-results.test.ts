@@ -4,15 +4,8 @@
  * directly, and through a gateway where other subgraphs' root fields share the operation.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createCallJourneySimulator,
-  createCloudCxSimulator,
-  createNvmSimulator,
-  SAMPLE_RECORDINGS,
-  type CallJourneySimulator,
-  type CloudCxSimulator,
-  type NvmSimulator,
-} from '../../src/simulators/index.js';
+import { useSimulators } from '../support/simulators.js';
+import { createCallJourneySimulator, createCloudCxSimulator, createNvmSimulator, SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
 import { graphql, startServer, type TestServer } from '../support/harness.js';
 import { startTestGateway, type TestGateway } from './test-gateway.js';
 import { startCrmSubgraph, type CrmSubgraph } from './crm-subgraph.js';
@@ -29,18 +22,12 @@ async function nvmDown(url: string): Promise<void> {
 }
 
 describe('one platform down', () => {
-  let cj: CallJourneySimulator;
-  let cloudcx: CloudCxSimulator;
-  let nvm: NvmSimulator;
+  const [cj, cloudcx, nvm] = useSimulators([createCallJourneySimulator(), createCloudCxSimulator(), createNvmSimulator()]);
   let cx: TestServer;
   let crm: CrmSubgraph;
   let gateway: TestGateway;
 
   beforeAll(async () => {
-    cj = createCallJourneySimulator();
-    cloudcx = createCloudCxSimulator();
-    nvm = createNvmSimulator();
-    await Promise.all([cj.start(), cloudcx.start(), nvm.start()]);
     // @apollo/gateway refuses @requiresScopes (a SECURITY feature): the SDL it composes leaves them out (docs/supergraph.md, Scopes).
     cx = await startServer({ CXGRAPH_SCOPE_DIRECTIVES: 'off', ...cj.env(), ...cloudcx.env(), ...nvm.env() });
     crm = await startCrmSubgraph([{ id: 'c1', name: 'Ada', recordings: [KEY], owner: null }]);
@@ -53,7 +40,6 @@ describe('one platform down', () => {
     await gateway?.stop();
     await crm?.stop();
     await cx?.close();
-    await Promise.all([cj?.stop(), cloudcx?.stop(), nvm?.stop()]);
   });
   afterEach(async () => {
     await fetch(`${nvm.url}/__sim/reset`, { method: 'POST' });

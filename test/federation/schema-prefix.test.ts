@@ -9,18 +9,11 @@
 import { spawnSync } from 'node:child_process';
 import { Kind, parse, type DocumentNode, type ObjectTypeDefinitionNode } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useSimulators } from '../support/simulators.js';
 import { composeSubgraphs, fetchServiceSdl, ROOT } from '../../scripts/compose.js';
 import { ConfigError, loadConfig } from '../../src/app/config.js';
 import { servedTypeDefs, subgraphSchema } from '../../src/graphql/schema.js';
-import {
-  createCallJourneySimulator,
-  createCloudCxSimulator,
-  createNvmSimulator,
-  SAMPLE_RECORDINGS,
-  type CallJourneySimulator,
-  type CloudCxSimulator,
-  type NvmSimulator,
-} from '../../src/simulators/index.js';
+import { createCallJourneySimulator, createCloudCxSimulator, createNvmSimulator, SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
 import { graphql, startServer, type GraphQLResult, type TestServer } from '../support/harness.js';
 import { startTestGateway, type TestGateway } from './test-gateway.js';
 import { COMPANY_TYPE_DEFS, COMPANY_USERS, startCompanySubgraph, type CompanyCall, type CompanySubgraph } from './company-subgraph.js';
@@ -110,9 +103,7 @@ describe('CXGRAPH_SCHEMA_PREFIX', () => {
 });
 
 describe('a gateway over cxgraph (CXGRAPH_SCHEMA_PREFIX=Cx) and the company subgraph', () => {
-  let cj: CallJourneySimulator;
-  let cloudcx: CloudCxSimulator;
-  let nvm: NvmSimulator;
+  const [cj, cloudcx, nvm] = useSimulators([createCallJourneySimulator(), createCloudCxSimulator(), createNvmSimulator()]);
   let cx: TestServer;
   let companySg: CompanySubgraph;
   let gateway: TestGateway;
@@ -127,10 +118,6 @@ describe('a gateway over cxgraph (CXGRAPH_SCHEMA_PREFIX=Cx) and the company subg
   const query = <T>(q: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>> => graphql<T>(gateway.url, q, variables);
 
   beforeAll(async () => {
-    cj = createCallJourneySimulator();
-    cloudcx = createCloudCxSimulator();
-    nvm = createNvmSimulator();
-    await Promise.all([cj.start(), cloudcx.start(), nvm.start()]);
     // @apollo/gateway refuses @requiresScopes (a SECURITY feature): the SDL it composes leaves them out (docs/supergraph.md, Scopes).
     cx = await startServer({ CXGRAPH_SCHEMA_PREFIX: 'Cx', CXGRAPH_SCOPE_DIRECTIVES: 'off', ...cj.env(), ...cloudcx.env(), ...nvm.env() });
     companySg = await startCompanySubgraph(calls);
@@ -144,7 +131,6 @@ describe('a gateway over cxgraph (CXGRAPH_SCHEMA_PREFIX=Cx) and the company subg
     await gateway?.stop();
     await companySg?.stop();
     await cx?.close();
-    await Promise.all([cj?.stop(), cloudcx?.stop(), nvm?.stop()]);
   });
   afterEach(async () => {
     gateway.fetches.length = 0;

@@ -4,16 +4,13 @@
  * `no-store` for anything that must not be shared — `providers`, PBX accounts, mutations, any failed field.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useSimulators } from '../support/simulators.js';
 import {
   createCallJourneySimulator,
   createCloudCxSimulator,
   createNvmSimulator,
   createSangomaSimulator,
   SAMPLE_RECORDINGS,
-  type CallJourneySimulator,
-  type CloudCxSimulator,
-  type NvmSimulator,
-  type SangomaSimulator,
 } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
@@ -23,23 +20,14 @@ const MISSING = { ...FOUND[0]!, filename: 'not-there.wav' };
 const RECORDINGS = 'query ($keys: [RecordingKey!]!) { recordings(keys: $keys) { filename exists callId } }';
 
 describe('Cache-Control', () => {
-  let cj: CallJourneySimulator;
-  let nvm: NvmSimulator;
-  let cloudcx: CloudCxSimulator;
-  let sangoma: SangomaSimulator;
+  const [cj, nvm, cloudcx, sangoma] = useSimulators([createCallJourneySimulator(), createNvmSimulator(), createCloudCxSimulator(), createSangomaSimulator()]);
   let t: TestServer;
 
   beforeAll(async () => {
-    cj = createCallJourneySimulator();
-    nvm = createNvmSimulator();
-    cloudcx = createCloudCxSimulator();
-    sangoma = createSangomaSimulator();
-    await Promise.all([cj.start(), nvm.start(), cloudcx.start(), sangoma.start()]);
     t = await startServer({ ...cj.env(), ...nvm.env(), ...cloudcx.env(), ...sangoma.env() });
   });
   afterAll(async () => {
     await t?.close();
-    await Promise.all([cj?.stop(), nvm?.stop(), cloudcx?.stop(), sangoma?.stop()]);
   });
   afterEach(() => {
     for (const s of [cj.server, nvm.server, cloudcx.server]) s.clearFaults();

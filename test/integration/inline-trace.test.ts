@@ -3,7 +3,8 @@
  * operations it samples; cxgraph answers those with `extensions.ftv1` and all others without.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCallJourneySimulator, SAMPLE_RECORDINGS, type CallJourneySimulator } from '../../src/simulators/index.js';
+import { useSimulator } from '../support/simulators.js';
+import { createCallJourneySimulator, SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
 const ONE = `query ($key: RecordingKey!) { recording(key: $key) { exists callId } }`;
@@ -11,12 +12,10 @@ const known = SAMPLE_RECORDINGS[0]!;
 const key = { company: known.company, organisation: known.organisation, folder: known.folder, filename: known.filename };
 
 describe('federated tracing (ftv1)', () => {
-  let sim: CallJourneySimulator;
+  const sim = useSimulator(createCallJourneySimulator());
   let t: TestServer;
 
   beforeAll(async () => {
-    sim = createCallJourneySimulator();
-    await sim.start();
     t = await startServer({
       CALLJOURNEY_TENANT_ID: sim.tenantId,
       CALLJOURNEY_CLIENT_ID: sim.clients[0]!.clientId,
@@ -27,7 +26,6 @@ describe('federated tracing (ftv1)', () => {
   });
   afterAll(async () => {
     await t?.close();
-    await sim.stop();
   });
 
   it('answers with an ftv1 trace of the resolved fields when the router asks for one', async () => {

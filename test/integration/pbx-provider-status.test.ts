@@ -4,8 +4,9 @@
  * answered nothing. `connectedAccounts` counts the usable accounts; the status is NOT_CONNECTED while there is none.
  * Other providers have one connection each: their `connectedAccounts` is null.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createPbxSimulator, type PbxSimulator } from '../../src/simulators/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
+import { createPbxSimulator } from '../../src/simulators/index.js';
 import type { TestServer } from '../support/harness.js';
 import { connectPbxUser, startWithPbx } from '../support/pbx.js';
 
@@ -18,19 +19,12 @@ interface Row {
 const PROVIDERS = '{ providers { provider status connectedAccounts lastError } }';
 
 describe('the PBX row of providers', () => {
-  let sim: PbxSimulator;
+  const sim = useSimulator(createPbxSimulator());
   let t: TestServer | undefined;
 
-  beforeAll(async () => {
-    sim = createPbxSimulator();
-    await sim.start();
-  });
   afterEach(async () => {
     await t?.close();
     t = undefined;
-  });
-  afterAll(async () => {
-    await sim?.stop();
   });
 
   const rows = async (): Promise<Row[]> => {

@@ -4,26 +4,24 @@
  * re-send, and the query answers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPbxSimulator, type PbxSimulator } from '../../src/simulators/index.js';
+import { useSimulator } from '../support/simulators.js';
+import { createPbxSimulator } from '../../src/simulators/index.js';
 import type { TestServer } from '../support/harness.js';
 import { connectPbxUser, startWithPbx } from '../support/pbx.js';
 
 const AGENTS = '{ agents(provider: PBX) { id } }';
 
 describe('PBX authorisation errors', () => {
-  let sim: PbxSimulator;
+  const sim = useSimulator(createPbxSimulator());
   let t: TestServer;
 
   beforeAll(async () => {
-    sim = createPbxSimulator();
-    await sim.start();
     t = await startWithPbx(sim);
     await connectPbxUser(t, 'client1');
     expect((await t.gql(AGENTS)).errors).toBeUndefined();
   });
   afterAll(async () => {
     await t?.close();
-    await sim?.stop();
   });
 
   it.each([401, 403])('a %i to an API call gets a new token and the call is sent once more', async (status) => {

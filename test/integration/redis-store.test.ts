@@ -6,29 +6,27 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
 import { createClient } from '@keyv/redis';
 import { AzureClientCredentialsGrant } from '../../src/auth/grants/azure-client-credentials.js';
 import { tokenManagerOver } from '../support/token-manager.js';
 import { createStore } from '../../src/store/create-store.js';
 import type { KvStore } from '../../src/store/kv-store.js';
-import { createCallJourneySimulator, type CallJourneySimulator } from '../../src/simulators/index.js';
+import { createCallJourneySimulator } from '../../src/simulators/index.js';
 import { LogCapture } from '../support/log-capture.js';
 import { HAS_REDIS, REDIS_URL, uniqueNamespace } from '../support/redis.js';
 
 describe.skipIf(!HAS_REDIS)('Redis store', () => {
-  let sim: CallJourneySimulator;
+  const sim = useSimulator(createCallJourneySimulator());
   const stores: KvStore[] = [];
   const redis = createClient({ url: REDIS_URL });
 
   beforeAll(async () => {
-    sim = createCallJourneySimulator();
-    await sim.start();
     await redis.connect();
   });
   afterAll(async () => {
     await Promise.all(stores.map((s) => s.close()));
     await redis.close();
-    await sim.stop();
   });
 
   const store = (namespace: string, keys: Buffer[]) => {

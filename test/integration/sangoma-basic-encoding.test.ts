@@ -4,21 +4,19 @@
  * get a token and place a call against a simulator that reads the header that way.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSangomaSimulator, type SangomaSimulator } from '../../src/simulators/index.js';
+import { useSimulator } from '../support/simulators.js';
+import { createSangomaSimulator } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
 describe('Sangoma Basic client authentication', () => {
-  let sim: SangomaSimulator;
+  const sim = useSimulator(createSangomaSimulator({ clients: [{ clientId: 'acme tenant', clientSecret: 'a+b&c%2F=d:e/f' }] }));
   let t: TestServer;
 
   beforeAll(async () => {
-    sim = createSangomaSimulator({ clients: [{ clientId: 'acme tenant', clientSecret: 'a+b&c%2F=d:e/f' }] });
-    await sim.start();
     t = await startServer({ ...sim.env(), CXGRAPH_SIMULATORS: 'off' });
   });
   afterAll(async () => {
     await t?.close();
-    await sim?.stop();
   });
 
   it('sends id and secret as they are, so a secret with + & % / = : gets its token and the call is placed', async () => {

@@ -7,19 +7,18 @@
  * A running cxgraph against the CallJourney simulator over real HTTP; the clock (Date) is moved instead of waiting.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createCallJourneySimulator, type CallJourneySimulator } from '../../src/simulators/index.js';
+import { useSimulator } from '../support/simulators.js';
+import { createCallJourneySimulator } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 import { RECORDING, RECORDING_KEY } from '../reliability/sim-env.js';
 
 const COOL_DOWN_MS = 10_000;
 
 describe('the circuit-breaker gauge', () => {
-  let cj: CallJourneySimulator;
+  const cj = useSimulator(createCallJourneySimulator());
   let t: TestServer;
 
   beforeAll(async () => {
-    cj = createCallJourneySimulator();
-    await cj.start();
     t = await startServer({ ...cj.env(), CXGRAPH_BREAKER_FAILURES: '2', CXGRAPH_BREAKER_COOLDOWN_MS: String(COOL_DOWN_MS) });
   });
   afterEach(() => {
@@ -28,7 +27,6 @@ describe('the circuit-breaker gauge', () => {
   });
   afterAll(async () => {
     await t?.close();
-    await cj?.stop();
   });
 
   const gauge = async () =>

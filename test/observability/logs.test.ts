@@ -5,7 +5,8 @@
  * with tracing off. No secret is ever written.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCallJourneySimulator, SAMPLE_RECORDINGS, type CallJourneySimulator } from '../../src/simulators/index.js';
+import { useSimulator } from '../support/simulators.js';
+import { createCallJourneySimulator, SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
 const RECORDINGS = `query Recordings($keys: [RecordingKey!]!) { recordings(keys: $keys) { filename exists } }`;
@@ -13,12 +14,10 @@ const known = SAMPLE_RECORDINGS[0]!;
 const key = (filename: string) => ({ company: known.company, organisation: known.organisation, folder: known.folder, filename });
 
 describe('request logs', () => {
-  let sim: CallJourneySimulator;
+  const sim = useSimulator(createCallJourneySimulator());
   let t: TestServer;
 
   beforeAll(async () => {
-    sim = createCallJourneySimulator();
-    await sim.start();
     const client = sim.clients[0]!;
     t = await startServer({
       CALLJOURNEY_TENANT_ID: sim.tenantId,
@@ -30,7 +29,6 @@ describe('request logs', () => {
   });
   afterAll(async () => {
     await t?.close();
-    await sim?.stop();
   });
 
   /** Runs one request alone and returns the log lines written while it ran. */

@@ -3,7 +3,8 @@
  * dashboards and alerts on is exposed in Prometheus text format, with labels that say what happened.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCallJourneySimulator, SAMPLE_RECORDINGS, type CallJourneySimulator } from '../../src/simulators/index.js';
+import { useSimulator } from '../support/simulators.js';
+import { createCallJourneySimulator, SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 import { parseExposition, type Exposition } from './prometheus-text.js';
 
@@ -13,14 +14,12 @@ const known = SAMPLE_RECORDINGS[0]!;
 const key = (filename: string) => ({ company: known.company, organisation: known.organisation, folder: known.folder, filename });
 
 describe('GET /metrics', () => {
-  let sim: CallJourneySimulator;
+  const sim = useSimulator(createCallJourneySimulator());
   let t: TestServer;
   let metrics: Exposition;
   let contentType: string | null;
 
   beforeAll(async () => {
-    sim = createCallJourneySimulator();
-    await sim.start();
     const client = sim.clients[0]!;
     t = await startServer({
       CALLJOURNEY_TENANT_ID: sim.tenantId,
@@ -50,7 +49,6 @@ describe('GET /metrics', () => {
   });
   afterAll(async () => {
     await t?.close();
-    await sim?.stop();
   });
 
   it('is Prometheus text format', () => {

@@ -8,10 +8,11 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { InMemorySpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
 import { loadConfig } from '../../src/app/config.js';
 import { startTracing, type Tracing } from '../../src/observability/tracing-sdk.js';
 import { tracingActive, urlForTrace } from '../../src/observability/tracing.js';
-import { createCallJourneySimulator, SAMPLE_RECORDINGS, type CallJourneySimulator } from '../../src/simulators/index.js';
+import { createCallJourneySimulator, SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
 import { LogCapture } from '../support/log-capture.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
@@ -24,7 +25,7 @@ const ROUTER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const ROUTER_SPAN = '00f067aa0ba902b7';
 
 describe('tracing', () => {
-  let sim: CallJourneySimulator;
+  const sim = useSimulator(createCallJourneySimulator());
   let t: TestServer | undefined;
   let tracing: Tracing;
   const exporter = new InMemorySpanExporter();
@@ -47,8 +48,6 @@ describe('tracing', () => {
   };
 
   beforeAll(async () => {
-    sim = createCallJourneySimulator();
-    await sim.start();
     // Configured the way an operator does it; the exporter is swapped for one the test can read.
     const cfg = loadConfig({ NODE_ENV: 'test', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_SERVICE_NAME: 'cxgraph-test' }).tracing;
     expect(cfg).toMatchObject({ enabled: true, endpoint: 'http://127.0.0.1:4318/v1/traces', serviceName: 'cxgraph-test' });
@@ -63,7 +62,6 @@ describe('tracing', () => {
   });
   afterAll(async () => {
     await tracing?.shutdown();
-    await sim?.stop();
   });
 
   it("continues the router's traceparent: operation → batch → token and upstream spans, one trace", async () => {

@@ -7,10 +7,11 @@
  * Time is a ManualClock: the 60 s cap passes without waiting.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
 import { createHttp, type Http } from '../../src/app/create-http.js';
 import { createStore } from '../../src/store/create-store.js';
 import type { UpstreamRequest } from '../../src/upstream/upstream-client.js';
-import { createCallJourneySimulator, type CallJourneySimulator } from '../../src/simulators/index.js';
+import { createCallJourneySimulator } from '../../src/simulators/index.js';
 import { LogCapture } from '../support/log-capture.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { HAS_REDIS, REDIS_URL, uniqueNamespace } from '../support/redis.js';
@@ -19,7 +20,7 @@ const API = '/api/v1/search/conversationexists';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!HAS_REDIS)('a 429 with Retry-After: 999999 from one host for one account', () => {
-  let sim: CallJourneySimulator;
+  const sim = useSimulator(createCallJourneySimulator());
   const clock = new ManualClock();
   const replicas: Http[] = [];
   const logs = new LogCapture();
@@ -67,14 +68,11 @@ describe.skipIf(!HAS_REDIS)('a 429 with Retry-After: 999999 from one host for on
   };
   const arrivals = () => sim.server.counts().conversationexists ?? 0;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     prefix = uniqueNamespace();
-    sim = createCallJourneySimulator();
-    await sim.start();
   });
   afterAll(async () => {
     await Promise.all(replicas.map((r) => r.close()));
-    await sim.stop();
   });
 
   it('holds back only that host and account, on every replica, for CXGRAPH_COOL_DOWN_MAX_SECONDS (60 s) at most; then one probe lifts it for everyone', async () => {

@@ -5,18 +5,12 @@
  * a phone call and is never sent twice (`sim.calls`): only a 401, which the platform answers before acting, is
  * followed by one re-send. Nothing crashes: every failure is one of the closed set of codes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CallJourneySimulator,
-  type CloudCxSimulator,
-  type NvmSimulator,
-  type PbxSimulator,
-  type SangomaSimulator,
-  type SimServer,
-} from '../../src/simulators/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useSimulators } from '../support/simulators.js';
+import type { SimServer } from '../../src/simulators/index.js';
 import type { ProviderName } from '../../src/domain/provider-name.js';
 import { startServer, type GraphQLResult, type TestServer } from '../support/harness.js';
-import { cjEnv, cloudCxEnv, nvmEnv, pbxEnv, RECORDING, RECORDING_KEY, sangomaEnv, PBX_REDIRECT, startAllSimulators } from './sim-env.js';
+import { cjEnv, cloudCxEnv, nvmEnv, pbxEnv, RECORDING, RECORDING_KEY, sangomaEnv, PBX_REDIRECT, allSimulators } from './sim-env.js';
 import { everyProvider } from './every-provider.js';
 import { connectPbx } from './support.js';
 
@@ -205,17 +199,12 @@ const FAULTS: Fault[] = [
 ];
 
 describe('fault matrix: every provider × every upstream fault', () => {
-  let cj: CallJourneySimulator;
-  let sangoma: SangomaSimulator;
-  let cloudcx: CloudCxSimulator;
-  let nvm: NvmSimulator;
-  let pbx: PbxSimulator;
+  const { cj, sangoma, cloudcx, nvm, pbx } = useSimulators(allSimulators());
   let subjects: Subject[];
   /** Providers of PROVIDERS without a subject (or subjects without a provider): a failing test, never a skip. */
   let problems: string[];
 
-  beforeAll(async () => {
-    ({ cj, sangoma, cloudcx, nvm, pbx } = await startAllSimulators());
+  beforeAll(() => {
     const defaults = {
       cj: cj.tokenLifetimeSec,
       sangoma: sangoma.tokenLifetimeSec,
@@ -280,9 +269,6 @@ describe('fault matrix: every provider × every upstream fault', () => {
       },
     ];
     ({ subjects, problems } = everyProvider(written, 'test/reliability/fault-matrix.test.ts'));
-  });
-  afterAll(async () => {
-    await Promise.all([cj?.stop(), sangoma?.stop(), cloudcx?.stop(), nvm?.stop(), pbx?.stop()]);
   });
 
   /** One provider through one fault, on a cxgraph of its own; the simulator is left as it was found. */

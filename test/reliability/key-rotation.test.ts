@@ -11,9 +11,10 @@
 import { randomBytes } from 'node:crypto';
 import { createClient } from '@keyv/redis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
 import { ConfigError, describeConfig, loadConfig } from '../../src/app/config.js';
 import { keyId } from '../../src/store/secret-box.js';
-import { createPbxSimulator, type PbxSimulator } from '../../src/simulators/index.js';
+import { createPbxSimulator } from '../../src/simulators/index.js';
 import type { TestServer } from '../support/harness.js';
 import { connectPbxUser, startWithPbx } from '../support/pbx.js';
 import { HAS_REDIS, REDIS_URL, uniqueNamespace } from '../support/redis.js';
@@ -34,7 +35,7 @@ const connected = (...ids: string[]): Account[] => ids.map((id) => ({ id, login:
 const b64 = (k: Buffer) => k.toString('base64');
 
 describe.skipIf(!HAS_REDIS)('encryption keys across replicas: PBX connections', () => {
-  let sim: PbxSimulator;
+  const sim = useSimulator(createPbxSimulator());
   let ns: string;
   let open: TestServer[] = [];
   const redis = createClient({ url: REDIS_URL });
@@ -42,12 +43,10 @@ describe.skipIf(!HAS_REDIS)('encryption keys across replicas: PBX connections', 
   const k2 = randomBytes(32);
 
   beforeAll(async () => {
-    sim = createPbxSimulator();
-    await Promise.all([sim.start(), redis.connect()]);
+    await redis.connect();
   });
   afterAll(async () => {
     await redis.close();
-    await sim.stop();
   });
   beforeEach(() => {
     ns = uniqueNamespace();

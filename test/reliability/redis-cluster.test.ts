@@ -6,11 +6,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
 import { AzureClientCredentialsGrant } from '../../src/auth/grants/azure-client-credentials.js';
 import { tokenManagerOver } from '../support/token-manager.js';
 import { createStore } from '../../src/store/create-store.js';
 import type { KvStore } from '../../src/store/kv-store.js';
-import { createCallJourneySimulator, type CallJourneySimulator } from '../../src/simulators/index.js';
+import { createCallJourneySimulator } from '../../src/simulators/index.js';
 import { startServer } from '../support/harness.js';
 import { LogCapture } from '../support/log-capture.js';
 import { uniqueNamespace } from '../support/redis.js';
@@ -18,19 +19,19 @@ import { cjEnv, JWT, RECORDING, RECORDING_KEY } from './sim-env.js';
 import { HAS_REDIS_SERVER, startPrivateCluster, type PrivateCluster } from './support.js';
 
 describe.skipIf(!HAS_REDIS_SERVER)('Redis Cluster (three local nodes)', () => {
-  let sim: CallJourneySimulator;
+  // Six app registrations: six credentials, six cache keys hashed to different slots (so, different nodes).
+  const sim = useSimulator(
+    createCallJourneySimulator({ clients: Array.from({ length: 6 }, (_, i) => ({ clientId: `cj-client-${i}`, clientSecret: `cj-secret-${i}-local` })) }),
+  );
   let cluster: PrivateCluster;
   const stores: KvStore[] = [];
 
   beforeAll(async () => {
-    // Six app registrations: six credentials, six cache keys hashed to different slots (so, different nodes).
-    sim = createCallJourneySimulator({ clients: Array.from({ length: 6 }, (_, i) => ({ clientId: `cj-client-${i}`, clientSecret: `cj-secret-${i}-local` })) });
-    await Promise.all([sim.start(), startPrivateCluster().then((c) => (cluster = c))]);
+    cluster = await startPrivateCluster();
   }, 30_000);
   afterAll(async () => {
     await Promise.all(stores.map((s) => s.close()));
     await cluster?.stop();
-    await sim?.stop();
   });
 
   const store = (namespace: string, keys: Buffer[]) => {

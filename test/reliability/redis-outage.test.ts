@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { createClient } from '@keyv/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCallJourneySimulator, type CallJourneySimulator } from '../../src/simulators/index.js';
+import { useSimulator } from '../support/simulators.js';
+import { createCallJourneySimulator } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 import { uniqueNamespace } from '../support/redis.js';
 import { cjEnv, JWT, RECORDING, RECORDING_KEY } from './sim-env.js';
@@ -22,21 +23,18 @@ interface StoreRow {
 }
 
 describe.skipIf(!HAS_REDIS_SERVER)('Redis outage', () => {
-  let sim: CallJourneySimulator;
+  const sim = useSimulator(createCallJourneySimulator());
   let redis: PrivateRedis;
   const servers: TestServer[] = [];
   const ns = uniqueNamespace();
   const key = randomBytes(32).toString('base64');
 
   beforeAll(async () => {
-    sim = createCallJourneySimulator();
-    await sim.start();
     redis = await startPrivateRedis();
   });
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.close()));
     await redis?.stop();
-    await sim?.stop();
   });
 
   const start = async () => {

@@ -6,15 +6,8 @@
  * the hung field would take 15 s. A deadline forwarded by the router (x-cxgraph-deadline-ms) only ever shortens it.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createCallJourneySimulator,
-  createCloudCxSimulator,
-  createNvmSimulator,
-  SAMPLE_RECORDINGS,
-  type CallJourneySimulator,
-  type CloudCxSimulator,
-  type NvmSimulator,
-} from '../../src/simulators/index.js';
+import { useSimulators } from '../support/simulators.js';
+import { createCallJourneySimulator, createCloudCxSimulator, createNvmSimulator, SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
 import { graphql, startServer, type GraphQLResult, type TestServer } from '../support/harness.js';
 import { startTestGateway, type TestGateway } from '../federation/test-gateway.js';
 import { startCrmSubgraph, type CrmSubgraph } from '../federation/crm-subgraph.js';
@@ -47,18 +40,12 @@ function expectTimedOut(r: GraphQLResult<unknown>, path: string[]): void {
 }
 
 describe('a platform that never answers', { timeout: 60_000 }, () => {
-  let cj: CallJourneySimulator;
-  let cloudcx: CloudCxSimulator;
-  let nvm: NvmSimulator;
+  const [cj, cloudcx, nvm] = useSimulators([createCallJourneySimulator(), createCloudCxSimulator(), createNvmSimulator()]);
   let cx: TestServer;
   let crm: CrmSubgraph;
   let gateway: TestGateway;
 
   beforeAll(async () => {
-    cj = createCallJourneySimulator();
-    cloudcx = createCloudCxSimulator();
-    nvm = createNvmSimulator();
-    await Promise.all([cj.start(), cloudcx.start(), nvm.start()]);
     cx = await startServer({
       CXGRAPH_SCOPE_DIRECTIVES: 'off',
       CXGRAPH_REQUEST_DEADLINE_MS: String(DEADLINE_MS),
@@ -79,7 +66,6 @@ describe('a platform that never answers', { timeout: 60_000 }, () => {
     await gateway?.stop();
     await crm?.stop();
     await cx?.close();
-    await Promise.all([cj?.stop(), cloudcx?.stop(), nvm?.stop()]);
   });
   beforeEach(async () => {
     await fetch(`${nvm.url}/__sim/reset`, { method: 'POST' });

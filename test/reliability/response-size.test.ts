@@ -8,21 +8,20 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCallJourneySimulator, SAMPLE_RECORDINGS, type CallJourneySimulator } from '../../src/simulators/index.js';
+import { useSimulator } from '../support/simulators.js';
+import { createCallJourneySimulator, SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
 const ANSWER_BYTES = 200 * 1024 * 1024;
 const CHUNK = Buffer.alloc(256 * 1024, 'x');
 
 describe('a 200 MB answer to each of 8 recording checks', () => {
-  let sim: CallJourneySimulator;
+  const sim = useSimulator(createCallJourneySimulator());
   let huge: Server;
   let cx: TestServer;
   const sent: number[] = [];
 
   beforeAll(async () => {
-    sim = createCallJourneySimulator();
-    await sim.start();
     // The search API, turned hostile: a JSON answer that would go on for 200 MB.
     huge = createServer((req, res) => {
       req.resume();
@@ -47,7 +46,6 @@ describe('a 200 MB answer to each of 8 recording checks', () => {
     await cx?.close();
     huge?.closeAllConnections();
     await new Promise((r) => huge?.close(r));
-    await sim?.stop();
   });
 
   it('fails each with PROVIDER_ERROR, drops the connections, and leaves RSS growth small', async () => {

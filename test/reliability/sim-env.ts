@@ -26,17 +26,8 @@ export const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]+/;
 /** A redirect URI the PBX simulator accepts; the fault tests never follow it. */
 export const PBX_REDIRECT = 'http://127.0.0.1:9/oauth/pbx/callback';
 
-export interface AllSimulators {
-  cj: CallJourneySimulator;
-  sangoma: SangomaSimulator;
-  cloudcx: CloudCxSimulator;
-  nvm: NvmSimulator;
-  pbx: PbxSimulator;
-  stop(): Promise<void>;
-}
-
-/** The five simulators, started side by side (the PBX one accepting PBX_REDIRECT). */
-export async function startAllSimulators(): Promise<AllSimulators> {
+/** The five simulators, not started yet (`useSimulators(allSimulators())` starts them side by side); the PBX one accepts PBX_REDIRECT. */
+export function allSimulators() {
   const sims = {
     cj: createCallJourneySimulator(),
     sangoma: createSangomaSimulator(),
@@ -45,6 +36,5 @@ export async function startAllSimulators(): Promise<AllSimulators> {
     pbx: createPbxSimulator(),
   };
   sims.pbx.addRedirectUri(PBX_REDIRECT);
-  await Promise.all(Object.values(sims).map((sim) => sim.start()));
-  return { ...sims, stop: async () => void (await Promise.all(Object.values(sims).map((x) => x.stop()))) };
+  return sims;
 }

@@ -6,7 +6,8 @@
  */
 import { createClient } from '@keyv/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCallJourneySimulator, type CallJourneySimulator } from '../../src/simulators/index.js';
+import { useSimulator } from '../support/simulators.js';
+import { createCallJourneySimulator } from '../../src/simulators/index.js';
 import { startServer } from '../support/harness.js';
 import { HAS_REDIS, rawEntries, REDIS_URL, uniqueNamespace } from '../support/redis.js';
 import { RECORDING, RECORDING_KEY } from './sim-env.js';
@@ -22,20 +23,17 @@ async function tokenRequests(url: string): Promise<number> {
 
 describe.skipIf(!HAS_REDIS)('a token lock held by a replica that died', { timeout: 60_000 }, () => {
   const ns = uniqueNamespace();
-  let cj: CallJourneySimulator;
+  const cj = useSimulator(createCallJourneySimulator());
   let raw: ReturnType<typeof createClient>;
   const env = () => ({ REDIS_URL, CXGRAPH_REDIS_PREFIX: ns, CXGRAPH_REQUEST_DEADLINE_MS: String(DEADLINE_MS), ...cj.env() });
 
   beforeAll(async () => {
-    cj = createCallJourneySimulator();
-    await cj.start();
     raw = createClient({ url: REDIS_URL });
     await raw.connect();
   });
   afterAll(async () => {
     for (const { key } of await rawEntries([REDIS_URL], ns)) await raw.del(key);
     await raw.close();
-    await cj?.stop();
   });
 
   it('a request with a short deadline answers within it instead of waiting out the lease', async () => {

@@ -6,7 +6,8 @@
  *   (`tokenClockSkewSec`).
  * Either way a grant costs a handful of token requests a minute, not one per query, and one warning names the cause.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
 import { createCallJourneySimulator, SAMPLE_RECORDINGS, type CallJourneySimulator } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
@@ -29,23 +30,14 @@ async function simConfig(sim: CallJourneySimulator, values: Record<string, numbe
 const warnings = (t: TestServer, text: string) => t.logs.json().filter((l) => Number(l.level) === 40 && String(l.msg).includes(text));
 
 describe('token storms caused by the identity provider', () => {
-  let sim: CallJourneySimulator;
+  const sim = useSimulator(createCallJourneySimulator(), { resetAfterEach: true });
   let t: TestServer | undefined;
 
-  beforeAll(async () => {
-    sim = createCallJourneySimulator();
-    await sim.start();
-  });
-  afterAll(async () => {
-    await sim.stop();
-  });
   afterEach(async () => {
     await t?.close();
     t = undefined;
     await simConfig(sim, { repeatTokens: 0, tokenClockSkewSec: 0, tokenLifetimeSec: 3599 });
     sim.issuer.now = () => Date.now();
-    sim.server.clearFaults();
-    sim.server.resetCounts();
   });
 
   it('the same token handed back after a 401: a handful of token requests over a minute, one warning, then recovery', async () => {

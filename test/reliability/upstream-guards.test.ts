@@ -6,18 +6,12 @@
  * status follows what the platform answers, recorded by the upstream path itself.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useSimulators } from '../support/simulators.js';
 import type { FetchLike } from '../support/token-manager.js';
 import type { ProviderName } from '../../src/domain/provider-name.js';
-import {
-  type CallJourneySimulator,
-  type CloudCxSimulator,
-  type NvmSimulator,
-  type PbxSimulator,
-  type SangomaSimulator,
-  type SimServer,
-} from '../../src/simulators/index.js';
+import type { SimServer } from '../../src/simulators/index.js';
 import { startServer, type GraphQLResult, type TestServer } from '../support/harness.js';
-import { cjEnv, cloudCxEnv, nvmEnv, pbxEnv, RECORDING, RECORDING_KEY, sangomaEnv, PBX_REDIRECT, startAllSimulators } from './sim-env.js';
+import { cjEnv, cloudCxEnv, nvmEnv, pbxEnv, RECORDING, RECORDING_KEY, sangomaEnv, PBX_REDIRECT, allSimulators } from './sim-env.js';
 import { everyProvider } from './every-provider.js';
 import { connectPbx } from './support.js';
 
@@ -39,17 +33,12 @@ const gauge = async (t: TestServer, provider: ProviderName) =>
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('upstream guards in a running cxgraph', () => {
-  let cj: CallJourneySimulator;
-  let sangoma: SangomaSimulator;
-  let cloudcx: CloudCxSimulator;
-  let nvm: NvmSimulator;
-  let pbx: PbxSimulator;
+  const { cj, sangoma, cloudcx, nvm, pbx } = useSimulators(allSimulators());
   let subjects: Subject[];
   /** Providers of PROVIDERS without a subject (or subjects without a provider): a failing test, never a skip. */
   let problems: string[];
 
-  beforeAll(async () => {
-    ({ cj, sangoma, cloudcx, nvm, pbx } = await startAllSimulators());
+  beforeAll(() => {
     const written: Subject[] = [
       {
         provider: 'CALLJOURNEY',
@@ -94,9 +83,6 @@ describe('upstream guards in a running cxgraph', () => {
       },
     ];
     ({ subjects, problems } = everyProvider(written, 'test/reliability/upstream-guards.test.ts'));
-  });
-  afterAll(async () => {
-    await Promise.all([cj?.stop(), sangoma?.stop(), cloudcx?.stop(), nvm?.stop(), pbx?.stop()]);
   });
 
   async function breakerCycle(s: Subject): Promise<void> {

@@ -9,7 +9,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../src/simulators/embedded.js';
+import { useEmbeddedSimulators } from '../support/simulators.js';
 import { SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
@@ -19,13 +19,7 @@ const known = SAMPLE_RECORDINGS[0]!;
 type CryptoKey = webcrypto.CryptoKey;
 const KEY = { company: known.company, organisation: known.organisation, folder: known.folder, filename: known.filename };
 
-let sims: EmbeddedSimulators;
-beforeAll(async () => {
-  sims = await startEmbeddedSimulators();
-});
-afterAll(async () => {
-  await sims.stop();
-});
+const sims = useEmbeddedSimulators();
 
 /** A raw POST, so tests see status, headers and body as a router would. */
 async function post(t: TestServer, headers: Record<string, string> = {}, query = ONE, variables: Record<string, unknown> = { key: KEY }) {

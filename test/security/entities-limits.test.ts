@@ -4,7 +4,8 @@
  * CXGRAPH_MAX_KEYS_PER_BATCH of them are refused before any upstream call.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createCallJourneySimulator, type CallJourneySimulator } from '../../src/simulators/index.js';
+import { useSimulator } from '../support/simulators.js';
+import { createCallJourneySimulator } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
 const ENTITIES = (selection: string) => `query ($reps: [_Any!]!) { _entities(representations: $reps) { ${selection} } }`;
@@ -12,17 +13,14 @@ const reps = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ __typename: 'Recording', company: 'acme', organisation: 'support', folder: '2024/05/01', filename: `file-${i}.wav` }));
 
 describe('_entities and the request limits', () => {
-  let sim: CallJourneySimulator;
+  const sim = useSimulator(createCallJourneySimulator());
   let t: TestServer;
 
   beforeAll(async () => {
-    sim = createCallJourneySimulator();
-    await sim.start();
     t = await startServer({ ...sim.env(), CXGRAPH_MAX_KEYS_PER_BATCH: '150', CXGRAPH_MAX_COST: '100', CXGRAPH_SIMULATORS: 'off' });
   });
   afterAll(async () => {
     await t?.close();
-    await sim?.stop();
   });
   beforeEach(() => sim.server.resetCounts());
 

@@ -10,7 +10,7 @@
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../src/simulators/embedded.js';
+import { useEmbeddedSimulators } from '../support/simulators.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
@@ -359,15 +359,13 @@ const request: fc.Arbitrary<FuzzRequest> = fc.oneof(
 // ---- the property ----------------------------------------------------------------------------
 
 describe('fuzzing the HTTP surface', () => {
-  let sims: EmbeddedSimulators;
+  const sims = useEmbeddedSimulators();
   let t: TestServer;
   beforeAll(async () => {
-    sims = await startEmbeddedSimulators();
     t = await startServer(sims.env);
   });
   afterAll(async () => {
     await t?.close();
-    await sims?.stop();
   });
 
   it(`${RUNS} malformed requests get well-formed 200/4xx answers with known codes, and the server stays healthy`, async () => {

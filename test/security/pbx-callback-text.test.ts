@@ -3,22 +3,20 @@
  * capped and cleared of the public app's secret and of credential-shaped pairs, as every other upstream text is.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPbxSimulator, type PbxSimulator } from '../../src/simulators/index.js';
+import { useSimulator } from '../support/simulators.js';
+import { createPbxSimulator } from '../../src/simulators/index.js';
 import type { TestServer } from '../support/harness.js';
 import { startWithPbx } from '../support/pbx.js';
 
 describe('PBX callback error text', () => {
-  let sim: PbxSimulator;
+  const sim = useSimulator(createPbxSimulator());
   let t: TestServer;
 
   beforeAll(async () => {
-    sim = createPbxSimulator();
-    await sim.start();
     t = await startWithPbx(sim);
   });
   afterAll(async () => {
     await t?.close();
-    await sim?.stop();
   });
 
   it('an error_description echoing the client secret or a token shows neither on the page', async () => {

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useEmbeddedSimulators } from '../support/simulators.js';
 import { ConfigError, loadConfig } from '../../src/app/config.js';
-import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../src/simulators/embedded.js';
 import { SAMPLE_RECORDINGS, SIMULATORS } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 import { createContext } from '../../src/graphql/context.js';
@@ -32,17 +32,11 @@ const USERS_VARS = { provider: 'CLOUDCX', search: null, page: 1, pageSize: 5 };
 const REPRESENTATION = { __typename: 'Recording', ...SAMPLE_RECORDINGS[0]!, callId: undefined };
 const ENTITIES = 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Recording { exists callId } } }';
 
-let sims: EmbeddedSimulators;
+const sims = useEmbeddedSimulators();
 // Every simulator of the list, so a platform added later is counted too.
 const allSims = () => SIMULATORS.map((e) => sims[e.key]);
 const upstreamRequests = () => allSims().reduce((n, s) => n + Object.values(s.server.counts()).reduce((a, b) => a + b, 0), 0);
 
-beforeAll(async () => {
-  sims = await startEmbeddedSimulators();
-});
-afterAll(async () => {
-  await sims?.stop();
-});
 beforeEach(() => {
   for (const s of allSims()) s.server.resetCounts();
 });

@@ -7,19 +7,13 @@
  */
 import { buildSchema, Kind, parse, validate, type DocumentNode, type FieldNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useEmbeddedSimulators } from '../support/simulators.js';
 import { aliasLimitRule, depthLimitRule } from '../../src/security/query-limits.js';
 import { MemoryKvStore } from '../../src/store/memory-store.js';
-import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../src/simulators/embedded.js';
 import { SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
 import { startServer, type GraphQLResult, type TestServer } from '../support/harness.js';
 
-let sims: EmbeddedSimulators;
-beforeAll(async () => {
-  sims = await startEmbeddedSimulators();
-});
-afterAll(async () => {
-  await sims.stop();
-});
+const sims = useEmbeddedSimulators();
 
 const counts = () => ({ ...sims.cloudcx.server.counts(), ...sims.calljourney.server.counts(), ...sims.nvm.server.counts() });
 const resetCounts = () => [sims.cloudcx.server, sims.calljourney.server, sims.nvm.server].forEach((s) => s.resetCounts());

@@ -5,7 +5,8 @@
  * variable coercion (enum values, input fields) — and where it is on they stay, for developers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCallJourneySimulator, type CallJourneySimulator } from '../../src/simulators/index.js';
+import { useSimulator } from '../support/simulators.js';
+import { createCallJourneySimulator } from '../../src/simulators/index.js';
 import { startServer, type GraphQLResult, type TestServer } from '../support/harness.js';
 
 /** Each mistake, and the schema name graphql-js would suggest for it. */
@@ -30,16 +31,13 @@ describe.each([
   { name: 'CXGRAPH_INTROSPECTION=off', env: { CXGRAPH_INTROSPECTION: 'off' }, hidden: true },
   { name: 'introspection on (development)', env: {}, hidden: false },
 ])('$name', ({ env, hidden }) => {
-  let sim: CallJourneySimulator;
+  const sim = useSimulator(createCallJourneySimulator());
   let t: TestServer;
   beforeAll(async () => {
-    sim = createCallJourneySimulator();
-    await sim.start();
     t = await startServer({ ...sim.env(), CXGRAPH_SIMULATORS: 'off', ...env });
   });
   afterAll(async () => {
     await t?.close();
-    await sim?.stop();
   });
 
   it(hidden ? 'no error suggests a schema name' : 'errors keep their suggestions', async () => {

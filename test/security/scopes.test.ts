@@ -9,10 +9,10 @@ import { ApolloGateway } from '@apollo/gateway';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useEmbeddedSimulators } from '../support/simulators.js';
 import { subgraphSchema } from '../../src/graphql/schema.js';
 import { scopesOf } from '../../src/server/caller-auth.js';
 import { enforceScopes, grants, scopeRules } from '../../src/server/scopes.js';
-import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../src/simulators/embedded.js';
 import { SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
 import { startServer, type GraphQLResult, type TestServer } from '../support/harness.js';
 import { startJwtIssuer, type JwtIssuer } from './jwt-issuer.js';
@@ -24,13 +24,13 @@ const READS = `query ($key: RecordingKey!) { recording(key: $key) { exists } pro
 const known = SAMPLE_RECORDINGS[0]!;
 const KEY = { company: known.company, organisation: known.organisation, folder: known.folder, filename: known.filename };
 
-let sims: EmbeddedSimulators;
+const sims = useEmbeddedSimulators();
 let idp: JwtIssuer;
 beforeAll(async () => {
-  [sims, idp] = await Promise.all([startEmbeddedSimulators(), startJwtIssuer()]);
+  idp = await startJwtIssuer();
 });
 afterAll(async () => {
-  await Promise.all([sims?.stop(), idp?.close()]);
+  await idp?.close();
 });
 
 const sangomaRequests = () => Object.values(sims.sangoma.server.counts()).reduce((a, b) => a + b, 0);

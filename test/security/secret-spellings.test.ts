@@ -5,9 +5,10 @@
  * line. Over real HTTP: the CallJourney simulator's token endpoint and API answer with error text that echoes the
  * configured client secret.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
 import { echoesSecret, WITHHELD } from '../../src/security/upstream-text.js';
-import { createCallJourneySimulator, SAMPLE_RECORDINGS, type CallJourneySimulator } from '../../src/simulators/index.js';
+import { createCallJourneySimulator, SAMPLE_RECORDINGS } from '../../src/simulators/index.js';
 import { startServer, type TestServer } from '../support/harness.js';
 
 // Base64 of it holds a `+` and ends in `==`: base64url and unpadded base64 are spellings of their own.
@@ -44,16 +45,9 @@ function expectClean(texts: string[], spelling: string): void {
 }
 
 describe('a platform echoing the client secret in other spellings', () => {
-  let sim: CallJourneySimulator;
+  const sim = useSimulator(createCallJourneySimulator({ clients: [{ clientId: 'cj-spellings', clientSecret: SECRET }] }));
   let t: TestServer;
 
-  beforeAll(async () => {
-    sim = createCallJourneySimulator({ clients: [{ clientId: 'cj-spellings', clientSecret: SECRET }] });
-    await sim.start();
-  });
-  afterAll(async () => {
-    await sim.stop();
-  });
   afterEach(async () => {
     await t?.close();
     sim.server.clearFaults();

@@ -7,8 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
 import { ConfigError, loadConfig } from '../../src/app/config.js';
-import { createCallJourneySimulator, type CallJourneySimulator } from '../../src/simulators/index.js';
+import { createCallJourneySimulator } from '../../src/simulators/index.js';
 import { startServer, type GraphQLResult, type TestServer } from '../support/harness.js';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -25,18 +26,15 @@ function expectRefused(r: GraphQLResult, limit: string, max: number, actual: num
 }
 
 describe('with the default limits (500 keys per batch, 1000 upstream calls per request)', () => {
-  let sim: CallJourneySimulator;
+  const sim = useSimulator(createCallJourneySimulator());
   let t: TestServer;
   const upstream = () => sim.server.count('conversationexists') + sim.server.count('token');
 
   beforeAll(async () => {
-    sim = createCallJourneySimulator();
-    await sim.start();
     t = await startServer({ ...sim.env(), CXGRAPH_SIMULATORS: 'off' });
   });
   afterAll(async () => {
     await t?.close();
-    await sim?.stop();
   });
   beforeEach(() => sim.server.resetCounts());
 
@@ -83,18 +81,15 @@ describe('with the default limits (500 keys per batch, 1000 upstream calls per r
 });
 
 describe('with a budget of 50 upstream calls per request', () => {
-  let sim: CallJourneySimulator;
+  const sim = useSimulator(createCallJourneySimulator());
   let t: TestServer;
   const upstream = () => sim.server.count('conversationexists') + sim.server.count('token');
 
   beforeAll(async () => {
-    sim = createCallJourneySimulator();
-    await sim.start();
     t = await startServer({ ...sim.env(), CXGRAPH_SIMULATORS: 'off', CXGRAPH_MAX_UPSTREAM_CALLS_PER_REQUEST: '50' });
   });
   afterAll(async () => {
     await t?.close();
-    await sim?.stop();
   });
   beforeEach(() => sim.server.resetCounts());
 

@@ -2,7 +2,8 @@
  * The Basic client-credentials grant and the token manager's no-early-renewal path, with an injected clock
  * (so a year-long lifetime can pass in a test) and the real Sangoma simulator as the token endpoint.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useSimulator } from '../support/simulators.js';
 import { BasicClientCredentialsGrant } from '../../src/auth/grants/basic-client-credentials.js';
 import { tokenManagerOver } from '../support/token-manager.js';
 import { MemoryKvStore } from '../../src/store/memory-store.js';
@@ -26,13 +27,7 @@ class RecordingStore extends MemoryKvStore {
   }
 }
 
-const sim = createSangomaSimulator();
-beforeAll(async () => {
-  await sim.start();
-});
-afterAll(async () => {
-  await sim.stop();
-});
+const sim = useSimulator(createSangomaSimulator());
 afterEach(() => {
   sim.server.resetCounts();
   sim.tokenLifetimeSec = SANGOMA_TOKEN_LIFETIME_SEC;

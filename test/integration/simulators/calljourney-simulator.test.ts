@@ -1,5 +1,6 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useSimulator } from '../../support/simulators.js';
 import { SAMPLE_RECORDINGS, TokenIssuer, createCallJourneySimulator } from '../../../src/simulators/index.js';
 
 const TENANT = '00000000-0000-4000-8000-000000000001';
@@ -26,17 +27,13 @@ interface AadError {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('CallJourney simulator', () => {
-  const sim = createCallJourneySimulator();
+  const sim = useSimulator(createCallJourneySimulator());
   let tokenUrl: string;
   let baseUrl: string;
 
-  beforeAll(async () => {
-    await sim.start();
+  beforeAll(() => {
     tokenUrl = sim.tokenUrl;
     baseUrl = sim.baseUrl;
-  });
-  afterAll(async () => {
-    await sim.stop();
   });
   afterEach(() => {
     sim.tokenLifetimeSec = 3599;

@@ -4,7 +4,8 @@
  * its 1-based request / 0-based reply paging, keyword search and error envelopes.
  */
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useSimulator } from '../../support/simulators.js';
 import {
   CLOUDCX_ISSUER,
   DEFAULT_CLOUDCX_ACCOUNT,
@@ -36,19 +37,11 @@ interface PageBody {
 }
 
 describe('CloudCX simulator', () => {
-  const sim = createCloudCxSimulator({ clients: [DEFAULT_CLOUDCX_CLIENT, OTHER_CLIENT] });
+  const sim = useSimulator(createCloudCxSimulator({ clients: [DEFAULT_CLOUDCX_CLIENT, OTHER_CLIENT] }), { resetAfterEach: true });
 
-  beforeAll(async () => {
-    await sim.start();
-  });
-  afterAll(async () => {
-    await sim.stop();
-  });
   afterEach(() => {
     sim.tokenLifetimeSec = 3599;
     sim.refreshTokenLifetimeSec = 30 * 86_400;
-    sim.server.clearFaults();
-    sim.resetCounts();
   });
 
   function token(fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {

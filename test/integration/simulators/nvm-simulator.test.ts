@@ -1,5 +1,6 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useSimulator } from '../../support/simulators.js';
 import { DEFAULT_NVM_CLIENT, NVM_USERS_ONLY_CLIENT, createNvmSimulator } from '../../../src/simulators/index.js';
 
 const { clientId: CLIENT_ID, clientSecret: SECRET } = DEFAULT_NVM_CLIENT;
@@ -10,16 +11,12 @@ const V = {
 };
 
 describe('NewVoiceMedia simulator', () => {
-  const sim = createNvmSimulator();
+  const sim = useSimulator(createNvmSimulator());
   let base: string;
   const tokens = new Map<string, string>();
 
-  beforeAll(async () => {
-    await sim.start();
+  beforeAll(() => {
     base = sim.apiBaseUrl;
-  });
-  afterAll(async () => {
-    await sim.stop();
   });
   afterEach(() => {
     sim.server.clearFaults();

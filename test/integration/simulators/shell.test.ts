@@ -3,7 +3,8 @@
  * passes loadConfig's validation), the token lifetime and revoke controls, and `POST /__sim/config` refusing a
  * request as a whole when any of its keys is bad. Also the PBX consent page's own driver, `consent()`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useSimulators } from '../../support/simulators.js';
 import { loadConfig } from '../../../src/app/config.js';
 import {
   consent,
@@ -24,14 +25,7 @@ describe('simulator shell', () => {
   const cloudcx = createCloudCxSimulator();
   const nvm = createNvmSimulator();
   const pbx = createPbxSimulator();
-  const all: Simulator[] = [cj, sangoma, cloudcx, nvm, pbx];
-
-  beforeAll(async () => {
-    await Promise.all(all.map((s) => s.start()));
-  });
-  afterAll(async () => {
-    await Promise.all(all.map((s) => s.stop()));
-  });
+  const all: Simulator[] = useSimulators([cj, sangoma, cloudcx, nvm, pbx]);
 
   describe('env()', () => {
     it("names each provider's variables, pointing at the simulator", () => {
