@@ -12,6 +12,8 @@ export default tseslint.config(
       'bench/mesh/**',
       'bench/results/**',
       'bench/experiments/**',
+      'bench/.build/**',
+      'bench/.ab/**',
       'coverage/**',
       '**/*.cjs',
     ],
