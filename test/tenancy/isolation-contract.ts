@@ -1,7 +1,8 @@
 /**
  * The isolation contract's cases (docs/tenancy.md, "What is isolated, and how"): one per provider-backed root field
  * and one per entity type, each saying how to ask for what one account holds and how to tell, from the answer,
- * whose data it is. isolation-all.test.ts runs every case on every platform offering its capability, for every
+ * whose data it is; and one per field acting on a tenant's connections (the PBX's consent-made accounts), each a
+ * check of its own. isolation-all.test.ts runs every case on every platform offering its capability, for every
  * account of the world (isolation-world.ts).
  *
  * Nothing here is a list to keep by hand: `coverageGaps` reads the root fields and the entity types from schema/ and
@@ -9,11 +10,13 @@
  * capability added later fails the suite until it is given one.
  */
 import { Kind, type DocumentNode } from 'graphql';
+import { expect } from 'vitest';
 import type { CapabilityName } from '../../src/domain/capabilities.js';
 import type { ProviderName } from '../../src/domain/provider-name.js';
 import type { ProviderModule } from '../../src/providers/provider-module.js';
-import { decodeRef } from '../../src/tenancy/entity-ref.js';
-import { PENDING_PROVIDERS, PLATFORMS, type World } from './isolation-world.js';
+import { decodeRef, encodeRef } from '../../src/tenancy/entity-ref.js';
+import { pbxExtensionId, pbxUserId } from './isolation-pbx.js';
+import { PLATFORMS, type World, type WorldAccount } from './isolation-world.js';
 
 type Data = Record<string, unknown>;
 
@@ -112,7 +115,8 @@ export const ENTITY_CASES: readonly EntityCase[] = [
     type: 'Agent',
     capability: 'agents',
     selection: 'id name ref user { id name }',
-    idOf: (_, __, label) => `${label}-user-1`,
+    // A PBX agent is a phone extension, by its numeric id.
+    idOf: (_, p, label) => (p === 'PBX' ? pbxExtensionId(label) : `${label}-user-1`),
     oldKey: (provider, id) => ({ provider, id }),
   },
   {
@@ -133,6 +137,14 @@ export const ENTITY_CASES: readonly EntityCase[] = [
       return { company, organisation, folder, filename };
     },
   },
+  {
+    type: 'PbxAccount',
+    capability: 'accounts',
+    selection: 'id login status ref',
+    idOf: (_, __, label) => pbxUserId(label),
+    // Its older key is the PBX user id alone.
+    oldKey: (_, id) => ({ id }),
+  },
 ];
 
 /** Root fields that are the tenant's own, not one account's: each has a case of its own in the suite. */
@@ -140,14 +152,139 @@ export const TENANT_FIELDS = ['providers', 'accounts'] as const;
 /** Capabilities reached through something other than a root field, and the suite's cases for them. */
 export const OTHER_CAPABILITY_CASES: Partial<Record<CapabilityName, string>> = { media: 'media links (CallMedia.downloadUrl)' };
 
-/** Root fields and entity types of a pending platform (the PBX): listed, so that the gap stays visible. */
-export const PENDING_FIELDS: Readonly<Record<string, ProviderName>> = {
-  pbxAccounts: 'PBX',
-  pbxAccount: 'PBX',
-  beginPbxConnection: 'PBX',
-  disconnectPbxAccount: 'PBX',
-};
-export const PENDING_ENTITIES: Readonly<Record<string, ProviderName>> = { PbxAccount: 'PBX' };
+/**
+ * A root field acting on a tenant's connections rather than asking one account (the PBX's consent-made accounts: no
+ * `account` argument, the tenant's one PBX account is implied): a check of its own, run for every tenant of the world.
+ */
+export interface ConnectionCase {
+  field: string;
+  capability: CapabilityName;
+  /** What it proves: the test's title. */
+  proves: string;
+  check(world: World, provider: ProviderName): Promise<void>;
+}
+
+const PBX_ACCOUNTS_QUERY = '{ pbxAccounts { id login status ref } }';
+const PBX_ACCOUNT_QUERY = 'query($id: ID!) { pbxAccount(id: $id) { id login status ref } }';
+const DISCONNECT = 'mutation($id: ID!) { disconnectPbxAccount(id: $id) }';
+/** A PBX user id nobody connected (well-formed: PBX ids are numbers). */
+const NOBODYS_PBX_USER = pbxUserId('nobody-none');
+
+/** The PBX user ids `pbxAccounts` lists to a caller of `tenant`. */
+async function listed(world: World, tenant: string): Promise<string[]> {
+  const r = await world.ask<{ pbxAccounts: { id: string }[] }>(tenant, PBX_ACCOUNTS_QUERY);
+  expect(r.errors, r.raw).toBeUndefined();
+  return r.data!.pbxAccounts.map((a) => a.id);
+}
+
+/** What `providers` says of the account. */
+async function providerRow(world: World, a: WorldAccount, provider: ProviderName): Promise<unknown> {
+  const r = await world.ask<{ providers: { provider: string; account: string }[] }>(
+    a.tenant,
+    '{ providers { provider account status lastError connectedAccounts } }',
+  );
+  return r.data!.providers.find((p) => p.provider === provider && p.account === a.account);
+}
+
+/** Every pair of accounts of `provider` in different tenants: [the caller's, another tenant's]. */
+function crossed(world: World, provider: ProviderName): [WorldAccount, WorldAccount][] {
+  const all = world.accountsOf(provider);
+  return all.flatMap((a) => all.filter((b) => b.tenant !== a.tenant).map((b): [WorldAccount, WorldAccount] => [a, b]));
+}
+
+const simOf = (world: World, provider: ProviderName, a: WorldAccount) => world.sim(provider, a.tenant, a.account);
+
+export const CONNECTION_CASES: readonly ConnectionCase[] = [
+  {
+    field: 'pbxAccounts',
+    capability: 'accounts',
+    proves: 'lists exactly the PBX users its own tenant connected, from its own store, whoever else connected some',
+    async check(world, provider) {
+      for (const a of world.accountsOf(provider)) {
+        const s = simOf(world, provider, a);
+        const { result: r, asked } = await world.traffic(() => world.ask<{ pbxAccounts: { id: string }[] }>(a.tenant, PBX_ACCOUNTS_QUERY));
+        expect(r.errors, r.raw).toBeUndefined();
+        expect(r.data!.pbxAccounts.map((x) => x.id)).toEqual(s.sim.connected);
+        expect(labelsIn(world, r.raw)).toEqual([a.label]);
+        expect(refsIn(r.data).map((x) => `${x.provider}|${x.account}`)).toEqual(s.sim.connected!.map(() => `${provider}|${a.account}`));
+        expect(asked).toEqual([]);
+      }
+    },
+  },
+  {
+    field: 'pbxAccount',
+    capability: 'accounts',
+    proves: 'finds its own tenant’s PBX users; another tenant’s id answers exactly as an id nobody connected',
+    async check(world, provider) {
+      for (const a of world.accountsOf(provider)) {
+        const mine = simOf(world, provider, a).sim.connected![0]!;
+        const r = await world.ask<{ pbxAccount: { id: string; ref: string } | null }>(a.tenant, PBX_ACCOUNT_QUERY, { id: mine });
+        expect(r.data!.pbxAccount, r.raw).toMatchObject({ id: mine, ref: encodeRef(provider, a.account, mine) });
+        expect(labelsIn(world, r.raw)).toEqual([a.label]);
+      }
+      for (const [a, b] of crossed(world, provider)) {
+        const theirs = simOf(world, provider, b).sim.connected![0]!;
+        const { result: answers, asked } = await world.traffic(() =>
+          Promise.all([theirs, NOBODYS_PBX_USER].map((id) => world.ask(a.tenant, PBX_ACCOUNT_QUERY, { id }))),
+        );
+        expect(answers[0]!.data, `${a.tenant} asked for ${b.tenant}'s ${theirs}`).toEqual({ pbxAccount: null });
+        expect(comparable(answers[0]!.raw, [theirs])).toBe(comparable(answers[1]!.raw, [NOBODYS_PBX_USER]));
+        expect(asked).toEqual([]);
+      }
+    },
+  },
+  {
+    field: 'disconnectPbxAccount',
+    capability: 'accounts',
+    proves: 'another tenant’s id is false, exactly as an id nobody connected, and stays its owner’s; one’s own goes',
+    async check(world, provider) {
+      for (const [a, b] of crossed(world, provider)) {
+        const theirs = simOf(world, provider, b).sim.connected!;
+        const { result: answers, asked } = await world.traffic(() =>
+          Promise.all([theirs[0]!, NOBODYS_PBX_USER].map((id) => world.ask(a.tenant, DISCONNECT, { id }))),
+        );
+        expect(answers[0]!.data, `${a.tenant} disconnecting ${b.tenant}'s ${theirs[0]}`).toEqual({ disconnectPbxAccount: false });
+        expect(comparable(answers[0]!.raw, [theirs[0]!])).toBe(comparable(answers[1]!.raw, [NOBODYS_PBX_USER]));
+        expect(asked).toEqual([]);
+        expect(await listed(world, b.tenant)).toEqual(theirs);
+      }
+      // One's own: acme connects its spare user, which no other tenant can disconnect and acme can, once.
+      const acme = world.accountsOf(provider).find((a) => a.tenant === 'acme')!;
+      const { spare, connected, beginConsent } = simOf(world, provider, acme).sim;
+      expect((await world.follow(await beginConsent!(world, spare!.login), acme.tenant)).status).toBe(200);
+      expect(await listed(world, acme.tenant)).toEqual([...connected!, spare!.id]);
+      for (const b of world.accountsOf(provider).filter((x) => x.tenant !== acme.tenant))
+        expect((await world.ask(b.tenant, DISCONNECT, { id: spare!.id })).data).toEqual({ disconnectPbxAccount: false });
+      expect((await world.ask(acme.tenant, DISCONNECT, { id: spare!.id })).data).toEqual({ disconnectPbxAccount: true });
+      expect((await world.ask(acme.tenant, DISCONNECT, { id: spare!.id })).data).toEqual({ disconnectPbxAccount: false });
+      expect(await listed(world, acme.tenant)).toEqual(connected);
+    },
+  },
+  {
+    field: 'beginPbxConnection',
+    capability: 'accounts',
+    // Tampered, forged, expired and replayed states, and the consent finished by its own tenant's credentials, are
+    // test/tenancy/pbx-tenants.test.ts's; a consent finished by the browser alone is how this world connects.
+    proves: 'a consent begun by one tenant and finished with another tenant’s credentials is refused and spent; nothing is asked, stored or reported',
+    async check(world, provider) {
+      for (const [a, b] of crossed(world, provider)) {
+        const { spare, beginConsent } = simOf(world, provider, a).sim;
+        const callback = await beginConsent!(world, spare!.login);
+        const state = () => Promise.all([a, b].map(async (x) => [await listed(world, x.tenant), await providerRow(world, x, provider)]));
+        const before = await state();
+        const { result: page, asked } = await world.traffic(() => world.follow(callback, a.tenant, b.tenant));
+        expect(page.status, `${a.tenant}'s consent finished as ${b.tenant}`).toBe(403);
+        expect(page.text).toContain('started for another organisation');
+        expect(asked).toEqual([]);
+        // Spent: not even the browser that began it can finish it now.
+        const { result: again, asked: askedAgain } = await world.traffic(() => world.follow(callback, a.tenant));
+        expect(again.status).toBe(400);
+        expect(askedAgain).toEqual([]);
+        expect(await state()).toEqual(before);
+      }
+    },
+  },
+];
 
 /** The Query and Mutation fields of the schema, federation's own left out. */
 export function rootFields(doc: DocumentNode): { field: string; hasAccount: boolean }[] {
@@ -173,7 +310,7 @@ export function refEntities(doc: DocumentNode): string[] {
   return out;
 }
 
-/** The platforms the contract runs a capability on: those offering it that have a fixture (the others are pending). */
+/** The platforms the contract runs a capability on: those offering it (every platform has a fixture, or a gap says so). */
 export function platformsFor(capability: CapabilityName, modules: readonly ProviderModule[]): ProviderName[] {
   return modules.filter((m) => m.capabilities.includes(capability) && PLATFORMS.some((p) => p.provider === m.name)).map((m) => m.name);
 }
@@ -184,38 +321,35 @@ export function platformsFor(capability: CapabilityName, modules: readonly Provi
  */
 export function coverageGaps(doc: DocumentNode, modules: readonly ProviderModule[]): string[] {
   const gaps: string[] = [];
-  const pending = (p: ProviderName) => PENDING_PROVIDERS[p] !== undefined;
+  const roots = rootFields(doc);
+  const cases = [...FIELD_CASES, ...ENTITY_CASES, ...CONNECTION_CASES];
   for (const m of modules) {
-    if (!PLATFORMS.some((p) => p.provider === m.name) && !pending(m.name))
-      gaps.push(`platform ${m.name} has no fixture in isolation-world.ts (PLATFORMS) and is not pending`);
+    if (!PLATFORMS.some((p) => p.provider === m.name)) gaps.push(`platform ${m.name} has no fixture in isolation-world.ts (PLATFORMS)`);
     for (const c of m.capabilities) {
-      const covered = FIELD_CASES.some((f) => f.capability === c) || OTHER_CAPABILITY_CASES[c] !== undefined || ENTITY_CASES.some((e) => e.capability === c);
-      if (!covered && !pending(m.name)) gaps.push(`capability ${c} (offered by ${m.name}) has no case`);
+      const covered = cases.some((f) => f.capability === c) || OTHER_CAPABILITY_CASES[c] !== undefined;
+      if (!covered) gaps.push(`capability ${c} (offered by ${m.name}) has no case`);
     }
   }
-  for (const { field, hasAccount } of rootFields(doc)) {
-    if (FIELD_CASES.some((f) => f.field === field) || (TENANT_FIELDS as readonly string[]).includes(field)) continue;
-    const p = PENDING_FIELDS[field];
-    if (p && pending(p)) continue;
+  for (const { field, hasAccount } of roots) {
+    if ([...FIELD_CASES, ...CONNECTION_CASES].some((f) => f.field === field) || (TENANT_FIELDS as readonly string[]).includes(field)) continue;
     gaps.push(`root field ${field}${hasAccount ? ' (it takes `account`)' : ''} has no case`);
   }
   for (const type of refEntities(doc)) {
-    if (ENTITY_CASES.some((e) => e.type === type)) continue;
-    const p = PENDING_ENTITIES[type];
-    if (p && pending(p)) continue;
-    gaps.push(`entity ${type} (keyed by ref) has no case`);
+    if (!ENTITY_CASES.some((e) => e.type === type)) gaps.push(`entity ${type} (keyed by ref) has no case`);
   }
-  for (const f of FIELD_CASES)
-    if (!rootFields(doc).some((r) => r.field === f.field && r.hasAccount)) gaps.push(`case ${f.field}: no such root field takes \`account\``);
+  for (const f of FIELD_CASES) if (!roots.some((r) => r.field === f.field && r.hasAccount)) gaps.push(`case ${f.field}: no such root field takes \`account\``);
+  for (const f of CONNECTION_CASES) if (!roots.some((r) => r.field === f.field)) gaps.push(`case ${f.field}: no such root field`);
+  // A case that runs nowhere proves nothing.
+  for (const c of cases) {
+    const name = 'field' in c ? c.field : c.type;
+    if (platformsFor(c.capability, modules).length === 0) gaps.push(`case ${name}: no platform with a fixture offers ${c.capability}`);
+  }
   return gaps;
 }
 
 /** The account labels found in a text, each once. */
 export function labelsIn(world: World, text: string): string[] {
-  return world.accounts
-    .map((a) => a.label)
-    .concat('default-default')
-    .filter((l) => new RegExp(`\\b${l}\\b`).test(text));
+  return [...new Set(world.sims.map((s) => s.account.label))].filter((l) => new RegExp(`\\b${l}\\b`).test(text));
 }
 
 /**

@@ -3,16 +3,19 @@
  * `globex`, two accounts each on every credential platform, every account its own simulator with credentials and
  * data of its own (every id, name and domain carries the account's label, `acme-emea`), plus tenant `default`'s
  * NewVoiceMedia account from the variables, the neighbour a deployment keeps from its single-tenant days. Both
- * tenants have an account named `emea`: the same name in two tenants must never meet.
+ * tenants have an account named `emea`: the same name in two tenants must never meet. On the PBX, whose accounts come
+ * from consent, each of the three tenants connects PBX users of its own into its one account `default`.
  *
- * Each platform is one fixture (PLATFORMS); the PBX has a marked place and no fixture yet, as its accounts are being
- * made per-tenant apart from this suite. A platform module without a fixture or a pending mark fails the suite.
+ * Each platform is one fixture (PLATFORMS); a platform module without one fails the suite.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClient } from '@keyv/redis';
+import { loadConfig } from '../../src/app/config.js';
 import type { ProviderName } from '../../src/domain/provider-name.js';
+import { createServer } from '../../src/server/server.js';
 import {
   createCallJourneySimulator,
   createCloudCxSimulator,
@@ -23,13 +26,16 @@ import {
   type SimServer,
 } from '../../src/simulators/index.js';
 import { decodeRef } from '../../src/tenancy/entity-ref.js';
-import { startServer, type GraphQLResult, type TestServer } from '../support/harness.js';
+import { freePort } from '../support/free-port.js';
+import { graphql, type GraphQLResult, type TestServer } from '../support/harness.js';
+import { LogCapture } from '../support/log-capture.js';
 import { uniqueNamespace, REDIS_URL } from '../support/redis.js';
 import { startJwtIssuer, type JwtIssuer } from '../security/jwt-issuer.js';
+import { pbx } from './isolation-pbx.js';
 
 export const ROUTER_SECRET = 'router-secret-for-tenancy-tests-0123456789';
 
-/** One account of the world: `label` (`acme-emea`) is in every id, name and credential of its simulator. */
+/** One account of the world: `label` (`acme-emea`) is in every name, id and credential of its simulator (PBX ids are numbers). */
 export interface WorldAccount {
   tenant: string;
   account: string;
@@ -64,26 +70,50 @@ export interface AccountSim {
   stop(): Promise<unknown>;
   /** The account's settings in the accounts file (secrets as files written under `dir`). */
   settings(dir: string): Record<string, unknown>;
-  /** The variables pointing cxgraph at it (tenant default's account only). */
-  env(): Record<string, string>;
-  /** The credential this account's requests must carry, and the one a request carried (undefined: none to read). */
-  credential: string;
+  /** The variables pointing cxgraph at it (tenant default's account only); `cxgraphUrl`: where cxgraph will serve. */
+  env(cxgraphUrl: string): Record<string, string>;
+  /** The credentials this account's requests may carry, and the one a request carried (undefined: none to read). */
+  credentials: readonly string[];
   presented(x: SimExchange): string | undefined;
-  /** Anything else that names this account and nothing else (tenant ids, API keys). */
-  markers: string[];
+  /** Anything else that names this account and nothing else (tenant ids, API keys, ids as whole tokens). */
+  markers: (string | RegExp)[];
   /** Its secrets: never in a log line or an answer. */
   secrets: string[];
+  /** Where several accounts share one simulator (the PBX): the requests that act for this one. */
+  owns?(x: SimExchange): boolean;
+  /** Run once cxgraph serves: connects the account where consent does it (the PBX). */
+  connect?(world: World): Promise<void>;
+  /**
+   * The PBX: the PBX user ids this account connected (what pbxAccounts lists), and one more of its PBX users that
+   * it connects only inside a case (`spare`). Where every tenant names its account alike (`default`), its user ids
+   * are what a caller of another tenant could try as an account name.
+   */
+  connected?: readonly string[];
+  spare?: { id: string; login: string };
+  /** The PBX: a consent begun by a caller of this account's tenant, Allow as `login`: where the PBX sends the browser. */
+  beginConsent?(world: World, login: string): Promise<URL>;
   /** Sangoma: the calls the platform accepted. */
   placed?(): readonly { kind: string; name: string; tenantDomain: string }[];
-  /** NewVoiceMedia: the interactions, and the bytes of one content file. */
+  /** NewVoiceMedia and the PBX: the calls (interactions), and the bytes of one media file. */
   interactions?: readonly { guid: string }[];
   bytes?(guid: string, contentKey: string): Buffer | undefined;
 }
 
 export interface PlatformFixture {
   provider: ProviderName;
-  create(a: WorldAccount): AccountSim;
+  /** Its accounts, where they are not the file's four (and tenant default's on VARIABLES_PLATFORMS). */
+  accounts?: readonly WorldAccount[];
+  /** Its accounts come from consent, never from the accounts file: the variables configure it for every tenant. */
+  byConsent?: boolean;
+  /** The simulators of its accounts, one each unless they share one. */
+  create(accounts: readonly WorldAccount[]): AccountSim[];
 }
+
+/** One simulator per account. */
+const each =
+  (create: (a: WorldAccount) => AccountSim) =>
+  (accounts: readonly WorldAccount[]): AccountSim[] =>
+    accounts.map(create);
 
 const secretFile = (dir: string, name: string, value: string) => {
   const path = join(dir, `${name}.secret`);
@@ -101,7 +131,7 @@ const tokenClientId = (x: SimExchange) => (x.route === 'token' ? clientIdOf(x) :
 
 const callJourney: PlatformFixture = {
   provider: 'CALLJOURNEY',
-  create(a) {
+  create: each((a) => {
     const tenantId = `00000000-0000-4000-8000-${String(a.index).padStart(12, '0')}`;
     const client = { clientId: `${a.label}-cj`, clientSecret: `${a.label}-cj-secret` };
     const sim = createCallJourneySimulator({
@@ -128,17 +158,17 @@ const callJourney: PlatformFixture = {
         recordingMissCacheTtlSeconds: 300,
       }),
       env: () => ({ ...sim.env() }),
-      credential: client.clientId,
+      credentials: [client.clientId],
       presented: tokenClientId,
       markers: [tenantId],
       secrets: [client.clientSecret],
     };
-  },
+  }),
 };
 
 const sangoma: PlatformFixture = {
   provider: 'SANGOMA',
-  create(a) {
+  create: each((a) => {
     const client = { clientId: `${a.label}-sg`, clientSecret: `${a.label}-sg-secret` };
     const sim = createSangomaSimulator({
       clients: [client],
@@ -155,19 +185,19 @@ const sangoma: PlatformFixture = {
         tokenUrl: sim.tokenUrl,
       }),
       env: () => ({ ...sim.env() }),
-      credential: client.clientId,
+      credentials: [client.clientId],
       presented: tokenClientId,
       markers: [],
       secrets: [client.clientSecret],
       placed: () => sim.calls,
     };
-  },
+  }),
 };
 
 /** acme's CloudCX accounts use the password grant, globex's an API key: both ways of authenticating are covered. */
 const cloudCx: PlatformFixture = {
   provider: 'CLOUDCX',
-  create(a) {
+  create: each((a) => {
     const apiKey = `cxk-${a.label}-${'0'.repeat(32)}`;
     const client = { clientId: `${a.label}-cx`, clientSecret: `${a.label}-cx-secret` };
     const login = { username: `${a.label}.admin`, password: `${a.label}-cx-password` };
@@ -198,18 +228,18 @@ const cloudCx: PlatformFixture = {
               passwordFile: secretFile(dir, `${a.label}-cx-password`, login.password),
             },
       env: () => ({ ...sim.env(byKey ? { auth: 'apiKey' } : {}) }),
-      credential: byKey ? apiKey : client.clientId,
+      credentials: [byKey ? apiKey : client.clientId],
       // With an API key every API request carries it; with the password grant, token requests carry the client id.
       presented: (x) => (byKey ? x.request.headers.authorization?.replace(/^Bearer /, '') : tokenClientId(x)),
       markers: [apiKey],
       secrets: [apiKey, client.clientSecret, login.password],
     };
-  },
+  }),
 };
 
 const newVoiceMedia: PlatformFixture = {
   provider: 'NEWVOICEMEDIA',
-  create(a) {
+  create: each((a) => {
     const client = {
       clientId: `${a.label}-nvm`,
       clientSecret: `${a.label}-nvm-secret`,
@@ -259,31 +289,18 @@ const newVoiceMedia: PlatformFixture = {
         apiBaseUrl: sim.apiBaseUrl,
       }),
       env: () => ({ ...sim.env() }),
-      credential: client.clientId,
+      credentials: [client.clientId],
       presented: tokenClientId,
       markers: interactions.map((x) => x.guid),
       secrets: [client.clientSecret],
       interactions,
       bytes: (guid, key) => sim.contentBytes(guid, key),
     };
-  },
+  }),
 };
 
-/**
- * Every platform of the provider list: a fixture, or the reason it has none yet.
- *
- * PBX — the place kept for it: its accounts come from consent, and owning them per tenant is being built apart from
- * this suite. When it lands, give the PBX a fixture here (two tenants × two consented accounts, each its own PBX
- * simulator; its accounts connect through the consent flow as each tenant rather than through the accounts file, so
- * PlatformFixture gains a step run after start), drop it from PENDING_PROVIDERS, and the contract's derived checks
- * ask for its cases: `agents` and `calls` (the existing cases then run on PBX too), `accounts` (the pbx* fields,
- * PENDING_FIELDS in isolation-contract.ts), the PbxAccount entity (PENDING_ENTITIES), its media links, and a consent
- * begun by one tenant that another cannot finish or hijack.
- */
-export const PLATFORMS: readonly PlatformFixture[] = [callJourney, sangoma, cloudCx, newVoiceMedia];
-export const PENDING_PROVIDERS: Readonly<Partial<Record<ProviderName, string>>> = {
-  PBX: 'PBX accounts are being made per-tenant (consent owned by the tenant that began it) in a separate change',
-};
+/** Every platform of the provider list, each with its fixture. */
+export const PLATFORMS: readonly PlatformFixture[] = [callJourney, sangoma, cloudCx, newVoiceMedia, pbx];
 
 export interface SimOf {
   account: WorldAccount;
@@ -308,6 +325,8 @@ export class World {
   readonly accounts: WorldAccount[] = fileAccounts();
   readonly sims: SimOf[] = [];
   readonly exchanges = new Map<SimOf, SimExchange[]>();
+  /** Requests to a simulator several accounts share that acted for none of them. */
+  readonly strays: string[] = [];
   readonly answers: Answered[] = [];
   readonly prefix = uniqueNamespace();
   server!: TestServer;
@@ -315,34 +334,50 @@ export class World {
 
   constructor(readonly source: TenantSource = 'router-header') {
     for (const platform of PLATFORMS) {
-      for (const account of this.accounts) this.add(platform, account);
-      if (VARIABLES_PLATFORMS.includes(platform.provider)) this.add(platform, VARIABLES_ACCOUNT);
+      const accounts = platform.accounts ?? [...this.accounts, ...(VARIABLES_PLATFORMS.includes(platform.provider) ? [VARIABLES_ACCOUNT] : [])];
+      platform.create(accounts).forEach((sim, i) => this.add({ account: accounts[i]!, provider: platform.provider, sim }));
+    }
+    for (const server of new Set(this.sims.filter((s) => s.sim.owns).map((s) => s.sim.server))) {
+      const sharing = this.sims.filter((s) => s.sim.server === server);
+      server.onRequest((x) => {
+        if (!sharing.some((s) => s.sim.owns!(x))) this.strays.push(`${sharing[0]!.provider} ${x.route} ${x.status}`);
+      });
     }
   }
 
-  private add(platform: PlatformFixture, account: WorldAccount) {
-    const s: SimOf = { account, provider: platform.provider, sim: platform.create(account) };
+  private add(s: SimOf) {
     this.sims.push(s);
     this.exchanges.set(s, []);
-    s.sim.server.onRequest((x) => this.exchanges.get(s)!.push(x));
+    s.sim.server.onRequest((x) => {
+      if (!s.sim.owns || s.sim.owns(x)) this.exchanges.get(s)!.push(x);
+    });
   }
 
   async start(): Promise<void> {
     await Promise.all(this.sims.map((s) => s.sim.start()));
+    // The PBX's redirect URI names cxgraph's own callback: the port is chosen first.
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
     const dir = mkdtempSync(join(tmpdir(), 'cxgraph-isolation-'));
     const tenants: Record<string, Record<string, Record<string, Record<string, unknown>>>> = {};
     const env: Record<string, string> = {};
     for (const { account: a, provider, sim } of this.sims) {
       if (a.viaVariables) {
-        Object.assign(env, sim.env());
+        Object.assign(env, sim.env(url));
         continue;
       }
+      if (PLATFORMS.find((p) => p.provider === provider)!.byConsent) continue;
       ((tenants[a.tenant] ??= {})[provider] ??= {})[a.account] = { ...(a.isDefault ? { default: true } : {}), ...sim.settings(dir) };
     }
     const path = join(dir, 'accounts.json');
     writeFileSync(path, JSON.stringify({ tenants }));
     if (this.source === 'jwt-claim') this.idp = await startJwtIssuer();
-    this.server = await startServer({
+    const logs = new LogCapture();
+    // As test/support/harness.ts's startServer does, on the port chosen above.
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'debug',
+      CXGRAPH_RECORDING_CACHE_TTL_SECONDS: '0',
       ...env,
       ...(this.idp
         ? { ...this.idp.env(), CXGRAPH_TENANT_CLAIM: 'org_id' }
@@ -351,15 +386,29 @@ export class World {
       CXGRAPH_SIMULATORS: 'off',
       REDIS_URL,
       CXGRAPH_REDIS_PREFIX: this.prefix,
+      // Stored PBX connections hold trusted apps' secrets: sealed, as production requires.
+      CXGRAPH_ENCRYPTION_KEYS: randomBytes(32).toString('base64'),
       // A 429 fails at once instead of waiting: the cool-down cases need no clock.
       CXGRAPH_RETRY_AFTER_CAP_SECONDS: '0',
     });
+    const server = await createServer(config, { logger: logs.logger });
+    await server.listen(port, '127.0.0.1');
+    this.server = { server, url, logs, gql: (q, v, h) => graphql(url, q, v, h), close: () => server.close() };
+    // Tenants connect by consent (the PBX) once cxgraph serves, each tenant on its own.
+    await Promise.all(this.sims.map((s) => s.sim.connect?.(this)));
   }
 
   async stop(): Promise<void> {
     await this.server?.close();
     await this.idp?.close();
     await Promise.all(this.sims.map((s) => s.sim.stop()));
+    // PBX connections are kept without expiry: nothing of this world stays in the shared Redis.
+    await keysUnder(this.prefix, true);
+  }
+
+  /** Every key the world's cxgraph has in Redis (names only: some are sets). */
+  keys(): Promise<string[]> {
+    return keysUnder(this.prefix);
   }
 
   /** The simulator of one account on one platform. */
@@ -374,16 +423,31 @@ export class World {
     return this.sims.filter((s) => s.provider === provider).map((s) => s.account);
   }
 
-  /** A GraphQL request as a caller of `tenant` (undefined: a caller that names none), the way `source` says. */
-  async ask<T = Record<string, unknown>>(tenant: string | undefined, query: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>> {
-    const headers: Record<string, string> = this.idp
-      ? { authorization: `Bearer ${await this.idp.sign({ scope: 'calls:write', ...(tenant ? { org_id: tenant } : {}) })}` }
+  /** What a caller of `tenant` sends to prove it, the way `source` says. */
+  async credentialsOf(tenant: string | undefined): Promise<Record<string, string>> {
+    return this.idp
+      ? { authorization: `Bearer ${await this.idp.sign({ scope: 'calls:write pbx:admin', ...(tenant ? { org_id: tenant } : {}) })}` }
       : { 'x-router-secret': ROUTER_SECRET, ...(tenant ? { 'x-tenant-id': tenant } : {}) };
-    const r = await this.server.gql<T>(query, variables, headers);
+  }
+
+  /** A GraphQL request as a caller of `tenant` (undefined: a caller that names none). */
+  async ask<T = Record<string, unknown>>(tenant: string | undefined, query: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>> {
+    const r = await this.server.gql<T>(query, variables, await this.credentialsOf(tenant));
     // What the caller named includes what its refs carry (base64 hides it from a plain text search).
     const named = JSON.stringify({ query, variables }).replace(/"ref":"([A-Za-z0-9_-]+)"/g, (m, ref: string) => `${m} ${JSON.stringify(decodeRef(ref) ?? {})}`);
     if (tenant) this.answers.push({ tenant, request: named, raw: r.raw });
     return r;
+  }
+
+  /**
+   * A browser of a user of `tenant` opens `url` (a callback the PBX redirected it to) with no credentials; or, with
+   * `as`, a request carrying a caller of tenant `as`'s credentials, to whom the page is then shown.
+   */
+  async follow(url: URL, tenant: string, as?: string): Promise<{ status: number; text: string }> {
+    const res = await fetch(url, { redirect: 'manual', headers: as ? await this.credentialsOf(as) : {} });
+    const text = await res.text();
+    this.answers.push({ tenant: as ?? tenant, request: url.toString(), raw: text });
+    return { status: res.status, text };
   }
 
   /** What each simulator was sent while `fn` ran: the simulators that were asked anything, as `PROVIDER tenant/account`. */
@@ -402,10 +466,12 @@ export class World {
     const unique = [...new Set(names)].filter(
       (n) => !this.sims.some((s) => s.account.tenant !== tenant && (s.account.account === n || s.account.tenant === n)),
     );
+    const host = (s: SimOf) => new URL(s.sim.server.url).host;
     return [
       ...new Set([
         ...own.map((s) => s.account.label),
-        ...own.map((s) => new URL(s.sim.server.url).host),
+        // A simulator every tenant shares (the PBX) names none of them.
+        ...own.map(host).filter((h) => !this.sims.some((s) => s.account.tenant !== tenant && host(s) === h)),
         ...own.flatMap((s) => s.sim.markers),
         // As a whole token: not inside an id or a base64url signature, where it could appear by chance.
         ...unique.map((name) => new RegExp(`(?<![A-Za-z0-9_-])${name}(?![A-Za-z0-9_-])`)),
@@ -415,3 +481,17 @@ export class World {
 }
 
 export const simName = (s: SimOf) => `${s.provider} ${s.account.tenant}/${s.account.account}`;
+
+/** Every key under `prefix` (names only: some are sets); with `remove`, deleted too. */
+async function keysUnder(prefix: string, remove = false): Promise<string[]> {
+  const redis = createClient({ url: REDIS_URL });
+  await redis.connect();
+  try {
+    const found: string[] = [];
+    for await (const batch of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) found.push(...batch);
+    if (remove && found.length) await redis.del(found);
+    return found;
+  } finally {
+    await redis.close();
+  }
+}
