@@ -3,11 +3,12 @@
  * started as real child processes (`node --import tsx src/index.ts`), free ports, and the PBX consent walked
  * through with plain HTTP. Everything started here is stopped by the returned handle, also when a test fails.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { consent } from '../../src/simulators/index.js';
 import { redisAnswers } from '../support/redis.js';
 import { freePort } from '../support/free-port.js';
@@ -104,6 +105,8 @@ export interface PrivateCluster {
   stop(): Promise<void>;
 }
 
+const run = promisify(execFile);
+
 /** Three cluster-enabled redis-servers, joined with `redis-cli --cluster create` (no replicas), once `cluster_state:ok`. */
 export async function startPrivateCluster(): Promise<PrivateCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'cxgraph-cluster-'));
@@ -145,11 +148,15 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
       );
     }
     await Promise.all(ports.map((port) => waitFor(`cluster node ${port}`, () => redisAnswers(`redis://127.0.0.1:${port}`))));
-    const created = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], {
-      encoding: 'utf8',
-    });
-    if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
-    await waitFor('cluster_state:ok on every node', () => ports.every((port) => cli(port, 'cluster', 'info').includes('cluster_state:ok')), 15_000, 100);
+    // Without blocking the event loop: forming takes 2 s (a new node serves only that long after it started), which
+    // callers may spend on other tests meanwhile.
+    await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes']).catch(
+      (e: { stdout?: string; stderr?: string }) => {
+        throw new Error(`redis-cli --cluster create failed: ${e.stdout ?? ''}${e.stderr ?? String(e)}`);
+      },
+    );
+    const ok = async (port: number) => (await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'cluster', 'info'])).stdout.includes('cluster_state:ok');
+    await waitFor('cluster_state:ok on every node', async () => (await Promise.all(ports.map(ok))).every(Boolean), 15_000, 50);
   } catch (e) {
     await stop();
     throw e;
