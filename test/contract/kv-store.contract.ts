@@ -83,8 +83,8 @@ class ShortTtl {
     return found;
   }
   /** Waits until everything written with this TTL so far has expired. */
-  expire(): Promise<void> {
-    return sleep(this.ms + EXPIRY_MARGIN_MS);
+  async expire(): Promise<void> {
+    await sleep(this.ms + EXPIRY_MARGIN_MS);
   }
 }
 
