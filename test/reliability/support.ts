@@ -252,15 +252,27 @@ export async function startCxProcess(env: Record<string, string>, port = 0): Pro
   };
 }
 
-/** Runs `node --import tsx src/index.ts` with `env` until it exits by itself (start-up refused); its status and output. */
-export function runCxToExit(env: Record<string, string>): { status: number | null; output: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+/**
+ * Runs `node --import tsx src/index.ts` with `env` until it exits by itself (start-up refused); its status and output.
+ * Asynchronous, so that a test can run it beside others.
+ */
+export function runCxToExit(env: Record<string, string>): Promise<{ status: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', CXGRAPH_SIMULATORS: 'off', ...env },
-    encoding: 'utf8',
-    timeout: 20_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, output });
+    });
+  });
 }
 
 // --- PBX consent over plain HTTP ------------------------------------------------------------------------------
