@@ -107,7 +107,7 @@ export interface PrivateCluster {
 
 const run = promisify(execFile);
 
-/** Three cluster-enabled redis-servers, joined with `redis-cli --cluster create` (no replicas), once `cluster_state:ok`. */
+/** Three cluster-enabled redis-servers, each serving a third of the slots (no replicas), once `cluster_state:ok` on all. */
 export async function startPrivateCluster(): Promise<PrivateCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'cxgraph-cluster-'));
   const ports = [await freePort(), await freePort(), await freePort()];
@@ -148,15 +148,26 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
       );
     }
     await Promise.all(ports.map((port) => waitFor(`cluster node ${port}`, () => redisAnswers(`redis://127.0.0.1:${port}`))));
-    // Without blocking the event loop: forming takes 2 s (a new node serves only that long after it started), which
-    // callers may spend on other tests meanwhile.
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes']).catch(
-      (e: { stdout?: string; stderr?: string }) => {
-        throw new Error(`redis-cli --cluster create failed: ${e.stdout ?? ''}${e.stderr ?? String(e)}`);
-      },
+    // Formed by hand (slots, then MEET) rather than with `redis-cli --cluster create`, which polls once a second, and
+    // without blocking the event loop: forming takes 2 s anyway (a new node serves only that long after it started),
+    // which callers may spend on other tests meanwhile.
+    const cliAsync = async (port: number, ...args: string[]) => (await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args])).stdout;
+    const SLOTS = 16_384;
+    await Promise.all(
+      ports.map(async (port, i) => {
+        const from = Math.floor((SLOTS * i) / ports.length);
+        const to = Math.floor((SLOTS * (i + 1)) / ports.length);
+        const slots = Array.from({ length: to - from }, (_, k) => String(from + k));
+        const answer = await cliAsync(port, 'cluster', 'addslots', ...slots);
+        if (!answer.includes('OK')) throw new Error(`CLUSTER ADDSLOTS on ${port}: ${answer}`);
+      }),
     );
-    const ok = async (port: number) => (await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'cluster', 'info'])).stdout.includes('cluster_state:ok');
-    await waitFor('cluster_state:ok on every node', async () => (await Promise.all(ports.map(ok))).every(Boolean), 15_000, 50);
+    for (const port of ports.slice(1)) await cliAsync(ports[0]!, 'cluster', 'meet', '127.0.0.1', String(port));
+    const formed = async (port: number) => {
+      const info = await cliAsync(port, 'cluster', 'info');
+      return info.includes('cluster_state:ok') && info.includes(`cluster_known_nodes:${ports.length}`) && info.includes(`cluster_slots_ok:${SLOTS}`);
+    };
+    await waitFor('cluster_state:ok on every node', async () => (await Promise.all(ports.map(formed))).every(Boolean), 15_000, 50);
   } catch (e) {
     await stop();
     throw e;
