@@ -53,13 +53,51 @@ function sealedV1(key: Buffer, value: unknown): string {
   });
 }
 
-/**
- * Lease and TTL lengths. Short enough to wait out, long enough that a loaded machine cannot let one run out
- * between two lines of a test (the check that something is still there comes right after it was written).
- */
-const SHORT_MS = 600;
-const PAST_SHORT_MS = SHORT_MS + 400;
+/** A lease or TTL nothing in a test waits out. */
 const LONG_MS = 10_000;
+
+/**
+ * Leases and TTLs a test waits out are tens of milliseconds, so the contract does not sleep for seconds. A check that
+ * a value or a lease is still there right after it was written means something only while less than its TTL has
+ * passed: when the machine was slower than that, the test runs again with a TTL ten times longer, rather than failing
+ * for the machine's sake or passing without the check.
+ */
+const TTL_STEPS_MS = [50, 500, 5_000];
+/** Beyond a TTL, before the value counts as gone: timer granularity (Redis counts from its own receipt of the write). */
+const EXPIRY_MARGIN_MS = 20;
+
+/** The machine took longer than the TTL between a write and a check that needed it still there. */
+class TooSlow extends Error {}
+
+/** One attempt's TTL: `ms`, counted from start(), called right before the first write with it. */
+class ShortTtl {
+  private since = 0;
+  constructor(readonly ms: number) {}
+  start(): void {
+    this.since = performance.now();
+  }
+  /** What `read` found, when less than the TTL has passed since start(); otherwise the attempt cannot tell (TooSlow). */
+  async beforeExpiry<T>(read: () => Promise<T>): Promise<T> {
+    const found = await read();
+    if (performance.now() - this.since >= this.ms) throw new TooSlow(`${this.ms} ms passed before the check`);
+    return found;
+  }
+  /** Waits until everything written with this TTL so far has expired. */
+  async expire(): Promise<void> {
+    await sleep(this.ms + EXPIRY_MARGIN_MS);
+  }
+}
+
+/** Runs `attempt` with the shortest TTL of TTL_STEPS_MS the machine keeps up with (each attempt on fresh stores). */
+async function withShortTtl(attempt: (ttl: ShortTtl) => Promise<void>): Promise<void> {
+  for (const [i, ms] of TTL_STEPS_MS.entries()) {
+    try {
+      return await attempt(new ShortTtl(ms));
+    } catch (e) {
+      if (!(e instanceof TooSlow) || i === TTL_STEPS_MS.length - 1) throw e;
+    }
+  }
+}
 
 /** Declares the contract suite for one store. */
 export function describeKvStoreContract(name: string, start: () => Promise<KvStoreBackend>, options: ContractOptions = {}): void {
@@ -126,20 +164,22 @@ export function describeKvStoreContract(name: string, start: () => Promise<KvSto
     });
 
     describe('TTL', () => {
-      it('a value with a TTL expires; a value without one stays; an expired value counts as absent for compareAndSet', async () => {
-        const [a, b] = replicas();
-        await a.set('short', { v: 'short' }, SHORT_MS);
-        await a.set('forever', { v: 'forever' });
-        await a.set('long', { v: 'long' }, LONG_MS);
-        expect(await b.get('short')).toEqual({ v: 'short' });
-        await sleep(PAST_SHORT_MS);
-        expect(await b.get('short')).toBeUndefined();
-        expect(await b.get('forever')).toEqual({ v: 'forever' });
-        expect(await b.get('long')).toEqual({ v: 'long' });
-        expect(await b.compareAndSet('short', { v: 'short' }, { v: 'again' })).toBe(false);
-        expect(await b.compareAndSet('short', undefined, { v: 'again' })).toBe(true);
-        expect(await a.get('short')).toEqual({ v: 'again' });
-      });
+      it('a value with a TTL expires; a value without one stays; an expired value counts as absent for compareAndSet', () =>
+        withShortTtl(async (ttl) => {
+          const [a, b] = replicas();
+          await a.set('forever', { v: 'forever' });
+          await a.set('long', { v: 'long' }, LONG_MS);
+          ttl.start();
+          await a.set('short', { v: 'short' }, ttl.ms);
+          expect(await ttl.beforeExpiry(() => b.get('short'))).toEqual({ v: 'short' });
+          await ttl.expire();
+          expect(await b.get('short')).toBeUndefined();
+          expect(await b.get('forever')).toEqual({ v: 'forever' });
+          expect(await b.get('long')).toEqual({ v: 'long' });
+          expect(await b.compareAndSet('short', { v: 'short' }, { v: 'again' })).toBe(false);
+          expect(await b.compareAndSet('short', undefined, { v: 'again' })).toBe(true);
+          expect(await a.get('short')).toEqual({ v: 'again' });
+        }));
     });
 
     describe('namespaces', () => {
@@ -188,22 +228,28 @@ export function describeKvStoreContract(name: string, start: () => Promise<KvSto
         await winners[0]!();
       });
 
-      it('a lease that runs out lets another owner take the lock', async () => {
-        const [a, b] = replicas();
-        await Promise.all(KEYS.map((key) => a.tryLock(key, SHORT_MS)));
-        for (const key of KEYS) expect(await b.tryLock(key, LONG_MS)).toBeUndefined();
-        await sleep(PAST_SHORT_MS);
-        for (const key of KEYS) {
-          const release = await b.tryLock(key, LONG_MS);
-          expect(release).toBeDefined();
-          await release!();
-        }
-      });
+      it('a lease that runs out lets another owner take the lock', () =>
+        withShortTtl(async (lease) => {
+          const [a, b] = replicas();
+          lease.start();
+          const held = await Promise.all(KEYS.map((key) => a.tryLock(key, lease.ms)));
+          expect(held.every((r) => r !== undefined)).toBe(true);
+          const meanwhile = await lease.beforeExpiry(() => Promise.all(KEYS.map((key) => b.tryLock(key, LONG_MS))));
+          expect(meanwhile).toEqual(KEYS.map(() => undefined));
+          await lease.expire();
+          for (const key of KEYS) {
+            const release = await b.tryLock(key, LONG_MS);
+            expect(release).toBeDefined();
+            await release!();
+          }
+        }));
 
       it('releases only for its owner: a late release, after the lease passed to someone else, removes nothing', async () => {
         const [a, b] = replicas();
-        const first = await Promise.all(KEYS.map((key) => a.tryLock(key, SHORT_MS)));
-        await sleep(PAST_SHORT_MS);
+        const lease = new ShortTtl(TTL_STEPS_MS[0]!); // nothing is checked before it runs out
+        const first = await Promise.all(KEYS.map((key) => a.tryLock(key, lease.ms)));
+        expect(first.every((r) => r !== undefined)).toBe(true);
+        await lease.expire();
         const second = await Promise.all(KEYS.map((key) => b.tryLock(key, LONG_MS)));
         expect(second.every((r) => r !== undefined)).toBe(true);
         for (const release of first) await release!();
@@ -347,36 +393,40 @@ export function describeKvStoreContract(name: string, start: () => Promise<KvSto
     });
 
     describe('reseal', () => {
-      it('seals again what an older key or the previous format sealed, keeping its TTL; plaintext only when asked; leaves the rest', async () => {
-        const ns = namespace();
-        const k1 = randomBytes(32);
-        const k2 = randomBytes(32);
-        await open(ns, [k1]).set('older', { v: 'older' }, LONG_MS);
-        await open(ns, [k1]).set('short', { v: 'short' }, SHORT_MS * 2);
-        await open(ns, [randomBytes(32)]).set('stranger', { v: 'stranger' });
-        await backend.writeStored(ns, 'v1', sealedV1(k1, { v: 'v1' }));
-        await backend.writeStored(ns, 'plain', JSON.stringify({ v: 'plain' }));
-        const rotated = open(ns, [k2, k1]);
-        await rotated.set('current', { v: 'current' });
-        await rotated.addMember('set', 'not a value');
-        const lock = await rotated.tryLock('held', LONG_MS);
+      it('seals again what an older key or the previous format sealed, keeping its TTL; plaintext only when asked; leaves the rest', () =>
+        withShortTtl(async (ttl) => {
+          const ns = namespace();
+          const k1 = randomBytes(32);
+          const k2 = randomBytes(32);
+          await open(ns, [k1]).set('older', { v: 'older' }, LONG_MS);
+          await open(ns, [randomBytes(32)]).set('stranger', { v: 'stranger' });
+          await backend.writeStored(ns, 'v1', sealedV1(k1, { v: 'v1' }));
+          await backend.writeStored(ns, 'plain', JSON.stringify({ v: 'plain' }));
+          const rotated = open(ns, [k2, k1]);
+          await rotated.set('current', { v: 'current' });
+          await rotated.addMember('set', 'not a value');
+          const lock = await rotated.tryLock('held', LONG_MS);
+          // Last, so that its TTL runs while the store reseals it, not while the rest is written.
+          ttl.start();
+          await open(ns, [k1]).set('short', { v: 'short' }, ttl.ms);
 
-        const first = await rotated.reseal({ plaintext: false });
-        expect(first).toMatchObject({ examined: 6, resealed: 3, plaintextLeft: 1 });
-        expect(first.unreadable).toEqual([{ key: 'stranger', reason: 'unknown-key', keyId: expect.any(String) }]);
-        const onlyK2 = open(ns, [k2]);
-        for (const k of ['older', 'short', 'v1', 'current']) expect(await onlyK2.get(k), k).toEqual({ v: k });
-        expect(await onlyK2.read('plain')).toMatchObject({ status: 'unreadable', problem: { reason: 'unsealed' } });
+          const first = await rotated.reseal({ plaintext: false });
+          const onlyK2 = open(ns, [k2]);
+          const read = await ttl.beforeExpiry(() => Promise.all(['older', 'short', 'v1', 'current'].map((k) => onlyK2.get(k))));
+          expect(first).toMatchObject({ examined: 6, resealed: 3, plaintextLeft: 1 });
+          expect(first.unreadable).toEqual([{ key: 'stranger', reason: 'unknown-key', keyId: expect.any(String) }]);
+          expect(read).toEqual([{ v: 'older' }, { v: 'short' }, { v: 'v1' }, { v: 'current' }]);
+          expect(await onlyK2.read('plain')).toMatchObject({ status: 'unreadable', problem: { reason: 'unsealed' } });
 
-        expect(await rotated.reseal({ plaintext: true })).toMatchObject({ resealed: 1, plaintextLeft: 0 });
-        expect(await onlyK2.get('plain')).toEqual({ v: 'plain' });
-        expect(await rotated.reseal({ plaintext: true })).toMatchObject({ resealed: 0 });
-        // The expiry was kept.
-        await sleep(SHORT_MS * 2 + 400);
-        expect(await onlyK2.get('short')).toBeUndefined();
-        expect(await onlyK2.get('older')).toEqual({ v: 'older' });
-        await lock!();
-      });
+          expect(await rotated.reseal({ plaintext: true })).toMatchObject({ resealed: 1, plaintextLeft: 0 });
+          expect(await onlyK2.get('plain')).toEqual({ v: 'plain' });
+          expect(await rotated.reseal({ plaintext: true })).toMatchObject({ resealed: 0 });
+          // The expiry was kept.
+          await ttl.expire();
+          expect(await onlyK2.get('short')).toBeUndefined();
+          expect(await onlyK2.get('older')).toEqual({ v: 'older' });
+          await lock!();
+        }));
     });
 
     describe('compareAndSet', () => {
@@ -428,16 +478,18 @@ export function describeKvStoreContract(name: string, start: () => Promise<KvSto
         }
       });
 
-      it('writes `next` with the TTL given, or none', async () => {
-        const [a, b] = replicas();
-        await a.set('gains-ttl', 1);
-        await a.set('loses-ttl', 1, SHORT_MS);
-        expect(await a.compareAndSet('gains-ttl', 1, 2, SHORT_MS)).toBe(true);
-        expect(await a.compareAndSet('loses-ttl', 1, 2)).toBe(true);
-        await sleep(PAST_SHORT_MS);
-        expect(await b.get('gains-ttl')).toBeUndefined();
-        expect(await b.get('loses-ttl')).toBe(2);
-      });
+      it('writes `next` with the TTL given, or none', () =>
+        withShortTtl(async (ttl) => {
+          const [a, b] = replicas();
+          await a.set('gains-ttl', 1);
+          ttl.start();
+          await a.set('loses-ttl', 1, ttl.ms);
+          expect(await a.compareAndSet('gains-ttl', 1, 2, ttl.ms)).toBe(true);
+          expect(await ttl.beforeExpiry(() => a.compareAndSet('loses-ttl', 1, 2))).toBe(true);
+          await ttl.expire();
+          expect(await b.get('gains-ttl')).toBeUndefined();
+          expect(await b.get('loses-ttl')).toBe(2);
+        }));
 
       it('a replica delayed between its read and its write cannot erase a fresher value another replica wrote meanwhile', async () => {
         const keys = [randomBytes(32)];

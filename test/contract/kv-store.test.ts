@@ -3,6 +3,7 @@
  * one at REDIS_URL, under a namespace of the test's own) and a private three-node Redis Cluster.
  */
 import { createClient, createCluster } from '@keyv/redis';
+import { afterAll } from 'vitest';
 import { SecretBox } from '../../src/store/secret-box.js';
 import { createStore, type StoreOptions } from '../../src/store/create-store.js';
 import { MemoryBacking, MemoryKvStore } from '../../src/store/memory-store.js';
@@ -28,37 +29,59 @@ describeKvStoreContract('memory', async () => {
 
 /** Stores over Redis as createStore makes them, with an operation time limit a loaded test machine keeps. */
 function redisBackend(target: Pick<StoreOptions, 'redisUrl' | 'redisClusterNodes'>, nodeUrls: readonly string[]): KvStoreBackend {
+  const raw = rawConnection(target);
   return {
     open: ({ namespace, encryptionKeys = [] }: OpenOptions) =>
       createStore({ ...target, encryptionKeys, namespace, logger: new LogCapture().logger, opTimeoutMs: 5_000 }),
     rawValues: async (namespace) => (await rawEntries(nodeUrls, `${namespace}:`)).map((e) => e.value ?? ''),
-    copyRaw: (namespace, from, to) => withRedis(target, async (c) => void (await c.set(`${namespace}::${to}`, (await c.get(`${namespace}::${from}`))!))),
+    copyRaw: async (namespace, from, to) => {
+      const c = await raw.client();
+      await c.set(`${namespace}::${to}`, (await c.get(`${namespace}::${from}`))!);
+    },
     // keyv's layout: {"value": <stored string>}.
-    writeStored: (namespace, key, stored) => withRedis(target, async (c) => void (await c.set(`${namespace}::${key}`, JSON.stringify({ value: stored })))),
+    writeStored: async (namespace, key, stored) => void (await (await raw.client()).set(`${namespace}::${key}`, JSON.stringify({ value: stored }))),
+    stop: () => raw.close(),
   };
 }
 
-/** One short-lived connection to the Redis (or the cluster) behind `target`. */
-async function withRedis<T>(
-  target: Pick<StoreOptions, 'redisUrl' | 'redisClusterNodes'>,
-  fn: (c: { get(k: string): Promise<string | null>; set(k: string, v: string): Promise<unknown> }) => Promise<T>,
-): Promise<T> {
-  const c = target.redisClusterNodes ? createCluster({ rootNodes: target.redisClusterNodes.map((url) => ({ url })) }) : createClient({ url: target.redisUrl! });
-  await c.connect();
-  try {
-    return await fn(c as never);
-  } finally {
-    await c.close();
-  }
+/** One connection to the Redis (or the cluster) behind `target`, as someone with access to it, opened on first use. */
+function rawConnection(target: Pick<StoreOptions, 'redisUrl' | 'redisClusterNodes'>) {
+  type Raw = { get(k: string): Promise<string | null>; set(k: string, v: string): Promise<unknown>; close(): Promise<unknown> };
+  let connected: Promise<Raw> | undefined;
+  return {
+    client(): Promise<Raw> {
+      connected ??= (async () => {
+        const c = target.redisClusterNodes
+          ? createCluster({ rootNodes: target.redisClusterNodes.map((url) => ({ url })) })
+          : createClient({ url: target.redisUrl! });
+        await c.connect();
+        return c as unknown as Raw;
+      })();
+      return connected;
+    },
+    async close(): Promise<void> {
+      await (await connected)?.close();
+    },
+  };
 }
 
 describeKvStoreContract('Redis', async () => redisBackend({ redisUrl: REDIS_URL }, [REDIS_URL]), { skip: !HAS_REDIS });
 
+/**
+ * Started with the file rather than before its suite: a cluster takes 2 s to form, mostly waiting, which the memory and
+ * Redis suites use meanwhile. Stopped after the file, whichever suites ran.
+ */
+const cluster = HAS_REDIS_SERVER ? startPrivateCluster() : undefined;
+cluster?.catch(() => {}); // its failure is the cluster suite's, which awaits it
+afterAll(async () => {
+  await (await cluster?.catch(() => undefined))?.stop();
+});
+
 describeKvStoreContract(
   'Redis Cluster (three private nodes)',
   async () => {
-    const cluster = await startPrivateCluster();
-    return { ...redisBackend({ redisClusterNodes: cluster.urls }, cluster.urls), stop: () => cluster.stop() };
+    const { urls } = await cluster!;
+    return redisBackend({ redisClusterNodes: urls }, urls);
   },
   { skip: !HAS_REDIS_SERVER },
 );

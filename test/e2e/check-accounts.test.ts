@@ -25,7 +25,7 @@ function check(env: Record<string, string>): Promise<{ code: number | null; stdo
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -34,7 +34,8 @@ function check(env: Record<string, string>): Promise<{ code: number | null; stdo
   });
 }
 
-describe('npm start -- --check-accounts', () => {
+// Three processes of tsx, side by side (each test given the time of a few of them on a loaded machine).
+describe.concurrent('npm start -- --check-accounts', { timeout: 90_000 }, () => {
   let dir = '';
   let env: Record<string, string> = {};
   const accounts = (region: string) => `tenants:

@@ -2,6 +2,13 @@
  * The command line as a user meets it: `--help` on every command prints its usage and exits 0, an unknown flag
  * prints what was wrong and the usage and exits 2 — no stack trace either way. And a port already in use at
  * start-up says which variable to change (PORT, or HOST) and exits non-zero, again without a stack trace.
+ *
+ * Every process here spends most of its time loading its modules through tsx, so each command is started as few
+ * times as shows its wiring, the processes side by side: `--help` once through its npm script (what users type:
+ * the usage, first on stdout, nothing on stderr, exit 0). What the two parsers behind every command do with each
+ * kind of mistake (scripts/cli.ts, src/command-line.ts: the problem, a blank line and the usage on stderr, exit 2)
+ * is checked in this process; as processes, only the mistakes a command checks itself (bench's values) and the
+ * library that is not a command. (test/federation runs the supergraph and schema:check commands with their options.)
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -10,7 +17,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parseCommandLine, usageError } from '../../scripts/cli.js';
+import { readNoArgumentCommandLine } from '../../src/command-line.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** A line of a JavaScript stack trace. */
@@ -23,7 +32,7 @@ interface Ran {
 }
 
 /** Runs a command to its end with only PATH and HOME from this environment (no provider, no Redis). */
-function run(command: string, args: string[], extraEnv: Record<string, string> = {}, timeoutMs = 30_000): Promise<Ran> {
+function run(command: string, args: string[], extraEnv: Record<string, string> = {}, timeoutMs = 60_000): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: ROOT,
@@ -45,60 +54,124 @@ function run(command: string, args: string[], extraEnv: Record<string, string> =
 
 const tsx = (file: string, ...args: string[]) => run(process.execPath, ['--import', 'tsx', file, ...args]);
 
-/** Each command with arguments, as `node --import tsx <file>` (what its npm script runs), and what its usage starts with. */
-const COMMANDS = [
-  { file: 'src/index.ts', usage: /^Usage: npm start/ },
-  { file: 'scripts/supergraph.ts', usage: /^Usage: npm run supergraph/ },
-  { file: 'scripts/schema-check.ts', usage: /^Usage: npm run schema:check/ },
-  { file: 'bench/run.ts', usage: /^Usage: npm run bench/ },
-  // A library, not a command: run by itself, it points at the command that uses it.
-  { file: 'scripts/compose.ts', usage: /not a\s+command[\s\S]*npm run supergraph -- --help/ },
-];
+/** What a parser printed and the status it exited with (undefined: it returned `returned` instead). */
+interface Parsed extends Omit<Ran, 'code'> {
+  code: number | undefined;
+  returned?: unknown;
+}
 
-describe('--help and unknown flags', () => {
-  it.each(COMMANDS)('$file --help prints its usage on stdout and exits 0', async ({ file, usage }) => {
-    const r = await tsx(file, '--help');
+class Exited extends Error {
+  constructor(readonly code: number | undefined) {
+    super(`process.exit(${code})`);
+  }
+}
+
+/** Runs a parser in this process, its output and its process.exit caught. */
+function parse(parser: () => unknown): Parsed {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  const exit = vi.spyOn(process, 'exit').mockImplementation((code) => {
+    throw new Exited(code === undefined || code === null ? undefined : Number(code));
+  });
+  try {
+    const returned = parser();
+    return { code: undefined, stdout, stderr, returned };
+  } catch (e) {
+    if (e instanceof Exited) return { code: e.code, stdout, stderr };
+    throw e;
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    exit.mockRestore();
+  }
+}
+
+/** A mistake as every command reports it: the problem, a blank line, the usage, all on stderr; exit 2. */
+function expectMistake(r: Parsed | Ran, problem: RegExp, usage: RegExp, what = ''): void {
+  const [first, blank, ...rest] = r.stderr.split('\n');
+  expect(first, what).toMatch(problem);
+  expect(blank, what).toBe('');
+  expect(rest.join('\n'), what).toMatch(usage);
+  expect(r.stderr, what).not.toMatch(STACK_LINE);
+  expect(r.stdout, what).toBe('');
+  expect(r.code, what).toBe(2);
+}
+
+describe('the parsers behind every command', () => {
+  const USAGE = 'Usage: npm run example -- [--out <file>]\n\n  --out <file>  where\n';
+  const options = { out: { type: 'string' }, base: { type: 'string', default: 'HEAD~1' } } as const;
+
+  it('scripts/cli.ts: --help and -h print the usage on stdout and exit 0; valid options come back', () => {
+    for (const flag of ['--help', '-h']) {
+      const r = parse(() => parseCommandLine(USAGE, options, [flag]));
+      expect(r).toEqual({ code: 0, stdout: USAGE, stderr: '' });
+    }
+    expect(parse(() => parseCommandLine(USAGE, options, ['--out', 'x.graphql'])).returned).toEqual({ out: 'x.graphql', base: 'HEAD~1' });
+  });
+
+  it('scripts/cli.ts: an unknown flag, a missing value or a stray argument is said in one line with the usage, exit 2', () => {
+    const parsed = (...args: string[]) => parse(() => parseCommandLine(USAGE, options, args));
+    expectMistake(parsed('--no-such-flag'), /^Unknown option '--no-such-flag'$/, /^Usage: npm run example/);
+    expectMistake(parsed('--out'), /^Option '--out <value>' argument missing$/, /^Usage: npm run example/);
+    expectMistake(parsed('main'), /^Unexpected argument 'main'$/, /^Usage: npm run example/);
+    // What parseArgs cannot check (a value out of range), the command says the same way.
+    expectMistake(
+      parse(() => usageError(USAGE, '--out=: expected a file')),
+      /^--out=: expected a file$/,
+      /^Usage: npm run example/,
+    );
+  });
+
+  it('src/command-line.ts: --help prints the usage; a named flag comes back; anything else is a mistake, exit 2', () => {
+    const parsed = (...args: string[]) => parse(() => readNoArgumentCommandLine('cxgraph', USAGE, args, ['--check-accounts']));
+    expect(parsed()).toMatchObject({ code: undefined, returned: undefined, stdout: '', stderr: '' });
+    expect(parsed('--check-accounts')).toMatchObject({ code: undefined, returned: '--check-accounts', stdout: '', stderr: '' });
+    for (const flag of ['--help', '-h']) expect(parsed(flag)).toEqual({ code: 0, stdout: USAGE, stderr: '' });
+    expectMistake(parsed('--no-such-flag'), /^cxgraph: unknown option --no-such-flag$/, /^Usage: npm run example/);
+    expectMistake(parsed('serve'), /^cxgraph: unexpected argument serve$/, /^Usage: npm run example/);
+    expectMistake(parsed('--check-accounts', 'now'), /^cxgraph: unexpected argument now$/, /^Usage: npm run example/);
+    expectMistake(parsed('--check-accounts', '--check-accounts'), /^cxgraph: --check-accounts takes no other argument$/, /^Usage: npm run example/);
+  });
+});
+
+/** The usage each command starts with. */
+const USAGES = {
+  'src/index.ts': /^Usage: npm start/,
+  'scripts/supergraph.ts': /^Usage: npm run supergraph/,
+  'scripts/schema-check.ts': /^Usage: npm run schema:check/,
+  'bench/run.ts': /^Usage: npm run bench/,
+  // A library, not a command.
+  'scripts/compose.ts': /not a\s+command[\s\S]*npm run supergraph -- --help/,
+};
+
+/**
+ * The processes of these tests run side by side (at most 5 at once, vitest's maxConcurrency), each test given the time
+ * of a few of them on a loaded machine.
+ */
+const SIDE_BY_SIDE = { timeout: 90_000 };
+
+describe.concurrent('every command, as a process', SIDE_BY_SIDE, () => {
+  it.each([
+    ['start', USAGES['src/index.ts']],
+    ['supergraph', USAGES['scripts/supergraph.ts']],
+    ['schema:check', USAGES['scripts/schema-check.ts']],
+    ['bench', USAGES['bench/run.ts']],
+  ])('npm run %s -- --help goes through the npm script to the usage on stdout, and exits 0', async (script, usage) => {
+    const r = await run('npm', ['run', '--silent', script, '--', '--help']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(usage);
     expect(r.code).toBe(0);
   });
 
-  it.each(COMMANDS)('$file with an unknown flag names it, prints the usage on stderr and exits 2', async ({ file, usage }) => {
-    const r = await tsx(file, '--no-such-flag');
-    expect(r.stderr).toMatch(/unknown option '?--no-such-flag/i);
-    expect(r.stderr.split('\n').slice(2).join('\n')).toMatch(usage);
-    expect(r.stderr).not.toMatch(STACK_LINE);
-    expect(r.stdout).toBe('');
-    expect(r.code).toBe(2);
-  });
-
-  it('says what is wrong with a flag value or a stray argument, and exits 2', async () => {
-    const cases: [string, string[], RegExp][] = [
-      ['src/index.ts', ['serve'], /unexpected argument serve/],
-      ['scripts/supergraph.ts', ['--out'], /--out <value>' argument missing/],
-      ['scripts/schema-check.ts', ['main'], /Unexpected argument 'main'/],
-      ['bench/run.ts', ['--runtime=bun'], /--runtime=bun: expected compiled or tsx/],
-      ['bench/run.ts', ['--only=11'], /--only=11: expected scenario numbers from 1 to 10/],
-    ];
-    for (const [file, args, problem] of cases) {
-      const r = await tsx(file, ...args);
-      expect(r.stderr, `${file} ${args.join(' ')}`).toMatch(problem);
-      expect(r.stderr).toMatch(/Usage: /);
-      expect(r.stderr).not.toMatch(STACK_LINE);
-      expect(r.code, `${file} ${args.join(' ')}`).toBe(2);
-    }
-  });
-
   it.each([
-    ['start', /^Usage: npm start/m],
-    ['supergraph', /^Usage: npm run supergraph/m],
-    ['schema:check', /^Usage: npm run schema:check/m],
-    ['bench', /^Usage: npm run bench/m],
-  ])('npm run %s -- --help goes through the npm script to the usage', async (script, usage) => {
-    const r = await run('npm', ['run', '--silent', script, '--', '--help']);
-    expect(r.stdout).toMatch(usage);
-    expect(r.stderr).not.toMatch(STACK_LINE);
-    expect(r.code).toBe(0);
+    ['bench/run.ts', ['--runtime=bun'], /^--runtime=bun: expected compiled or tsx$/],
+    ['bench/run.ts', ['--only=11'], /^--only=11: expected scenario numbers from 1 to 10/],
+    // It has no npm script: run by itself with anything, it points at the command that uses it.
+    ['scripts/compose.ts', ['--no-such-flag'], /unknown option '?--no-such-flag/i],
+  ] as const)('%s %s says what is wrong and the usage on stderr, and exits 2', async (file, args, problem) => {
+    expectMistake(await tsx(file, ...args), problem, USAGES[file], `${file} ${args.join(' ')}`);
   });
 
   describe('node dist/index.js (the compiled server the Docker image runs)', () => {
@@ -128,13 +201,15 @@ describe('--help and unknown flags', () => {
     });
 
     it('--help prints the usage and exits 0; an unknown flag exits 2 with the usage', async () => {
-      const help = await run(process.execPath, [join(dir, 'dist', 'index.js'), '--help']);
+      const [help, unknown] = await Promise.all([
+        run(process.execPath, [join(dir, 'dist', 'index.js'), '--help']),
+        run(process.execPath, [join(dir, 'dist', 'index.js'), '--port=4001']),
+      ]);
       expect(help.stderr).toBe('');
       expect(help.stdout).toMatch(/^Usage: npm start/);
       expect(help.stdout).toMatch(/node dist\/index\.js/);
       expect(help.code).toBe(0);
 
-      const unknown = await run(process.execPath, [join(dir, 'dist', 'index.js'), '--port=4001']);
       expect(unknown.stderr).toMatch(/^cxgraph: unknown option --port=4001\n/);
       expect(unknown.stderr).toMatch(/Usage: npm start/);
       expect(unknown.stderr).not.toMatch(STACK_LINE);
@@ -143,7 +218,7 @@ describe('--help and unknown flags', () => {
   });
 });
 
-describe('start-up on a port already in use', () => {
+describe.concurrent('start-up on a port already in use', SIDE_BY_SIDE, () => {
   let blocker: Server | undefined;
   afterAll(() => new Promise<void>((r) => (blocker ? blocker.close(() => r()) : r())));
 

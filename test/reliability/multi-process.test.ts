@@ -49,6 +49,14 @@ describe.skipIf(!HAS_REDIS)('cxgraph replicas as separate processes sharing one 
     ...pbxEnv(pbx, REDIRECT_URI),
   });
   const keysOf = async (prefix: string) => redis.keys(`${prefix}*`);
+  /**
+   * The processes of the last two tests, started with the first test's replicas: start-up is most of what each
+   * costs, and these use nothing the tests before them change (a Redis prefix of their own; CallJourney's token
+   * endpoint only once they are asked).
+   */
+  const lockPrefix = uniqueNamespace();
+  let lockReplica: Promise<CxProcess>;
+  let refusedStartUp: ReturnType<typeof runCxToExit>;
 
   beforeAll(async () => {
     cj = createCallJourneySimulator();
@@ -56,10 +64,22 @@ describe.skipIf(!HAS_REDIS)('cxgraph replicas as separate processes sharing one 
     pbx = createPbxSimulator();
     pbx.addRedirectUri(REDIRECT_URI);
     await Promise.all([cj.start(), nvm.start(), pbx.start(), redis.connect()]);
+    lockReplica = startCxProcess({ ...cjEnv(cj), CXGRAPH_REDIS_PREFIX: lockPrefix, REDIS_URL, CXGRAPH_SHUTDOWN_GRACE_MS: '200' });
+    refusedStartUp = runCxToExit({ ...cjEnv(cj), NODE_ENV: 'production', REDIS_URL, CXGRAPH_AUTH: 'none' });
+    // Failures are the tests' that await them.
+    lockReplica.catch(() => {});
+    refusedStartUp.catch(() => {});
   });
   afterAll(async () => {
     // Killed whatever happened in the tests: no replica outlives the run.
-    await Promise.all(started.map((p) => p.kill()));
+    await Promise.all([
+      ...started.map((p) => p.kill()),
+      lockReplica?.then(
+        (p) => p.kill(),
+        () => {},
+      ),
+      refusedStartUp?.catch(() => {}),
+    ]);
     const left = await redis.keys(`${ns}*`);
     if (left.length) await redis.del(left);
     await redis.close();
@@ -177,16 +197,16 @@ describe.skipIf(!HAS_REDIS)('cxgraph replicas as separate processes sharing one 
     }
   });
 
-  it('in production, Redis without CXGRAPH_ENCRYPTION_KEYS stops start-up with a message naming the variable', () => {
-    const { status, output } = runCxToExit({ ...cjEnv(cj), NODE_ENV: 'production', REDIS_URL, CXGRAPH_AUTH: 'none' });
+  it('in production, Redis without CXGRAPH_ENCRYPTION_KEYS stops start-up with a message naming the variable', async () => {
+    const { status, output } = await refusedStartUp;
     expect(status).toBe(2);
     expect(output).toMatch(/CXGRAPH_ENCRYPTION_KEYS: required in production when REDIS_URL is set/);
     expect(output).not.toContain(cj.clients[0]!.clientSecret);
   });
 
   it('SIGTERM while a token request is pending releases the token lock at once instead of leaving it to its lease', async () => {
-    const prefix = uniqueNamespace();
-    const p = await start({ ...cjEnv(cj), CXGRAPH_REDIS_PREFIX: prefix, REDIS_URL, CXGRAPH_SHUTDOWN_GRACE_MS: '200' });
+    const prefix = lockPrefix;
+    const p = await lockReplica;
     cj.server.setLatency('token', 5_000);
     try {
       const pending = p.gql(RECORDING, { key: RECORDING_KEY }).catch(() => undefined);

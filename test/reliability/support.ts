@@ -3,11 +3,12 @@
  * started as real child processes (`node --import tsx src/index.ts`), free ports, and the PBX consent walked
  * through with plain HTTP. Everything started here is stopped by the returned handle, also when a test fails.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { consent } from '../../src/simulators/index.js';
 import { redisAnswers } from '../support/redis.js';
 import { freePort } from '../support/free-port.js';
@@ -104,7 +105,9 @@ export interface PrivateCluster {
   stop(): Promise<void>;
 }
 
-/** Three cluster-enabled redis-servers, joined with `redis-cli --cluster create` (no replicas), once `cluster_state:ok`. */
+const run = promisify(execFile);
+
+/** Three cluster-enabled redis-servers, each serving a third of the slots (no replicas), once `cluster_state:ok` on all. */
 export async function startPrivateCluster(): Promise<PrivateCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'cxgraph-cluster-'));
   const ports = [await freePort(), await freePort(), await freePort()];
@@ -145,11 +148,26 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
       );
     }
     await Promise.all(ports.map((port) => waitFor(`cluster node ${port}`, () => redisAnswers(`redis://127.0.0.1:${port}`))));
-    const created = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], {
-      encoding: 'utf8',
-    });
-    if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
-    await waitFor('cluster_state:ok on every node', () => ports.every((port) => cli(port, 'cluster', 'info').includes('cluster_state:ok')), 15_000, 100);
+    // Formed by hand (slots, then MEET) rather than with `redis-cli --cluster create`, which polls once a second, and
+    // without blocking the event loop: forming takes 2 s anyway (a new node serves only that long after it started),
+    // which callers may spend on other tests meanwhile.
+    const cliAsync = async (port: number, ...args: string[]) => (await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args])).stdout;
+    const SLOTS = 16_384;
+    await Promise.all(
+      ports.map(async (port, i) => {
+        const from = Math.floor((SLOTS * i) / ports.length);
+        const to = Math.floor((SLOTS * (i + 1)) / ports.length);
+        const slots = Array.from({ length: to - from }, (_, k) => String(from + k));
+        const answer = await cliAsync(port, 'cluster', 'addslots', ...slots);
+        if (!answer.includes('OK')) throw new Error(`CLUSTER ADDSLOTS on ${port}: ${answer}`);
+      }),
+    );
+    for (const port of ports.slice(1)) await cliAsync(ports[0]!, 'cluster', 'meet', '127.0.0.1', String(port));
+    const formed = async (port: number) => {
+      const info = await cliAsync(port, 'cluster', 'info');
+      return info.includes('cluster_state:ok') && info.includes(`cluster_known_nodes:${ports.length}`) && info.includes(`cluster_slots_ok:${SLOTS}`);
+    };
+    await waitFor('cluster_state:ok on every node', async () => (await Promise.all(ports.map(formed))).every(Boolean), 15_000, 50);
   } catch (e) {
     await stop();
     throw e;
@@ -245,15 +263,27 @@ export async function startCxProcess(env: Record<string, string>, port = 0): Pro
   };
 }
 
-/** Runs `node --import tsx src/index.ts` with `env` until it exits by itself (start-up refused); its status and output. */
-export function runCxToExit(env: Record<string, string>): { status: number | null; output: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+/**
+ * Runs `node --import tsx src/index.ts` with `env` until it exits by itself (start-up refused); its status and output.
+ * Asynchronous, so that a test can run it beside others.
+ */
+export function runCxToExit(env: Record<string, string>): Promise<{ status: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', CXGRAPH_SIMULATORS: 'off', ...env },
-    encoding: 'utf8',
-    timeout: 20_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, output });
+    });
+  });
 }
 
 // --- PBX consent over plain HTTP ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import { TOKEN_BACKOFF_CAP_MS } from '../../src/auth/token-backoff.js';
 import { isCxError } from '../../src/errors/errors.js';
 import { MemoryKvStore } from '../../src/store/memory-store.js';
 import { LogCapture } from '../support/log-capture.js';
+import { flush } from '../support/manual-clock.js';
 
 class FakeClock {
   constructor(public t = 1_700_000_000_000) {}
@@ -32,7 +33,7 @@ function identityProvider() {
     requests: 0,
     fetch: (async () => {
       idp.requests++;
-      await new Promise((r) => setTimeout(r, 1));
+      await flush(); // answers in a later turn of the event loop, as over a network
       if (idp.failing) return new Response('{"error":"temporarily_unavailable"}', { status: 503, headers: { 'content-type': 'application/json' } });
       n++;
       return new Response(JSON.stringify({ access_token: `tok-${n}`, token_type: 'Bearer', expires_in: 40 }), {
@@ -50,7 +51,10 @@ const grant = (scope = 'api://app/.default'): Grant => ({
   buildRequest: () => formRequest('https://login.example/token', { grant_type: 'client_credentials', client_secret: 's3cret' }),
 });
 
-const tick = () => new Promise((r) => setTimeout(r, 2));
+/** Lets what a call started in the background (a renewal: token request, answer, store) run to its end. */
+const settle = async () => {
+  for (let i = 0; i < 3; i++) await flush();
+};
 const warnings = (logs: LogCapture) => logs.json().filter((l) => l.level === 40);
 
 describe('token renewal against a failing identity provider', () => {
@@ -73,7 +77,7 @@ describe('token renewal against a failing identity provider', () => {
       );
       outcomes.push(r);
       clock.advance(10);
-      await tick();
+      await settle();
     }
     // Attempts at 36.5, ≥ 37.0, ≥ 38.0 and ≥ 40.0 s (delays 0.5–1 s, 1–2 s, 2–4 s): never one per request.
     expect(idp.requests).toBeLessThanOrEqual(5);
@@ -169,16 +173,17 @@ describe("background renewals and the provider's breaker", () => {
       };
       expect((await http.tokens.getToken(g)).accessToken).toBe('tok-1');
       const client = http.client('CALLJOURNEY');
-      // The API fails: two failed requests open the provider's breaker (retries: 3 attempts each).
+      // The API fails: two failed requests open the provider's breaker (not idempotent, so sent once each, without
+      // the real-time waits between retries).
       for (let i = 0; i < 2; i++)
-        await client.json({ method: 'GET', url: `${base}/api`, operation: 'GET /api', auth: { grant: g }, idempotent: true }).catch(() => undefined);
+        await client.json({ method: 'POST', url: `${base}/api`, operation: 'POST /api', auth: { grant: g }, idempotent: false }).catch(() => undefined);
       expect(client.policy.state).toBe('open');
-      expect(hits).toEqual({ token: 1, api: 6 });
+      expect(hits).toEqual({ token: 1, api: 2 });
 
       now += 37_000; // inside tok-1's renewal margin
       for (let i = 0; i < 20; i++) {
         expect((await http.tokens.getToken(g)).accessToken).toBe('tok-1');
-        await tick();
+        await settle();
       }
       // Every background renewal was refused by the open breaker, unsent.
       expect(hits.token).toBe(1);

@@ -86,7 +86,8 @@ function authorizeDecision(sim: PbxState, req: SimRequest): SimResponse {
     clientId: target.app.clientId,
     redirectUri: target.redirectUri,
     userId: user.id,
-    expiresAt: Date.now() + sim.codeLifetimeSec * 1000,
+    // The issuer's clock, as for tokens, so that a test driving it can let a code expire.
+    expiresAt: sim.issuer.now() + sim.codeLifetimeSec * 1000,
     used: false,
     accessTokens: [],
     refreshTokens: [],

@@ -40,7 +40,7 @@ async function token(sim: PbxState, req: SimRequest): Promise<SimResponse> {
     const code = form.get('code');
     if (!code) return oauthError(400, 'invalid_request', 'Missing code parameter.');
     const grant = sim.codes.get(code);
-    if (!grant || grant.clientId !== clientId || grant.expiresAt <= Date.now())
+    if (!grant || grant.clientId !== clientId || grant.expiresAt <= sim.issuer.now())
       return oauthError(400, 'invalid_grant', 'Invalid or expired authorization code.');
     if (grant.used) {
       // RFC 6749 §4.1.2: a replayed code revokes what it gave.

@@ -24,7 +24,6 @@ interface OAuthError {
 }
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('Sangoma simulator', () => {
   const sim = createSangomaSimulator({
@@ -34,6 +33,7 @@ describe('Sangoma simulator', () => {
     ],
   });
   let url: string;
+  const realClock = sim.issuer.now;
 
   beforeAll(async () => {
     url = await sim.start();
@@ -42,6 +42,7 @@ describe('Sangoma simulator', () => {
     await sim.stop();
   });
   afterEach(() => {
+    sim.issuer.now = realClock;
     sim.tokenLifetimeSec = SANGOMA_TOKEN_LIFETIME_SEC;
     sim.server.clearFaults();
     sim.server.resetCounts();
@@ -237,10 +238,13 @@ describe('Sangoma simulator', () => {
     it('answers 401 once a short-lived token has expired', async () => {
       const res = await fetch(`${url}/__sim/config`, { method: 'POST', body: JSON.stringify({ tokenLifetimeSec: 1 }) });
       expect(await res.json()).toMatchObject({ tokenLifetimeSec: 1 });
-      await sleep(1000 - (Date.now() % 1000) + 20); // start of a second, so exp is a full second away
+      // The platform's clock, moved by the test: issued at the start of a second, the token is good for that second.
+      let now = 1_700_000_000_000;
+      sim.issuer.now = () => now;
       const t = await token();
+      now += 999;
       expect((await callApi('/api/v1/agents/call/', agentBody, t)).status).toBe(200);
-      await sleep(1100);
+      now += 1;
       expect((await callApi('/api/v1/agents/call/', agentBody, t)).status).toBe(401);
       const refused = await fetch(`${url}/__sim/config`, { method: 'POST', body: JSON.stringify({ tokenLifetimeSec: 0 }) });
       expect(refused.status).toBe(400);
