@@ -313,6 +313,8 @@ export interface Answered {
   tenant: string;
   request: string;
   raw: string;
+  /** Every request the tenant's callers had sent when this answer came (this one included, and any still in flight). */
+  sentSoFar: string;
 }
 
 /**
@@ -328,6 +330,7 @@ export class World {
   /** Requests to a simulator several accounts share that acted for none of them. */
   readonly strays: string[] = [];
   readonly answers: Answered[] = [];
+  private readonly sent = new Map<string, string>();
   readonly prefix = uniqueNamespace();
   server!: TestServer;
   private idp?: JwtIssuer;
@@ -432,10 +435,11 @@ export class World {
 
   /** A GraphQL request as a caller of `tenant` (undefined: a caller that names none). */
   async ask<T = Record<string, unknown>>(tenant: string | undefined, query: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>> {
-    const r = await this.server.gql<T>(query, variables, await this.credentialsOf(tenant));
     // What the caller named includes what its refs carry (base64 hides it from a plain text search).
     const named = JSON.stringify({ query, variables }).replace(/"ref":"([A-Za-z0-9_-]+)"/g, (m, ref: string) => `${m} ${JSON.stringify(decodeRef(ref) ?? {})}`);
-    if (tenant) this.answers.push({ tenant, request: named, raw: r.raw });
+    if (tenant) this.sent.set(tenant, `${this.sent.get(tenant) ?? ''}\n${named}`);
+    const r = await this.server.gql<T>(query, variables, await this.credentialsOf(tenant));
+    if (tenant) this.answers.push({ tenant, request: named, raw: r.raw, sentSoFar: this.sent.get(tenant)! });
     return r;
   }
 
@@ -444,9 +448,11 @@ export class World {
    * `as`, a request carrying a caller of tenant `as`'s credentials, to whom the page is then shown.
    */
   async follow(url: URL, tenant: string, as?: string): Promise<{ status: number; text: string }> {
+    const who = as ?? tenant;
+    this.sent.set(who, `${this.sent.get(who) ?? ''}\n${url.toString()}`);
     const res = await fetch(url, { redirect: 'manual', headers: as ? await this.credentialsOf(as) : {} });
     const text = await res.text();
-    this.answers.push({ tenant: as ?? tenant, request: url.toString(), raw: text });
+    this.answers.push({ tenant: who, request: url.toString(), raw: text, sentSoFar: this.sent.get(who)! });
     return { status: res.status, text };
   }
 
@@ -471,7 +477,11 @@ export class World {
       ...new Set([
         ...own.map((s) => s.account.label),
         // A simulator every tenant shares (the PBX) names none of them.
-        ...own.map(host).filter((h) => !this.sims.some((s) => s.account.tenant !== tenant && host(s) === h)),
+        // As a whole host: 127.0.0.1:4321 must not match inside another tenant's 127.0.0.1:43210.
+        ...own
+          .map(host)
+          .filter((h) => !this.sims.some((s) => s.account.tenant !== tenant && host(s) === h))
+          .map((h) => new RegExp(`${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![0-9])`)),
         ...own.flatMap((s) => s.sim.markers),
         // As a whole token: not inside an id or a base64url signature, where it could appear by chance.
         ...unique.map((name) => new RegExp(`(?<![A-Za-z0-9_-])${name}(?![A-Za-z0-9_-])`)),
