@@ -10,13 +10,20 @@ import { defineConfig } from 'vitest/config';
 const REAL_TIME = ['test/reliability/fleet-limits-real-time.test.ts', 'test/reliability/slow-redis-limits.test.ts'];
 
 /**
- * Files that change process-wide state (module mocks, fake timers, globals, the environment, OpenTelemetry's global
+ * Files that change process-wide state (module mocks, fake timers, spies on process, globals, OpenTelemetry's global
  * tracer provider) or run browsers: each in a fresh module graph. Every other file shares one per worker
  * (`isolate: false`), which saves most of the suite's module-loading time; they must leave nothing global behind.
+ * A file that only spawns processes (most of test/e2e, config-fail-fast, tracing-export) needs no fresh graph.
  */
 const ISOLATED = [
-  'test/e2e/**/*.test.ts',
-  'test/observability/**/*.test.ts',
+  'test/e2e/command-line.test.ts',
+  'test/e2e/cross-origin.test.ts',
+  'test/e2e/local-landing-page.test.ts',
+  'test/e2e/media-playback.test.ts',
+  'test/e2e/pbx-consent.test.ts',
+  'test/e2e/reference-web-app.test.ts',
+  'test/observability/circuit-gauge.test.ts',
+  'test/observability/tracing.test.ts',
   'test/federation/composition.test.ts',
   'test/reliability/circuit-breaker.test.ts',
   'test/reliability/token-races.test.ts',
