@@ -41,6 +41,10 @@ describe.skipIf(!HAS_REDIS_SERVER)('fleet-wide limits on a Redis Cluster', () =>
     await Promise.all([a, b].map((t) => t.gql(ONE, { key: KEY })));
     await waitFor('both replicas to count in the cluster', () => countedByTheFleet(a, 'CALLJOURNEY') && countedByTheFleet(b, 'CALLJOURNEY'));
   }, 60_000);
+
+  it('starts on a healthy cluster without saying Redis does not answer (no command before the slots are known)', () => {
+    for (const t of [a, b]) expect(t.logs.text).not.toContain('Redis does not answer');
+  });
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);
     arrivals?.stop();

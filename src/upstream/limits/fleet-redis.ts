@@ -100,6 +100,8 @@ export class FleetRedis {
   private readonly listeners: ((provider: string, scope: string, ms: number) => void)[] = [];
   private readonly lifts: ((provider: string, scope: string) => void)[] = [];
   private readonly resyncs: (() => void)[] = [];
+  /** The first connect resolved (slots known, for a cluster); reconnections after it are isReady's. */
+  private connected = false;
 
   constructor(private readonly opts: FleetRedisOptions) {
     this.opTimeoutMs = opts.opTimeoutMs ?? 500;
@@ -126,7 +128,14 @@ export class FleetRedis {
       this.failedAt = 0;
       resync();
     });
-    client.connect().catch((err: unknown) => this.failed(err));
+    // A cluster client has no isReady: until its first connect resolves it does not know the slots, and a command sent
+    // then fails — which would read as "Redis does not answer" at every start. Nothing is sent before that.
+    client.connect().then(
+      () => {
+        this.connected = true;
+      },
+      (err: unknown) => this.failed(err),
+    );
     subscriber
       .connect()
       .then(() =>
@@ -144,7 +153,7 @@ export class FleetRedis {
 
   /** True unless a command failed within the last `retryMs` (or the connection is not up yet). */
   get usable(): boolean {
-    return !this.closed && (this.commands.isReady ?? true) && Date.now() - this.failedAt >= this.retryMs;
+    return !this.closed && this.connected && (this.commands.isReady ?? true) && Date.now() - this.failedAt >= this.retryMs;
   }
 
   /** Every cool-down another replica (or this one) announced: provider, scope, and for how many ms from now. */
