@@ -3,13 +3,12 @@
  * serve: what the platform saw, in the time the rate limits and cool-downs count. test/support/arrivals.ts stamps
  * real time instead, for the tests that run in it.
  */
-import type { Server } from 'node:http';
 import type { ProviderName } from '../../src/domain/provider-name.js';
 import type { Simulator } from '../../src/simulators/index.js';
 import type { TurnSource } from '../../src/upstream/limits/rate-limit.js';
 import type { TestServer } from '../support/harness.js';
 import type { ManualClock } from '../support/manual-clock.js';
-import type { Arrival, Arrivals } from '../support/arrivals.js';
+import { recordArrivals, type Arrivals } from '../support/arrivals.js';
 import { waitFor } from './support.js';
 
 export interface ClockArrivals extends Arrivals {
@@ -19,23 +18,7 @@ export interface ClockArrivals extends Arrivals {
 
 /** Starts recording the arrivals at `sim` (started in this process), each stamped `clock.now()`. */
 export function recordClockArrivals(sim: Simulator, clock: ManualClock): ClockArrivals {
-  // The simulator keeps its node:http server private; a test may look at it.
-  const server = (sim.server as unknown as { server: Server | null }).server;
-  if (!server) throw new Error('the simulator is not started');
-  const list: Arrival[] = [];
-  const listener = (req: { url?: string }, res: { statusCode: number; once(e: 'finish', l: () => void): void }) => {
-    const a: Arrival = { at: clock.now(), path: new URL(req.url ?? '/', 'http://x').pathname };
-    list.push(a);
-    res.once('finish', () => (a.status = res.statusCode));
-  };
-  server.prependListener('request', listener);
-  return {
-    list,
-    at: (suffix) => list.filter((a) => a.path.endsWith(suffix)),
-    inFlight: () => list.filter((a) => a.status === undefined).length,
-    clear: () => void list.splice(0),
-    stop: () => void server.off('request', listener),
-  };
+  return recordArrivals(sim, () => clock.now());
 }
 
 /** Requests of `t` waiting for a turn of `provider`'s rate limit now (the gauge cxgraph_upstream_throttle_waiting). */

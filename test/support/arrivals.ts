@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import type { Simulator } from '../../src/simulators/index.js';
 
 export interface Arrival {
-  /** performance.now() of this process when the request arrived. */
+  /** When the request arrived: performance.now() of this process, or the clock recordArrivals was given. */
   at: number;
   path: string;
   /** Filled in when the answer is sent. */
@@ -21,14 +21,17 @@ export interface Arrivals {
   stop(): void;
 }
 
-/** Starts recording the arrivals at `sim` (a simulator started in this process). */
-export function recordArrivals(sim: Simulator): Arrivals {
+/**
+ * Starts recording the arrivals at `sim` (a simulator started in this process), each stamped `now()` (default
+ * performance.now(); test/reliability/clock-arrivals.ts gives the limits' ManualClock).
+ */
+export function recordArrivals(sim: Simulator, now: () => number = () => performance.now()): Arrivals & { inFlight(): number } {
   // The simulator keeps its node:http server private; a test may look at it.
   const server = (sim.server as unknown as { server: Server | null }).server;
   if (!server) throw new Error('the simulator is not started');
   const list: Arrival[] = [];
   const listener = (req: { url?: string }, res: { statusCode: number; once(e: 'finish', l: () => void): void }) => {
-    const a: Arrival = { at: performance.now(), path: new URL(req.url ?? '/', 'http://x').pathname };
+    const a: Arrival = { at: now(), path: new URL(req.url ?? '/', 'http://x').pathname };
     list.push(a);
     res.once('finish', () => (a.status = res.statusCode));
   };
@@ -36,6 +39,7 @@ export function recordArrivals(sim: Simulator): Arrivals {
   return {
     list,
     at: (suffix) => list.filter((a) => a.path.endsWith(suffix)),
+    inFlight: () => list.filter((a) => a.status === undefined).length,
     clear: () => void list.splice(0),
     stop: () => void server.off('request', listener),
   };
