@@ -27,7 +27,7 @@ import {
 import { graphql, type TestServer } from '../support/harness.js';
 import { LogCapture } from '../support/log-capture.js';
 import { startWithPbx } from '../support/pbx.js';
-import { HAS_REDIS, REDIS_URL } from '../support/redis.js';
+import { HAS_REDIS, REDIS_URL, uniqueNamespace } from '../support/redis.js';
 
 const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]+/;
 const ACCOUNTS = '{ pbxAccounts { id login admin access clientId dealerId extensionGroupId extensionId timezone status } }';
@@ -270,14 +270,16 @@ describe('PBX', () => {
       const redis = createClient({ url: REDIS_URL });
       await redis.connect();
       try {
-        const env = { REDIS_URL, CXGRAPH_ENCRYPTION_KEYS: randomBytes(32).toString('base64') };
+        // A prefix of its own: other files' PBX accounts 20 live in the same Redis meanwhile.
+        const prefix = uniqueNamespace();
+        const env = { REDIS_URL, CXGRAPH_REDIS_PREFIX: prefix, CXGRAPH_ENCRYPTION_KEYS: randomBytes(32).toString('base64') };
         t = await startWithPbx(sim, env);
         await connect(t);
         await t.gql(AGENTS);
         const record = (await pbxRecord(t, '20'))!;
         const grant = pbxTrustedGrant(t, record);
         const token = t.server.services.tokens.peek(grant)!;
-        const keys = (await redis.keys('*')).filter((k) => k.includes('pbx'));
+        const keys = (await redis.keys(`${prefix}*`)).filter((k) => k.includes('pbx'));
         const mine = keys.filter((k) => k.includes(cacheKey(grant.identity)) || k.includes(`:account:20`));
         expect(mine.length).toBeGreaterThanOrEqual(2);
         for (const k of keys) {
