@@ -11,17 +11,13 @@ const REAL_TIME = ['test/reliability/fleet-limits-real-time.test.ts', 'test/reli
 
 /**
  * Files that change process-wide state (module mocks, fake timers, spies on process, globals, OpenTelemetry's global
- * tracer provider) or run browsers: each in a fresh module graph. Every other file shares one per worker
+ * tracer provider): each in a fresh module graph. Every other file shares one per worker
  * (`isolate: false`), which saves most of the suite's module-loading time; they must leave nothing global behind.
- * A file that only spawns processes (most of test/e2e, config-fail-fast, tracing-export) needs no fresh graph.
+ * A file that only spawns processes or drives a browser (most of test/e2e, config-fail-fast, tracing-export) needs
+ * no fresh graph.
  */
 const ISOLATED = [
   'test/e2e/command-line.test.ts',
-  'test/e2e/cross-origin.test.ts',
-  'test/e2e/local-landing-page.test.ts',
-  'test/e2e/media-playback.test.ts',
-  'test/e2e/pbx-consent.test.ts',
-  'test/e2e/reference-web-app.test.ts',
   'test/observability/circuit-gauge.test.ts',
   'test/observability/tracing.test.ts',
   'test/federation/composition.test.ts',
