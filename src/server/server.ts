@@ -143,6 +143,8 @@ export async function createServer(config: Readonly<Config>, deps: CreateServerD
     },
   });
   await apollo.start();
+  // Serve only once the store knows whether Redis answers (a first connection still being made is not an outage).
+  await services.store.firstVerdict?.();
 
   /** Set by close(): /readyz answers 503 so the router stops sending, and answers say `Connection: close`. */
   let stopping = false;

@@ -50,6 +50,12 @@ export interface KvStore {
   readonly healthy: boolean;
   /** When the current outage began (epoch ms); undefined while healthy. */
   readonly degradedSince?: number;
+  /**
+   * Resolves once the store knows whether Redis answers: its first connection made, refused or timed out (a few
+   * seconds at most). Start-up waits for it, so a replica never serves from in-process copies only because its first
+   * connection was still being made. None for the memory store.
+   */
+  firstVerdict?(): Promise<void>;
   /** What is stored under `key`: found, absent, unavailable (the store did not answer) or unreadable (and why). */
   read<T>(key: string): Promise<StoreRead<T>>;
   /** `read`, with anything but a value found as undefined. */

@@ -28,6 +28,9 @@ import { createRedisClient } from './redis-client.js';
 
 export type { RedisTarget };
 
+/** The longest start-up waits for the first connection's verdict: the connect time limit (2 s) and a margin. */
+const FIRST_VERDICT_MAX_MS = 3_000;
+
 export class RedisConnection {
   readonly kind: 'redis' | 'redis-cluster';
   readonly commands: RedisCommands;
@@ -39,6 +42,9 @@ export class RedisConnection {
   /** The one wait for the first connection (bounded by opTimeoutMs), shared by the first callers; then gone. */
   private firstConnection: Promise<unknown> | undefined;
   private stateReported = false;
+  /** Resolved by the first verdict (setHealthy), or after FIRST_VERDICT_MAX_MS whatever happened. */
+  readonly firstVerdict: Promise<void>;
+  private verdictReached: () => void = () => {};
   /** Answers whether every node answers PING (one node, or every master of the cluster). */
   private readonly pingAll: () => Promise<boolean>;
   /** Connects again when the client gave up (a cluster whose seed nodes were all down at start). */
@@ -56,6 +62,16 @@ export class RedisConnection {
     private readonly logger: Logger,
     private readonly tuning: { opTimeoutMs: number; probeIntervalMs: number },
   ) {
+    // Before any event can report: the first verdict resolves it, and a bound keeps a silent network from holding
+    // start-up (the connect time limit, 2 s, and a margin for the handshake).
+    this.firstVerdict = new Promise<void>((resolve) => {
+      const bound = setTimeout(resolve, FIRST_VERDICT_MAX_MS);
+      bound.unref();
+      this.verdictReached = () => {
+        clearTimeout(bound);
+        resolve();
+      };
+    });
     // Commands fail at once while disconnected instead of queueing behind an outage (src/store/redis-client.ts).
     const opened = createRedisClient(target);
     if (opened.kind === 'redis') {
@@ -130,6 +146,7 @@ export class RedisConnection {
       return;
     }
     this.stateReported = true;
+    this.verdictReached();
     this._healthy = h;
     this._degradedSince = h ? undefined : Date.now();
     if (h) {

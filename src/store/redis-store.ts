@@ -68,6 +68,9 @@ export class RedisKvStore implements KvStore {
   get degradedSince(): number | undefined {
     return this.conn.degradedSince;
   }
+  firstVerdict(): Promise<void> {
+    return this.conn.firstVerdict;
+  }
   onHealthChange(listener: (healthy: boolean) => void): void {
     this.conn.onHealthChange(listener);
   }
