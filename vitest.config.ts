@@ -22,9 +22,6 @@ const ISOLATED = [
   'test/observability/tracing.test.ts',
   'test/federation/composition.test.ts',
   'test/reliability/circuit-breaker.test.ts',
-  'test/reliability/token-races.test.ts',
-  'test/security/fuzz.test.ts',
-  'test/unit/redirects.test.ts',
 ];
 
 export default defineConfig({
