@@ -125,6 +125,8 @@ export class FleetRedis {
     };
     subscriber.on('ready', resync);
     client.on('ready', () => {
+      // 'ready' comes before connect() resolves: the connection is up, so the read-back below may run now.
+      this.connected = true;
       this.failedAt = 0;
       resync();
     });
@@ -132,7 +134,10 @@ export class FleetRedis {
     // then fails — which would read as "Redis does not answer" at every start. Nothing is sent before that.
     client.connect().then(
       () => {
+        // A cluster client says 'ready' for none of this: read back what was announced before it was up.
+        const first = !this.connected;
         this.connected = true;
+        if (first) resync();
       },
       (err: unknown) => this.failed(err),
     );
