@@ -24,8 +24,6 @@ interface AadError {
   correlation_id: string;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('CallJourney simulator', () => {
   const sim = useSimulator(createCallJourneySimulator());
   let tokenUrl: string;
@@ -35,7 +33,9 @@ describe('CallJourney simulator', () => {
     tokenUrl = sim.tokenUrl;
     baseUrl = sim.baseUrl;
   });
+  const realClock = sim.issuer.now;
   afterEach(() => {
+    sim.issuer.now = realClock;
     sim.tokenLifetimeSec = 3599;
     sim.server.clearFaults();
   });
@@ -337,13 +337,15 @@ describe('CallJourney simulator', () => {
 
     it('a token whose lifetime has passed is refused with 401', async () => {
       sim.tokenLifetimeSec = 1;
-      // exp has one-second resolution: issue just after a second starts so the token is valid for ~0.9 s.
-      await sleep(1000 - (Date.now() % 1000) + 20);
+      // The platform's clock, moved by the test: issued at the start of a second, the token is good for that second.
+      let now = 1_700_000_000_000;
+      sim.issuer.now = () => now;
       const res = await tokenRequest(goodFields);
       const body = (await res.json()) as TokenSuccess;
       expect(body.expires_in).toBe(1);
+      now += 999;
       expect((await search(knownKey, body.access_token)).status).toBe(200);
-      await sleep(1200);
+      now += 1;
       const expired = await search(knownKey, body.access_token);
       expect(expired.status).toBe(401);
       expect(expired.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
