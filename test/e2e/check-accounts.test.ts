@@ -3,36 +3,16 @@
  * every account printed with what it resolves to and where each secret comes from — never a secret's value — exit 0;
  * a bad file exits 2 naming the setting, with start-up's message.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runEntryPoint } from '../support/run-to-exit.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const STACK_LINE = /^\s+at .+[:(]/m;
 const SECRETS = { file: 'file-secret-Zq81', nam: 'env-secret-Kx42', globex: 'globex-key-Pw77' };
 
-function check(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts', '--check-accounts'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const check = (env: Record<string, string>) => runEntryPoint(['--check-accounts'], env);
 
 // Three processes of tsx, side by side (each test given the time of a few of them on a loaded machine).
 describe.concurrent('npm start -- --check-accounts', { timeout: 90_000 }, () => {

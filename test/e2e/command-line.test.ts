@@ -10,7 +10,6 @@
  * is checked in this process; as processes, only the mistakes a command checks itself (bench's values) and the
  * library that is not a command. (test/federation runs the supergraph and schema:check commands with their options.)
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,38 +19,14 @@ import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseCommandLine, usageError } from '../../scripts/cli.js';
 import { readNoArgumentCommandLine } from '../../src/command-line.js';
+import { runToExit, type Ran } from '../support/run-to-exit.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** A line of a JavaScript stack trace. */
 const STACK_LINE = /^\s+at .+[:(]/m;
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs a command to its end with only PATH and HOME from this environment (no provider, no Redis). */
-function run(command: string, args: string[], extraEnv: Record<string, string> = {}, timeoutMs = 60_000): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', npm_config_update_notifier: 'false', ...extraEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
+const run = runToExit;
 const tsx = (file: string, ...args: string[]) => run(process.execPath, ['--import', 'tsx', file, ...args]);
 
 /** What a parser printed and the status it exited with (undefined: it returned `returned` instead). */

@@ -5,36 +5,19 @@
  * variable config.ts reads, and can be sourced by bash (`set -a; . ./.env.example`) without running anything,
  * meaning to the shell what it means to Node's .env reader (`npm start`).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runEntryPoint } from '../support/run-to-exit.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-function start(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // Only what node needs: nothing from the test run's own environment leaks into the configuration.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+// Only what node needs: nothing from the test run's own environment leaks into the configuration.
+const start = (env: Record<string, string>) => runEntryPoint([], env, 20_000);
 
 describe('configuration fails fast', () => {
   it('exits non-zero naming every bad variable and what it should be, without echoing a secret', async () => {

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { consent } from '../../src/simulators/index.js';
 import { redisAnswers } from '../support/redis.js';
 import { freePort } from '../support/free-port.js';
+import { runEntryPoint } from '../support/run-to-exit.js';
 
 export { freePort };
 
@@ -267,23 +268,9 @@ export async function startCxProcess(env: Record<string, string>, port = 0): Pro
  * Runs `node --import tsx src/index.ts` with `env` until it exits by itself (start-up refused); its status and output.
  * Asynchronous, so that a test can run it beside others.
  */
-export function runCxToExit(env: Record<string, string>): Promise<{ status: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', CXGRAPH_SIMULATORS: 'off', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, output });
-    });
-  });
+export async function runCxToExit(env: Record<string, string>): Promise<{ status: number | null; output: string }> {
+  const r = await runEntryPoint([], { HOST: '127.0.0.1', PORT: '0', CXGRAPH_SIMULATORS: 'off', ...env }, 30_000);
+  return { status: r.code, output: r.stdout + r.stderr };
 }
 
 // --- PBX consent over plain HTTP ------------------------------------------------------------------------------
