@@ -21,3 +21,14 @@ export const ERROR_CODES = [
   'PROVIDER_ERROR',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Request-level codes Apollo Server itself gives (parse and validation failures, APQ, the safelist): never cxgraph's. */
+export const APOLLO_REQUEST_CODES: ReadonlySet<string> = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'QUERY_NOT_IN_SAFELIST',
+]);

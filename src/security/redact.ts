@@ -7,7 +7,7 @@
  * this is the net under them. An error code under a `code` key (PROVIDER_AUTH_FAILED, …) is kept: it is a
  * closed set of words, never an OAuth code, and operators need it.
  */
-import { ERROR_CODES } from '../domain/error-codes.js';
+import { APOLLO_REQUEST_CODES, ERROR_CODES } from '../domain/error-codes.js';
 
 export const REDACTED = '[redacted]';
 
@@ -39,16 +39,7 @@ const SECRET_KEY_NAMES = new Set([
 ]);
 
 /** Values a `code` key may show: error codes of cxgraph and Apollo Server. */
-const SHOWN_CODES = new Set<string>([
-  ...ERROR_CODES,
-  'INTERNAL_SERVER_ERROR',
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
-]);
+const SHOWN_CODES = new Set<string>([...ERROR_CODES, 'INTERNAL_SERVER_ERROR', ...APOLLO_REQUEST_CODES]);
 
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY_NAMES.has(key.replace(/[-_]/g, '').toLowerCase());

@@ -5,20 +5,11 @@
  */
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
+import { APOLLO_REQUEST_CODES } from '../domain/error-codes.js';
 import { ERROR_CODES, isCxError } from '../errors/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 
-/** Request-level codes Apollo Server itself gives (parse/validation failures); everything else must be ours. */
-const APOLLO_REQUEST_CODES = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
-  'QUERY_NOT_IN_SAFELIST',
-]);
 const OUR_CODES = new Set<string>(ERROR_CODES);
 
 export function formatError(formatted: GraphQLFormattedError, error: unknown, logger: Logger, metrics: Metrics): GraphQLFormattedError {
