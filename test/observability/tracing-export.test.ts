@@ -24,9 +24,9 @@ describe('tracing from the entry point', () => {
   it('exports the spans of a query over OTLP/HTTP to the configured endpoint', async () => {
     await new Promise<void>((r) => collector.listen(0, '127.0.0.1', () => r()));
     const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    // Port 0: the system picks a free one, which the start-up line names (a port picked here at random could be taken).
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -36,8 +36,10 @@ describe('tracing from the entry point', () => {
       const deadline = Date.now() + 20_000;
       while (!output.includes('listening') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
       expect(output).toContain(`tracing on: OpenTelemetry spans exported over OTLP/HTTP to ${endpoint}/v1/traces`);
+      const url = /cxgraph listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1];
+      expect(url, output).toBeDefined();
       const r = await graphql(
-        `http://127.0.0.1:${port}`,
+        url!,
         '{ recordings(keys: [{ company: "acme", organisation: "support", folder: "2024/05/01", filename: "call-0001.wav" }]) { exists } }',
       );
       expect(r.errors).toBeUndefined();
